@@ -1,0 +1,57 @@
+"""Errors a user can cause, each one clear sentence, and the process exit codes.
+
+`cli` is the single boundary that turns an `AdvisorError` into its message on
+stderr and `ExitCode.USER_ERROR`; everything else is a bug (`ExitCode.CRASH`).
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    OK = 0
+    USER_ERROR = 1
+    USAGE = 2
+    CRASH = 3
+    INTERRUPTED = 130
+
+
+class AdvisorError(Exception):
+    """Bad input or an unusable repository: the message is shown as-is."""
+
+
+class NotARepository(AdvisorError):
+    pass
+
+
+class EmptyRepository(AdvisorError):
+    pass
+
+
+class UnbornHead(AdvisorError):
+    pass
+
+
+class ShallowClone(AdvisorError):
+    pass
+
+
+class TrunkNotFound(AdvisorError):
+    pass
+
+
+class CorruptObject(AdvisorError):
+    pass
+
+
+class UnreadablePath(AdvisorError):
+    pass
+
+
+class GitFailed(AdvisorError):
+    pass
+
+
+class BadOption(AdvisorError):
+    pass

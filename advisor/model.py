@@ -1,0 +1,257 @@
+"""Plain records shared by every stage of the pipeline.
+
+The commit graph is the one structure kept compact (parallel lists indexed by
+an integer commit id) because large repositories have hundreds of thousands of
+commits; every later record is a frozen dataclass.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from enum import StrEnum
+
+SCHEMA_VERSION = 1
+
+
+def aware(epoch: int, offset_minutes: int) -> datetime:
+    """A git timestamp as an aware datetime in the committer's own zone."""
+    return datetime.fromtimestamp(epoch, timezone(timedelta(minutes=offset_minutes)))
+
+
+class RefKind(StrEnum):
+    LOCAL = "local"
+    REMOTE = "remote"
+    TAG = "tag"
+    PULL = "pull"  # refs/pull/N/head (GitHub) and refs/merge-requests/N/head (GitLab)
+    OTHER = "other"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Ref:
+    name: str  # full ref name, e.g. refs/remotes/origin/develop
+    kind: RefKind
+    short: str  # branch/tag name without prefix and remote, e.g. develop
+    target: int  # commit index in the graph (tags peeled)
+    remote: str | None = None
+    tag_time: int | None = None  # tagger time of an annotated tag
+    tag_offset: int | None = None
+    pr: int | None = None
+
+
+@dataclass(slots=True)
+class CommitGraph:
+    """Every commit reachable from the repository's refs, by integer index.
+
+    `trailers` holds, for the few commits that have them, the body lines that
+    later stages read (cherry-pick and revert trailers, merge-request links);
+    whole bodies are not kept, to bound memory.
+    """
+
+    shas: list[str] = field(default_factory=list)
+    parents: list[tuple[int, ...]] = field(default_factory=list)
+    author_time: list[int] = field(default_factory=list)
+    author_offset: list[int] = field(default_factory=list)
+    commit_time: list[int] = field(default_factory=list)
+    commit_offset: list[int] = field(default_factory=list)
+    author: list[int] = field(default_factory=list)  # index into people
+    committer: list[int] = field(default_factory=list)
+    people: list[tuple[str, str]] = field(default_factory=list)  # (name, email), .mailmap applied
+    subject: list[str] = field(default_factory=list)
+    trailers: dict[int, tuple[str, ...]] = field(default_factory=dict)
+    refs: tuple[Ref, ...] = ()
+    head_ref: str | None = None  # what HEAD points at (full ref name), None when detached
+    head_target: int | None = None
+    remote_head: str | None = None  # full ref name refs/remotes/origin/HEAD points at
+    shallow: bool = False
+    missing_parents: int = 0  # parents absent from the repository (shallow or grafted)
+
+    def __len__(self) -> int:
+        return len(self.shas)
+
+
+class TrunkRule(StrEnum):
+    OPTION = "chosen with --trunk"
+    REMOTE_HEAD = "the remote's default branch (refs/remotes/origin/HEAD)"
+    HEAD = "the repository's HEAD"
+    CONVENTIONAL = "the conventional name (main, master, trunk)"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Trunk:
+    name: str
+    ref: str
+    rule: TrunkRule
+    tip: str
+
+
+class MergeMethod(StrEnum):
+    MERGE = "merge"
+    SQUASH = "squash"
+    REBASE = "rebase"
+    FAST_FORWARD = "fast-forward"
+    DIRECT = "direct"
+
+
+class NameOrigin(StrEnum):
+    LIVE_REF = "live-ref"
+    MERGE_SUBJECT = "merge-subject"
+    PULL_REF = "pull-ref"
+    UNKNOWN = "unknown"
+
+
+class EpisodeKind(StrEnum):
+    FEATURE = "feature"
+    RELEASE = "release"  # a release/* branch merged into a long-lived line
+    HOTFIX = "hotfix"
+    DIRECT = "direct"  # a commit made straight on the line
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Episode:
+    """One branch's life: from its first commit to its merge into a long-lived line."""
+
+    id: str  # sha of the commit that integrated it (for rebase runs: the last of the run)
+    target: str
+    source: str | None
+    name_origin: NameOrigin
+    pr: int | None
+    host: str
+    method: MergeMethod
+    kind: EpisodeKind
+    commits: tuple[str, ...]  # the commits the branch brought (not shown in JSON, counted)
+    sync_merges: int  # merges from a long-lived line into the branch: not work
+    authors: tuple[str, ...]
+    fork_point: str | None
+    first_commit_at: datetime
+    last_commit_at: datetime
+    merged_at: datetime
+    behind: int | None  # target first-parent commits the branch had not integrated when merged
+    deleted: bool  # no live ref carries the branch any more
+    bot: bool
+    clock_skew: bool  # a commit claims to be newer than the merge: lifetime not trusted
+    exact_lifetime: bool  # False for squash merges without the original branch
+    repeat_of: str | None = None  # the same branch merged again into another line (no new work)
+
+    @property
+    def lifetime_seconds(self) -> int | None:
+        if self.clock_skew:
+            return None
+        return int((self.merged_at - self.first_commit_at).total_seconds())
+
+
+class LineMergeKind(StrEnum):
+    RELEASE = "release"  # an integration line into the trunk (develop -> master)
+    BACK_MERGE = "back-merge"  # the trunk into an integration line (master -> develop)
+    PROMOTION = "promotion"  # the trunk into an environment line (main -> production)
+    FORWARD = "forward"  # a maintenance line into the trunk (stable -> main)
+    SYNC = "sync"  # any other long-lived to long-lived merge
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LineMerge:
+    """A merge of one long-lived line into another (no new branch work of its own)."""
+
+    commit: str
+    source: str
+    target: str
+    kind: LineMergeKind
+    merged_at: datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LongLivedBranch:
+    name: str
+    live: bool  # a ref exists; False for lines rebuilt from merge subjects only
+    tip: str
+    first_commit_at: datetime
+    last_commit_at: datetime
+    mainline_commits: int  # commits on its own first-parent chain, not on the trunk's
+    merges_received: int
+    merged_into_trunk: int
+    tags: int
+    reasons: tuple[str, ...]
+
+
+class CherryPickDirection(StrEnum):
+    TRUNK_TO_BRANCH = "trunk-to-branch"
+    BRANCH_TO_TRUNK = "branch-to-trunk"
+    OTHER = "other"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CherryPick:
+    commit: str
+    picked_from: str
+    line: str | None
+    from_line: str | None
+    direction: CherryPickDirection
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Revert:
+    commit: str
+    reverted: str
+    line: str | None
+    at: datetime
+    reverted_found: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Release:
+    tag: str
+    commit: str
+    at: datetime
+    line: str | None  # long-lived line the tagged commit sits on, None when on a short branch
+    branch: str | None  # the short branch it sits on, when known
+    version: tuple[int, ...] | None
+    prerelease: bool
+    annotated: bool
+    new_commits: int  # commits first shipped by this tag
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LiveBranch:
+    name: str
+    ref: str
+    tip: str
+    ahead: int  # commits not reachable from the trunk
+    behind: int  # trunk first-parent commits the branch does not contain
+    forked_at: datetime | None
+    last_commit_at: datetime
+    authors: tuple[str, ...]
+    merged: bool  # everything is already in the trunk: merged but not deleted
+    pr: int | None
+    long_lived: bool = False  # one of the long-lived lines, not a feature branch
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MergeCheck:
+    branch: str
+    clean: bool | None  # None when not checked (time budget)
+    conflicts: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Anomalies:
+    committer_before_author: int
+    commit_before_parent: int
+    future_dated: int
+    epoch_dated: int  # 1970-era timestamps: usually a broken clock or import
+    missing_parents: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class History:
+    trunk: Trunk
+    long_lived: tuple[LongLivedBranch, ...]
+    episodes: tuple[Episode, ...]
+    line_merges: tuple[LineMerge, ...]
+    cherry_picks: tuple[CherryPick, ...]
+    reverts: tuple[Revert, ...]
+    releases: tuple[Release, ...]
+    live_branches: tuple[LiveBranch, ...]
+    anomalies: Anomalies
+    commit_count: int
+    trunk_commits: int  # first-parent chain length of the trunk

@@ -1,0 +1,95 @@
+"""Run the stages with their I/O: read git, reconstruct (cached), count lines, try merges.
+
+This is the one place that sequences reading and caching; each stage it calls
+is either a reader (`gitread`), the writer (`store`) or pure (`history`, `scan`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from advisor import gitread, history, scan
+from advisor.model import History, MergeCheck, RefKind
+from advisor.store import Cache
+
+Status = Callable[[str], None]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ScanRequest:
+    path: Path
+    now: datetime
+    options: history.HistoryOptions
+    since: datetime | None = None
+    until: datetime | None = None
+    allow_shallow: bool = False
+    cache_dir: Path | None = None  # None: no cache
+    merge_check_seconds: float = 10.0
+    workers: int = 2
+
+
+def _quiet(_: str) -> None:
+    pass
+
+
+def load_history(request: ScanRequest, status: Status = _quiet) -> tuple[scan.RepoFacts, History, Cache | None]:
+    location = gitread.locate(request.path)
+    cache = Cache(request.cache_dir, location.git_dir) if request.cache_dir is not None else None
+    key = ""
+    if cache is not None:
+        fingerprint = gitread.fingerprint(request.path, allow_shallow=request.allow_shallow)
+        key = Cache.key(fingerprint, request.options, request.now.date().isoformat(), str(request.path))
+        cached = cache.get("history", key)
+        if cached is not None:
+            facts, reconstructed = cached
+            return facts, reconstructed, cache
+    status("reading commits")
+    graph = gitread.load(request.path, allow_shallow=request.allow_shallow,
+                         progress=lambda n: status(f"reading commits: {n}"))
+    status(f"reconstructing {len(graph)} commits")
+    reconstructed = history.reconstruct(graph, request.options, request.now)
+    branch_names = {r.short for r in graph.refs if r.kind in (RefKind.LOCAL, RefKind.REMOTE)}
+    facts = scan.RepoFacts(
+        path=str(request.path), bare=location.work_tree is None, commits=len(graph),
+        branches=len(branch_names), tags=sum(1 for r in graph.refs if r.kind is RefKind.TAG),
+        pull_refs=sum(1 for r in graph.refs if r.kind is RefKind.PULL), shallow=graph.shallow,
+    )
+    if cache is not None:
+        cache.put("history", key, (facts, reconstructed))
+    return facts, reconstructed, cache
+
+
+def run_scan(request: ScanRequest, status: Status = _quiet) -> scan.Scan:
+    facts, reconstructed, cache = load_history(request, status)
+    window = scan.default_window(request.now, request.since, request.until)
+    location = gitread.locate(request.path)
+    needed = scan.commits_needing_stats(reconstructed, window)
+    stats = cache.line_stats(needed) if cache is not None else {}
+    missing = [sha for sha in needed if sha not in stats]
+    if missing:
+        status(f"counting lines of {len(missing)} commits")
+        fresh = gitread.line_stats(location.git_dir, missing, workers=request.workers)
+        stats.update(fresh)
+        if cache is not None:
+            cache.add_line_stats(fresh)
+    candidates = [
+        (b.name, b.tip) for b in sorted(reconstructed.live_branches, key=lambda b: b.last_commit_at, reverse=True)
+        if not b.merged
+    ]
+    checks: tuple[MergeCheck, ...] = ()
+    if candidates and request.merge_check_seconds > 0:
+        merge_key = Cache.key(reconstructed.trunk.tip, candidates, request.merge_check_seconds)
+        cached_checks = cache.get("merge-checks", merge_key) if cache is not None else None
+        if cached_checks is not None:
+            checks = cached_checks
+        else:
+            status(f"trying {len(candidates)} branches against the trunk")
+            checks = gitread.trial_merges(location.git_dir, reconstructed.trunk.tip, candidates,
+                                          request.merge_check_seconds)
+            if cache is not None and all(c.clean is not None for c in checks):
+                cache.put("merge-checks", merge_key, checks)
+    return scan.scan(history=reconstructed, repo=facts, stats=stats, checks=checks, window=window,
+                     now=request.now)

@@ -1,0 +1,213 @@
+"""Turn a Scan into text: the terminal summary and the JSON document.
+
+Branch names, tag names and commit subjects are untrusted: the terminal
+escapes control characters (an escape sequence could rewrite the screen), and
+JSON escapes by construction.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+from collections.abc import Mapping
+from datetime import datetime
+from enum import Enum
+from typing import Any
+
+from tabulate import tabulate
+
+from advisor.model import Episode, EpisodeKind, LineMergeKind, MergeMethod
+from advisor.scan import Distribution, Scan
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+LIVE_ROWS = 15
+
+
+def term(text: object) -> str:
+    """Text safe to print on a terminal: control and bidi characters shown as escapes."""
+    return _CONTROL.sub(lambda m: m.group(0).encode("unicode_escape").decode("ascii"), str(text))
+
+
+# ---------------------------------------------------------------------------
+# JSON
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Episode):
+        fields = {f.name: getattr(value, f.name) for f in dataclasses.fields(value) if f.name != "commits"}
+        fields["commit_count"] = len(value.commits)
+        fields["lifetime_seconds"] = value.lifetime_seconds
+        return {k: _jsonable(v) for k, v in fields.items()}
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def scan_json(scan: Scan) -> str:
+    return json.dumps(_jsonable(scan), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+# ---------------------------------------------------------------------------
+# Terminal
+
+
+def _hours(value: float | None) -> str:
+    if value is None:
+        return "-"
+    if value < 48:
+        return f"{value:.1f} h"
+    return f"{value / 24:.1f} d"
+
+
+def _number(value: float | None) -> str:
+    return "-" if value is None else f"{value:g}"
+
+
+def _share(part: int, whole: int) -> str:
+    return "-" if whole == 0 else f"{100 * part / whole:.0f}%"
+
+
+def _distribution_row(label: str, dist: Distribution, fmt: Any) -> list[str]:
+    return [label, str(dist.count), fmt(dist.p50), fmt(dist.p90), fmt(dist.max)]
+
+
+def scan_text(scan: Scan) -> str:
+    history, summary = scan.history, scan.summary
+    out: list[str] = []
+    add = out.append
+    add(f"advisor scan of {term(scan.repo.path)}")
+    add(f"  {scan.repo.commits} commits, {scan.repo.branches} branches, {scan.repo.tags} tags"
+        + (f", {scan.repo.pull_refs} pull-request refs" if scan.repo.pull_refs else "")
+        + (" (shallow: older history missing)" if scan.repo.shallow else ""))
+    add(f"  window: {scan.window.since:%Y-%m-%d} to {scan.window.until:%Y-%m-%d}")
+    add("")
+    add(f"Trunk: {term(history.trunk.name)}  ({history.trunk.rule.value}; "
+        f"{history.trunk_commits} first-parent commits)")
+    add("")
+    add("Long-lived branches")
+    rows: list[list[Any]] = [
+        [term(b.name), "yes" if b.live else "deleted", f"{b.first_commit_at:%Y-%m-%d}", f"{b.last_commit_at:%Y-%m-%d}",
+         b.mainline_commits, b.merges_received, b.merged_into_trunk, b.tags]
+        for b in history.long_lived
+    ]
+    add(_indent(tabulate(rows, headers=["branch", "live", "first", "last", "own commits", "merges in",
+                                        "into trunk", "tags"], tablefmt="simple")))
+    add("")
+    add(f"How changes reached {term(history.trunk.name)} in the window "
+        f"({summary.episodes_in_window} integrations)")
+    rows = [[method, count, _share(count, summary.episodes_in_window)] for method, count in summary.methods.items()]
+    add(_indent(tabulate(rows, headers=["method", "count", "share"], tablefmt="simple")))
+    add("")
+    branch_count = sum(count for method, count in summary.methods.items() if method != MergeMethod.DIRECT.value)
+    add(f"Branch episodes rebuilt: {summary.episodes} in all; {branch_count} merged into the trunk in the window, "
+        f"{summary.from_deleted_branches} of them from branches that no longer exist"
+        + (f"; {summary.bot_episodes} by bots" if summary.bot_episodes else ""))
+    rows = [
+        _distribution_row("lifetime (first commit to merge)", summary.lifetime_hours, _hours),
+        _distribution_row("size (commits)", summary.size_commits, _number),
+        _distribution_row("size (lines added + deleted)", summary.size_lines, _number),
+        _distribution_row("behind the trunk at merge", summary.behind_at_merge, _number),
+    ]
+    add(_indent(tabulate(rows, headers=["branches", "n", "p50", "p90", "max"], tablefmt="simple")))
+    if summary.clock_skewed_episodes:
+        add(f"  {summary.clock_skewed_episodes} episodes have commits dated after their merge (clock skew): "
+            "their lifetimes are left out.")
+    add("")
+    _patterns(scan, add)
+    add("")
+    _live(scan, add)
+    add("")
+    _releases(scan, add)
+    anomalies = history.anomalies
+    flagged = {
+        "commits dated before their author date": anomalies.committer_before_author,
+        "commits dated before a parent": anomalies.commit_before_parent,
+        "commits dated in the future": anomalies.future_dated,
+        "commits dated before 1980": anomalies.epoch_dated,
+        "parents missing from the repository": anomalies.missing_parents,
+    }
+    notes = [f"{count} {label}" for label, count in flagged.items() if count]
+    if notes:
+        add("")
+        add("Clock and history anomalies (tolerated, not trusted): " + "; ".join(notes))
+    return "\n".join(out) + "\n"
+
+
+def _indent(block: str) -> str:
+    return "\n".join("  " + line for line in block.splitlines())
+
+
+def _patterns(scan: Scan, add: Any) -> None:
+    history = scan.history
+    in_window = [m for m in history.line_merges if scan.window.contains(m.merged_at)]
+    kinds = {kind: sum(1 for m in in_window if m.kind is kind) for kind in LineMergeKind}
+    episodes = [e for e in history.episodes if scan.window.contains(e.merged_at)]
+    releases = sum(1 for e in episodes if e.kind is EpisodeKind.RELEASE and e.repeat_of is None)
+    hotfixes = sum(1 for e in episodes if e.kind is EpisodeKind.HOTFIX and e.repeat_of is None)
+    repeats = sum(1 for e in episodes if e.repeat_of is not None)
+    picks = [p for p in history.cherry_picks if scan.window.contains(p.at)]
+    reverts = [r for r in history.reverts if scan.window.contains(r.at)]
+    add("Patterns in the window")
+    rows = [
+        ["merges between long-lived lines", " ".join(f"{k.value} {v}" for k, v in kinds.items() if v) or "none"],
+        ["release / hotfix branches merged", f"{releases} / {hotfixes}"],
+        ["branches merged into a second line", repeats],
+        ["cherry-picks (trunk->branch / branch->trunk / other)",
+         " / ".join(str(sum(1 for p in picks if p.direction.value == d))
+                    for d in ("trunk-to-branch", "branch-to-trunk", "other"))],
+        ["reverts", len(reverts)],
+        ["octopus merges", sum(1 for e in episodes if ":" in e.id and not e.id.endswith(":1"))],
+    ]
+    add(_indent(tabulate(rows, tablefmt="plain")))
+
+
+def _live(scan: Scan, add: Any) -> None:
+    reports = [r for r in scan.live if not r.branch.merged]
+    merged = [r for r in scan.live if r.branch.merged]
+    stale = sum(1 for r in reports if r.stale)
+    add(f"Live branches: {len(reports)} not yet in the trunk ({len(reports) - stale} active, {stale} stale: "
+        f"no commit in 90 days); {len(merged)} merged but not deleted")
+    ordered = sorted(reports, key=lambda r: (r.stale, r.idle_days, r.branch.name))
+    rows = []
+    for report in ordered[:LIVE_ROWS]:
+        merge = report.merge
+        if merge is None or merge.clean is None:
+            mergeable = "not checked"
+        elif merge.clean:
+            mergeable = "clean"
+        else:
+            mergeable = f"{len(merge.conflicts)} conflicting: " + ", ".join(term(p) for p in merge.conflicts[:3])
+        rows.append([
+            term(report.branch.name) + (" (long-lived)" if report.branch.long_lived else ""), report.branch.ahead, report.branch.behind,
+            "-" if report.age_days is None else f"{report.age_days:.0f} d", f"{report.idle_days:.0f} d",
+            "stale" if report.stale else "active", mergeable,
+        ])
+    if rows:
+        add(_indent(tabulate(rows, headers=["branch", "ahead", "behind", "age", "idle", "state", "merge today"],
+                             tablefmt="simple")))
+    if len(ordered) > LIVE_ROWS:
+        add(f"  ... and {len(ordered) - LIVE_ROWS} more (see --format json)")
+
+
+def _releases(scan: Scan, add: Any) -> None:
+    releases = scan.history.releases
+    in_window = [r for r in releases if scan.window.contains(r.at)]
+    pre = sum(1 for r in in_window if r.prerelease)
+    add(f"Releases (version tags): {len(releases)} in all, {len(in_window)} in the window"
+        + (f" ({pre} pre-releases)" if pre else ""))
+    rows = [
+        [term(r.tag), f"{r.at:%Y-%m-%d}", term(r.line or (f"branch {r.branch}" if r.branch else "-")),
+         r.new_commits, "pre-release" if r.prerelease else ""]
+        for r in releases[-5:]
+    ]
+    if rows:
+        add(_indent(tabulate(rows, headers=["latest tags", "date", "on", "new commits", ""], tablefmt="simple")))

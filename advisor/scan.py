@@ -1,0 +1,191 @@
+"""Compose the stages into one Scan: the library's entry point.
+
+Pure: the history, the line statistics and the trial merges come in as values,
+and `now` is a parameter, so the same inputs always give the same Scan.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from advisor import __version__
+from advisor.model import (
+    SCHEMA_VERSION,
+    Episode,
+    EpisodeKind,
+    History,
+    LiveBranch,
+    MergeCheck,
+    MergeMethod,
+    Release,
+)
+
+STALE_DAYS = 90  # GitHub and GitLab call a branch stale after 3 months without commits (FIELD-NOTES §3)
+DEFAULT_WINDOW_DAYS = 365
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Window:
+    since: datetime
+    until: datetime
+
+    def contains(self, moment: datetime) -> bool:
+        return self.since <= moment < self.until
+
+
+def default_window(now: datetime, since: datetime | None = None, until: datetime | None = None) -> Window:
+    end = until or now
+    return Window(since=since or end - timedelta(days=DEFAULT_WINDOW_DAYS), until=end)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Distribution:
+    """Nearest-rank percentiles of a sample (None when the sample is empty)."""
+
+    count: int
+    p50: float | None
+    p90: float | None
+    max: float | None
+
+    @classmethod
+    def of(cls, values: Sequence[float]) -> Distribution:
+        if not values:
+            return cls(count=0, p50=None, p90=None, max=None)
+        ordered = sorted(values)
+        return cls(count=len(ordered), p50=percentile(ordered, 50), p90=percentile(ordered, 90), max=ordered[-1])
+
+
+def percentile(ordered: Sequence[float], rank: int) -> float:
+    """Nearest-rank percentile: the smallest value with at least rank% of the sample at or below it."""
+    index = max(0, -(-rank * len(ordered) // 100) - 1)
+    return ordered[index]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RepoFacts:
+    path: str
+    bare: bool
+    commits: int
+    branches: int
+    tags: int
+    pull_refs: int
+    shallow: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EpisodeLines:
+    added: int
+    deleted: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LiveBranchReport:
+    branch: LiveBranch
+    stale: bool
+    idle_days: float
+    age_days: float | None
+    merge: MergeCheck | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Summary:
+    """What the terminal shows first, for episodes merged into the trunk within the window."""
+
+    episodes: int
+    episodes_in_window: int
+    from_deleted_branches: int
+    bot_episodes: int
+    methods: dict[str, int]  # merge method -> episodes into the trunk in the window
+    lifetime_hours: Distribution
+    size_commits: Distribution
+    size_lines: Distribution
+    behind_at_merge: Distribution
+    releases_in_window: int
+    clock_skewed_episodes: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Scan:
+    schema_version: int
+    tool_version: str
+    scanned_at: datetime
+    window: Window
+    repo: RepoFacts
+    history: History
+    lines: Mapping[str, EpisodeLines]  # episode id -> lines, for episodes in the window
+    live: tuple[LiveBranchReport, ...]
+    summary: Summary
+
+
+def episodes_in_window(history: History, window: Window) -> list[Episode]:
+    return [e for e in history.episodes if window.contains(e.merged_at)]
+
+
+def commits_needing_stats(history: History, window: Window) -> list[str]:
+    """The commits whose line counts the scan reports: those of episodes merged in the window."""
+    return sorted({sha for e in episodes_in_window(history, window) for sha in e.commits})
+
+
+def episode_lines(episodes: Sequence[Episode], stats: Mapping[str, tuple[int, int]]) -> dict[str, EpisodeLines]:
+    result = {}
+    for episode in episodes:
+        added = deleted = 0
+        for sha in episode.commits:
+            a, d = stats.get(sha, (0, 0))
+            added += a
+            deleted += d
+        result[episode.id] = EpisodeLines(added=added, deleted=deleted)
+    return result
+
+
+def _live_reports(history: History, checks: Sequence[MergeCheck], now: datetime) -> tuple[LiveBranchReport, ...]:
+    by_name = {check.branch: check for check in checks}
+    reports = []
+    for branch in history.live_branches:
+        idle = (now - branch.last_commit_at).total_seconds() / 86_400
+        age = (now - branch.forked_at).total_seconds() / 86_400 if branch.forked_at else None
+        reports.append(LiveBranchReport(
+            branch=branch, stale=idle > STALE_DAYS, idle_days=idle, age_days=age, merge=by_name.get(branch.name),
+        ))
+    return tuple(reports)
+
+
+def summarise(history: History, window: Window, lines: Mapping[str, EpisodeLines],
+              releases: Sequence[Release]) -> Summary:
+    into_trunk = [e for e in episodes_in_window(history, window)
+                  if e.target == history.trunk.name and e.repeat_of is None]
+    branches = [e for e in into_trunk if e.kind is not EpisodeKind.DIRECT]
+    methods = Counter(e.method.value for e in into_trunk)
+    lifetimes = [e.lifetime_seconds / 3600 for e in branches if e.lifetime_seconds is not None]
+    return Summary(
+        episodes=sum(1 for e in history.episodes if e.repeat_of is None),
+        episodes_in_window=len(into_trunk),
+        from_deleted_branches=sum(1 for e in branches if e.deleted),
+        bot_episodes=sum(1 for e in into_trunk if e.bot),
+        methods={method.value: methods.get(method.value, 0) for method in MergeMethod},
+        lifetime_hours=Distribution.of(lifetimes),
+        size_commits=Distribution.of([len(e.commits) for e in branches]),
+        size_lines=Distribution.of([lines[e.id].added + lines[e.id].deleted for e in branches if e.id in lines]),
+        behind_at_merge=Distribution.of([e.behind for e in branches if e.behind is not None]),
+        releases_in_window=sum(1 for r in releases if window.contains(r.at)),
+        clock_skewed_episodes=sum(1 for e in into_trunk if e.clock_skew),
+    )
+
+
+def scan(*, history: History, repo: RepoFacts, stats: Mapping[str, tuple[int, int]],
+         checks: Sequence[MergeCheck], window: Window, now: datetime) -> Scan:
+    lines = episode_lines(episodes_in_window(history, window), stats)
+    return Scan(
+        schema_version=SCHEMA_VERSION,
+        tool_version=__version__,
+        scanned_at=now,
+        window=window,
+        repo=repo,
+        history=history,
+        lines=lines,
+        live=_live_reports(history, checks, now),
+        summary=summarise(history, window, lines, history.releases),
+    )

@@ -1,0 +1,120 @@
+"""The only module that writes files: caches, crash logs, and documents.
+
+Every write is atomic (a temporary file in the same folder, flushed, then
+renamed over the target), so an interrupted run leaves either the old file or
+the new one, never half of one. Nothing is ever written inside a `.git`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import tempfile
+import time
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from advisor import __version__
+from advisor.errors import BadOption
+
+CACHE_FORMAT = 1
+
+
+def default_cache_dir(env: Mapping[str, str]) -> Path:
+    """$XDG_CACHE_HOME/advisor, else ~/.cache/advisor."""
+    base = env.get("XDG_CACHE_HOME") or os.path.join(env.get("HOME") or os.path.expanduser("~"), ".cache")
+    return Path(base) / "advisor"
+
+
+def refuse_git_dir(path: Path) -> None:
+    """Outputs never go into a repository's git directory."""
+    resolved = path.resolve()
+    for part in (resolved, *resolved.parents):
+        if part.name == ".git" or (part / "HEAD").is_file() and (part / "objects").is_dir():
+            raise BadOption(f"{path} is inside a git directory; advisor never writes there. Choose another folder.")
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    refuse_git_dir(path.parent)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        try:
+            os.unlink(temporary)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def write_text(path: Path, text: str) -> None:
+    write_atomic(path, text.encode("utf-8"))
+
+
+def write_crash_log(folder: Path, text: str) -> Path:
+    path = folder / "crash" / f"crash-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.log"
+    write_text(path, text)
+    return path
+
+
+class Cache:
+    """Per-repository caches, keyed by content so a stale entry is never used.
+
+    A missing or unreadable entry is a miss, never an error: the cache only
+    saves time.
+    """
+
+    def __init__(self, root: Path, git_dir: Path) -> None:
+        refuse_git_dir(root)
+        self.root = root
+        self.folder = root / "repos" / hashlib.sha256(str(git_dir.resolve()).encode()).hexdigest()[:20]
+
+    def _path(self, name: str) -> Path:
+        return self.folder / f"{name}.v{CACHE_FORMAT}.pickle"
+
+    def _read(self, name: str) -> Any:
+        try:
+            with open(self._path(name), "rb") as stream:
+                return pickle.load(stream)
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+            return None
+
+    def _write(self, name: str, value: Any) -> None:
+        try:
+            write_atomic(self._path(name), pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+        except OSError:
+            pass  # a read-only or full disk costs speed, not correctness
+
+    @staticmethod
+    def key(*parts: object) -> str:
+        return hashlib.sha256(repr((__version__, CACHE_FORMAT, parts)).encode()).hexdigest()
+
+    def get(self, name: str, key: str) -> Any:
+        entry = self._read(name)
+        if isinstance(entry, tuple) and len(entry) == 2 and entry[0] == key:
+            return entry[1]
+        return None
+
+    def put(self, name: str, key: str, value: Any) -> None:
+        self._write(name, (key, value))
+
+    def line_stats(self, shas: Iterable[str]) -> dict[str, tuple[int, int]]:
+        known = self._read("line-stats")
+        if not isinstance(known, dict):
+            return {}
+        return {sha: known[sha] for sha in shas if sha in known}
+
+    def add_line_stats(self, fresh: Mapping[str, tuple[int, int]]) -> None:
+        if not fresh:
+            return
+        known = self._read("line-stats")
+        merged = dict(known) if isinstance(known, dict) else {}
+        merged.update(fresh)
+        self._write("line-stats", merged)

@@ -1,0 +1,220 @@
+"""Simulators of each branching model, each returning its repository and ground truth.
+
+A simulator records every integration as it performs it, so the truth is what
+really happened, not what the reader is expected to infer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from tests.builders import ALICE, BOB, CAROL, GITHUB, START, RepoBuilder
+
+DEVELOPERS = (ALICE, BOB, CAROL)
+
+
+@dataclass(frozen=True)
+class Expected:
+    target: str
+    source: str | None
+    pr: int | None
+    method: str
+    commits: int
+    first_commit_at: datetime
+    merged_at: datetime
+    kind: str = "feature"
+    deleted: bool = True
+
+
+@dataclass
+class Truth:
+    trunk: str
+    long_lived: set[str]
+    episodes: list[Expected] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    line_merges: list[tuple[str, str, str]] = field(default_factory=list)  # (source, target, kind)
+    cherry_picks: list[str] = field(default_factory=list)  # direction per pick
+    reverts: int = 0
+
+    def branch_episodes(self) -> list[Expected]:
+        return [e for e in self.episodes if e.method != "direct"]
+
+
+def at(hours: float) -> datetime:
+    return START + timedelta(hours=hours)
+
+
+class Simulator:
+    """Wraps a builder and writes the truth down as history is made."""
+
+    def __init__(self, path: Path, trunk: str = "main", long_lived: set[str] | None = None) -> None:
+        self.b = RepoBuilder(path, trunk=trunk)
+        self.truth = Truth(trunk=trunk, long_lived=long_lived or {trunk})
+        self.pr = 0
+
+    def direct(self, line: str, hours: float, who: tuple[str, str] = ALICE, message: str | None = None) -> str:
+        sha = self.b.commit(message, branch=line, at=at(hours), author=who)
+        self.truth.episodes.append(Expected(line, None, None, "direct", 1, at(hours), at(hours), "direct", False))
+        return sha
+
+    def work(self, name: str, start: str, first: float, count: int, who: tuple[str, str] = ALICE,
+             spacing: float = 1.0) -> list[str]:
+        """A branch from `start` with `count` commits, the first at hour `first`."""
+        self.b.branch(name, start)
+        return [self.b.commit(branch=name, at=at(first + i * spacing), author=who) for i in range(count)]
+
+    def merge(self, name: str, into: str, hours: float, *, commits: int, first: float, method: str = "merge",
+              pr: bool = False, message: str | None = None, delete: bool = True, kind: str = "feature",
+              who: tuple[str, str] = ALICE, deleted_later: bool = False) -> str:
+        number = None
+        if pr:
+            self.pr += 1
+            number = self.pr
+        if message is None and pr and method == "merge":
+            message = f"Merge pull request #{number} from team/{name}"
+        if message is None and pr and method == "squash":
+            message = f"Add {name} (#{number})"
+        if message is None and method in ("merge", "squash") and into != self.truth.trunk:
+            message = f"Merge branch '{name}' into {into}"
+        committer = GITHUB if method == "rebase" else None
+        sha = self.b.merge(name, into, method=method, message=message, at=at(hours), who=who,
+                           committer=committer, delete=delete)
+        source = name if method in ("merge",) or (method == "squash" and not pr) else None
+        self.truth.episodes.append(Expected(
+            into, source, number, method, commits, at(first), at(hours), kind, delete or deleted_later,
+        ))
+        return sha
+
+
+def gitflow(path: Path) -> Truth:
+    """master + develop, feature branches into develop, release and hotfix branches
+    merged into both, tags on master, back-merges."""
+    sim = Simulator(path, trunk="master", long_lived={"master", "develop"})
+    b = sim.b
+    sim.direct("master", 0)
+    b.branch("develop", "master")
+    sim.direct("develop", 1)
+    hour = 2.0
+    for release in range(1, 4):
+        for feature in range(1, 4):
+            name = f"feature/r{release}-f{feature}"
+            sim.work(name, "develop", hour, 2, who=DEVELOPERS[feature % 3])
+            sim.merge(name, "develop", hour + 30, commits=2, first=hour, kind="feature")
+            hour += 40
+        name = f"release/1.{release}"
+        sim.work(name, "develop", hour, 1)
+        sim.merge(name, "master", hour + 20, commits=1, first=hour, delete=False, deleted_later=True, kind="release",
+                  message=f"Merge branch '{name}'")
+        b.tag(f"1.{release}.0", "master", annotated=True, at=at(hour + 20.5))
+        sim.truth.tags.append(f"1.{release}.0")
+        # the back-merge of the release branch into develop: same branch, second line
+        b.merge(name, "develop", message=f"Merge branch '{name}' into develop", at=at(hour + 21))
+        b.delete_branch(name)
+        hour += 30
+        if release == 2:
+            name = "hotfix/1.2.1"
+            sim.work(name, "master", hour, 1, who=BOB)
+            sim.merge(name, "master", hour + 3, commits=1, first=hour, delete=False, deleted_later=True, kind="hotfix",
+                      message=f"Merge branch '{name}'")
+            b.tag("1.2.1", "master", annotated=True, at=at(hour + 3.5))
+            sim.truth.tags.append("1.2.1")
+            b.merge(name, "develop", message=f"Merge branch '{name}' into develop", at=at(hour + 4))
+            b.delete_branch(name)
+            hour += 10
+    return sim.truth
+
+
+def github_flow(path: Path) -> Truth:
+    """One trunk, feature branches living days, merged through pull requests with merge commits."""
+    sim = Simulator(path)
+    sim.direct("main", 0)
+    hour = 1.0
+    for number in range(1, 9):
+        name = f"feature-{number}"
+        sim.work(name, "main", hour, 3, who=DEVELOPERS[number % 3], spacing=8)
+        sim.merge(name, "main", hour + 60, commits=3, first=hour, pr=True)
+        hour += 30
+    return sim.truth
+
+
+def trunk_squash(path: Path) -> Truth:
+    """Trunk-based with short branches squash-merged through pull requests."""
+    sim = Simulator(path)
+    sim.direct("main", 0)
+    hour = 1.0
+    for number in range(1, 11):
+        name = f"short-{number}"
+        sim.work(name, "main", hour, 2, who=DEVELOPERS[number % 3], spacing=0.5)
+        sim.merge(name, "main", hour + 3, commits=1, first=hour + 3, method="squash", pr=True)
+        hour += 6
+    return sim.truth
+
+
+def trunk_rebase(path: Path) -> Truth:
+    """Trunk-based with branches rebase-merged by the forge (committer GitHub)."""
+    sim = Simulator(path)
+    sim.direct("main", 0)
+    hour = 1.0
+    for number in range(1, 7):
+        name = f"topic-{number}"
+        sim.work(name, "main", hour, 2, who=DEVELOPERS[number % 3], spacing=0.5)
+        sim.merge(name, "main", hour + 4, commits=2, first=hour, method="rebase")
+        hour += 8
+    return sim.truth
+
+
+def trunk_direct(path: Path) -> Truth:
+    """Everyone commits straight to the trunk."""
+    sim = Simulator(path)
+    for number in range(12):
+        sim.direct("main", number * 3, who=DEVELOPERS[number % 3])
+    return sim.truth
+
+
+def release_branching(path: Path) -> Truth:
+    """Trunk plus maintained release lines; fixes land on the trunk and are
+    cherry-picked (-x) to the release lines, which carry the patch tags."""
+    sim = Simulator(path, long_lived={"main", "release-1.0", "release-1.1"})
+    b = sim.b
+    hour = 0.0
+    sim.direct("main", hour)
+    for line in ("1.0", "1.1"):
+        for _ in range(5):
+            hour += 24
+            sim.direct("main", hour, who=DEVELOPERS[int(hour) % 3])
+        name = f"release-{line}"
+        b.branch(name, "main")
+        b.tag(f"v{line}.0", name, annotated=True, at=at(hour + 1))
+        sim.truth.tags.append(f"v{line}.0")
+        for patch in range(1, 3):
+            hour += 24 * 10
+            fix = sim.direct("main", hour, message=f"Fix bug {line}.{patch}")
+            message = f"Fix bug {line}.{patch}\n\n(cherry picked from commit {fix})"
+            files = {f"work/{b.counter:05d}.txt": f"change {b.counter}\n"}
+            b.commit(message, branch=name, files=files, at=at(hour + 2), author=ALICE)
+            sim.truth.episodes.append(Expected(name, None, None, "direct", 1, at(hour + 2), at(hour + 2),
+                                               "direct", False))
+            sim.truth.cherry_picks.append("trunk-to-branch")
+            b.tag(f"v{line}.{patch}", name, annotated=True, at=at(hour + 3))
+            sim.truth.tags.append(f"v{line}.{patch}")
+    return sim.truth
+
+
+def environment_branches(path: Path) -> Truth:
+    """GitLab flow: main is promoted into production by merges; features merge into main."""
+    sim = Simulator(path, long_lived={"main", "production"})
+    b = sim.b
+    sim.direct("main", 0)
+    b.branch("production", "main")
+    hour = 1.0
+    for number in range(1, 7):
+        name = f"feature-{number}"
+        sim.work(name, "main", hour, 2, who=DEVELOPERS[number % 3])
+        sim.merge(name, "main", hour + 20, commits=2, first=hour, pr=True)
+        hour += 24 * 3
+        b.merge("main", "production", message="Merge branch 'main' into production", at=at(hour))
+        sim.truth.line_merges.append(("main", "production", "promotion"))
+        hour += 1
+    return sim.truth

@@ -1,0 +1,291 @@
+"""`advisor scan` as a user runs it: output, exit codes, and every bad input."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from advisor import cli, pipeline
+from advisor.errors import ExitCode
+from tests import scenarios
+from tests.builders import ALICE, RepoBuilder, git_cli
+
+runner = CliRunner()
+
+
+def run(*args: str, cache: Path | None = None) -> tuple[int, str, str]:
+    extra = ["--cache-dir", str(cache)] if cache else ["--no-cache"]
+    result = runner.invoke(cli.app, [*args, *extra] if args and args[0] == "scan" else list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def tree_digest(root: Path) -> dict[str, str]:
+    """Every file under `root` (git directory included) with its content hash and mode."""
+    digest = {}
+    for path in sorted(root.rglob("*")):
+        if path.is_file() or path.is_symlink():
+            stat = path.lstat()
+            data = path.read_bytes() if path.is_file() else os.readlink(path).encode()
+            digest[str(path.relative_to(root))] = f"{hashlib.sha256(data).hexdigest()}:{stat.st_mode:o}"
+        elif path.is_dir():
+            digest[str(path.relative_to(root)) + "/"] = "dir"
+    return digest
+
+
+@pytest.fixture
+def gitflow_repo(tmp_path: Path) -> Path:
+    path = tmp_path / "gitflow"
+    scenarios.gitflow(path)
+    return path
+
+
+def test_scan_prints_the_summary(gitflow_repo: Path) -> None:
+    code, out, err = run("scan", str(gitflow_repo), "--since", "2023-01-01")
+    assert code == ExitCode.OK, err
+    assert "Trunk: master  (the repository's HEAD" in out
+    assert "develop" in out
+    assert "Releases (version tags): 4 in all" in out
+    assert err == ""
+
+
+def test_scan_json_has_schema_version_and_history(gitflow_repo: Path) -> None:
+    code, out, _ = run("scan", str(gitflow_repo), "--format", "json", "--since", "2023-01-01")
+    assert code == 0
+    document = json.loads(out)
+    assert document["schema_version"] == 1
+    assert document["history"]["trunk"]["name"] == "master"
+    assert len(document["history"]["releases"]) == 4
+    assert all("commits" not in e and e["commit_count"] >= 0 for e in document["history"]["episodes"])
+
+
+def test_scan_never_writes_to_the_repository(gitflow_repo: Path, tmp_path: Path) -> None:
+    git_cli(gitflow_repo, "checkout", "-q", "master")  # a real worktree with an index
+    before = tree_digest(gitflow_repo)
+    for args in (("scan", str(gitflow_repo)), ("scan", str(gitflow_repo), "--format", "json")):
+        code, _, err = run(*args, "--since", "2023-01-01", cache=tmp_path / "cache")
+        assert code == 0, err
+    assert tree_digest(gitflow_repo) == before
+
+
+def test_scan_reads_bare_mirror_and_subfolders(gitflow_repo: Path, tmp_path: Path) -> None:
+    mirror = tmp_path / "mirror.git"
+    git_cli(tmp_path, "clone", "-q", "--mirror", str(gitflow_repo), str(mirror))
+    code, out, err = run("scan", str(mirror), "--since", "2023-01-01")
+    assert code == 0, err
+    assert "Trunk: master" in out
+    git_cli(gitflow_repo, "checkout", "-q", "master")
+    code, out, _ = run("scan", str(gitflow_repo / "work"), "--since", "2023-01-01")
+    assert code == 0
+    assert "Trunk: master" in out
+
+
+def test_normal_clone_uses_the_remote_head(gitflow_repo: Path, tmp_path: Path) -> None:
+    clone = tmp_path / "clone"
+    git_cli(tmp_path, "clone", "-q", str(gitflow_repo), str(clone))
+    git_cli(clone, "checkout", "-q", "-b", "local-only")
+    code, out, err = run("scan", str(clone), "--since", "2023-01-01")
+    assert code == 0, err
+    assert "Trunk: master  (the remote's default branch" in out
+
+
+def test_cache_gives_the_same_answer(gitflow_repo: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    first = run("scan", str(gitflow_repo), "--format", "json", "--since", "2023-01-01", "--until", "2026-01-01",
+                cache=cache)
+    second = run("scan", str(gitflow_repo), "--format", "json", "--since", "2023-01-01", "--until", "2026-01-01",
+                 cache=cache)
+    assert first[0] == second[0] == 0
+    drop = ("scanned_at", "idle_days", "age_days")
+
+    def stable(text: str) -> str:
+        return "\n".join(line for line in text.splitlines() if not any(k in line for k in drop))
+
+    assert stable(first[1]) == stable(second[1])
+    assert any((cache / "repos").rglob("history.v1.pickle"))
+
+
+def test_cache_dir_inside_a_git_directory_is_refused(gitflow_repo: Path) -> None:
+    code, out, err = run("scan", str(gitflow_repo), cache=gitflow_repo / ".git" / "advisor")
+    assert code == ExitCode.USER_ERROR
+    assert "inside a git directory" in err
+    assert not (gitflow_repo / ".git" / "advisor").exists()
+
+
+# -- bad input: one sentence, non-zero exit, no traceback -----------------------
+
+
+def assert_one_sentence(code: int, err: str, expected: str) -> None:
+    assert code == ExitCode.USER_ERROR
+    assert expected in err
+    assert "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_missing_path(tmp_path: Path) -> None:
+    code, _, err = run("scan", str(tmp_path / "nope"))
+    assert_one_sentence(code, err, "does not exist")
+
+
+def test_not_a_repository(tmp_path: Path) -> None:
+    code, _, err = run("scan", str(tmp_path))
+    assert_one_sentence(code, err, "is not inside a git repository")
+
+
+def test_empty_repository(tmp_path: Path) -> None:
+    git_cli(tmp_path, "init", "-q", "empty")
+    code, _, err = run("scan", str(tmp_path / "empty"))
+    assert_one_sentence(code, err, "has no commits yet")
+
+
+def test_unborn_head_without_a_trunk(repo_path: Path) -> None:
+    builder = RepoBuilder(repo_path, trunk="feature-x")
+    builder.commit()
+    git_cli(repo_path, "symbolic-ref", "HEAD", "refs/heads/nothing-here")
+    code, _, err = run("scan", str(repo_path))
+    assert_one_sentence(code, err, "No trunk could be found")
+    code, out, err = run("scan", str(repo_path), "--trunk", "feature-x")
+    assert code == 0, err
+    assert "Trunk: feature-x  (chosen with --trunk" in out
+
+
+def test_missing_trunk_option(gitflow_repo: Path) -> None:
+    code, _, err = run("scan", str(gitflow_repo), "--trunk", "no-such-branch")
+    assert_one_sentence(code, err, "There is no branch named 'no-such-branch'")
+
+
+def test_shallow_clone_is_refused_unless_allowed(gitflow_repo: Path, tmp_path: Path) -> None:
+    shallow = tmp_path / "shallow"
+    git_cli(tmp_path, "clone", "-q", "--depth", "2", f"file://{gitflow_repo}", str(shallow))
+    code, _, err = run("scan", str(shallow))
+    assert_one_sentence(code, err, "is a shallow clone")
+    assert "git fetch --unshallow" in err
+    code, out, err = run("scan", str(shallow), "--allow-shallow", "--since", "2023-01-01")
+    assert code == 0, err
+    assert "shallow: older history missing" in out
+
+
+def commit_object(repo: Path, rev: str) -> Path:
+    sha = git_cli(repo, "rev-parse", rev).strip()
+    return repo / ".git" / "objects" / sha[:2] / sha[2:]
+
+
+def test_corrupt_object(gitflow_repo: Path) -> None:
+    victim = commit_object(gitflow_repo, "master~1")
+    victim.chmod(0o644)
+    victim.write_bytes(b"not a zlib stream")
+    code, _, err = run("scan", str(gitflow_repo))
+    assert_one_sentence(code, err, "corrupt or missing object")
+
+
+def test_missing_object(gitflow_repo: Path) -> None:
+    commit_object(gitflow_repo, "master~1").unlink()
+    code, _, err = run("scan", str(gitflow_repo))
+    assert_one_sentence(code, err, "corrupt or missing object")
+
+
+def test_permission_denied(gitflow_repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Tests run as root in CI, where chmod cannot deny a read; deny it at the os level instead.
+    real_access = os.access
+
+    def access(path: object, mode: int) -> bool:
+        return False if Path(str(path)) == gitflow_repo else real_access(path, mode)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "access", access)
+    code, _, err = run("scan", str(gitflow_repo))
+    assert_one_sentence(code, err, "permission denied")
+
+
+def test_bad_dates_and_patterns(gitflow_repo: Path) -> None:
+    code, _, err = run("scan", str(gitflow_repo), "--since", "last tuesday")
+    assert_one_sentence(code, err, "is not a date")
+    code, _, err = run("scan", str(gitflow_repo), "--bot", "([")
+    assert_one_sentence(code, err, "is not a valid regular expression")
+
+
+def test_unknown_option_is_a_usage_error(gitflow_repo: Path) -> None:
+    code, _, err = run("scan", str(gitflow_repo), "--frobnicate")
+    assert code == ExitCode.USAGE
+
+
+def test_a_bug_becomes_one_sentence_and_a_crash_log(gitflow_repo: Path, monkeypatch: pytest.MonkeyPatch,
+                                                    tmp_path: Path) -> None:
+    def explode(*_: object, **__: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(pipeline, "run_scan", explode)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    code, _, err = run("scan", str(gitflow_repo))
+    assert code == ExitCode.CRASH
+    assert "internal error (RuntimeError: boom)" in err
+    logs = list((tmp_path / "xdg" / "advisor" / "crash").glob("*.log"))
+    assert len(logs) == 1 and "RuntimeError: boom" in logs[0].read_text()
+
+
+def test_interrupt_exits_130(gitflow_repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def interrupt(*_: object, **__: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(pipeline, "run_scan", interrupt)
+    code, _, err = run("scan", str(gitflow_repo))
+    assert code == ExitCode.INTERRUPTED
+
+
+# -- untrusted names and odd dates ---------------------------------------------
+
+
+def test_odd_names_are_escaped(repo_path: Path) -> None:
+    builder = RepoBuilder(repo_path)
+    builder.commit()
+    odd = 'feat/<script>alert("x")</script>-émoji-🚀'
+    builder.branch(odd)
+    builder.commit(branch=odd, message="evil \x1b[31mred\x1b[0m subject")
+    builder.merge(odd, message=f"Merge branch '{odd}\x1b[2J'")
+    builder.branch("weird'quote")
+    builder.commit(branch="weird'quote", message="wip")
+    code, out, err = run("scan", str(repo_path), "--since", "2023-01-01")
+    assert code == 0, err
+    assert "\x1b" not in out
+    assert "weird'quote" in out
+    code, out, _ = run("scan", str(repo_path), "--format", "json", "--since", "2023-01-01")
+    sources = {e["source"] for e in json.loads(out)["history"]["episodes"]}
+    assert odd + "\x1b[2J" in sources or odd in sources
+
+
+def test_odd_dates_are_flagged_not_fatal(repo_path: Path) -> None:
+    builder = RepoBuilder(repo_path)
+    builder.commit(at=datetime(1970, 1, 2, tzinfo=timezone.utc))
+    builder.commit(at=datetime(2024, 1, 1, tzinfo=timezone.utc))
+    builder.branch("skewed")
+    # authored in the future of its own merge: a broken clock on a laptop
+    builder.commit(branch="skewed", at=datetime(2030, 1, 1, tzinfo=timezone.utc),
+                   committed_at=datetime(2024, 1, 2, tzinfo=timezone.utc))
+    builder.merge("skewed", at=datetime(2024, 1, 3, tzinfo=timezone.utc), delete=True)
+    builder.commit(at=datetime(2099, 1, 1, tzinfo=timezone.utc))
+    code, out, err = run("scan", str(repo_path), "--since", "2023-01-01", "--until", "2100-01-01")
+    assert code == 0, err
+    assert "commits dated before 1980" in out
+    assert "commits dated in the future" in out
+    assert "clock skew" in out
+    code, out, _ = run("scan", str(repo_path), "--format", "json", "--since", "2023-01-01",
+                       "--until", "2100-01-01")
+    skewed = [e for e in json.loads(out)["history"]["episodes"] if e["clock_skew"]]
+    assert len(skewed) == 1 and skewed[0]["lifetime_seconds"] is None
+
+
+def test_installed_command_runs(gitflow_repo: Path) -> None:
+    exe = shutil.which("advisor")
+    if exe is None:
+        pytest.skip("the advisor command is not installed in this environment")
+    done = subprocess.run([exe, "scan", str(gitflow_repo), "--no-cache", "--since", "2023-01-01"],
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert "Trunk: master" in done.stdout
+    assert ALICE[0]  # the builder's identities are what the scenario used

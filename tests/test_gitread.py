@@ -1,0 +1,103 @@
+"""Reading git: refs, the compact graph, .mailmap, line stats and trial merges."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from advisor import gitread
+from advisor.errors import NotARepository
+from advisor.model import RefKind
+from tests.builders import ALICE, BOB, RepoBuilder, git_cli
+
+
+def test_graph_holds_every_reachable_commit(repo_path: Path) -> None:
+    b = RepoBuilder(repo_path)
+    first = b.commit("first\n\nbody\n(cherry picked from commit " + "a" * 40 + ")", at=0)
+    b.branch("topic")
+    second = b.commit(branch="topic", at=1, author=BOB)
+    b.tag("v1.0", "topic", annotated=True, at=2)
+    b.tag("light", "main")
+    b.set_ref("refs/pull/4/head", second)
+    graph = gitread.load(repo_path)
+    assert sorted(graph.shas) == sorted([first, second])
+    index = {sha: i for i, sha in enumerate(graph.shas)}
+    assert graph.parents[index[second]] == (index[first],)
+    assert graph.subject[index[first]] == "first"
+    assert graph.trailers[index[first]] == ("(cherry picked from commit " + "a" * 40 + ")",)
+    assert graph.people[graph.author[index[second]]] == BOB
+    kinds = {ref.name: (ref.kind, ref.short, ref.pr) for ref in graph.refs}
+    assert kinds["refs/heads/topic"] == (RefKind.LOCAL, "topic", None)
+    assert kinds["refs/tags/v1.0"] == (RefKind.TAG, "v1.0", None)
+    assert kinds["refs/pull/4/head"] == (RefKind.PULL, "refs/pull/4/head", 4)
+    tag = next(ref for ref in graph.refs if ref.short == "v1.0")
+    assert tag.tag_time is not None and tag.target == index[second]
+    assert graph.head_ref == "refs/heads/main"
+
+
+def test_mailmap_is_applied(repo_path: Path) -> None:
+    b = RepoBuilder(repo_path)
+    b.commit(author=("alice", "alice@old.example"), files={".mailmap": "Alice <alice@example.com> <alice@old.example>\n"})
+    git_cli(repo_path, "checkout", "-q", "main")
+    graph = gitread.load(repo_path)
+    assert graph.people[graph.author[0]] == ALICE
+
+
+def test_remote_refs_name_their_remote(tmp_path: Path) -> None:
+    origin = tmp_path / "origin"
+    b = RepoBuilder(origin)
+    b.commit()
+    b.branch("feature/x")
+    clone = tmp_path / "clone"
+    git_cli(tmp_path, "clone", "-q", str(origin), str(clone))
+    graph = gitread.load(clone)
+    remote = {ref.short: ref for ref in graph.refs if ref.kind is RefKind.REMOTE}
+    assert set(remote) == {"main", "feature/x"}
+    assert remote["feature/x"].remote == "origin"
+    assert graph.remote_head == "refs/remotes/origin/main"
+
+
+def test_line_stats_use_both_workers_and_cover_every_commit(repo_path: Path) -> None:
+    b = RepoBuilder(repo_path)
+    shas = [b.commit(files={"f.txt": "a\n" * n}) for n in range(1, 6)]
+    merge_base = b.tip("main")
+    b.branch("x")
+    b.commit(branch="x", files={"g.txt": "x\n"})
+    merge = b.merge("x")
+    stats = gitread.line_stats(gitread.locate(repo_path).git_dir, [*shas, merge], workers=2)
+    assert [stats[s] for s in shas] == [(1, 0), (1, 0), (1, 0), (1, 0), (1, 0)]
+    assert stats[merge] == (0, 0)  # a merge brings nothing of its own
+    assert merge_base
+
+
+def test_trial_merges_list_conflicts_and_write_nothing(repo_path: Path) -> None:
+    b = RepoBuilder(repo_path)
+    b.commit(files={"f.txt": "base\n"})
+    b.branch("clash")
+    b.branch("fine")
+    b.commit(branch="clash", files={"f.txt": "theirs\n"})
+    b.commit(branch="fine", files={"g.txt": "new\n"})
+    b.commit(files={"f.txt": "ours\n"})
+    objects_before = sorted(p.name for p in (repo_path / ".git" / "objects").rglob("*"))
+    checks = gitread.trial_merges(gitread.locate(repo_path).git_dir, b.tip("main"),
+                                  [("clash", b.tip("clash")), ("fine", b.tip("fine"))])
+    assert [(c.branch, c.clean, c.conflicts) for c in checks] == [("clash", False, ("f.txt",)), ("fine", True, ())]
+    assert sorted(p.name for p in (repo_path / ".git" / "objects").rglob("*")) == objects_before
+    timed_out = gitread.trial_merges(gitread.locate(repo_path).git_dir, b.tip("main"),
+                                     [("fine", b.tip("fine"))], budget_seconds=-1)
+    assert timed_out[0].clean is None
+
+
+def test_fingerprint_changes_with_refs(repo_path: Path) -> None:
+    b = RepoBuilder(repo_path)
+    b.commit()
+    before = gitread.fingerprint(repo_path)
+    assert gitread.fingerprint(repo_path) == before
+    b.branch("new")
+    assert gitread.fingerprint(repo_path) != before
+
+
+def test_locate_rejects_plain_folders(tmp_path: Path) -> None:
+    with pytest.raises(NotARepository):
+        gitread.locate(tmp_path)

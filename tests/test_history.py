@@ -1,0 +1,288 @@
+"""Reconstruction equals the ground truth of each simulated branching model."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from advisor import gitread, history
+from advisor.model import Episode, History
+from tests import scenarios
+from tests.scenarios import Expected, Truth
+
+NOW = datetime(2025, 6, 1, tzinfo=timezone.utc)
+
+
+def reconstruct(path: Path, **options: object) -> History:
+    graph = gitread.load(path)
+    return history.reconstruct(graph, history.HistoryOptions(**options), NOW)  # type: ignore[arg-type]
+
+
+def as_expected(episode: Episode) -> Expected:
+    return Expected(
+        target=episode.target, source=episode.source, pr=episode.pr, method=episode.method.value,
+        commits=len(episode.commits), first_commit_at=episode.first_commit_at, merged_at=episode.merged_at,
+        kind=episode.kind.value, deleted=episode.deleted,
+    )
+
+
+def key(e: Expected) -> tuple[str, datetime]:
+    return (e.target, e.merged_at)
+
+
+SIMULATORS: dict[str, Callable[[Path], Truth]] = {
+    "gitflow": scenarios.gitflow,
+    "github-flow": scenarios.github_flow,
+    "trunk-squash": scenarios.trunk_squash,
+    "trunk-rebase": scenarios.trunk_rebase,
+    "trunk-direct": scenarios.trunk_direct,
+}
+
+
+@pytest.mark.parametrize("model", sorted(SIMULATORS))
+def test_episodes_equal_the_ground_truth(model: str, repo_path: Path) -> None:
+    truth = SIMULATORS[model](repo_path)
+    result = reconstruct(repo_path)
+    assert result.trunk.name == truth.trunk
+    assert {b.name for b in result.long_lived} == truth.long_lived
+    found = sorted((as_expected(e) for e in result.episodes if e.repeat_of is None), key=key)
+    assert found == sorted(truth.episodes, key=key)
+
+
+def test_gitflow_release_and_hotfix_branches_reach_both_lines(repo_path: Path) -> None:
+    scenarios.gitflow(repo_path)
+    result = reconstruct(repo_path)
+    repeats = [e for e in result.episodes if e.repeat_of is not None]
+    assert sorted((e.source, e.target) for e in repeats) == [
+        ("hotfix/1.2.1", "develop"), ("release/1.1", "develop"), ("release/1.2", "develop"),
+        ("release/1.3", "develop"),
+    ]
+    assert [r.tag for r in result.releases] == ["1.1.0", "1.2.0", "1.2.1", "1.3.0"]
+    assert all(r.line == "master" and r.annotated for r in result.releases)
+
+
+def test_gitflow_lifetimes_are_exact_to_the_second(repo_path: Path) -> None:
+    truth = scenarios.gitflow(repo_path)
+    result = reconstruct(repo_path)
+    features = [e for e in result.episodes if e.kind.value == "feature"]
+    assert len(features) == 9
+    for episode in features:
+        assert episode.lifetime_seconds == 30 * 3600
+    assert truth.episodes
+
+
+SIMULATORS.update({
+    "release-branching": scenarios.release_branching,
+    "environment-branches": scenarios.environment_branches,
+})
+
+
+@pytest.mark.parametrize("model", ["release-branching", "environment-branches"])
+def test_more_models_equal_the_ground_truth(model: str, repo_path: Path) -> None:
+    test_episodes_equal_the_ground_truth(model, repo_path)
+
+
+def test_release_branching_cherry_picks_and_tags(repo_path: Path) -> None:
+    truth = scenarios.release_branching(repo_path)
+    result = reconstruct(repo_path)
+    assert [p.direction.value for p in result.cherry_picks] == truth.cherry_picks
+    assert all(p.from_line == "main" and p.line and p.line.startswith("release-") for p in result.cherry_picks)
+    assert sorted(r.tag for r in result.releases) == sorted(truth.tags)
+    patch_tags = [r for r in result.releases if r.version and r.version[-1] > 0]
+    assert all(r.line and r.line.startswith("release-") for r in patch_tags)
+
+
+def test_environment_promotions_are_line_merges(repo_path: Path) -> None:
+    truth = scenarios.environment_branches(repo_path)
+    result = reconstruct(repo_path)
+    assert [(m.source, m.target, m.kind.value) for m in result.line_merges] == truth.line_merges
+
+
+# -- patterns, each built directly ---------------------------------------------
+
+from tests.builders import ALICE, BOB, GITHUB, RepoBuilder, git_cli  # noqa: E402
+from tests.scenarios import at  # noqa: E402
+
+
+def only(result: History, **where: object) -> Episode:
+    found = [e for e in result.episodes if all(getattr(e, k) == v for k, v in where.items())]
+    assert len(found) == 1, found
+    return found[0]
+
+
+def test_sync_merges_are_counted_and_not_work(repo_path: Path) -> None:
+    b = RepoBuilder(repo_path)
+    b.commit(at=0)
+    b.branch("long-feature")
+    b.commit(branch="long-feature", at=1)
+    b.commit(at=2)
+    b.merge("main", "long-feature", message="Merge branch 'main' into long-feature", at=3)
+    b.commit(branch="long-feature", at=4)
+    b.commit(at=5)
+    b.merge("long-feature", at=6, delete=True)
+    episode = only(reconstruct(repo_path), source="long-feature")
+    assert episode.sync_merges == 1
+    assert len(episode.commits) == 3  # two of work and the sync merge
+    assert episode.behind == 1  # main moved once (hour 5) after the last sync
+    assert episode.first_commit_at == at(1)
+
+
+def test_octopus_merge_gives_one_episode_per_branch(repo_path: Path) -> None:
+    b = RepoBuilder(repo_path)
+    b.commit(at=0)
+    tips = []
+    for name in ("a", "b", "c"):
+        b.branch(name)
+        tips.append(b.commit(branch=name, at=len(tips) + 1))
+    b.commit(message="Merge branches 'a', 'b' and 'c'", parents=[b.tip("main"), *tips], at=10,
+             tree_from=None, files={"work/octopus.txt": "x\n"})
+    for name in ("a", "b", "c"):
+        b.delete_branch(name)
+    result = reconstruct(repo_path)
+    merged = [e for e in result.episodes if e.method.value == "merge"]
+    assert len(merged) == 3
+    assert {e.id.split(":")[1] if ":" in e.id else "1" for e in merged} == {"1", "2", "3"}
+
+
+def test_two_parent_merge_titled_like_a_squash_is_a_merge(repo_path: Path) -> None:
+    b = RepoBuilder(repo_path)
+    b.commit(at=0)
+    b.branch("topic")
+    b.commit(branch="topic", at=1)
+    b.commit(branch="topic", at=2)
+    b.merge("topic", message="Add the thing (#42)", at=5, delete=True)
+    episode = only(reconstruct(repo_path), pr=42)
+    assert episode.method.value == "merge"
+    assert len(episode.commits) == 2
+    assert episode.first_commit_at == at(1)
+
+
+def test_squash_with_its_pull_request_ref_has_the_real_lifetime(repo_path: Path) -> None:
+    b = RepoBuilder(repo_path)
+    b.commit(at=0)
+    b.branch("pr-branch")
+    b.commit(branch="pr-branch", at=1)
+    b.commit(branch="pr-branch", at=3)
+    b.set_ref("refs/pull/7/head", b.tip("pr-branch"))
+    b.merge("pr-branch", method="squash", message="Do it (#7)", at=8, delete=True)
+    episode = only(reconstruct(repo_path), pr=7)
+    assert episode.method.value == "squash"
+    assert episode.exact_lifetime
+    assert len(episode.commits) == 2
+    assert episode.first_commit_at == at(1)
+    assert episode.name_origin.value == "pull-ref"
+
+
+def test_fast_forward_seen_through_a_pull_request_ref(repo_path: Path) -> None:
+    b = RepoBuilder(repo_path)
+    b.commit(at=0)
+    b.branch("ff")
+    b.commit(branch="ff", at=1, author=BOB)
+    b.commit(branch="ff", at=2, author=BOB)
+    b.set_ref("refs/pull/3/head", b.tip("ff"))
+    b.merge("ff", method="ff", delete=True)
+    b.commit(at=5)
+    episode = only(reconstruct(repo_path), pr=3)
+    assert episode.method.value == "fast-forward"
+    assert len(episode.commits) == 2
+
+
+def test_bot_episodes_are_marked(repo_path: Path) -> None:
+    bot = ("dependabot[bot]", "49699333+dependabot[bot]@users.noreply.github.com")
+    b = RepoBuilder(repo_path)
+    b.commit(at=0)
+    b.branch("dependabot/pip/x")
+    b.commit(branch="dependabot/pip/x", at=1, author=bot)
+    b.merge("dependabot/pip/x", message="Merge pull request #9 from o/dependabot/pip/x", at=2, delete=True)
+    assert only(reconstruct(repo_path), pr=9).bot
+
+
+def test_a_deleted_develop_is_rebuilt_from_merge_subjects(repo_path: Path) -> None:
+    b = RepoBuilder(repo_path, trunk="master")
+    b.commit(at=0)
+    b.branch("develop", "master")
+    hour = 1
+    for release in range(3):
+        for feature in range(2):
+            name = f"f{release}{feature}"
+            b.branch(name, "develop")
+            b.commit(branch=name, at=hour)
+            b.merge(name, "develop", message=f"Merge branch '{name}' into develop", at=hour + 1, delete=True)
+            hour += 48
+        b.merge("develop", "master", message="Merge branch 'develop'", at=hour)
+        hour += 100
+    b.delete_branch("develop")
+    result = reconstruct(repo_path)
+    develop = [line for line in result.long_lived if line.name == "develop"]
+    assert develop and not develop[0].live
+    features = [e for e in result.episodes if e.source and e.source.startswith("f")]
+    assert len(features) == 6 and all(e.target == "develop" for e in features)
+    assert [m.kind.value for m in result.line_merges] == ["release"] * 3
+
+
+def test_rebase_by_a_maintainer_and_direct_pull_rebase(repo_path: Path) -> None:
+    b = RepoBuilder(repo_path)
+    b.commit(at=0)
+    b.branch("topic")
+    b.commit(branch="topic", at=1, author=BOB)
+    b.commit(branch="topic", at=2, author=BOB)
+    b.merge("topic", method="rebase", at=10, who=ALICE, delete=True)
+    # Alice rebases her own two commits onto main and pushes: direct work
+    b.commit(at=11, committed_at=20, author=ALICE)
+    b.commit(at=12, committed_at=20, author=ALICE)
+    result = reconstruct(repo_path)
+    rebase = only(result, method=history.MergeMethod.REBASE)
+    assert len(rebase.commits) == 2 and rebase.first_commit_at == at(1) and rebase.merged_at == at(10)
+    assert sum(1 for e in result.episodes if e.method.value == "direct") == 3
+    assert GITHUB  # forge identities are recognised too (see scenarios.trunk_rebase)
+
+
+def test_git_command_line_history_matches_the_builder_view(tmp_path: Path) -> None:
+    """Built with git itself: merge --no-ff, merge --squash, rebase, revert, cherry-pick -x."""
+    repo = tmp_path / "cli"
+    repo.mkdir()
+    git_cli(repo, "init", "-q", "-b", "main")
+
+    def commit(name: str, hours: float, who: tuple[str, str] = ALICE) -> None:
+        (repo / name).write_text(name)
+        git_cli(repo, "add", name)
+        git_cli(repo, "commit", "-q", "-m", f"add {name}", at=at(hours), who=who)
+
+    commit("base", 0)
+    git_cli(repo, "checkout", "-q", "-b", "feature/no-ff")
+    commit("f1", 1, BOB)
+    commit("f2", 2, BOB)
+    git_cli(repo, "checkout", "-q", "main")
+    git_cli(repo, "merge", "-q", "--no-ff", "feature/no-ff", "-m", "Merge branch 'feature/no-ff'", at=at(5))
+    git_cli(repo, "branch", "-q", "-D", "feature/no-ff")
+    git_cli(repo, "checkout", "-q", "-b", "sq")
+    commit("s1", 6)
+    git_cli(repo, "checkout", "-q", "main")
+    git_cli(repo, "merge", "-q", "--squash", "sq", at=at(7))
+    git_cli(repo, "commit", "-q", "-m", "Squashed thing (#12)", at=at(7))
+    git_cli(repo, "branch", "-q", "-D", "sq")
+    commit("direct", 8)
+    head = git_cli(repo, "rev-parse", "HEAD").strip()
+    git_cli(repo, "revert", "--no-edit", head, at=at(9))
+    git_cli(repo, "checkout", "-q", "-b", "release-1", "main")
+    commit("rel", 10)
+    git_cli(repo, "checkout", "-q", "main")
+    commit("fix", 11)
+    fix = git_cli(repo, "rev-parse", "HEAD").strip()
+    git_cli(repo, "checkout", "-q", "release-1")
+    git_cli(repo, "cherry-pick", "-x", fix, at=at(12))
+    git_cli(repo, "checkout", "-q", "main")
+    result = reconstruct(repo)
+    merged = only(result, source="feature/no-ff")
+    assert (merged.method.value, len(merged.commits), merged.first_commit_at, merged.merged_at) == (
+        "merge", 2, at(1), at(5))
+    squash = only(result, pr=12)
+    assert squash.method.value == "squash" and not squash.exact_lifetime
+    assert [r.reverted for r in result.reverts] == [head]
+    assert len(result.cherry_picks) == 1 and result.cherry_picks[0].picked_from == fix
+    assert {b.name for b in result.live_branches} == {"release-1"}
+    live = result.live_branches[0]
+    assert (live.ahead, live.behind) == (2, 1)

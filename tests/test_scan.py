@@ -1,0 +1,125 @@
+"""The pure composition: windows, distributions, summaries, from hand-built records."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from advisor import scan
+from advisor.model import (
+    Anomalies,
+    Episode,
+    EpisodeKind,
+    History,
+    LiveBranch,
+    MergeCheck,
+    MergeMethod,
+    NameOrigin,
+    Trunk,
+    TrunkRule,
+)
+
+T0 = datetime(2025, 1, 1, tzinfo=timezone.utc)
+NOW = datetime(2025, 6, 1, tzinfo=timezone.utc)
+
+
+def episode(ident: str, *, hours: float, merged_day: int, method: MergeMethod = MergeMethod.MERGE,
+            commits: int = 2, deleted: bool = True, kind: EpisodeKind = EpisodeKind.FEATURE,
+            target: str = "main", skew: bool = False, repeat_of: str | None = None) -> Episode:
+    merged = T0 + timedelta(days=merged_day)
+    return Episode(
+        id=ident, target=target, source=f"b-{ident}", name_origin=NameOrigin.MERGE_SUBJECT, pr=None, host="git",
+        method=method, kind=kind, commits=tuple(f"{ident}{i:039d}"[:40] for i in range(commits)), sync_merges=0,
+        authors=("Alice",), fork_point=None, first_commit_at=merged - timedelta(hours=hours),
+        last_commit_at=merged, merged_at=merged, behind=1, deleted=deleted, bot=False, clock_skew=skew,
+        exact_lifetime=True, repeat_of=repeat_of,
+    )
+
+
+def make_history(episodes: list[Episode], live: tuple[LiveBranch, ...] = ()) -> History:
+    return History(
+        trunk=Trunk(name="main", ref="refs/heads/main", rule=TrunkRule.HEAD, tip="f" * 40),
+        long_lived=(), episodes=tuple(episodes), line_merges=(), cherry_picks=(), reverts=(), releases=(),
+        live_branches=live,
+        anomalies=Anomalies(committer_before_author=0, commit_before_parent=0, future_dated=0, epoch_dated=0,
+                            missing_parents=0),
+        commit_count=10, trunk_commits=5,
+    )
+
+
+@pytest.mark.parametrize(("values", "p50", "p90", "top"), [
+    ([1], 1, 1, 1),
+    ([1, 2], 1, 2, 2),
+    ([5, 1, 4, 2, 3], 3, 5, 5),
+    (list(range(1, 11)), 5, 9, 10),
+])
+def test_nearest_rank_percentiles(values: list[float], p50: float, p90: float, top: float) -> None:
+    dist = scan.Distribution.of(values)
+    assert (dist.count, dist.p50, dist.p90, dist.max) == (len(values), p50, p90, top)
+
+
+def test_empty_distribution() -> None:
+    assert scan.Distribution.of([]) == scan.Distribution(count=0, p50=None, p90=None, max=None)
+
+
+@given(st.lists(st.floats(min_value=0, max_value=1e9, allow_nan=False), min_size=1))
+def test_percentiles_are_ordered_members(values: list[float]) -> None:
+    dist = scan.Distribution.of(values)
+    assert dist.p50 in values and dist.p90 in values
+    assert min(values) <= dist.p50 <= dist.p90 <= dist.max == max(values)  # type: ignore[operator]
+
+
+def test_window_is_half_open_and_defaults_to_a_year() -> None:
+    window = scan.default_window(NOW)
+    assert window.until == NOW and window.since == NOW - timedelta(days=365)
+    assert window.contains(window.since) and not window.contains(window.until)
+
+
+def test_summary_counts_trunk_episodes_in_the_window() -> None:
+    episodes = [
+        episode("a", hours=2, merged_day=10),
+        episode("b", hours=30, merged_day=20, method=MergeMethod.SQUASH, commits=1, deleted=False),
+        episode("c", hours=0, merged_day=30, method=MergeMethod.DIRECT, commits=1, kind=EpisodeKind.DIRECT),
+        episode("d", hours=5, merged_day=40, target="develop"),
+        episode("e", hours=5, merged_day=400),  # outside the window
+        episode("f", hours=-1, merged_day=50, skew=True),
+        episode("g", hours=1, merged_day=60, repeat_of="a"),
+    ]
+    window = scan.Window(since=T0, until=T0 + timedelta(days=365))
+    lines = scan.episode_lines(scan.episodes_in_window(make_history(episodes), window),
+                               {"a" + "0" * 39: (10, 2)})
+    summary = scan.summarise(make_history(episodes), window, lines, ())
+    assert summary.episodes_in_window == 4
+    assert summary.methods["merge"] == 2 and summary.methods["squash"] == 1 and summary.methods["direct"] == 1
+    assert summary.lifetime_hours.count == 2  # a and b; f is skewed, c is direct
+    assert summary.lifetime_hours.max == 30
+    assert summary.from_deleted_branches == 2
+    assert summary.clock_skewed_episodes == 1
+    assert lines["a"] == scan.EpisodeLines(added=10, deleted=2)
+
+
+def test_commits_needing_stats_are_those_of_window_episodes() -> None:
+    history = make_history([episode("a", hours=1, merged_day=1, commits=2), episode("e", hours=1, merged_day=400)])
+    window = scan.Window(since=T0, until=T0 + timedelta(days=100))
+    assert scan.commits_needing_stats(history, window) == sorted(history.episodes[0].commits)
+
+
+def test_live_branches_are_stale_after_90_days() -> None:
+    live = (
+        LiveBranch(name="old", ref="refs/heads/old", tip="a" * 40, ahead=3, behind=9, forked_at=NOW - timedelta(days=200),
+                   last_commit_at=NOW - timedelta(days=91), authors=("A",), merged=False, pr=None),
+        LiveBranch(name="new", ref="refs/heads/new", tip="b" * 40, ahead=1, behind=0, forked_at=NOW - timedelta(days=2),
+                   last_commit_at=NOW - timedelta(days=1), authors=("A",), merged=False, pr=None),
+    )
+    result = scan.scan(history=make_history([], live), repo=scan.RepoFacts(
+        path=".", bare=False, commits=10, branches=3, tags=0, pull_refs=0, shallow=False),
+        stats={}, checks=(MergeCheck(branch="new", clean=True, conflicts=()),),
+        window=scan.default_window(NOW), now=NOW)
+    by_name = {r.branch.name: r for r in result.live}
+    assert by_name["old"].stale and not by_name["new"].stale
+    assert by_name["old"].age_days == pytest.approx(200)
+    assert by_name["new"].merge == MergeCheck(branch="new", clean=True, conflicts=())
+    assert by_name["old"].merge is None
