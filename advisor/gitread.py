@@ -8,6 +8,7 @@ through Python objects and applies `.mailmap` the way git users expect.
 
 from __future__ import annotations
 
+import fnmatch
 import os
 import re
 import subprocess
@@ -34,8 +35,12 @@ from advisor.model import CommitGraph, MergeCheck, Ref, RefKind
 
 Progress = Callable[[int], None]
 
-_FIELDS = ("%H", "%P", "%at", "%ad", "%ct", "%cd", "%aN", "%aE", "%cN", "%cE", "%s", "%b")
+# --date=raw makes %ad/%cd "epoch +zone": both halves of an aware time, with no date formatting.
+_FIELDS = ("%H", "%P", "%ad", "%cd", "%aN%x1e%aE", "%cN%x1e%cE", "%s", "%b")
 _LOG_FORMAT = "%x1f".join(_FIELDS)
+# A cheap first look at a body (substring tests run at C speed): only bodies
+# holding one of these go through merges.TRAILER_PATTERN.
+_TRAILER_HINTS = ("cherry picked from", "This reverts", "Change-Id:", "merge request", "Merge", "#", "!")
 _PULL_REF = re.compile(r"^refs/(?:pull|merge-requests)/(\d+)/head$")
 # Environment for every git subprocess: no pager, no locks taken, no prompts,
 # and no system or user config that could make a read write or run something.
@@ -81,41 +86,66 @@ def _open(git_dir: Path) -> pygit2.Repository:
 
 
 RawRef = tuple[str, str, str | None, int | None, int | None]
+# Refs that are no one's branch: forge test merges, notes, stashes, backups, keep-alives, Gerrit patch sets.
+_IGNORED_REFS = ("refs/pull/*/merge", "refs/merge-requests/*/merge", "refs/notes/*", "refs/stash",
+                 "refs/original/*", "refs/replace/*", "refs/keep-around/*", "refs/changes/*", "refs/prefetch/*")
+_FOR_EACH_REF_FORMAT = "%00".join((
+    "%(refname)", "%(objectname)", "%(objecttype)", "%(*objectname)", "%(*objecttype)", "%(taggerdate:raw)",
+    "%(symref)",
+))
 
 
-def read_refs(repo: pygit2.Repository) -> tuple[list[RawRef], str | None, str | None]:
+_IGNORED_REF = re.compile("|".join(fnmatch.translate(pattern) for pattern in _IGNORED_REFS))
+
+
+def _ignored(name: str) -> bool:
+    return _IGNORED_REF.match(name) is not None
+
+
+def _for_each_ref(location: RepoLocation) -> str:
+    command = _git(location.git_dir, "for-each-ref", f"--format={_FOR_EACH_REF_FORMAT}")
+    try:
+        done = subprocess.run(command, capture_output=True, env=_git_env(), check=False, cwd=location.git_dir)
+    except FileNotFoundError:
+        raise GitFailed("git is not installed or not on PATH; advisor needs it to read history.") from None
+    if done.returncode != 0:
+        raise _git_error(location.git_dir, done.stderr.decode(errors="replace"))
+    return done.stdout.decode("utf-8", errors="replace")
+
+
+def read_refs(repo: pygit2.Repository, listing: str) -> tuple[list[RawRef], str | None, str | None]:
     """(full name, commit sha, remote, tag time, tag offset) for every ref that reaches a commit,
-    then what HEAD and the remote's HEAD point at."""
+    then what HEAD and the remote's HEAD point at. `listing` is `git for-each-ref` output."""
     found: list[RawRef] = []
     remote_names = sorted((str(n) for n in repo.remotes.names() if n), key=len, reverse=True)
     remote_head: str | None = None
-    for name in repo.references:
-        if name.startswith(("refs/notes/", "refs/stash", "refs/original/", "refs/replace/")):
+    for line in listing.splitlines():
+        fields = line.split("\0")
+        if len(fields) != 7:
             continue
-        try:
-            ref = repo.references[name]
-            if ref.type == pygit2.enums.ReferenceType.SYMBOLIC:
-                if name.endswith("/HEAD") and name.startswith("refs/remotes/"):
-                    if name == "refs/remotes/origin/HEAD" or remote_head is None:
-                        remote_head = str(ref.target)
-                continue
-            obj = repo.get(ref.target)
-            tag_time = tag_offset = None
-            if isinstance(obj, pygit2.Tag):
-                if obj.tagger is not None:
-                    tag_time, tag_offset = obj.tagger.time, obj.tagger.offset
-                commit = obj.peel(pygit2.Commit)
-            elif isinstance(obj, pygit2.Commit):
-                commit = obj
-            else:
-                continue
-        except (pygit2.GitError, KeyError, ValueError, pygit2.InvalidSpecError):
-            continue  # a tag of a tree or blob, or a ref to a missing object
+        name, sha, kind, peeled, peeled_kind, tag_date, symref = fields
+        if symref:
+            if name.startswith("refs/remotes/") and name.endswith("/HEAD"):
+                if name == "refs/remotes/origin/HEAD" or remote_head is None:
+                    remote_head = symref
+            continue
+        if _ignored(name):
+            continue
+        tag_time = tag_offset = None
+        if kind == "tag":
+            if peeled_kind != "commit":
+                continue  # a tag of a tree, a blob or another tag
+            sha = peeled
+            epoch, _, zone = tag_date.partition(" ")
+            if epoch.isdigit():
+                tag_time, tag_offset = int(epoch), _offset_minutes(zone)
+        elif kind != "commit":
+            continue
         remote = None
         if name.startswith("refs/remotes/"):
             rest = name[len("refs/remotes/"):]
             remote = next((r for r in remote_names if rest.startswith(r + "/")), rest.split("/", 1)[0])
-        found.append((name, str(commit.id), remote, tag_time, tag_offset))
+        found.append((name, sha, remote, tag_time, tag_offset))
     head_ref: str | None = None
     if not repo.head_is_detached:
         try:
@@ -142,6 +172,7 @@ def _git_env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in _GIT_ENV_DROP}
     env.update(
         GIT_OPTIONAL_LOCKS="0",
+        GIT_NO_REPLACE_OBJECTS="1",
         GIT_PAGER="cat",
         GIT_TERMINAL_PROMPT="0",
         GIT_CONFIG_NOSYSTEM="1",
@@ -173,27 +204,23 @@ def load(path: Path, *, allow_shallow: bool = False, progress: Progress | None =
     repo = _open(location.git_dir)
     if repo.is_empty:
         raise EmptyRepository(f"{path} has no commits yet: there is no history to scan.")
-    raw_refs, head_ref, remote_head = read_refs(repo)
-    head_target: str | None = None
-    if repo.head_is_unborn:
-        if not raw_refs:
-            raise UnbornHead(f"{path} has no commits on any branch (HEAD is unborn).")
-    else:
-        try:
-            head_target = str(repo.head.target)
-        except pygit2.GitError:
-            head_target = None
     shallow = bool(repo.is_shallow)
     if shallow and not allow_shallow:
         raise ShallowClone(
             f"{path} is a shallow clone: its older history is missing. Run "
             "`git fetch --unshallow` for a faithful scan, or pass --allow-shallow to scan what is there."
         )
-    tips = sorted({sha for _, sha, _, _, _ in raw_refs} | ({head_target} if head_target else set()))
-    if not tips:
-        raise EmptyRepository(f"{path} has no branches or tags that point at commits.")
+    head_target: str | None = None
+    if not repo.head_is_unborn:
+        try:
+            head_target = str(repo.head.target)
+        except pygit2.GitError:
+            head_target = None
     graph = CommitGraph(shallow=shallow)
-    _stream_commits(location, tips, graph, progress)
+    # The two logs start first; the refs are read while they run.
+    raw_refs, head_ref, remote_head = _stream_commits(location, repo, graph, progress)
+    if repo.head_is_unborn and not raw_refs:
+        raise UnbornHead(f"{path} has no commits on any branch (HEAD is unborn).")
     index = {sha: i for i, sha in enumerate(graph.shas)}
     refs = []
     for name, sha, remote, tag_time, tag_offset in raw_refs:
@@ -209,74 +236,111 @@ def load(path: Path, *, allow_shallow: bool = False, progress: Progress | None =
     return graph
 
 
-def _stream_commits(location: RepoLocation, tips: Sequence[str], graph: CommitGraph,
-                    progress: Progress | None) -> None:
-    """Parse `git log` while it runs: git and Python each get a core."""
-    git_dir = location.git_dir
-    command = _git(git_dir, "log", "--stdin", "--no-color", "-z", "--date=format:%z",
-                   f"--format={_LOG_FORMAT}", work_tree=location.work_tree)
-    parent_text: list[str] = []
-    people: dict[tuple[str, str], int] = {}
+def _spawn(location: RepoLocation, args: Sequence[str]) -> subprocess.Popen[bytes]:
+    """`git log` over every ref but the ignored ones (and HEAD)."""
+    excludes = [f"--exclude={pattern}" for pattern in _IGNORED_REFS]
+    command = _git(location.git_dir, *args, *excludes, "--all", work_tree=location.work_tree)
     try:
         # git looks for .mailmap relative to where it runs.
-        proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                env=_git_env(), cwd=location.work_tree or git_dir)
+        return subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                env=_git_env(), cwd=location.work_tree or location.git_dir)
     except FileNotFoundError:
         raise GitFailed("git is not installed or not on PATH; advisor needs it to read history.") from None
-    assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
-    proc.stdin.write(("\n".join(tips) + "\n").encode())
-    proc.stdin.close()
-    for record in _records(proc.stdout):
-        fields = record.split("\x1f", 11)
-        if len(fields) != 12:
-            continue
-        sha, parents, at, ad, ct, cd, an, ae, cn, ce, subject, body = fields
-        graph.shas.append(sha)
-        parent_text.append(parents)
-        graph.author_time.append(int(at))
-        graph.author_offset.append(_offset_minutes(ad))
-        graph.commit_time.append(int(ct))
-        graph.commit_offset.append(_offset_minutes(cd))
-        graph.author.append(people.setdefault((an, ae), len(people)))
-        graph.committer.append(people.setdefault((cn, ce), len(people)))
-        graph.subject.append(subject)
-        if body:
-            lines = tuple(m.group(0).strip() for m in TRAILER_PATTERN.finditer(body))
-            if lines:
-                graph.trailers[len(graph.shas) - 1] = lines
-        if progress is not None and len(graph.shas) % 5000 == 0:
-            progress(len(graph.shas))
+
+
+def _finish(proc: subprocess.Popen[bytes], git_dir: Path) -> None:
+    assert proc.stderr is not None
     stderr = proc.stderr.read().decode(errors="replace")
     if proc.wait() != 0:
         raise _git_error(git_dir, stderr)
-    graph.people = list(people)
-    index = {sha: i for i, sha in enumerate(graph.shas)}
+
+
+def _stream_commits(location: RepoLocation, repo: pygit2.Repository, graph: CommitGraph,
+                    progress: Progress | None) -> tuple[list[RawRef], str | None, str | None]:
+    """Parse `git log` while it runs, so git and Python each get a core; the refs
+    are listed while git starts. Bodies are only kept in the lines later stages read."""
+    proc = _spawn(location, ["log", "--no-color", "-z", "--date=raw", f"--format={_LOG_FORMAT}"])
+    raw_refs = read_refs(repo, _for_each_ref(location))
+    assert proc.stdout is not None
+    shas, parent_text, subjects, trailers = graph.shas, [], graph.subject, graph.trailers
+    author_time, author_offset = graph.author_time, graph.author_offset
+    commit_time, commit_offset = graph.commit_time, graph.commit_offset
+    authors, committers = graph.author, graph.committer
+    people: dict[str, int] = {}
+    offsets: dict[str, int] = {}
+
+    def hint(body: str) -> bool:
+        return any(word in body for word in _TRAILER_HINTS)
+
+    for records in _chunks(proc.stdout):
+        for record in records:
+            fields = record.split("\x1f", 7)
+            if len(fields) != 8:
+                continue
+            sha, parents, authored, committed, author, committer, subject, body = fields
+            if body and hint(body):
+                lines = tuple(m.group(0).strip() for m in TRAILER_PATTERN.finditer(body))
+                if lines:
+                    trailers[len(shas)] = lines
+            shas.append(sha)
+            parent_text.append(parents)
+            epoch, _, zone = authored.partition(" ")
+            author_time.append(int(epoch))
+            offset = offsets.get(zone)
+            if offset is None:
+                offset = offsets[zone] = _offset_minutes(zone)
+            author_offset.append(offset)
+            epoch, _, zone = committed.partition(" ")
+            commit_time.append(int(epoch))
+            offset = offsets.get(zone)
+            if offset is None:
+                offset = offsets[zone] = _offset_minutes(zone)
+            commit_offset.append(offset)
+            authors.append(people.setdefault(author, len(people)))
+            committers.append(people.setdefault(committer, len(people)))
+            subjects.append(subject)
+        if progress is not None:
+            progress(len(shas))
+    _finish(proc, location.git_dir)
+    graph.people = [(name, email) for name, _, email in (key.partition("\x1e") for key in people)]
+    index = {sha: i for i, sha in enumerate(shas)}
     missing = 0
+    parents_of = graph.parents
     for text in parent_text:
-        ids = []
-        for parent in text.split():
-            found = index.get(parent)
-            if found is None:
-                missing += 1
-            else:
-                ids.append(found)
-        graph.parents.append(tuple(ids))
+        if not text:
+            parents_of.append(())
+        elif len(text) == 40 and text in index:
+            parents_of.append((index[text],))
+        else:
+            ids = []
+            for parent in text.split():
+                found = index.get(parent)
+                if found is None:
+                    missing += 1
+                else:
+                    ids.append(found)
+            parents_of.append(tuple(ids))
     graph.missing_parents = missing
+    return raw_refs
 
 
-def _records(stream: Iterable[bytes]) -> Iterator[str]:
+def _chunks(stream: Iterable[bytes]) -> Iterator[list[str]]:
+    """NUL-separated records, decoded a megabyte at a time."""
     tail = b""
     read = getattr(stream, "read")
     while True:
         chunk = read(1 << 20)
         if not chunk:
             break
-        parts = (tail + chunk).split(b"\0")
-        tail = parts.pop()
-        for part in parts:
-            yield part.decode("utf-8", errors="replace").lstrip("\n")
+        chunk = tail + chunk
+        cut = chunk.rfind(b"\0")
+        if cut < 0:
+            tail = chunk
+            continue
+        tail = chunk[cut + 1:]
+        yield [r.lstrip("\n") for r in chunk[:cut].decode("utf-8", errors="replace").split("\0")]
     if tail.strip():
-        yield tail.decode("utf-8", errors="replace").lstrip("\n")
+        yield [tail.decode("utf-8", errors="replace").lstrip("\n")]
 
 
 def _git_error(git_dir: Path, stderr: str) -> AdvisorError:
@@ -373,7 +437,7 @@ def fingerprint(path: Path, *, allow_shallow: bool = False) -> str:
     repo = _open(location.git_dir)
     if repo.is_empty:
         raise EmptyRepository(f"{path} has no commits yet: there is no history to scan.")
-    raw_refs, head_ref, remote_head = read_refs(repo)
+    raw_refs, head_ref, remote_head = read_refs(repo, _for_each_ref(location))
     digest = hashlib.sha256()
     for name, sha, remote, tag_time, _ in sorted(raw_refs):
         digest.update(f"{name}\0{sha}\0{remote}\0{tag_time}\n".encode())

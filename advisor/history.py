@@ -235,6 +235,7 @@ def find_lines(graph: CommitGraph, trunk: Ref, branches: dict[str, Ref], options
     trunk_chain.reverse()
     _claim(lines, trunk.short, trunk_chain, True)
     tagged = {ref.target for ref in graph.refs if ref.kind is RefKind.TAG}
+    trunk_merged = _merged_into_trunk(graph, trunk_chain)
 
     candidates = [
         _LineCandidate(name=name, tip=ref.target, live=True,
@@ -252,7 +253,7 @@ def find_lines(graph: CommitGraph, trunk: Ref, branches: dict[str, Ref], options
             if not chain:
                 continue
             chain.reverse()
-            record = _judge_line(graph, candidate, chain, lines, tagged, options)
+            record = _judge_line(graph, candidate, chain, lines, tagged, trunk_merged, options)
             if record is not None:
                 stats = _line_stats(graph, chain, lines.line_of, tagged)
                 _claim(lines, candidate.name, chain, stats.merges_from_branches > 0)
@@ -277,23 +278,23 @@ def _claim(lines: _Lines, name: str, chain: list[int], receives_branches: bool) 
         lines.pos[commit] = position
 
 
-def _merges_into(graph: CommitGraph, lines: _Lines, line_id: int, chain: Sequence[int]) -> int:
-    """How many merges on `line_id` took a commit of `chain` as a merged parent."""
-    members = set(chain)
-    return sum(
-        1 for commit in lines.chains[line_id]
-        if len(graph.parents[commit]) > 1 and any(p in members for p in graph.parents[commit][1:])
-    )
+def _merged_into_trunk(graph: CommitGraph, trunk_chain: Sequence[int]) -> dict[int, int]:
+    """commit -> how many trunk merges took it as a merged (non-first) parent."""
+    counts: dict[int, int] = defaultdict(int)
+    for commit in trunk_chain:
+        for parent in graph.parents[commit][1:]:
+            counts[parent] += 1
+    return counts
 
 
 def _judge_line(graph: CommitGraph, candidate: _LineCandidate, chain: list[int], lines: _Lines,
-                tagged: set[int], options: HistoryOptions) -> LongLivedBranch | None:
+                tagged: set[int], trunk_merged: dict[int, int], options: HistoryOptions) -> LongLivedBranch | None:
     first, last = chain[0], chain[-1]
     # A line's age runs from the commit it forked from, when it has one.
     born = graph.parents[first][0] if graph.parents[first] else first
     span_days = (graph.commit_time[last] - graph.commit_time[born]) / DAY
     stats = _line_stats(graph, chain, lines.line_of, tagged)
-    into_trunk = _merges_into(graph, lines, 0, chain)
+    into_trunk = sum(trunk_merged.get(commit, 0) for commit in chain)
     reasons = []
     if stats.merges_from_branches >= options.long_lived_min_merges:
         reasons.append(f"received {stats.merges_from_branches} merges from other branches")
@@ -776,7 +777,7 @@ def _live_branches(lab: _Labeller, branches: dict[str, Ref], trunk: Ref) -> list
         if name == trunk.short:
             continue
         tip = ref.target
-        pr = next((r.pr for r in graph.refs if r.kind is RefKind.PULL and r.target == tip), None)
+        pr = lab.pull_number([tip])
         if arrival[tip] != _NONE:
             live.append(LiveBranch(
                 name=name, ref=ref.name, tip=graph.shas[tip], ahead=0, behind=last - arrival[tip],

@@ -71,6 +71,8 @@ MERGE_SUBJECTS = [
     ("Merge commit 'deadbeefcafe1234'", info(None, None, None, GIT)),
     ("Merge commit '1a2b3c4d5e6f7a8b9c0d1a2b3c4d5e6f7a8b9c0d' into release", info(None, "release", None, GIT)),
     ("Merge commit 'v2.6.15'", info("v2.6.15", None, None, GIT)),
+    ("Merge commit 'refs/heads/x'", info("x", None, None, GIT)),  # a full ref given to git merge
+    ("Merge branch 'refs/heads/x'", info("refs/heads/x", None, None, GIT)),  # a branch named so (found by hypothesis)
     # pulling a pull request's head by URL (ROS changelogs): the number is in the ref
     ("Merge commit 'refs/pull/81/head' of github.com:code-iai/iai_kinect2 into devel",
      info(None, "devel", 81, GITHUB, remote="github.com:code-iai/iai_kinect2")),
