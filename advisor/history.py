@@ -347,6 +347,8 @@ class _Labeller:
     live_tips: dict[int, list[str]]  # commit -> live branch names pointing at it
     pull_tips: dict[int, list[int]]  # commit -> PR numbers whose head ref points at it
     pull_heads: dict[int, int]  # PR number -> head commit
+    bot_people: list[bool]  # person index -> matches a bot pattern
+    merge_info: dict[int, merges.MergeInfo | None]  # merge commit -> its parsed message
     episode_of: list[int] = field(default_factory=list)  # commit -> episode index or _NONE
     episodes: list[Episode] = field(default_factory=list)
     line_merges: list[LineMerge] = field(default_factory=list)
@@ -390,6 +392,14 @@ class _Labeller:
               merge_parent: int) -> _Shape:
         """What every branch episode reports, from its commits and the claimed commits at its edge."""
         graph, lines = self.graph, self.lines
+        if len(commits) == 1 and not edge:  # most episodes on busy trunks: one direct commit
+            only = commits[0]
+            parents = graph.parents[only]
+            return _Shape(
+                commits=(graph.shas[only],), sync_merges=0, authors=(graph.people[graph.author[only]][0],),
+                fork_point=graph.shas[parents[0]] if parents else None, first_commit_at=self.author_time(only),
+                last_commit_at=self.time(only), behind=None, bot=self.bot_people[graph.author[only]],
+            )
         members = set(commits)
         roots = [c for c in commits if not graph.parents[c] or graph.parents[c][0] not in members]
         root = min(roots, key=lambda c: (graph.author_time[c], c)) if roots else None
@@ -412,12 +422,8 @@ class _Labeller:
             first_commit_at=self.author_time(min(commits, key=lambda c: (graph.author_time[c], c))),
             last_commit_at=self.time(max(commits, key=lambda c: (graph.commit_time[c], c))),
             behind=behind,
-            bot=all(self.is_bot(c) for c in commits),
+            bot=all(self.bot_people[graph.author[c]] for c in commits),
         )
-
-    def is_bot(self, commit: int) -> bool:
-        name, email = self.graph.people[self.graph.author[commit]]
-        return bool(self.bots.search(name) or self.bots.search(email))
 
     def live_name(self, commits: Iterable[int]) -> str | None:
         names = sorted({name for c in commits for name in self.live_tips.get(c, ())})
@@ -453,9 +459,7 @@ def _label_merges(lab: _Labeller) -> None:
     merge_commits.sort(key=lambda c: (graph.commit_time[c], lines.line_of[c], lines.pos[c]))
     for merge in merge_commits:
         target_line = lines.line_of[merge]
-        info = merges.parse_merge_subject(graph.subject[merge])
-        if info is None:
-            info = merges.parse_pr_reference(graph.subject[merge], graph.trailers.get(merge, ()))
+        info = lab.merge_info.get(merge)
         for number, parent in enumerate(graph.parents[merge][1:], start=1):
             source_line = lines.line_of[parent]
             if source_line != _NONE:
@@ -844,8 +848,14 @@ def reconstruct(graph: CommitGraph, options: HistoryOptions, now: datetime) -> H
         if ref.kind is RefKind.PULL and ref.pr is not None:
             pull_tips[ref.target].append(ref.pr)
             pull_heads[ref.pr] = ref.target
+    bot_people = [bool(bots.search(name) or bots.search(email)) for name, email in graph.people]
+    merge_info = {
+        commit: merges.parse_merge_message(graph.subject[commit], graph.trailers.get(commit, ()))
+        for chain in lines.chains for commit in chain if len(graph.parents[commit]) > 1
+    }
     lab = _Labeller(graph=graph, lines=lines, options=options, bots=bots, live_tips=dict(live_tips),
-                    pull_tips=dict(pull_tips), pull_heads=pull_heads, episode_of=[_NONE] * len(graph))
+                    pull_tips=dict(pull_tips), pull_heads=pull_heads, bot_people=bot_people,
+                    merge_info=merge_info, episode_of=[_NONE] * len(graph))
     _label_merges(lab)
     _label_single_parent_commits(lab)
     picks, reverts = _cherry_picks_and_reverts(lab, _ShaIndex(graph))

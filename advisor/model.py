@@ -10,13 +10,21 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from enum import StrEnum
+from functools import lru_cache
 
 SCHEMA_VERSION = 1
 
 
+@lru_cache(maxsize=512)
+def _zone(offset_minutes: int) -> timezone:
+    return timezone(timedelta(minutes=offset_minutes))
+
+
 def aware(epoch: int, offset_minutes: int) -> datetime:
     """A git timestamp as an aware datetime in the committer's own zone."""
-    return datetime.fromtimestamp(epoch, timezone(timedelta(minutes=offset_minutes)))
+    if not -1440 < offset_minutes < 1440:
+        offset_minutes = 0  # git accepts any offset; Python's timezone only (-24h, 24h)
+    return datetime.fromtimestamp(epoch, _zone(offset_minutes))
 
 
 class RefKind(StrEnum):
