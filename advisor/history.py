@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from advisor import merges
@@ -351,6 +351,7 @@ class _Labeller:
     merge_info: dict[int, merges.MergeInfo | None]  # merge commit -> its parsed message
     episode_of: list[int] = field(default_factory=list)  # commit -> episode index or _NONE
     episodes: list[Episode] = field(default_factory=list)
+    anchors: list[int] = field(default_factory=list)  # episode index -> commit that integrated it
     line_merges: list[LineMerge] = field(default_factory=list)
 
     def time(self, commit: int) -> datetime:
@@ -381,9 +382,11 @@ class _Labeller:
                     stack.append(parent)
         return found, edge
 
-    def add(self, episode: Episode, commits: Iterable[int]) -> int:
+    def add(self, episode: Episode, commits: Iterable[int], anchor: int) -> int:
+        """Record an episode; `anchor` is the commit that brought it onto its line."""
         index = len(self.episodes)
         self.episodes.append(episode)
+        self.anchors.append(anchor)
         for commit in commits:
             self.episode_of[commit] = index
         return index
@@ -442,14 +445,6 @@ def _kind_of(name: str | None) -> EpisodeKind:
     return EpisodeKind.FEATURE
 
 
-def _line_merge_kind(source: int, target: int, receives_branches: Sequence[bool]) -> LineMergeKind:
-    if target == 0:
-        return LineMergeKind.RELEASE if receives_branches[source] else LineMergeKind.FORWARD
-    if source == 0:
-        return LineMergeKind.BACK_MERGE if receives_branches[target] else LineMergeKind.PROMOTION
-    return LineMergeKind.SYNC
-
-
 def _label_merges(lab: _Labeller) -> None:
     graph, lines = lab.graph, lab.lines
     merge_commits = [
@@ -467,7 +462,7 @@ def _label_merges(lab: _Labeller) -> None:
                     lab.line_merges.append(LineMerge(
                         commit=graph.shas[merge], source=lines.names[source_line],
                         target=lines.names[target_line],
-                        kind=_line_merge_kind(source_line, target_line, lines.receives_branches),
+                        kind=LineMergeKind.SYNC,  # named by _line_merge_kinds once releases are known
                         merged_at=lab.time(merge),
                     ))
                 continue
@@ -489,14 +484,14 @@ def _label_merges(lab: _Labeller) -> None:
                     first_commit_at=lab.time(merge), last_commit_at=lab.time(merge), merged_at=lab.time(merge),
                     behind=None, deleted=False, bot=False, clock_skew=False, exact_lifetime=False,
                     repeat_of=earlier.id if earlier else None,
-                ), ())
+                ), (), merge)
                 continue
             shape = lab.shape(commits, edge, target_line, graph.parents[merge][0])
             lab.add(_episode(
                 shape, id=episode_id, target=lines.names[target_line], source=source, origin=origin, pr=pr,
                 host=info.host.value if info else merges.Host.UNKNOWN.value, method=MergeMethod.MERGE,
                 merged_at=lab.time(merge), deleted=lab.live_name(commits) is None, exact=True,
-            ), commits)
+            ), commits, merge)
 
 
 def _episode(shape: _Shape, *, id: str, target: str, source: str | None, origin: NameOrigin, pr: int | None,
@@ -558,7 +553,7 @@ def _label_squashes(lab: _Labeller, line_id: int, singles: Sequence[int]) -> Non
             shape, id=graph.shas[commit], target=lab.lines.names[line_id], source=source, origin=origin,
             pr=info.pr, host=info.host.value, method=method, merged_at=lab.time(commit),
             deleted=lab.live_name(branch) is None, exact=bool(branch),
-        ), members)
+        ), members, commit)
 
 
 def _label_fast_forwards(lab: _Labeller, line_id: int, chain: Sequence[int]) -> None:
@@ -584,7 +579,7 @@ def _label_fast_forwards(lab: _Labeller, line_id: int, chain: Sequence[int]) -> 
             origin=NameOrigin.LIVE_REF if name else NameOrigin.PULL_REF, pr=pr,
             host=merges.Host.GITHUB.value if pr is not None else merges.Host.GIT.value,
             method=MergeMethod.FAST_FORWARD, merged_at=lab.time(commit), deleted=name is None, exact=False,
-        ), run)
+        ), run, commit)
 
 
 def _label_rebase_runs(lab: _Labeller, line_id: int, chain: Sequence[int]) -> None:
@@ -609,7 +604,7 @@ def _label_rebase_runs(lab: _Labeller, line_id: int, chain: Sequence[int]) -> No
                 shape, id=graph.shas[run[-1]], target=lab.lines.names[line_id], source=None,
                 origin=NameOrigin.UNKNOWN, pr=None, host=_host_of_committer(graph, run[-1]),
                 method=MergeMethod.REBASE, merged_at=lab.time(run[-1]), deleted=True, exact=True,
-            ), run)
+            ), run, run[-1])
         run = [commit] if commit != _NONE and lagging(commit) else []
 
 
@@ -641,7 +636,7 @@ def _label_direct(lab: _Labeller, line_id: int, singles: Sequence[int]) -> None:
             shape, id=graph.shas[commit], target=lab.lines.names[line_id], source=None,
             origin=NameOrigin.UNKNOWN, pr=None, host=merges.Host.GIT.value, method=MergeMethod.DIRECT,
             merged_at=lab.time(commit), deleted=False, exact=True, kind=EpisodeKind.DIRECT,
-        ), [commit])
+        ), [commit], commit)
 
 
 # ---------------------------------------------------------------------------
@@ -720,8 +715,8 @@ def parse_version(tag: str) -> tuple[tuple[int, ...], bool] | None:
     return numbers, bool(suffix and _PRERELEASE.search(suffix))
 
 
-def _releases(lab: _Labeller) -> list[Release]:
-    graph = lab.graph
+def _version_tags(graph: CommitGraph) -> list[tuple[int, int, Ref, tuple[tuple[int, ...], bool]]]:
+    """(time, offset, ref, version) of every tag that names a version, oldest first."""
     tags = []
     for ref in graph.refs:
         if ref.kind is not RefKind.TAG:
@@ -731,29 +726,46 @@ def _releases(lab: _Labeller) -> list[Release]:
             continue
         epoch = ref.tag_time if ref.tag_time is not None else graph.commit_time[ref.target]
         offset = ref.tag_offset if ref.tag_offset is not None else graph.commit_offset[ref.target]
-        tags.append((epoch, ref, offset, version))
-    tags.sort(key=lambda t: (t[0], t[3][0], t[1].short))
-    released = [False] * len(graph)
+        tags.append((epoch, offset, ref, version))
+    tags.sort(key=lambda t: (t[0], t[3][0], t[2].short))
+    return tags
+
+
+def _flood_unmarked(graph: CommitGraph, start: int, mark: list[int], value: int) -> int:
+    """Mark every commit reachable from `start` not yet marked; return how many."""
+    count = 0
+    stack = [start]
+    while stack:
+        commit = stack.pop()
+        if mark[commit] != _NONE:
+            continue
+        mark[commit] = value
+        count += 1
+        stack.extend(p for p in graph.parents[commit] if mark[p] == _NONE)
+    return count
+
+
+def _releases(lab: _Labeller) -> tuple[list[Release], list[int]]:
+    """Releases from version tags, and for every commit the first final release containing it."""
+    graph = lab.graph
+    tags = _version_tags(graph)
+    shipped = [_NONE] * len(graph)  # by any tag: what each tag shipped first
+    first_final = [_NONE] * len(graph)  # by final (non pre-release) tags only
     releases = []
-    for epoch, ref, offset, (numbers, prerelease) in tags:
-        count = 0
-        stack = [ref.target]
-        while stack:
-            commit = stack.pop()
-            if released[commit]:
-                continue
-            released[commit] = True
-            count += 1
-            stack.extend(p for p in graph.parents[commit] if not released[p])
+    for number, (epoch, offset, ref, (version, prerelease)) in enumerate(tags):
+        count = _flood_unmarked(graph, ref.target, shipped, number)
+        if not prerelease:
+            _flood_unmarked(graph, ref.target, first_final, number)
         line_id = lab.lines.line_of[ref.target]
+        episode = lab.episode_of[ref.target]
+        line = lab.lines.names[line_id] if line_id != _NONE else (
+            lab.episodes[episode].target if episode != _NONE else None)
         releases.append(Release(
-            tag=ref.short, commit=graph.shas[ref.target], at=aware(epoch, offset),
-            line=lab.lines.names[line_id] if line_id != _NONE else None,
-            branch=lab.episodes[lab.episode_of[ref.target]].source if (
-                line_id == _NONE and lab.episode_of[ref.target] != _NONE) else None,
-            version=numbers, prerelease=prerelease, annotated=ref.tag_time is not None, new_commits=count,
+            tag=ref.short, commit=graph.shas[ref.target], at=aware(epoch, offset), line=line,
+            branch=lab.episodes[episode].source if line_id == _NONE and episode != _NONE else None,
+            version=version, prerelease=prerelease, annotated=ref.tag_time is not None, new_commits=count,
         ))
-    return releases
+    return releases, first_final
 
 
 def _trunk_arrival(graph: CommitGraph, trunk_chain: Sequence[int]) -> list[int]:
@@ -771,10 +783,9 @@ def _trunk_arrival(graph: CommitGraph, trunk_chain: Sequence[int]) -> list[int]:
     return arrival
 
 
-def _live_branches(lab: _Labeller, branches: dict[str, Ref], trunk: Ref) -> list[LiveBranch]:
+def _live_branches(lab: _Labeller, branches: dict[str, Ref], trunk: Ref, arrival: Sequence[int]) -> list[LiveBranch]:
     graph = lab.graph
     trunk_chain = lab.lines.chains[0]
-    arrival = _trunk_arrival(graph, trunk_chain)
     last = len(trunk_chain) - 1
     live = []
     for name, ref in sorted(branches.items()):
@@ -859,17 +870,53 @@ def reconstruct(graph: CommitGraph, options: HistoryOptions, now: datetime) -> H
     _label_merges(lab)
     _label_single_parent_commits(lab)
     picks, reverts = _cherry_picks_and_reverts(lab, _ShaIndex(graph))
-    episodes = sorted(lab.episodes, key=lambda e: (e.merged_at, e.id))
+    releases, first_final = _releases(lab)
+    arrival = _trunk_arrival(graph, lines.chains[0])
+    episodes = sorted(_with_flow_times(lab, arrival, first_final, releases), key=lambda e: (e.merged_at, e.id))
+    tags_on: dict[str | None, int] = defaultdict(int)
+    for release in releases:
+        tags_on[release.line] += 1
+    long_lived = [replace(line, tags=tags_on.get(line.name, 0)) for line in long_lived]
+    tagged_lines = {line.name for line in long_lived if line.tags}
     return History(
         trunk=Trunk(name=trunk_ref.short, ref=trunk_ref.name, rule=rule, tip=graph.shas[trunk_ref.target]),
         long_lived=tuple(long_lived),
         episodes=tuple(episodes),
-        line_merges=tuple(sorted(lab.line_merges, key=lambda m: (m.merged_at, m.commit))),
+        line_merges=tuple(sorted(_line_merge_kinds(lab.line_merges, lines, tagged_lines),
+                                 key=lambda m: (m.merged_at, m.commit))),
         cherry_picks=tuple(sorted(picks, key=lambda p: (p.at, p.commit))),
         reverts=tuple(sorted(reverts, key=lambda r: (r.at, r.commit))),
-        releases=tuple(_releases(lab)),
-        live_branches=tuple(_live_branches(lab, branches, trunk_ref)),
+        releases=tuple(releases),
+        live_branches=tuple(_live_branches(lab, branches, trunk_ref, arrival)),
         anomalies=_anomalies(graph, now),
         commit_count=len(graph),
         trunk_commits=len(lines.chains[0]),
+        unreleased_trunk_commits=sum(1 for c in range(len(graph)) if arrival[c] != _NONE and first_final[c] == _NONE)
+        if releases else 0,
     )
+
+
+def _with_flow_times(lab: _Labeller, arrival: Sequence[int], first_final: Sequence[int],
+                     releases: Sequence[Release]) -> Iterable[Episode]:
+    """Each episode with when it reached the trunk and the first final release that shipped it."""
+    trunk_chain = lab.lines.chains[0]
+    for episode, anchor in zip(lab.episodes, lab.anchors):
+        reached = lab.time(trunk_chain[arrival[anchor]]) if arrival[anchor] != _NONE else None
+        release = releases[first_final[anchor]] if first_final[anchor] != _NONE else None
+        yield replace(episode, reached_trunk_at=reached, released_at=release.at if release else None,
+                      release=release.tag if release else None)
+
+
+def _line_merge_kinds(found: Iterable[LineMerge], lines: _Lines, tagged_lines: set[str]) -> Iterable[LineMerge]:
+    """Name each line-to-line merge once every line's releases are known: a line that
+    carries release tags and merges into the trunk is a maintenance line merged forward."""
+    trunk = lines.names[0]
+    receives = dict(zip(lines.names, lines.receives_branches))
+    for merge in found:
+        if merge.target == trunk:
+            kind = LineMergeKind.FORWARD if merge.source in tagged_lines else LineMergeKind.RELEASE
+        elif merge.source == trunk:
+            kind = LineMergeKind.BACK_MERGE if receives.get(merge.target) else LineMergeKind.PROMOTION
+        else:
+            kind = LineMergeKind.SYNC
+        yield replace(merge, kind=kind)

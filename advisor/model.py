@@ -140,6 +140,9 @@ class Episode:
     clock_skew: bool  # a commit claims to be newer than the merge: lifetime not trusted
     exact_lifetime: bool  # False for squash merges without the original branch
     repeat_of: str | None = None  # the same branch merged again into another line (no new work)
+    reached_trunk_at: datetime | None = None  # when the change arrived on the trunk (None: not yet)
+    released_at: datetime | None = None  # when the first final release containing it was tagged
+    release: str | None = None  # that release's tag
 
     @property
     def lifetime_seconds(self) -> int | None:
@@ -263,3 +266,4 @@ class History:
     anomalies: Anomalies
     commit_count: int
     trunk_commits: int  # first-parent chain length of the trunk
+    unreleased_trunk_commits: int  # commits in the trunk that no final release contains yet

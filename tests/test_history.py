@@ -286,3 +286,30 @@ def test_git_command_line_history_matches_the_builder_view(tmp_path: Path) -> No
     assert {b.name for b in result.live_branches} == {"release-1"}
     live = result.live_branches[0]
     assert (live.ahead, live.behind) == (2, 1)
+
+
+def test_flow_times_follow_a_change_to_the_trunk_and_its_release(repo_path: Path) -> None:
+    scenarios.gitflow(repo_path)
+    result = reconstruct(repo_path)
+    first_feature = only(result, source="feature/r1-f1")
+    release_merge = only(result, source="release/1.1", repeat_of=None)
+    tag = next(r for r in result.releases if r.tag == "1.1.0")
+    assert first_feature.reached_trunk_at == release_merge.merged_at  # waited in develop until the release
+    assert (first_feature.release, first_feature.released_at) == ("1.1.0", tag.at)
+    hotfix = only(result, source="hotfix/1.2.1", repeat_of=None)
+    assert hotfix.reached_trunk_at == hotfix.merged_at and hotfix.release == "1.2.1"
+    assert result.unreleased_trunk_commits == 0
+
+
+def test_a_line_with_release_tags_is_merged_forward(repo_path: Path) -> None:
+    b = RepoBuilder(repo_path)
+    b.commit(at=0)
+    b.branch("stable")
+    for week in range(3):
+        b.commit(branch="stable", at=24 * 7 * week + 1)
+        b.tag(f"v1.0.{week}", "stable")
+        b.commit(at=24 * 7 * week + 2)
+        b.merge("stable", "main", message="Merge branch 'stable'", at=24 * 7 * week + 3)
+    result = reconstruct(repo_path)
+    assert [m.kind.value for m in result.line_merges] == ["forward"] * 3
+    assert next(line for line in result.long_lived if line.name == "stable").tags == 3

@@ -46,7 +46,7 @@ def make_history(episodes: list[Episode], live: tuple[LiveBranch, ...] = ()) -> 
         live_branches=live,
         anomalies=Anomalies(committer_before_author=0, commit_before_parent=0, future_dated=0, epoch_dated=0,
                             missing_parents=0),
-        commit_count=10, trunk_commits=5,
+        commit_count=10, trunk_commits=5, unreleased_trunk_commits=0,
     )
 
 
