@@ -292,7 +292,7 @@ def _judge_line(graph: CommitGraph, candidate: _LineCandidate, chain: list[int],
     first, last = chain[0], chain[-1]
     # A line's age runs from the commit it forked from, when it has one.
     born = graph.parents[first][0] if graph.parents[first] else first
-    span_days = (graph.commit_time[last] - graph.commit_time[born]) / DAY
+    span_days = (graph.commit_time[last] - min(graph.commit_time[born], graph.commit_time[first])) / DAY
     stats = _line_stats(graph, chain, lines.line_of, tagged)
     into_trunk = sum(trunk_merged.get(commit, 0) for commit in chain)
     reasons = []
@@ -332,6 +332,7 @@ class _Shape:
     sync_merges: int
     authors: tuple[str, ...]
     fork_point: str | None
+    forked_from: str | None
     first_commit_at: datetime
     last_commit_at: datetime
     behind: int | None
@@ -400,7 +401,8 @@ class _Labeller:
             parents = graph.parents[only]
             return _Shape(
                 commits=(graph.shas[only],), sync_merges=0, authors=(graph.people[graph.author[only]][0],),
-                fork_point=graph.shas[parents[0]] if parents else None, first_commit_at=self.author_time(only),
+                fork_point=graph.shas[parents[0]] if parents else None,
+                forked_from=self.line_name(parents[0]) if parents else None, first_commit_at=self.author_time(only),
                 last_commit_at=self.time(only), behind=None, bot=self.bot_people[graph.author[only]],
             )
         members = set(commits)
@@ -422,11 +424,20 @@ class _Labeller:
             sync_merges=sync,
             authors=authors,
             fork_point=graph.shas[fork] if fork is not None else None,
+            forked_from=self.line_name(fork) if fork is not None else None,
             first_commit_at=self.author_time(min(commits, key=lambda c: (graph.author_time[c], c))),
             last_commit_at=self.time(max(commits, key=lambda c: (graph.commit_time[c], c))),
             behind=behind,
             bot=all(self.bot_people[graph.author[c]] for c in commits),
         )
+
+    def line_name(self, commit: int) -> str | None:
+        """The long-lived line a commit is on, or the line its episode landed on."""
+        if self.lines.line_of[commit] != _NONE:
+            return self.lines.names[self.lines.line_of[commit]]
+        if self.episode_of[commit] != _NONE:
+            return self.episodes[self.episode_of[commit]].target
+        return None
 
     def live_name(self, commits: Iterable[int]) -> str | None:
         names = sorted({name for c in commits for name in self.live_tips.get(c, ())})
@@ -480,7 +491,7 @@ def _label_merges(lab: _Labeller) -> None:
                     name_origin=origin if source else (earlier.name_origin if earlier else NameOrigin.UNKNOWN),
                     pr=pr, host=info.host.value if info else merges.Host.UNKNOWN.value,
                     method=MergeMethod.MERGE, kind=_kind_of(source or (earlier.source if earlier else None)),
-                    commits=(), sync_merges=0, authors=(), fork_point=None,
+                    commits=(), sync_merges=0, authors=(), fork_point=None, forked_from=None,
                     first_commit_at=lab.time(merge), last_commit_at=lab.time(merge), merged_at=lab.time(merge),
                     behind=None, deleted=False, bot=False, clock_skew=False, exact_lifetime=False,
                     repeat_of=earlier.id if earlier else None,
@@ -500,7 +511,8 @@ def _episode(shape: _Shape, *, id: str, target: str, source: str | None, origin:
     return Episode(
         id=id, target=target, source=source, name_origin=origin, pr=pr, host=host, method=method,
         kind=kind or _kind_of(source), commits=shape.commits, sync_merges=shape.sync_merges,
-        authors=shape.authors, fork_point=shape.fork_point, first_commit_at=shape.first_commit_at,
+        authors=shape.authors, fork_point=shape.fork_point, forked_from=shape.forked_from,
+        first_commit_at=shape.first_commit_at,
         last_commit_at=shape.last_commit_at, merged_at=merged_at, behind=shape.behind, deleted=deleted,
         bot=shape.bot, clock_skew=shape.first_commit_at > merged_at, exact_lifetime=exact,
     )
@@ -668,24 +680,16 @@ class _ShaIndex:
         return self._exact[hits[0]] if len(hits) == 1 else None
 
 
-def _line_name(lab: _Labeller, commit: int) -> str | None:
-    if lab.lines.line_of[commit] != _NONE:
-        return lab.lines.names[lab.lines.line_of[commit]]
-    if lab.episode_of[commit] != _NONE:
-        return lab.episodes[lab.episode_of[commit]].target
-    return None
-
-
 def _cherry_picks_and_reverts(lab: _Labeller, shas: _ShaIndex) -> tuple[list[CherryPick], list[Revert]]:
     graph, trunk = lab.graph, lab.lines.names[0]
     picks: list[CherryPick] = []
     reverts: list[Revert] = []
     for commit, lines in sorted(lab.graph.trailers.items()):
         trailers = merges.parse_trailers(lines)
-        line = _line_name(lab, commit)
+        line = lab.line_name(commit)
         for source in trailers.cherry_picked_from:
             found = shas.find(source)
-            from_line = _line_name(lab, found) if found is not None else None
+            from_line = lab.line_name(found) if found is not None else None
             if from_line == trunk and line not in (None, trunk):
                 direction = CherryPickDirection.TRUNK_TO_BRANCH
             elif line == trunk and from_line not in (None, trunk):
@@ -754,8 +758,7 @@ def _releases(lab: _Labeller) -> tuple[list[Release], list[int]]:
     releases = []
     for number, (epoch, offset, ref, (version, prerelease)) in enumerate(tags):
         count = _flood_unmarked(graph, ref.target, shipped, number)
-        if not prerelease:
-            _flood_unmarked(graph, ref.target, first_final, number)
+        final_count = 0 if prerelease else _flood_unmarked(graph, ref.target, first_final, number)
         line_id = lab.lines.line_of[ref.target]
         episode = lab.episode_of[ref.target]
         line = lab.lines.names[line_id] if line_id != _NONE else (
@@ -764,6 +767,7 @@ def _releases(lab: _Labeller) -> tuple[list[Release], list[int]]:
             tag=ref.short, commit=graph.shas[ref.target], at=aware(epoch, offset), line=line,
             branch=lab.episodes[episode].source if line_id == _NONE and episode != _NONE else None,
             version=version, prerelease=prerelease, annotated=ref.tag_time is not None, new_commits=count,
+            shipped=final_count,
         ))
     return releases, first_final
 

@@ -7,6 +7,7 @@ commits; every later record is a frozen dataclass.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from enum import StrEnum
@@ -131,6 +132,7 @@ class Episode:
     sync_merges: int  # merges from a long-lived line into the branch: not work
     authors: tuple[str, ...]
     fork_point: str | None
+    forked_from: str | None  # the long-lived line the fork point belongs to, when known
     first_commit_at: datetime
     last_commit_at: datetime
     merged_at: datetime
@@ -219,7 +221,8 @@ class Release:
     version: tuple[int, ...] | None
     prerelease: bool
     annotated: bool
-    new_commits: int  # commits first shipped by this tag
+    new_commits: int  # commits no earlier version tag contains
+    shipped: int  # commits no earlier final release contains (0 for pre-releases and re-tags)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -267,3 +270,57 @@ class History:
     commit_count: int
     trunk_commits: int  # first-parent chain length of the trunk
     unreleased_trunk_commits: int  # commits in the trunk that no final release contains yet
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Window:
+    since: datetime
+    until: datetime
+
+    def contains(self, moment: datetime) -> bool:
+        return self.since <= moment < self.until
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Distribution:
+    """Nearest-rank percentiles of a sample (None when the sample is empty)."""
+
+    count: int
+    p50: float | None
+    p90: float | None
+    max: float | None
+
+    @classmethod
+    def of(cls, values: Sequence[float]) -> Distribution:
+        if not values:
+            return cls(count=0, p50=None, p90=None, max=None)
+        ordered = sorted(values)
+        return cls(count=len(ordered), p50=percentile(ordered, 50), p90=percentile(ordered, 90), max=ordered[-1])
+
+
+def percentile(ordered: Sequence[float], rank: int) -> float:
+    """Nearest-rank percentile: the smallest value with at least rank% of the sample at or below it."""
+    index = max(0, -(-rank * len(ordered) // 100) - 1)
+    return ordered[index]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EpisodeLines:
+    added: int
+    deleted: int
+
+
+def _record_shape() -> str:
+    """Every record's field names, in order: a cache written by other code has another shape."""
+    import dataclasses
+    import hashlib
+
+    parts = [
+        f"{name}:{','.join(f.name for f in dataclasses.fields(value))}"
+        for name, value in sorted(globals().items())
+        if isinstance(value, type) and dataclasses.is_dataclass(value)
+    ]
+    return hashlib.sha256(";".join(parts).encode()).hexdigest()[:16]
+
+
+RECORD_SHAPE = _record_shape()

@@ -18,7 +18,8 @@ from typing import Any
 from tabulate import tabulate
 
 from advisor.model import Episode, EpisodeKind, LineMergeKind, MergeMethod
-from advisor.scan import Distribution, Scan
+from advisor.model import Distribution
+from advisor.scan import Scan
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 LIVE_ROWS = 15
@@ -90,6 +91,10 @@ def scan_text(scan: Scan) -> str:
         + (" (shallow: older history missing)" if scan.repo.shallow else ""))
     add(f"  window: {scan.window.since:%Y-%m-%d} to {scan.window.until:%Y-%m-%d}")
     add("")
+    _verdict(scan, add)
+    add("")
+    _flow(scan, add)
+    add("")
     add(f"Trunk: {term(history.trunk.name)}  ({history.trunk.rule.value}; "
         f"{history.trunk_commits} first-parent commits)")
     add("")
@@ -140,6 +145,74 @@ def scan_text(scan: Scan) -> str:
         add("")
         add("Clock and history anomalies (tolerated, not trusted): " + "; ".join(notes))
     return "\n".join(out) + "\n"
+
+
+def _verdict(scan: Scan, add: Any) -> None:
+    verdict = scan.verdict
+    if verdict.thin:
+        add(f"Model: unknown ({term(verdict.thin)})")
+    else:
+        habit = f"; work reaches the trunk {verdict.trunk_habit}-style" if (
+            verdict.trunk_habit and verdict.trunk_habit != verdict.model) else ""
+        add(f"Model: {verdict.model} (confidence {verdict.confidence}{habit})")
+    ranked = sorted(verdict.scores.items(), key=lambda item: (-item[1], item[0]))
+    add("  scores: " + ", ".join(f"{name} {value:.2f}" for name, value in ranked))
+    for item in verdict.evidence[:6]:
+        add(f"  - {term(item.text)}")
+    changes = [p for p in verdict.periods if p.integrations]
+    if len({p.model for p in changes if p.model != "unknown"}) > 1:
+        add("  by quarter: " + ", ".join(f"{p.period} {p.model}" for p in changes))
+    passed = sum(c.passed for c in verdict.conformance.checks)
+    add(f"  trunk-based conformance: {passed} of {len(verdict.conformance.checks)} checks pass")
+    for check in verdict.conformance.checks:
+        add(f"    [{'x' if check.passed else ' '}] {check.name}: {term(check.value)} (target {check.threshold}; "
+            f"{check.source})")
+
+
+_TIER = {"elite": "elite", "high": "high", "medium": "medium", "low": "low", None: "-"}
+
+
+def _flow(scan: Scan, add: Any) -> None:
+    metrics = scan.metrics
+    releases, lead, wip, flow, fail = (metrics.releases, metrics.lead_time, metrics.wip, metrics.integration,
+                                       metrics.failures)
+    rows = [
+        ["release frequency", f"{releases.count} releases ({releases.per_week:.2f}/week, from {releases.source})",
+         _TIER[releases.tier]],
+        ["release interval p50 / p90", f"{_days(releases.interval_days.p50)} / {_days(releases.interval_days.p90)}",
+         ""],
+        ["release size p50 (commits / changes)",
+         f"{_number(releases.size_commits.p50)} / {_number(releases.size_changes.p50)}", ""],
+        [f"lead time p50 ({lead.tier_basis})",
+         _hours(lead.to_release_hours.p50 if lead.tier_basis.endswith("release") else lead.to_trunk_hours.p50),
+         _TIER[lead.tier]],
+        ["branch lifetime p50 / p90", f"{_hours(flow.lifetime_hours.p50)} / {_hours(flow.lifetime_hours.p90)}", ""],
+        ["merged within a day", "-" if flow.merged_within_a_day is None else f"{flow.merged_within_a_day:.0%}", ""],
+        ["integrations per working day", f"{flow.per_working_day:.2f}", ""],
+        ["work in progress", f"{wip.active_branches} active branches, {wip.stale_branches} stale, "
+                             f"{wip.unreleased_trunk_commits} unreleased commits on the trunk", ""],
+        ["change failure (proxy)", "-" if fail.change_failure_rate is None else
+         f"{fail.change_failure_rate:.0%} ({fail.quick_patch_releases} quick patches, {fail.hotfixes} hotfixes, "
+         f"{fail.reverts} reverts)", _TIER[fail.change_failure_tier]],
+        ["time to restore (proxy) p50", _hours(fail.restore_hours.p50), _TIER[fail.restore_tier]],
+    ]
+    add("Flow in the window (tiers: DORA 2023)")
+    add(_indent(tabulate(rows, headers=["metric", "value", "tier"], tablefmt="simple")))
+    add(f"  {lead.constraint_sentence}")
+    if metrics.death_spiral.warning:
+        add(f"  Death-spiral warning: {metrics.death_spiral.reason}.")
+    if metrics.freeze.suspected:
+        add(f"  Freeze suspected: {metrics.freeze.dips} of {metrics.freeze.releases_checked} releases followed a "
+            "week of trunk integrations under half the usual rate.")
+    if scan.first_steps:
+        add("")
+        add("What to do first")
+        for number, step in enumerate(scan.first_steps, start=1):
+            add(f"  {number}. {term(step.text)} ({step.source})")
+
+
+def _days(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f} d"
 
 
 def _indent(block: str) -> str:

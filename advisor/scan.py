@@ -12,8 +12,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from advisor import __version__
+from advisor.classify import Verdict, classify
+from advisor.metrics import Metrics, episodes_in_window, measure
+from advisor.recommend import Step, first_steps
 from advisor.model import (
     SCHEMA_VERSION,
+    Distribution,
+    EpisodeLines,
+    Window,
     Episode,
     EpisodeKind,
     History,
@@ -27,41 +33,9 @@ STALE_DAYS = 90  # GitHub and GitLab call a branch stale after 3 months without 
 DEFAULT_WINDOW_DAYS = 365
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Window:
-    since: datetime
-    until: datetime
-
-    def contains(self, moment: datetime) -> bool:
-        return self.since <= moment < self.until
-
-
 def default_window(now: datetime, since: datetime | None = None, until: datetime | None = None) -> Window:
     end = until or now
     return Window(since=since or end - timedelta(days=DEFAULT_WINDOW_DAYS), until=end)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Distribution:
-    """Nearest-rank percentiles of a sample (None when the sample is empty)."""
-
-    count: int
-    p50: float | None
-    p90: float | None
-    max: float | None
-
-    @classmethod
-    def of(cls, values: Sequence[float]) -> Distribution:
-        if not values:
-            return cls(count=0, p50=None, p90=None, max=None)
-        ordered = sorted(values)
-        return cls(count=len(ordered), p50=percentile(ordered, 50), p90=percentile(ordered, 90), max=ordered[-1])
-
-
-def percentile(ordered: Sequence[float], rank: int) -> float:
-    """Nearest-rank percentile: the smallest value with at least rank% of the sample at or below it."""
-    index = max(0, -(-rank * len(ordered) // 100) - 1)
-    return ordered[index]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -73,12 +47,6 @@ class RepoFacts:
     tags: int
     pull_refs: int
     shallow: bool
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class EpisodeLines:
-    added: int
-    deleted: int
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -118,10 +86,9 @@ class Scan:
     lines: Mapping[str, EpisodeLines]  # episode id -> lines, for episodes in the window
     live: tuple[LiveBranchReport, ...]
     summary: Summary
-
-
-def episodes_in_window(history: History, window: Window) -> list[Episode]:
-    return [e for e in history.episodes if window.contains(e.merged_at)]
+    metrics: Metrics
+    verdict: Verdict
+    first_steps: tuple[Step, ...]
 
 
 def commits_needing_stats(history: History, window: Window) -> list[str]:
@@ -178,6 +145,8 @@ def summarise(history: History, window: Window, lines: Mapping[str, EpisodeLines
 def scan(*, history: History, repo: RepoFacts, stats: Mapping[str, tuple[int, int]],
          checks: Sequence[MergeCheck], window: Window, now: datetime) -> Scan:
     lines = episode_lines(episodes_in_window(history, window), stats)
+    metrics = measure(history, window, lines, now, STALE_DAYS)
+    verdict = classify(history, metrics, window, now, STALE_DAYS)
     return Scan(
         schema_version=SCHEMA_VERSION,
         tool_version=__version__,
@@ -188,4 +157,7 @@ def scan(*, history: History, repo: RepoFacts, stats: Mapping[str, tuple[int, in
         lines=lines,
         live=_live_reports(history, checks, now),
         summary=summarise(history, window, lines, history.releases),
+        metrics=metrics,
+        verdict=verdict,
+        first_steps=first_steps(verdict, metrics),
     )

@@ -18,6 +18,7 @@ from typing import Any
 
 from advisor import __version__
 from advisor.errors import BadOption
+from advisor.model import RECORD_SHAPE
 
 CACHE_FORMAT = 1
 
@@ -94,7 +95,7 @@ class Cache:
 
     @staticmethod
     def key(*parts: object) -> str:
-        return hashlib.sha256(repr((__version__, CACHE_FORMAT, parts)).encode()).hexdigest()
+        return hashlib.sha256(repr((__version__, CACHE_FORMAT, RECORD_SHAPE, parts)).encode()).hexdigest()
 
     def get(self, name: str, key: str) -> Any:
         entry = self._read(name)

@@ -9,8 +9,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from advisor import scan
+from advisor.metrics import episodes_in_window
 from advisor.model import (
     Anomalies,
+    Distribution,
+    EpisodeLines,
+    Window,
     Episode,
     EpisodeKind,
     History,
@@ -33,7 +37,7 @@ def episode(ident: str, *, hours: float, merged_day: int, method: MergeMethod = 
     return Episode(
         id=ident, target=target, source=f"b-{ident}", name_origin=NameOrigin.MERGE_SUBJECT, pr=None, host="git",
         method=method, kind=kind, commits=tuple(f"{ident}{i:039d}"[:40] for i in range(commits)), sync_merges=0,
-        authors=("Alice",), fork_point=None, first_commit_at=merged - timedelta(hours=hours),
+        authors=("Alice",), fork_point=None, forked_from=None, first_commit_at=merged - timedelta(hours=hours),
         last_commit_at=merged, merged_at=merged, behind=1, deleted=deleted, bot=False, clock_skew=skew,
         exact_lifetime=True, repeat_of=repeat_of,
     )
@@ -57,17 +61,17 @@ def make_history(episodes: list[Episode], live: tuple[LiveBranch, ...] = ()) -> 
     (list(range(1, 11)), 5, 9, 10),
 ])
 def test_nearest_rank_percentiles(values: list[float], p50: float, p90: float, top: float) -> None:
-    dist = scan.Distribution.of(values)
+    dist = Distribution.of(values)
     assert (dist.count, dist.p50, dist.p90, dist.max) == (len(values), p50, p90, top)
 
 
 def test_empty_distribution() -> None:
-    assert scan.Distribution.of([]) == scan.Distribution(count=0, p50=None, p90=None, max=None)
+    assert Distribution.of([]) == Distribution(count=0, p50=None, p90=None, max=None)
 
 
 @given(st.lists(st.floats(min_value=0, max_value=1e9, allow_nan=False), min_size=1))
 def test_percentiles_are_ordered_members(values: list[float]) -> None:
-    dist = scan.Distribution.of(values)
+    dist = Distribution.of(values)
     assert dist.p50 in values and dist.p90 in values
     assert min(values) <= dist.p50 <= dist.p90 <= dist.max == max(values)  # type: ignore[operator]
 
@@ -88,8 +92,8 @@ def test_summary_counts_trunk_episodes_in_the_window() -> None:
         episode("f", hours=-1, merged_day=50, skew=True),
         episode("g", hours=1, merged_day=60, repeat_of="a"),
     ]
-    window = scan.Window(since=T0, until=T0 + timedelta(days=365))
-    lines = scan.episode_lines(scan.episodes_in_window(make_history(episodes), window),
+    window = Window(since=T0, until=T0 + timedelta(days=365))
+    lines = scan.episode_lines(episodes_in_window(make_history(episodes), window),
                                {"a" + "0" * 39: (10, 2)})
     summary = scan.summarise(make_history(episodes), window, lines, ())
     assert summary.episodes_in_window == 4
@@ -98,12 +102,12 @@ def test_summary_counts_trunk_episodes_in_the_window() -> None:
     assert summary.lifetime_hours.max == 30
     assert summary.from_deleted_branches == 2
     assert summary.clock_skewed_episodes == 1
-    assert lines["a"] == scan.EpisodeLines(added=10, deleted=2)
+    assert lines["a"] == EpisodeLines(added=10, deleted=2)
 
 
 def test_commits_needing_stats_are_those_of_window_episodes() -> None:
     history = make_history([episode("a", hours=1, merged_day=1, commits=2), episode("e", hours=1, merged_day=400)])
-    window = scan.Window(since=T0, until=T0 + timedelta(days=100))
+    window = Window(since=T0, until=T0 + timedelta(days=100))
     assert scan.commits_needing_stats(history, window) == sorted(history.episodes[0].commits)
 
 

@@ -1,0 +1,377 @@
+"""Which branching model the history follows: evidence first, then scores, then a verdict.
+
+`observe` turns a History (and a window) into facts with numbers; `score`
+turns facts into a score per model; `classify` picks the model and says how
+sure it is. The three are separate so each can be checked on its own, and so
+the evidence shown is exactly what the scores were computed from.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from advisor.metrics import Metrics, changes
+from advisor.model import CherryPickDirection, EpisodeKind, History, LineMergeKind, MergeMethod, Window
+
+MIN_INTEGRATIONS = 5  # fewer than this in a window and no model is named
+DAY = 86_400
+
+
+class Model(StrEnum):
+    GITFLOW = "gitflow"
+    GITHUB_FLOW = "github-flow"
+    TRUNK_BASED = "trunk-based"
+    RELEASE_BRANCHING = "release-branching"
+    GITLAB_FLOW = "gitlab-flow"
+    UNKNOWN = "unknown"
+
+
+MODELS = (Model.GITFLOW, Model.GITHUB_FLOW, Model.TRUNK_BASED, Model.RELEASE_BRANCHING, Model.GITLAB_FLOW)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Observation:
+    """The facts the scores are computed from, all measured in one window."""
+
+    integrations: int
+    on_trunk: int
+    on_integration_line: int  # landed first on a long-lived line that is neither production nor maintenance
+    integration_line: str | None
+    production_line: str | None  # a non-trunk line carrying releases and fed by the trunk's work
+    release_branch_merges: int  # release/* and hotfix/* episodes
+    back_merges: int  # trunk or production merged back into the integration line, or branches merged twice
+    maintenance_lines: tuple[str, ...]  # tagged lines fed by fixes and merged forward or cherry-picked into
+    maintenance_active: int  # of those, lines with a commit or tag in the window
+    picks_to_branches: int
+    picks_to_trunk: int
+    forward_merges: int
+    environment_lines: tuple[str, ...]
+    promotions: int
+    branch_episodes: int
+    direct: int
+    squash_or_rebase: int
+    with_pr: int
+    within_a_day: int  # branch episodes living under 24 hours
+    lifetime_p50_hours: float | None
+    active_branches: int
+    ff_pointer: str | None  # a branch named like a second line that only ever fast-forwards with the trunk
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Evidence:
+    id: str
+    text: str
+    supports: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Period:
+    period: str  # YYYY-Qn
+    model: str
+    confidence: str
+    integrations: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Check:
+    id: str
+    name: str
+    passed: bool
+    value: str
+    threshold: str
+    source: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Conformance:
+    score: float  # share of checks passed
+    checks: tuple[Check, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Verdict:
+    model: str
+    confidence: str
+    trunk_habit: str | None  # github-flow or trunk-based: how work reaches the trunk, whatever the model
+    scores: dict[str, float]
+    evidence: tuple[Evidence, ...]
+    thin: str | None  # why the model is unknown, when it is
+    periods: tuple[Period, ...]
+    conformance: Conformance
+
+
+# ---------------------------------------------------------------------------
+# Evidence
+
+
+def observe(history: History, window: Window, now: datetime, stale_days: int) -> Observation:
+    counted = changes(history, window)
+    trunk = history.trunk.name
+    lines = {line.name: line for line in history.long_lived}
+    in_window = [m for m in history.line_merges if window.contains(m.merged_at)]
+    all_episodes = [e for e in history.episodes if window.contains(e.merged_at)]
+    tagged = {name for name, line in lines.items() if line.tags and name != trunk}
+    promoted = Counter(m.target for m in history.line_merges if m.kind is LineMergeKind.PROMOTION)
+    releases_into = Counter(e.target for e in history.episodes
+                            if e.kind is EpisodeKind.RELEASE and e.repeat_of is None and e.forked_from == trunk)
+    # A production line carries releases and takes the trunk's work: promotions, or release
+    # branches cut from the trunk (a maintenance line's release branches are cut from itself).
+    production = max((name for name in tagged if promoted[name] or releases_into[name]),
+                     key=lambda name: (lines[name].tags, name), default=None)
+    forward_sources = {m.source for m in history.line_merges if m.kind is LineMergeKind.FORWARD}
+    picked_into = {p.line for p in history.cherry_picks if p.direction is CherryPickDirection.TRUNK_TO_BRANCH}
+    maintenance = tuple(sorted(name for name in lines if name != trunk and name != production and (
+        name in forward_sources or name in picked_into or (name in tagged and not promoted[name]))))
+    environment = tuple(sorted(name for name in lines if promoted[name] and name not in tagged))
+    landed = Counter(e.target for e in counted)
+    others = [name for name in lines if name not in (trunk, production, *maintenance, *environment)]
+    integration_line = max(others, key=lambda name: (landed[name], name), default=None)
+    if integration_line is not None and landed[integration_line] == 0:
+        integration_line = None
+    if integration_line is None and production is not None and landed[trunk]:
+        integration_line = trunk  # Gitflow with develop as the default branch: master is the production line
+    branches = [e for e in counted if e.kind is not EpisodeKind.DIRECT]
+    lifetimes = sorted(e.lifetime_seconds for e in branches if e.lifetime_seconds is not None)
+    active_since = now - timedelta(days=stale_days)
+    live_open = [b for b in history.live_branches if not b.merged and not b.long_lived]
+    maintenance_active = sum(
+        1 for name in maintenance
+        if window.contains(lines[name].last_commit_at) or any(r.line == name and window.contains(r.at)
+                                                             for r in history.releases)
+    )
+    # A branch named like a line of its own whose every commit is already in the trunk.
+    pointer = next((b.name for b in history.live_branches
+                    if b.merged and b.name in ("master", "main", "production", "develop", "stable")), None)
+    back = sum(1 for m in in_window if m.kind is LineMergeKind.BACK_MERGE)
+    back += sum(1 for e in all_episodes if e.repeat_of is not None)
+    return Observation(
+        integrations=len(counted),
+        on_trunk=landed[trunk],
+        on_integration_line=landed[integration_line] if integration_line and integration_line != trunk else (
+            landed[trunk] if integration_line == trunk else 0),
+        integration_line=integration_line,
+        production_line=production,
+        release_branch_merges=sum(1 for e in counted if e.kind in (EpisodeKind.RELEASE, EpisodeKind.HOTFIX)),
+        back_merges=back,
+        maintenance_lines=maintenance,
+        maintenance_active=maintenance_active,
+        picks_to_branches=sum(1 for p in history.cherry_picks if window.contains(p.at)
+                              and p.direction is CherryPickDirection.TRUNK_TO_BRANCH),
+        picks_to_trunk=sum(1 for p in history.cherry_picks if window.contains(p.at)
+                           and p.direction is CherryPickDirection.BRANCH_TO_TRUNK),
+        forward_merges=sum(1 for m in in_window if m.kind is LineMergeKind.FORWARD),
+        environment_lines=environment,
+        promotions=sum(1 for m in in_window if m.kind is LineMergeKind.PROMOTION and m.target in environment),
+        branch_episodes=len(branches),
+        direct=len(counted) - len(branches),
+        squash_or_rebase=sum(1 for e in branches if e.method in (MergeMethod.SQUASH, MergeMethod.REBASE)),
+        with_pr=sum(1 for e in branches if e.pr is not None),
+        within_a_day=sum(1 for seconds in lifetimes if seconds <= DAY),
+        lifetime_p50_hours=lifetimes[(len(lifetimes) + 1) // 2 - 1] / 3600 if lifetimes else None,
+        active_branches=sum(1 for b in live_open if b.last_commit_at >= active_since),
+        ff_pointer=pointer,
+    )
+
+
+def evidence(obs: Observation, history: History) -> tuple[Evidence, ...]:
+    """Sentences a reviewer can check with git, each naming the models it supports."""
+    found: list[Evidence] = []
+    trunk = history.trunk.name
+
+    def add(ident: str, text: str, *models: Model) -> None:
+        found.append(Evidence(id=ident, text=text, supports=tuple(m.value for m in models)))
+
+    def share(part: int, whole: int) -> str:
+        return f"{100 * part / whole:.0f}%" if whole else "0%"
+
+    if obs.integration_line and obs.production_line:
+        add("two-lines", f"{obs.integration_line} received {obs.on_integration_line} of {obs.integrations} "
+            f"integrations in the window while {obs.production_line} carries the releases "
+            f"({next(line.tags for line in history.long_lived if line.name == obs.production_line)} tags)",
+            Model.GITFLOW)
+    elif obs.integration_line and obs.integration_line != trunk:
+        add("integration-line", f"{obs.integration_line} received {obs.on_integration_line} of {obs.integrations} "
+            f"integrations in the window and is merged into {trunk} to release", Model.GITFLOW)
+    if obs.release_branch_merges:
+        add("release-branches", f"{obs.release_branch_merges} release/hotfix branches were merged in the window",
+            Model.GITFLOW)
+    if obs.back_merges:
+        add("back-merges", f"{obs.back_merges} back-merges (a line merged back into the integration line, or a "
+            "branch merged into two lines)", Model.GITFLOW)
+    if obs.maintenance_lines:
+        add("maintenance-lines", f"{len(obs.maintenance_lines)} maintained release lines "
+            f"({', '.join(obs.maintenance_lines[:4])}{'...' if len(obs.maintenance_lines) > 4 else ''}), "
+            f"{obs.maintenance_active} active in the window; {obs.picks_to_branches} cherry-picks from {trunk} "
+            f"to them and {obs.forward_merges} forward merges into {trunk}", Model.RELEASE_BRANCHING)
+    if obs.environment_lines:
+        add("environments", f"{', '.join(obs.environment_lines)} received {obs.promotions} promotions from "
+            f"{trunk} in the window", Model.GITLAB_FLOW)
+    if obs.ff_pointer:
+        add("ff-pointer", f"{obs.ff_pointer} only ever points at a commit of {trunk} (a release pointer "
+            "moved by fast-forward, not a second line of development)", Model.TRUNK_BASED, Model.GITHUB_FLOW)
+    if obs.integrations:
+        add("trunk-share", f"{share(obs.on_trunk, obs.integrations)} of integrations landed directly on {trunk}",
+            Model.TRUNK_BASED, Model.GITHUB_FLOW)
+        add("direct", f"{obs.direct} of {obs.integrations} integrations were direct commits "
+            f"({share(obs.direct, obs.integrations)})", Model.TRUNK_BASED)
+    if obs.branch_episodes:
+        lifetime = "-" if obs.lifetime_p50_hours is None else f"{obs.lifetime_p50_hours:.1f} h"
+        add("lifetime", f"branches lived {lifetime} at the median; {share(obs.within_a_day, obs.branch_episodes)} "
+            "were merged within a day", Model.TRUNK_BASED if obs.within_a_day * 2 >= obs.branch_episodes
+            else Model.GITHUB_FLOW)
+        add("pull-requests", f"{share(obs.with_pr, obs.branch_episodes)} of branches came through a pull or "
+            f"merge request; {share(obs.squash_or_rebase, obs.branch_episodes)} were squashed or rebased",
+            Model.GITHUB_FLOW, Model.TRUNK_BASED)
+    return tuple(found)
+
+
+# ---------------------------------------------------------------------------
+# Scores
+
+
+def score(obs: Observation) -> dict[str, float]:
+    """A score in [0, 1] per model, from the observation alone."""
+    n = obs.integrations
+    branch_n = obs.branch_episodes
+    # Gitflow's shape: work integrates on one line and releases come from another. A second
+    # line that takes under a third of the work is not where the team integrates.
+    separate = obs.integration_line is not None and obs.integration_line != obs.production_line
+    two_lines = 1.0 if separate and (obs.production_line is not None or obs.on_integration_line * 3 >= n) else 0.0
+    gitflow = 0.0
+    if two_lines:
+        gitflow = (0.5 + 0.25 * min(1.0, obs.release_branch_merges / 2) + 0.25 * min(1.0, obs.back_merges / 2))
+    within = (obs.within_a_day + obs.direct) / n if n else 0.0
+    short_lived = 1.0 if obs.lifetime_p50_hours is None or obs.lifetime_p50_hours <= 24 else 0.0
+    few_branches = 1.0 if obs.active_branches <= 3 else 0.0
+    single_line = 1.0 - two_lines
+    trunk_based = single_line * (0.5 * within + 0.3 * short_lived + 0.2 * few_branches)
+    pr_share = obs.with_pr / branch_n if branch_n else 0.0
+    branch_share = branch_n / n if n else 0.0
+    long_share = 1 - obs.within_a_day / branch_n if branch_n else 0.0
+    github_flow = single_line * (0.4 * branch_share + 0.3 * long_share + 0.3 * pr_share)
+    release_branching = 0.0
+    if obs.maintenance_lines:
+        release_branching = (0.5 + 0.25 * min(1.0, float(obs.maintenance_active))
+                             + 0.25 * min(1.0, (obs.picks_to_branches + obs.forward_merges) / 2))
+    gitlab_flow = 0.0
+    if obs.environment_lines:
+        gitlab_flow = 0.5 + 0.5 * min(1.0, obs.promotions / 3)
+    return {
+        Model.GITFLOW.value: round(gitflow, 3),
+        Model.GITHUB_FLOW.value: round(github_flow, 3),
+        Model.TRUNK_BASED.value: round(trunk_based, 3),
+        Model.RELEASE_BRANCHING.value: round(release_branching, 3),
+        Model.GITLAB_FLOW.value: round(gitlab_flow, 3),
+    }
+
+
+# Structure before habits: on a tie, the model with extra long-lived lines wins, because
+# release lines and environment lines sit on top of a trunk that has habits of its own.
+PRECEDENCE = (Model.GITFLOW, Model.RELEASE_BRANCHING, Model.GITLAB_FLOW, Model.GITHUB_FLOW, Model.TRUNK_BASED)
+HABITS = (Model.GITHUB_FLOW.value, Model.TRUNK_BASED.value)
+LAYERED = (Model.RELEASE_BRANCHING.value, Model.GITLAB_FLOW.value)
+STRUCTURE_WINS = 0.6  # a model with extra long-lived lines this well supported is named over trunk habits
+
+
+def judge(scores: dict[str, float], integrations: int) -> tuple[str, str, str | None]:
+    """(model, confidence, why unknown) from the scores and how much evidence there is."""
+    if integrations < MIN_INTEGRATIONS:
+        return (Model.UNKNOWN.value, "low",
+                f"only {integrations} integrations in the window; at least {MIN_INTEGRATIONS} are needed")
+    order = {model.value: rank for rank, model in enumerate(PRECEDENCE)}
+    ranked = sorted(scores.items(), key=lambda item: (-item[1], order[item[0]]))
+    best, top = ranked[0]
+    structures = [(name, value) for name, value in ranked if name not in HABITS and value >= STRUCTURE_WINS]
+    if structures:
+        best, top = structures[0]
+    if top < 0.3:
+        return Model.UNKNOWN.value, "low", f"no model scores 0.3 or more (best: {best} at {top:.2f})"
+    # A layered model competes with the other structures, not with its own trunk's habits.
+    rivals = [value for name, value in ranked if name != best and not (best in LAYERED and name in HABITS)]
+    gap = top - max(rivals, default=0.0)
+    if top >= 0.6 and gap >= 0.2 and integrations >= 30:
+        confidence = "high"
+    elif top >= 0.45 and gap >= 0.1 and integrations >= 10:
+        confidence = "medium"
+    else:
+        confidence = "low"
+    return best, confidence, None
+
+
+# ---------------------------------------------------------------------------
+# Trunk-based conformance
+
+
+def conformance(obs: Observation, metrics: Metrics, history: History) -> Conformance:
+    lifetime = metrics.integration.lifetime_hours
+    within = metrics.integration.merged_within_a_day
+    checks = (
+        Check(id="active-branches", name="three or fewer active branches", passed=obs.active_branches <= 3,
+              value=str(obs.active_branches), threshold="<= 3",
+              source="dora.dev/capabilities/trunk-based-development"),
+        Check(id="merged-within-a-day", name="branches merged into the trunk within a day",
+              passed=within is not None and within >= 0.9, value="-" if within is None else f"{within:.0%}",
+              threshold=">= 90%", source="dora.dev/capabilities/trunk-based-development; advisor defaults"),
+        Check(id="short-branches", name="branches live two days at most (p90)",
+              passed=lifetime.p90 is None or lifetime.p90 <= 48,
+              value="-" if lifetime.p90 is None else f"{lifetime.p90:.1f} h", threshold="<= 48 h",
+              source="trunkbaseddevelopment.com/short-lived-feature-branches"),
+        Check(id="daily-integration", name="the team integrates at least once a working day",
+              passed=metrics.integration.per_working_day >= 1,
+              value=f"{metrics.integration.per_working_day:.2f} per working day", threshold=">= 1",
+              source="dora.dev/capabilities/continuous-integration"),
+        Check(id="no-freeze", name="no code freeze before releases", passed=not metrics.freeze.suspected,
+              value=f"{metrics.freeze.dips} of {metrics.freeze.releases_checked} releases after a dip",
+              threshold="no freeze pattern", source="trunkbaseddevelopment.com/youre-doing-it-wrong"),
+        Check(id="no-integration-line", name="no long-lived integration branch beside the trunk",
+              passed=obs.integration_line in (None, history.trunk.name) and obs.production_line is None,
+              value=", ".join(n for n in (obs.integration_line, obs.production_line)
+                              if n and n != history.trunk.name) or "none",
+              threshold="none",
+              source="trunkbaseddevelopment.com/alternative-branching-models"),
+        Check(id="fixes-from-trunk", name="release lines are fed only by cherry-picks from the trunk",
+              passed=obs.picks_to_trunk == 0 and obs.forward_merges == 0,
+              value=f"{obs.picks_to_trunk} picks and {obs.forward_merges} merges from release lines into the trunk",
+              threshold="0", source="trunkbaseddevelopment.com/branch-for-release"),
+    )
+    return Conformance(score=round(sum(c.passed for c in checks) / len(checks), 3), checks=checks)
+
+
+# ---------------------------------------------------------------------------
+
+
+def quarters(history: History, window: Window, limit: int = 12) -> list[Window]:
+    """Calendar quarters from the first integration (or `limit` quarters back) to the window's end."""
+    first = min((e.merged_at for e in history.episodes), default=window.since)
+    end = window.until
+    start_year, start_q = end.year, (end.month - 1) // 3
+    periods = []
+    year, q = start_year, start_q
+    for _ in range(limit):
+        since = end.replace(year=year, month=3 * q + 1, day=1, hour=0, minute=0, second=0, microsecond=0)
+        until = since.replace(year=year + (q == 3), month=1 if q == 3 else 3 * q + 4)
+        periods.append(Window(since=since, until=min(until, end) if until > end else until))
+        if since <= first:
+            break
+        year, q = (year - 1, 3) if q == 0 else (year, q - 1)
+    return periods[::-1]
+
+
+def classify(history: History, metrics: Metrics, window: Window, now: datetime, stale_days: int) -> Verdict:
+    obs = observe(history, window, now, stale_days)
+    scores = score(obs)
+    model, confidence, thin = judge(scores, obs.integrations)
+    periods = []
+    for period in quarters(history, window):
+        period_obs = observe(history, period, now, stale_days)
+        period_model, period_confidence, _ = judge(score(period_obs), period_obs.integrations)
+        periods.append(Period(period=f"{period.since.year}-Q{(period.since.month - 1) // 3 + 1}",
+                              model=period_model, confidence=period_confidence,
+                              integrations=period_obs.integrations))
+    habit = max(HABITS, key=lambda name: (scores[name], name == Model.TRUNK_BASED.value))
+    return Verdict(model=model, confidence=confidence, trunk_habit=habit if scores[habit] >= 0.3 else None,
+                   scores=scores, evidence=evidence(obs, history), thin=thin,
+                   periods=tuple(periods), conformance=conformance(obs, metrics, history))

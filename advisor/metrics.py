@@ -1,0 +1,493 @@
+"""Flow metrics over a window: History (+ line counts, `now`) -> Metrics.
+
+Every definition here is written out in docs/metrics.md; every threshold
+names its source (FIELD-NOTES.md §3). Failure numbers are proxies read from
+git (reverts, hotfix branches, quick patch releases), never incident data.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from advisor.model import Distribution, Episode, EpisodeKind, EpisodeLines, History, LineMergeKind, Release, Window
+
+HOUR = 3600.0
+DAY_HOURS = 24.0
+QUICK_PATCH_DAYS = 7  # a patch release this soon after a release marks that release as failed (proxy)
+FREEZE_LOOKBACK_DAYS = 7
+FREEZE_DIP_RATIO = 0.5
+
+DORA_2023 = "DORA 2023 benchmarks as encoded by Apache DevLake (FIELD-NOTES §3)"
+TBD_SITE = "trunkbaseddevelopment.com (FIELD-NOTES §3)"
+DORA_TBD = "dora.dev/capabilities/trunk-based-development (FIELD-NOTES §3)"
+
+
+class Tier:
+    ELITE = "elite"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+
+
+def deploy_frequency_tier(median_interval_days: float | None) -> str | None:
+    """Elite on demand (daily or more), high daily-weekly, medium weekly-monthly, low rarer."""
+    if median_interval_days is None:
+        return None
+    if median_interval_days <= 1:
+        return Tier.ELITE
+    if median_interval_days <= 7:
+        return Tier.HIGH
+    if median_interval_days <= 31:
+        return Tier.MEDIUM
+    return Tier.LOW
+
+
+def lead_time_tier(median_hours: float | None) -> str | None:
+    """Elite < 1 day, high 1 day-1 week, medium 1 week-1 month, low > 1 month."""
+    if median_hours is None:
+        return None
+    if median_hours < 24:
+        return Tier.ELITE
+    if median_hours < 24 * 7:
+        return Tier.HIGH
+    if median_hours < 24 * 31:
+        return Tier.MEDIUM
+    return Tier.LOW
+
+
+def change_failure_tier(rate: float | None) -> str | None:
+    """Elite <= 5 %, high <= 10 %, medium <= 15 %, low above."""
+    if rate is None:
+        return None
+    if rate <= 0.05:
+        return Tier.ELITE
+    if rate <= 0.10:
+        return Tier.HIGH
+    if rate <= 0.15:
+        return Tier.MEDIUM
+    return Tier.LOW
+
+
+def restore_tier(median_hours: float | None) -> str | None:
+    """Elite < 1 hour, high < 1 day, medium < 1 week, low longer."""
+    if median_hours is None:
+        return None
+    if median_hours < 1:
+        return Tier.ELITE
+    if median_hours < 24:
+        return Tier.HIGH
+    if median_hours < 24 * 7:
+        return Tier.MEDIUM
+    return Tier.LOW
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReleaseMetrics:
+    source: str  # "tags", "merges into <trunk>", or "none"
+    count: int  # final releases in the window
+    per_week: float
+    interval_days: Distribution
+    size_commits: Distribution  # commits each release shipped first (the first release ever left out)
+    size_changes: Distribution  # changes (episodes) each release shipped first
+    size_lines: Distribution
+    tier: str | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Stage:
+    name: str
+    hours: Distribution  # per change
+    total_hours: float
+    share: float  # of all the change-hours spent in the four stages
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LeadTime:
+    changes: int
+    to_trunk_hours: Distribution
+    to_release_hours: Distribution
+    stages: tuple[Stage, ...]
+    constraint: str | None
+    constraint_sentence: str
+    tier: str | None
+    tier_basis: str  # which distribution the tier was read from
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WorkInProgress:
+    open_branches: int
+    active_branches: int
+    stale_branches: int
+    unmerged_commits: int  # commits ahead of the trunk on active short-lived branches
+    integration_line_commits: int  # commits waiting on long-lived lines that the trunk does not have
+    unreleased_trunk_commits: int
+    parallel_branches_per_author: Distribution  # most branches each author had open at once, in the window
+    authors_juggling: int  # authors who had two or more branches open at once
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Integration:
+    integrations: int  # episodes landing on any long-lived line (not repeats, not bots)
+    per_working_day: float
+    merged_within_a_day: float | None  # share of branch episodes living under 24 hours
+    lifetime_hours: Distribution
+    behind_at_merge: Distribution
+    batch_commits: Distribution
+    batch_lines: Distribution
+    direct_share: float | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Failures:
+    reverts: int
+    hotfixes: int
+    quick_patch_releases: int
+    change_failure_rate: float | None  # proxy: releases followed by a fix within 7 days / releases
+    restore_hours: Distribution  # proxy: release -> its fixing release
+    change_failure_tier: str | None
+    restore_tier: str | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Freeze:
+    releases_checked: int
+    dips: int  # releases preceded by a week of trunk integrations under half the usual rate
+    suspected: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Month:
+    month: str  # YYYY-MM
+    integrations: int
+    direct_commits: int
+    lifetime_p50_hours: float | None
+    releases: int
+    release_size_p50: float | None
+    reverts: int
+    hotfixes: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DeathSpiral:
+    warning: bool
+    reason: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Metrics:
+    releases: ReleaseMetrics
+    lead_time: LeadTime
+    wip: WorkInProgress
+    integration: Integration
+    failures: Failures
+    freeze: Freeze
+    monthly: tuple[Month, ...]
+    death_spiral: DeathSpiral
+
+
+# ---------------------------------------------------------------------------
+
+
+def episodes_in_window(history: History, window: Window) -> list[Episode]:
+    return [e for e in history.episodes if window.contains(e.merged_at)]
+
+
+def _hours(later: datetime, earlier: datetime) -> float:
+    return max(0.0, (later - earlier).total_seconds() / HOUR)
+
+
+def changes(history: History, window: Window) -> list[Episode]:
+    """The work counted once: first arrivals on a long-lived line, not repeats, not bots, clocks trusted."""
+    return [e for e in episodes_in_window(history, window)
+            if e.repeat_of is None and not e.bot and not e.clock_skew]
+
+
+def final_releases(history: History) -> list[Release]:
+    """Final versions that shipped something no earlier final release had (a re-tag of
+    an old commit ships nothing; a final tag on its last candidate's commit does)."""
+    return [r for r in history.releases if not r.prerelease and r.shipped > 0]
+
+
+def _release_events(history: History) -> tuple[str, list[datetime], list[Release]]:
+    """Tags when the project tags versions; otherwise merges of an integration line into the trunk."""
+    finals = final_releases(history)
+    if finals:
+        return "tags", [r.at for r in finals], finals
+    merges = [m.merged_at for m in history.line_merges if m.kind is LineMergeKind.RELEASE]
+    if merges:
+        return f"merges into {history.trunk.name}", merges, []
+    return "none", [], []
+
+
+def release_metrics(history: History, window: Window, lines: Mapping[str, EpisodeLines]) -> ReleaseMetrics:
+    source, moments, finals = _release_events(history)
+    in_window = sorted(m for m in moments if window.contains(m))
+    intervals = [(b - a).total_seconds() / 86_400 for a, b in zip(in_window, in_window[1:])]
+    weeks = max((window.until - window.since).total_seconds() / (7 * 86_400), 1e-9)
+    interval = Distribution.of(intervals)
+    sized = [r for r in finals[1:] if window.contains(r.at)]  # the first release ever carries all history
+    by_release: dict[str, list[Episode]] = defaultdict(list)
+    for episode in history.episodes:
+        if episode.release and episode.repeat_of is None:
+            by_release[episode.release].append(episode)
+    return ReleaseMetrics(
+        source=source,
+        count=len(in_window),
+        per_week=len(in_window) / weeks,
+        interval_days=interval,
+        size_commits=Distribution.of([r.shipped for r in sized]),
+        size_changes=Distribution.of([len(by_release[r.tag]) for r in sized]),
+        size_lines=Distribution.of([
+            sum(lines[e.id].added + lines[e.id].deleted for e in by_release[r.tag] if e.id in lines)
+            for r in sized if any(e.id in lines for e in by_release[r.tag])
+        ]),
+        tier=deploy_frequency_tier(interval.p50) if intervals else (Tier.LOW if in_window else None),
+    )
+
+
+STAGES = ("coding", "waiting for merge", "waiting in an integration branch", "waiting for release")
+
+
+def _stage_hours(episode: Episode) -> tuple[float, float, float | None, float | None]:
+    coding = _hours(episode.last_commit_at, episode.first_commit_at)
+    review = _hours(episode.merged_at, episode.last_commit_at)
+    reached = episode.reached_trunk_at
+    integration = _hours(reached, episode.merged_at) if reached else None
+    release = _hours(episode.released_at, reached) if reached and episode.released_at else None
+    return coding, review, integration, release
+
+
+def lead_time(history: History, window: Window) -> LeadTime:
+    counted = [e for e in changes(history, window) if e.reached_trunk_at is not None]
+    per_stage: list[list[float]] = [[], [], [], []]
+    for episode in counted:
+        for index, value in enumerate(_stage_hours(episode)):
+            if value is not None:
+                per_stage[index].append(value)
+    totals = [sum(values) for values in per_stage]
+    whole = sum(totals)
+    stages = tuple(
+        Stage(name=name, hours=Distribution.of(values), total_hours=total, share=total / whole if whole else 0.0)
+        for name, values, total in zip(STAGES, per_stage, totals)
+    )
+    to_trunk = Distribution.of([_hours(e.reached_trunk_at, e.first_commit_at) for e in counted
+                                if e.reached_trunk_at])
+    released = [e for e in counted if e.released_at]
+    to_release = Distribution.of([_hours(e.released_at, e.first_commit_at) for e in released if e.released_at])
+    constraint = max(stages, key=lambda s: s.total_hours) if whole else None
+    if constraint is None:
+        sentence = "No changes reached the trunk in the window, so there is no lead time to split."
+    else:
+        sentence = (f"The constraint is {constraint.name}: {constraint.share:.0%} of all the time changes spent "
+                    f"between first commit and release (median {_duration(constraint.hours.p50)} per change, "
+                    f"over {len(counted)} changes).")
+    basis = "first commit to release" if released else "first commit to trunk"
+    return LeadTime(
+        changes=len(counted), to_trunk_hours=to_trunk, to_release_hours=to_release, stages=stages,
+        constraint=constraint.name if constraint else None, constraint_sentence=sentence,
+        tier=lead_time_tier(to_release.p50 if released else to_trunk.p50), tier_basis=basis,
+    )
+
+
+def _duration(hours: float | None) -> str:
+    if hours is None:
+        return "-"
+    if hours < 48:
+        return f"{hours:.1f} h"
+    return f"{hours / 24:.1f} days"
+
+
+def _max_overlap(intervals: Iterable[tuple[datetime, datetime]]) -> int:
+    events = sorted([(start, 1) for start, _ in intervals] + [(end, -1) for _, end in intervals],
+                    key=lambda e: (e[0], e[1]))
+    best = current = 0
+    for _, step in events:
+        current += step
+        best = max(best, current)
+    return best
+
+
+def work_in_progress(history: History, window: Window, now: datetime, stale_days: int) -> WorkInProgress:
+    open_branches = [b for b in history.live_branches if not b.merged and not b.long_lived]
+    stale = [b for b in open_branches if (now - b.last_commit_at).days > stale_days]
+    active = [b for b in open_branches if b not in stale]
+    per_author: dict[str, list[tuple[datetime, datetime]]] = defaultdict(list)
+    for episode in changes(history, window):
+        if episode.kind is not EpisodeKind.DIRECT and episode.authors:
+            per_author[episode.authors[0]].append((episode.first_commit_at, episode.merged_at))
+    overlaps = [_max_overlap(spans) for spans in per_author.values()]
+    return WorkInProgress(
+        open_branches=len(open_branches), active_branches=len(active), stale_branches=len(stale),
+        unmerged_commits=sum(b.ahead for b in active),
+        integration_line_commits=sum(b.ahead for b in history.live_branches if b.long_lived and not b.merged),
+        unreleased_trunk_commits=history.unreleased_trunk_commits,
+        parallel_branches_per_author=Distribution.of(overlaps),
+        authors_juggling=sum(1 for o in overlaps if o >= 2),
+    )
+
+
+def _working_days(window: Window) -> int:
+    start, end = window.since.date(), window.until.date()
+    days = (end - start).days
+    full_weeks, rest = divmod(days, 7)
+    extra = sum(1 for i in range(rest) if (start + timedelta(days=full_weeks * 7 + i)).weekday() < 5)
+    return max(1, full_weeks * 5 + extra)
+
+
+def integration(history: History, window: Window, lines: Mapping[str, EpisodeLines]) -> Integration:
+    counted = changes(history, window)
+    branches = [e for e in counted if e.kind is not EpisodeKind.DIRECT]
+    lifetimes = [e.lifetime_seconds / HOUR for e in branches if e.lifetime_seconds is not None]
+    return Integration(
+        integrations=len(counted),
+        per_working_day=len(counted) / _working_days(window),
+        merged_within_a_day=sum(1 for h in lifetimes if h <= DAY_HOURS) / len(lifetimes) if lifetimes else None,
+        lifetime_hours=Distribution.of(lifetimes),
+        behind_at_merge=Distribution.of([e.behind for e in branches if e.behind is not None]),
+        batch_commits=Distribution.of([len(e.commits) for e in branches]),
+        batch_lines=Distribution.of([lines[e.id].added + lines[e.id].deleted for e in branches if e.id in lines]),
+        direct_share=(len(counted) - len(branches)) / len(counted) if counted else None,
+    )
+
+
+def _is_patch_of(later: Release, earlier: Release) -> bool:
+    a, b = later.version or (), earlier.version or ()
+    return len(a) >= 2 and len(a) == len(b) and a[:-1] == b[:-1] and a[-1] > b[-1]
+
+
+def failures(history: History, window: Window) -> Failures:
+    finals = final_releases(history)
+    in_window = [r for r in finals if window.contains(r.at)]
+    hotfixes = [e for e in episodes_in_window(history, window)
+                if e.kind is EpisodeKind.HOTFIX and e.repeat_of is None]
+    quick = 0
+    restore: list[float] = []
+    failed = 0
+    for release in in_window:
+        # A fix belongs to the latest release before it: the window closes at the next release.
+        following = next((r.at for r in finals if r.at > release.at), None)
+        limit = release.at + timedelta(days=QUICK_PATCH_DAYS)
+        fix = next((r for r in finals if release.at < r.at <= limit and _is_patch_of(r, release)), None)
+        hotfix = next((e for e in hotfixes if release.at < e.merged_at <= limit
+                       and (following is None or e.merged_at < following)), None)
+        if fix is not None:
+            quick += 1
+        if fix is not None or hotfix is not None:
+            failed += 1
+            ends = [moment for moment in (fix.at if fix else None, hotfix.merged_at if hotfix else None) if moment]
+            restore.append(_hours(min(ends), release.at))
+    rate = failed / len(in_window) if in_window else None
+    restore_dist = Distribution.of(restore)
+    return Failures(
+        reverts=sum(1 for r in history.reverts if window.contains(r.at)),
+        hotfixes=len(hotfixes), quick_patch_releases=quick, change_failure_rate=rate,
+        restore_hours=restore_dist, change_failure_tier=change_failure_tier(rate),
+        restore_tier=restore_tier(restore_dist.p50),
+    )
+
+
+def freeze(history: History, window: Window) -> Freeze:
+    """Trunk integrations in the week before each release against the window's weekly rate."""
+    arrivals = sorted(e.reached_trunk_at for e in changes(history, window) if e.reached_trunk_at)
+    weeks = max((window.until - window.since).days / 7, 1.0)
+    weekly = len(arrivals) / weeks
+    checked = dips = 0
+    if weekly >= 2:
+        for release in final_releases(history):
+            start = release.at - timedelta(days=FREEZE_LOOKBACK_DAYS)
+            if not window.contains(release.at) or start < window.since:
+                continue
+            checked += 1
+            before = sum(1 for moment in arrivals if start <= moment < release.at)
+            dips += before < FREEZE_DIP_RATIO * weekly
+    return Freeze(releases_checked=checked, dips=dips, suspected=checked >= 3 and dips * 2 >= checked)
+
+
+def _month(moment: datetime) -> str:
+    return f"{moment.year:04d}-{moment.month:02d}"
+
+
+def months_of(window: Window) -> list[str]:
+    months = []
+    cursor = date(window.since.year, window.since.month, 1)
+    last = window.until - timedelta(microseconds=1)
+    while (cursor.year, cursor.month) <= (last.year, last.month):
+        months.append(f"{cursor.year:04d}-{cursor.month:02d}")
+        cursor = date(cursor.year + cursor.month // 12, cursor.month % 12 + 1, 1)
+    return months
+
+
+def monthly(history: History, window: Window) -> tuple[Month, ...]:
+    counted = changes(history, window)
+    by_month: dict[str, list[Episode]] = defaultdict(list)
+    for episode in counted:
+        by_month[_month(episode.merged_at)].append(episode)
+    finals = [r for r in final_releases(history) if window.contains(r.at)]
+    first_ever = final_releases(history)[:1]
+    releases_by_month: dict[str, list[Release]] = defaultdict(list)
+    for release in finals:
+        releases_by_month[_month(release.at)].append(release)
+    reverts = Counter(_month(r.at) for r in history.reverts if window.contains(r.at))
+    result = []
+    for month in months_of(window):
+        episodes = by_month.get(month, [])
+        lifetimes = [e.lifetime_seconds / HOUR for e in episodes
+                     if e.kind is not EpisodeKind.DIRECT and e.lifetime_seconds is not None]
+        shipped = [r.shipped for r in releases_by_month.get(month, []) if r not in first_ever]
+        result.append(Month(
+            month=month, integrations=len(episodes),
+            direct_commits=sum(1 for e in episodes if e.kind is EpisodeKind.DIRECT),
+            lifetime_p50_hours=Distribution.of(lifetimes).p50, releases=len(releases_by_month.get(month, [])),
+            release_size_p50=Distribution.of(shipped).p50, reverts=reverts.get(month, 0),
+            hotfixes=sum(1 for e in episodes if e.kind is EpisodeKind.HOTFIX),
+        ))
+    return tuple(result)
+
+
+def death_spiral(history: History, window: Window) -> DeathSpiral:
+    """Release interval and size growing together with failure signals (first half against second half)."""
+    finals = [r for r in final_releases(history)[1:] if window.contains(r.at)]
+    if len(finals) < 6:
+        return DeathSpiral(warning=False, reason=f"too few releases in the window to see a trend ({len(finals)} < 6)")
+    middle = window.since + (window.until - window.since) / 2
+    halves = ([r for r in finals if r.at < middle], [r for r in finals if r.at >= middle])
+    if min(len(h) for h in halves) < 3:
+        return DeathSpiral(warning=False, reason="releases are not spread over the window")
+
+    def interval(releases: Sequence[Release]) -> float:
+        days = [(b.at - a.at).total_seconds() / 86_400 for a, b in zip(releases, releases[1:])]
+        return Distribution.of(days).p50 or 0.0
+
+    def size(releases: Sequence[Release]) -> float:
+        return Distribution.of([r.shipped for r in releases]).p50 or 0.0
+
+    def failures_in(start: datetime, end: datetime) -> int:
+        return (sum(1 for r in history.reverts if start <= r.at < end)
+                + sum(1 for e in history.episodes if e.kind is EpisodeKind.HOTFIX and e.repeat_of is None
+                      and start <= e.merged_at < end))
+
+    first, second = halves
+    grows = (interval(second) > 1.25 * interval(first), size(second) > 1.25 * size(first),
+             failures_in(middle, window.until) > failures_in(window.since, middle))
+    reason = (f"release interval {interval(first):.0f} -> {interval(second):.0f} days, "
+              f"size {size(first):.0f} -> {size(second):.0f} commits, "
+              f"failure signals {failures_in(window.since, middle)} -> {failures_in(middle, window.until)} "
+              "(first half of the window -> second half)")
+    return DeathSpiral(warning=all(grows), reason=reason)
+
+
+def measure(history: History, window: Window, lines: Mapping[str, EpisodeLines], now: datetime,
+            stale_days: int) -> Metrics:
+    return Metrics(
+        releases=release_metrics(history, window, lines),
+        lead_time=lead_time(history, window),
+        wip=work_in_progress(history, window, now, stale_days),
+        integration=integration(history, window, lines),
+        failures=failures(history, window),
+        freeze=freeze(history, window),
+        monthly=monthly(history, window),
+        death_spiral=death_spiral(history, window),
+    )

@@ -1,0 +1,190 @@
+"""The verdict on each simulated model, and on the traps real histories set."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from advisor import classify, pipeline
+from advisor.history import HistoryOptions
+from advisor.scan import Scan
+from tests import scenarios
+from tests.builders import ALICE, BOB, CAROL, RepoBuilder
+from tests.scenarios import Truth
+
+SINCE = datetime(2023, 6, 1, tzinfo=timezone.utc)
+NOW = datetime(2024, 6, 1, tzinfo=timezone.utc)
+
+
+def scan(path: Path, trunk: str | None = None) -> Scan:
+    return pipeline.run_scan(pipeline.ScanRequest(path=path, now=NOW, options=HistoryOptions(trunk=trunk),
+                                                  since=SINCE))
+
+
+CASES: list[tuple[Callable[[Path], Truth], str]] = [
+    (scenarios.gitflow, "gitflow"),
+    (scenarios.github_flow, "github-flow"),
+    (scenarios.trunk_squash, "trunk-based"),
+    (scenarios.trunk_rebase, "trunk-based"),
+    (scenarios.trunk_direct, "trunk-based"),
+    (scenarios.release_branching, "release-branching"),
+    (scenarios.environment_branches, "gitlab-flow"),
+]
+
+
+@pytest.mark.parametrize(("simulate", "model"), CASES, ids=[model for _, model in CASES])
+def test_each_simulated_model_is_recognised(simulate: Callable[[Path], Truth], model: str, repo_path: Path) -> None:
+    simulate(repo_path)
+    verdict = scan(repo_path).verdict
+    assert verdict.model == model
+    assert verdict.thin is None
+    assert all(0 <= value <= 1 for value in verdict.scores.values())
+    assert verdict.evidence
+
+
+def test_too_little_history_is_unknown_and_says_why(repo_path: Path) -> None:
+    b = RepoBuilder(repo_path)
+    b.commit(at=0)
+    b.commit(at=1)
+    verdict = scan(repo_path).verdict
+    assert verdict.model == "unknown"
+    assert verdict.thin == "only 2 integrations in the window; at least 5 are needed"
+
+
+def test_gitflow_evidence_names_the_lines_with_numbers(repo_path: Path) -> None:
+    scenarios.gitflow(repo_path)
+    texts = [e.text for e in scan(repo_path).verdict.evidence]
+    assert any("develop received 10 of 15 integrations" in t for t in texts), texts
+    assert any("4 release/hotfix branches were merged" in t for t in texts), texts
+
+
+def test_gitflow_with_develop_as_the_default_branch(repo_path: Path) -> None:
+    scenarios.gitflow(repo_path)
+    verdict = scan(repo_path, trunk="develop").verdict
+    assert verdict.model == "gitflow"
+    assert any("master carries the releases" in e.text for e in verdict.evidence)
+
+
+def feature(b: RepoBuilder, name: str, start: float, hours: float, into: str = "main", message: str | None = None,
+            who: tuple[str, str] = ALICE, commits: int = 2) -> None:
+    b.branch(name, into)
+    for i in range(commits):
+        b.commit(branch=name, at=start + i * hours / max(commits, 1), author=who)
+    b.merge(name, into, at=start + hours, message=message, delete=True)
+
+
+def test_trap_master_as_a_fast_forward_pointer_of_develop(repo_path: Path) -> None:
+    b = RepoBuilder(repo_path, trunk="develop")
+    b.commit(at=0)
+    for number in range(8):
+        feature(b, f"feature/{number}", 24.0 * number + 1, 30, into="develop", who=(ALICE, BOB)[number % 2])
+        if number % 3 == 2:
+            b.branch("master", "develop")  # "release": master fast-forwarded to develop
+    verdict = scan(repo_path).verdict
+    assert verdict.model != "gitflow"
+    assert any(e.id == "ff-pointer" for e in verdict.evidence)
+
+
+def test_trap_two_parent_merges_titled_like_squashes(repo_path: Path) -> None:
+    b = RepoBuilder(repo_path)
+    b.commit(at=0)
+    for number in range(1, 9):
+        feature(b, f"topic-{number}", 30.0 * number, 50, message=f"Add topic {number} (#{number})")
+    result = scan(repo_path)
+    assert result.verdict.model == "github-flow"
+    merged = [e for e in result.history.episodes if e.pr]
+    assert len(merged) == 8 and all(e.method.value == "merge" for e in merged)
+
+
+def test_trap_release_lines_only_on_maintenance_branches(repo_path: Path) -> None:
+    scenarios.release_branching(repo_path)
+    verdict = scan(repo_path).verdict
+    assert verdict.model == "release-branching"
+    assert verdict.trunk_habit == "trunk-based"
+
+
+def test_trap_pull_requests_landed_as_plain_commits(repo_path: Path) -> None:
+    b = RepoBuilder(repo_path)
+    for number in range(1, 12):
+        b.commit(f"Fix parser edge case\n\nCloses #{number}", at=number * 5, author=(ALICE, BOB, CAROL)[number % 3])
+    verdict = scan(repo_path).verdict
+    assert verdict.model == "trunk-based"
+
+
+def test_trap_forward_merges_of_a_stable_branch_are_not_gitflow(repo_path: Path) -> None:
+    b = RepoBuilder(repo_path)
+    b.commit(at=0)
+    b.branch("stable")
+    hour = 1.0
+    for release in range(4):
+        for number in range(3):
+            feature(b, f"feat-{release}-{number}", hour, 10, message=f"Merge pull request #{release * 10 + number} "
+                    f"from o/feat-{release}-{number}")
+            hour += 24
+        feature(b, f"fix-{release}", hour, 5, into="stable",
+                message=f"Merge pull request #{release * 10 + 9} from o/fix-{release}")
+        b.tag(f"v1.{release}.1", "stable")
+        b.merge("stable", "main", message="Merge branch 'stable'", at=hour + 6)
+        hour += 24 * 7
+    result = scan(repo_path)
+    assert result.verdict.model == "release-branching"
+    assert result.verdict.scores["gitflow"] == 0
+    assert [m.kind.value for m in result.history.line_merges] == ["forward"] * 4
+
+
+def test_trap_names_that_lie(repo_path: Path) -> None:
+    b = RepoBuilder(repo_path)
+    b.commit(at=0)
+    b.branch("develop")  # created once, never used: a dead develop
+    b.commit(branch="develop", at=1)
+    # a release/* branch used as a feature branch: merged once, never tagged
+    feature(b, "release/new-login", 10, 100, message="Merge pull request #1 from o/release/new-login", commits=4)
+    for number in range(2, 9):
+        feature(b, f"topic-{number}", 120.0 + 30 * number, 40, message=f"Merge pull request #{number} from o/t{number}")
+    result = scan(repo_path)
+    assert result.verdict.model == "github-flow"
+    assert {line.name for line in result.history.long_lived} == {"main"}
+
+
+def test_a_migration_shows_in_the_quarters(repo_path: Path) -> None:
+    b = RepoBuilder(repo_path, trunk="master")
+    start = datetime(2023, 7, 1, tzinfo=timezone.utc)
+    b.commit(at=start - timedelta(days=1))
+    b.branch("develop", "master")
+    hour = (start - scenarios.START).total_seconds() / 3600
+    for release in range(3):  # two quarters of Gitflow
+        for number in range(4):
+            feature(b, f"f{release}{number}", hour, 40, into="develop",
+                    message=f"Merge branch 'f{release}{number}' into develop")
+            hour += 60
+        b.merge("develop", "master", message="Merge branch 'develop'", at=hour)
+        b.tag(f"v{release}.0.0", "master")
+        hour += 24 * 20
+    b.delete_branch("develop")
+    hour = (datetime(2024, 1, 2, tzinfo=timezone.utc) - scenarios.START).total_seconds() / 3600
+    for number in range(30):  # then trunk-based: direct commits and short branches on master
+        b.commit(at=hour, author=(ALICE, BOB)[number % 2])
+        hour += 24 * 3
+    verdict = scan(repo_path).verdict
+    periods = {p.period: p.model for p in verdict.periods if p.integrations}
+    assert periods["2023-Q3"] == "gitflow"
+    assert periods["2024-Q1"] == "trunk-based"
+
+
+def test_conformance_checks_pass_for_trunk_based(repo_path: Path) -> None:
+    scenarios.trunk_direct(repo_path)
+    checks = {c.id: c.passed for c in scan(repo_path).verdict.conformance.checks}
+    assert checks["active-branches"] and checks["no-integration-line"] and checks["fixes-from-trunk"]
+
+
+def test_scores_and_judgement_are_separate() -> None:
+    assert classify.judge({"gitflow": 0.9, "github-flow": 0.1, "trunk-based": 0.1, "release-branching": 0,
+                           "gitlab-flow": 0}, 40) == ("gitflow", "high", None)
+    model, confidence, _ = classify.judge({"gitflow": 0.5, "github-flow": 0.45, "trunk-based": 0.1,
+                                           "release-branching": 0, "gitlab-flow": 0}, 40)
+    assert (model, confidence) == ("gitflow", "low")
+    assert classify.judge({"gitflow": 0.1, "github-flow": 0.2, "trunk-based": 0.1, "release-branching": 0,
+                           "gitlab-flow": 0}, 40)[0] == "unknown"
