@@ -115,11 +115,14 @@ def observe(history: History, window: Window, now: datetime, stale_days: int) ->
     all_episodes = [e for e in history.episodes if window.contains(e.merged_at)]
     tagged = {name for name, line in lines.items() if line.tags and name != trunk}
     promoted = Counter(m.target for m in history.line_merges if m.kind is LineMergeKind.PROMOTION)
-    releases_into = Counter(e.target for e in history.episodes
-                            if e.kind is EpisodeKind.RELEASE and e.repeat_of is None and e.forked_from == trunk)
-    # A production line carries releases and takes the trunk's work: promotions, or release
-    # branches cut from the trunk (a maintenance line's release branches are cut from itself).
-    production = max((name for name in tagged if promoted[name] or releases_into[name]),
+    firsts = [e for e in history.episodes if e.repeat_of is None]
+    received = Counter(e.target for e in firsts) + promoted
+    # What feeds a production line: promotions, release branches cut from another line, hotfixes.
+    fed = promoted + Counter(e.target for e in firsts if (
+        e.kind is EpisodeKind.RELEASE and e.forked_from not in (None, e.target)) or e.kind is EpisodeKind.HOTFIX)
+    # A production line carries releases and takes mostly the trunk's work; a maintenance
+    # line carries releases too, but takes fixes made on it.
+    production = max((name for name in tagged if fed[name] >= 2 and fed[name] * 2 >= received[name]),
                      key=lambda name: (lines[name].tags, name), default=None)
     forward_sources = {m.source for m in history.line_merges if m.kind is LineMergeKind.FORWARD}
     picked_into = {p.line for p in history.cherry_picks if p.direction is CherryPickDirection.TRUNK_TO_BRANCH}
@@ -142,9 +145,9 @@ def observe(history: History, window: Window, now: datetime, stale_days: int) ->
         if window.contains(lines[name].last_commit_at) or any(r.line == name and window.contains(r.at)
                                                              for r in history.releases)
     )
-    # A branch named like a line of its own whose every commit is already in the trunk.
-    pointer = next((b.name for b in history.live_branches
-                    if b.merged and b.name in ("master", "main", "production", "develop", "stable")), None)
+    # A branch named like a line of its own that rests on the trunk's own first-parent chain.
+    pointer = next((b.name for b in history.live_branches if b.on_trunk_line
+                    and b.name in ("master", "main", "production", "develop", "stable")), None)
     back = sum(1 for m in in_window if m.kind is LineMergeKind.BACK_MERGE)
     back += sum(1 for e in all_episodes if e.repeat_of is not None)
     return Observation(
@@ -154,7 +157,8 @@ def observe(history: History, window: Window, now: datetime, stale_days: int) ->
             landed[trunk] if integration_line == trunk else 0),
         integration_line=integration_line,
         production_line=production,
-        release_branch_merges=sum(1 for e in counted if e.kind in (EpisodeKind.RELEASE, EpisodeKind.HOTFIX)),
+        release_branch_merges=sum(1 for e in counted if e.target in (trunk, production) and (
+            e.kind is EpisodeKind.HOTFIX or e.kind is EpisodeKind.RELEASE and e.forked_from not in (None, e.target))),
         back_merges=back,
         maintenance_lines=maintenance,
         maintenance_active=maintenance_active,

@@ -72,7 +72,8 @@ _LONG_LIVED_NAME = re.compile(
 )
 _ENVIRONMENT_NAME = re.compile(r"^(production|prod|staging|stage|qa|uat|preprod|preview|live|env/.*|deploy/.*)$",
                                re.IGNORECASE)
-_RELEASE_NAME = re.compile(r"^(release|releases|rel)[/_-]|^release$", re.IGNORECASE)
+# release/1.2, release-2.0.1, rel_3: a release branch names the version it prepares.
+_RELEASE_NAME = re.compile(r"^(release|releases|rel)[/_-]v?\d|^release$", re.IGNORECASE)
 _HOTFIX_NAME = re.compile(r"^(hotfix|hot-fix|hf)[/_-]|^hotfix$", re.IGNORECASE)
 _VERSION = re.compile(
     r"^(?:[A-Za-z][A-Za-z_-]*?[-_/]?)?[vV]?_?(\d+(?:[._]\d+){0,3})"
@@ -801,7 +802,7 @@ def _live_branches(lab: _Labeller, branches: dict[str, Ref], trunk: Ref, arrival
             live.append(LiveBranch(
                 name=name, ref=ref.name, tip=graph.shas[tip], ahead=0, behind=last - arrival[tip],
                 forked_at=None, last_commit_at=lab.time(tip), authors=(), merged=True, pr=pr,
-                long_lived=name in lab.lines.names,
+                long_lived=name in lab.lines.names, on_trunk_line=lab.lines.line_of[tip] == 0,
             ))
             continue
         seen = {tip}

@@ -145,6 +145,7 @@ class Failures:
     reverts: int
     hotfixes: int
     quick_patch_releases: int
+    patches_are_routine: bool  # most releases are patch bumps, so quick patches are not read as fixes
     change_failure_rate: float | None  # proxy: releases followed by a fix within 7 days / releases
     restore_hours: Distribution  # proxy: release -> its fixing release
     change_failure_tier: str | None
@@ -225,7 +226,10 @@ def _release_events(history: History) -> tuple[str, list[datetime], list[Release
 def release_metrics(history: History, window: Window, lines: Mapping[str, EpisodeLines]) -> ReleaseMetrics:
     source, moments, finals = _release_events(history)
     in_window = sorted(m for m in moments if window.contains(m))
-    intervals = [(b - a).total_seconds() / 86_400 for a, b in zip(in_window, in_window[1:])]
+    # Intervals between release days (Four Keys counts deployment days): several lines
+    # tagged on one day are one day of releasing, not an interval of zero.
+    days = sorted({m.date() for m in in_window})
+    intervals = [float((b - a).days) for a, b in zip(days, days[1:])]
     weeks = max((window.until - window.since).total_seconds() / (7 * 86_400), 1e-9)
     interval = Distribution.of(intervals)
     sized = [r for r in finals[1:] if window.contains(r.at)]  # the first release ever carries all history
@@ -358,9 +362,16 @@ def _is_patch_of(later: Release, earlier: Release) -> bool:
     return len(a) >= 2 and len(a) == len(b) and a[:-1] == b[:-1] and a[-1] > b[-1]
 
 
+def patch_cadence(releases: Sequence[Release]) -> bool:
+    """True when most releases are patch bumps: then a quick patch is the normal rhythm, not a fix."""
+    bumps = sum(1 for earlier, later in zip(releases, releases[1:]) if _is_patch_of(later, earlier))
+    return len(releases) >= 4 and bumps * 2 > len(releases) - 1
+
+
 def failures(history: History, window: Window) -> Failures:
     finals = final_releases(history)
     in_window = [r for r in finals if window.contains(r.at)]
+    patches_are_routine = patch_cadence(in_window)
     hotfixes = [e for e in episodes_in_window(history, window)
                 if e.kind is EpisodeKind.HOTFIX and e.repeat_of is None]
     quick = 0
@@ -370,7 +381,8 @@ def failures(history: History, window: Window) -> Failures:
         # A fix belongs to the latest release before it: the window closes at the next release.
         following = next((r.at for r in finals if r.at > release.at), None)
         limit = release.at + timedelta(days=QUICK_PATCH_DAYS)
-        fix = next((r for r in finals if release.at < r.at <= limit and _is_patch_of(r, release)), None)
+        fix = None if patches_are_routine else next(
+            (r for r in finals if release.at < r.at <= limit and _is_patch_of(r, release)), None)
         hotfix = next((e for e in hotfixes if release.at < e.merged_at <= limit
                        and (following is None or e.merged_at < following)), None)
         if fix is not None:
@@ -383,7 +395,8 @@ def failures(history: History, window: Window) -> Failures:
     restore_dist = Distribution.of(restore)
     return Failures(
         reverts=sum(1 for r in history.reverts if window.contains(r.at)),
-        hotfixes=len(hotfixes), quick_patch_releases=quick, change_failure_rate=rate,
+        hotfixes=len(hotfixes), quick_patch_releases=quick, patches_are_routine=patches_are_routine,
+        change_failure_rate=rate,
         restore_hours=restore_dist, change_failure_tier=change_failure_tier(rate),
         restore_tier=restore_tier(restore_dist.p50),
     )

@@ -238,6 +238,7 @@ class LiveBranch:
     merged: bool  # everything is already in the trunk: merged but not deleted
     pr: int | None
     long_lived: bool = False  # one of the long-lived lines, not a feature branch
+    on_trunk_line: bool = False  # its tip is a commit of the trunk's first-parent chain (moved by fast-forward)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -176,6 +176,8 @@ def _flow(scan: Scan, add: Any) -> None:
     metrics = scan.metrics
     releases, lead, wip, flow, fail = (metrics.releases, metrics.lead_time, metrics.wip, metrics.integration,
                                        metrics.failures)
+    patches = ("patch releases are routine" if fail.patches_are_routine
+               else f"{fail.quick_patch_releases} quick patches")
     rows = [
         ["release frequency", f"{releases.count} releases ({releases.per_week:.2f}/week, from {releases.source})",
          _TIER[releases.tier]],
@@ -192,8 +194,8 @@ def _flow(scan: Scan, add: Any) -> None:
         ["work in progress", f"{wip.active_branches} active branches, {wip.stale_branches} stale, "
                              f"{wip.unreleased_trunk_commits} unreleased commits on the trunk", ""],
         ["change failure (proxy)", "-" if fail.change_failure_rate is None else
-         f"{fail.change_failure_rate:.0%} ({fail.quick_patch_releases} quick patches, {fail.hotfixes} hotfixes, "
-         f"{fail.reverts} reverts)", _TIER[fail.change_failure_tier]],
+         f"{fail.change_failure_rate:.0%} ({patches}, {fail.hotfixes} hotfixes, {fail.reverts} reverts)",
+         _TIER[fail.change_failure_tier]],
         ["time to restore (proxy) p50", _hours(fail.restore_hours.p50), _TIER[fail.restore_tier]],
     ]
     add("Flow in the window (tiers: DORA 2023)")
