@@ -8,15 +8,20 @@ through Python objects and applies `.mailmap` the way git users expect.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import fnmatch
 import os
+import queue
 import re
 import subprocess
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 import pygit2
 
@@ -255,61 +260,70 @@ def _finish(proc: subprocess.Popen[bytes], git_dir: Path) -> None:
         raise _git_error(git_dir, stderr)
 
 
+class _Interned(dict[str, int]):
+    """value -> small integer id, handing out the next id to a value not seen before."""
+
+    def __missing__(self, key: str) -> int:
+        value = self[key] = len(self)
+        return value
+
+
+class _Offsets(dict[str, int]):
+    """'+0200' -> 120, computed once per distinct zone."""
+
+    def __missing__(self, key: str) -> int:
+        value = self[key] = _offset_minutes(key)
+        return value
+
+
+_WIDTH = len(_FIELDS)
+
+
 def _stream_commits(location: RepoLocation, repo: pygit2.Repository, graph: CommitGraph,
                     progress: Progress | None) -> tuple[list[RawRef], str | None, str | None]:
     """Parse `git log` while it runs, so git and Python each get a core; the refs
-    are listed while git starts. Bodies are only kept in the lines later stages read."""
+    are listed while git starts. Bodies are only kept in the lines later stages read.
+
+    Each megabyte of output is split into fields in one C call and the fields are
+    taken column by column (every 8th), so the per-commit Python work is small.
+    """
     proc = _spawn(location, ["log", "--no-color", "-z", "--date=raw", f"--format={_LOG_FORMAT}"])
     raw_refs = read_refs(repo, _for_each_ref(location))
     assert proc.stdout is not None
-    shas, parent_text, subjects, trailers = graph.shas, [], graph.subject, graph.trailers
-    author_time, author_offset = graph.author_time, graph.author_offset
-    commit_time, commit_offset = graph.commit_time, graph.commit_offset
-    authors, committers = graph.author, graph.committer
-    people: dict[str, int] = {}
-    offsets: dict[str, int] = {}
-
-    def hint(body: str) -> bool:
-        return any(word in body for word in _TRAILER_HINTS)
-
-    for records in _chunks(proc.stdout):
-        for record in records:
-            fields = record.split("\x1f", 7)
-            if len(fields) != 8:
-                continue
-            sha, parents, authored, committed, author, committer, subject, body = fields
-            if body and hint(body):
+    parent_text: list[str] = []
+    people = _Interned()
+    offsets = _Offsets()
+    for text in _chunks(proc.stdout):
+        fields = text.replace("\0", "\x1f").split("\x1f")
+        if len(fields) % _WIDTH or any(len(sha) != 40 and len(sha) != 64 for sha in fields[0::_WIDTH]):
+            fields = _fields_record_by_record(text)  # a subject or body held a \x1f: split the slow way
+        first = len(graph.shas)
+        graph.shas.extend(fields[0::_WIDTH])
+        parent_text.extend(fields[1::_WIDTH])
+        authored, committed = fields[2::_WIDTH], fields[3::_WIDTH]
+        graph.author_time.extend(map(int, [stamp[:-6] for stamp in authored]))
+        graph.author_offset.extend(map(offsets.__getitem__, [stamp[-5:] for stamp in authored]))
+        graph.commit_time.extend(map(int, [stamp[:-6] for stamp in committed]))
+        graph.commit_offset.extend(map(offsets.__getitem__, [stamp[-5:] for stamp in committed]))
+        graph.author.extend(map(people.__getitem__, fields[4::_WIDTH]))
+        graph.committer.extend(map(people.__getitem__, fields[5::_WIDTH]))
+        graph.subject.extend(fields[6::_WIDTH])
+        for offset, body in enumerate(fields[7::_WIDTH]):
+            if body and _may_hold_trailers(body):
                 lines = tuple(m.group(0).strip() for m in TRAILER_PATTERN.finditer(body))
                 if lines:
-                    trailers[len(shas)] = lines
-            shas.append(sha)
-            parent_text.append(parents)
-            epoch, _, zone = authored.partition(" ")
-            author_time.append(int(epoch))
-            offset = offsets.get(zone)
-            if offset is None:
-                offset = offsets[zone] = _offset_minutes(zone)
-            author_offset.append(offset)
-            epoch, _, zone = committed.partition(" ")
-            commit_time.append(int(epoch))
-            offset = offsets.get(zone)
-            if offset is None:
-                offset = offsets[zone] = _offset_minutes(zone)
-            commit_offset.append(offset)
-            authors.append(people.setdefault(author, len(people)))
-            committers.append(people.setdefault(committer, len(people)))
-            subjects.append(subject)
+                    graph.trailers[first + offset] = lines
         if progress is not None:
-            progress(len(shas))
+            progress(len(graph.shas))
     _finish(proc, location.git_dir)
     graph.people = [(name, email) for name, _, email in (key.partition("\x1e") for key in people)]
-    index = {sha: i for i, sha in enumerate(shas)}
+    index = {sha: i for i, sha in enumerate(graph.shas)}
     missing = 0
     parents_of = graph.parents
     for text in parent_text:
         if not text:
             parents_of.append(())
-        elif len(text) == 40 and text in index:
+        elif " " not in text and text in index:
             parents_of.append((index[text],))
         else:
             ids = []
@@ -324,23 +338,59 @@ def _stream_commits(location: RepoLocation, repo: pygit2.Repository, graph: Comm
     return raw_refs
 
 
-def _chunks(stream: Iterable[bytes]) -> Iterator[list[str]]:
-    """NUL-separated records, decoded a megabyte at a time."""
+def _may_hold_trailers(body: str) -> bool:
+    return any(word in body for word in _TRAILER_HINTS)
+
+
+def _fields_record_by_record(text: str) -> list[str]:
+    fields: list[str] = []
+    for record in text.split("\0"):
+        parts = record.split("\x1f", _WIDTH - 1)
+        if len(parts) == _WIDTH:
+            fields.extend(parts)
+    return fields
+
+
+def _chunks(stream: IO[bytes]) -> Iterator[str]:
+    """Whole NUL-terminated records, decoded about a megabyte at a time (the final NUL dropped).
+
+    A thread drains the pipe while the caller parses, so git never waits on a full
+    pipe: git and Python really do run side by side.
+    """
+    with contextlib.suppress(OSError, AttributeError):
+        fcntl.fcntl(stream.fileno(), getattr(fcntl, "F_SETPIPE_SZ", 1031), 1 << 20)
+    pending: queue.Queue[bytes] = queue.Queue()
+
+    def drain() -> None:
+        while True:
+            chunk = stream.read1(1 << 20) if hasattr(stream, "read1") else stream.read(1 << 20)
+            pending.put(chunk)
+            if not chunk:
+                return
+
+    reader = threading.Thread(target=drain, daemon=True)
+    reader.start()
     tail = b""
-    read = getattr(stream, "read")
     while True:
-        chunk = read(1 << 20)
+        chunk = pending.get()
         if not chunk:
             break
+        while not pending.empty():  # take everything already read in one go
+            more = pending.get()
+            if not more:
+                pending.put(more)
+                break
+            chunk += more
         chunk = tail + chunk
         cut = chunk.rfind(b"\0")
         if cut < 0:
             tail = chunk
             continue
         tail = chunk[cut + 1:]
-        yield [r.lstrip("\n") for r in chunk[:cut].decode("utf-8", errors="replace").split("\0")]
-    if tail.strip():
-        yield [tail.decode("utf-8", errors="replace").lstrip("\n")]
+        yield chunk[:cut].decode("utf-8", errors="replace")
+    reader.join()
+    if tail.strip(b"\n\0"):
+        yield tail.rstrip(b"\0").decode("utf-8", errors="replace")
 
 
 def _git_error(git_dir: Path, stderr: str) -> AdvisorError:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from typing import Any
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
@@ -81,6 +82,8 @@ _VERSION = re.compile(
 )
 _PRERELEASE = re.compile(r"(alpha|beta|rc|pre|preview|dev|snapshot|canary|nightly|next|milestone|^m\d|^a\d|^b\d)",
                          re.IGNORECASE)
+# Every request reference parse_pr_reference knows has one of these: "#12", "!12", "PR 12".
+_MAY_NAME_A_REQUEST = re.compile(r"[#!]\d|PR \d|pull request", re.IGNORECASE).search
 _FORGE_COMMITTER = re.compile(r"(noreply@github\.com|^GitHub$|gitlab|bitbucket|azure|web-flow)", re.IGNORECASE)
 
 
@@ -202,7 +205,21 @@ def _line_stats(graph: CommitGraph, chain: Sequence[int], trunk_line: Sequence[i
     return stats
 
 
-def _ghost_lines(graph: CommitGraph, lines: _Lines, live_names: set[str]) -> list[_LineCandidate]:
+class _Messages:
+    """Each merge message parsed once, however many steps ask for it."""
+
+    def __init__(self, graph: CommitGraph) -> None:
+        self.graph = graph
+        self.parsed: dict[int, merges.MergeInfo | None] = {}
+
+    def merge(self, commit: int) -> merges.MergeInfo | None:
+        if commit not in self.parsed:
+            self.parsed[commit] = merges.parse_merge_message(self.graph.subject[commit],
+                                                             self.graph.trailers.get(commit, ()))
+        return self.parsed[commit]
+
+
+def _ghost_lines(graph: CommitGraph, lines: _Lines, live_names: set[str], messages: _Messages) -> list[_LineCandidate]:
     """Deleted long-lived branches: a name merged into a line again and again
     whose successive merged tips lie on one first-parent chain."""
     tips_by_name: dict[str, list[int]] = defaultdict(list)
@@ -211,7 +228,7 @@ def _ghost_lines(graph: CommitGraph, lines: _Lines, live_names: set[str]) -> lis
             parents = graph.parents[commit]
             if len(parents) != 2 or lines.line_of[parents[1]] != _NONE:
                 continue
-            info = merges.parse_merge_subject(graph.subject[commit])
+            info = messages.merge(commit)
             if info is None or not info.source or info.is_tag:
                 continue
             if info.source in live_names or info.source in lines.names:
@@ -229,7 +246,7 @@ def _ghost_lines(graph: CommitGraph, lines: _Lines, live_names: set[str]) -> lis
 
 
 def find_lines(graph: CommitGraph, trunk: Ref, branches: dict[str, Ref], options: HistoryOptions,
-               bots: re.Pattern[str] | None = None) -> tuple[_Lines, list[LongLivedBranch]]:
+               messages: _Messages) -> tuple[_Lines, list[LongLivedBranch]]:
     n = len(graph)
     lines = _Lines(line_of=[_NONE] * n, pos=[_NONE] * n)
     trunk_chain = first_parent_chain(graph, trunk.target, lines.line_of)
@@ -248,7 +265,7 @@ def find_lines(graph: CommitGraph, trunk: Ref, branches: dict[str, Ref], options
     accepted: list[LongLivedBranch] = []
     for round_candidates in (candidates, None):
         if round_candidates is None:
-            round_candidates = _ghost_lines(graph, lines, set(branches))
+            round_candidates = _ghost_lines(graph, lines, set(branches), messages)
         for candidate in round_candidates:
             chain = first_parent_chain(graph, candidate.tip, lines.line_of)
             if not chain:
@@ -350,7 +367,10 @@ class _Labeller:
     pull_tips: dict[int, list[int]]  # commit -> PR numbers whose head ref points at it
     pull_heads: dict[int, int]  # PR number -> head commit
     bot_people: list[bool]  # person index -> matches a bot pattern
-    merge_info: dict[int, merges.MergeInfo | None]  # merge commit -> its parsed message
+    arrival: list[int]  # commit -> trunk position where it arrived, or _NONE
+    first_final: list[int]  # commit -> index of the first final release tag containing it, or _NONE
+    final_tags: list[tuple[str, datetime] | None]  # tag index -> (name, time) for final releases
+    messages: _Messages
     episode_of: list[int] = field(default_factory=list)  # commit -> episode index or _NONE
     episodes: list[Episode] = field(default_factory=list)
     anchors: list[int] = field(default_factory=list)  # episode index -> commit that integrated it
@@ -383,6 +403,29 @@ class _Labeller:
                 else:
                     stack.append(parent)
         return found, edge
+
+    def flow(self, anchor: int) -> dict[str, Any]:
+        """When the commit that integrated an episode reached the trunk, and its first final release."""
+        position = self.arrival[anchor]
+        release = self.first_final[anchor]
+        shipped = self.final_tags[release] if release != _NONE else None
+        return {
+            "reached_trunk_at": self.time(self.lines.chains[0][position]) if position != _NONE else None,
+            "released_at": shipped[1] if shipped else None,
+            "release": shipped[0] if shipped else None,
+        }
+
+    def add_episode(self, shape: _Shape, *, id: str, target: str, source: str | None, origin: NameOrigin,
+                    pr: int | None, host: str, method: MergeMethod, merged_at: datetime, deleted: bool, exact: bool,
+                    members: Iterable[int], anchor: int, kind: EpisodeKind | None = None) -> int:
+        return self.add(Episode(
+            id=id, target=target, source=source, name_origin=origin, pr=pr, host=host, method=method,
+            kind=kind or _kind_of(source), commits=shape.commits, sync_merges=shape.sync_merges,
+            authors=shape.authors, fork_point=shape.fork_point, forked_from=shape.forked_from,
+            first_commit_at=shape.first_commit_at, last_commit_at=shape.last_commit_at, merged_at=merged_at,
+            behind=shape.behind, deleted=deleted, bot=shape.bot, clock_skew=shape.first_commit_at > merged_at,
+            exact_lifetime=exact, **self.flow(anchor),
+        ), members, anchor)
 
     def add(self, episode: Episode, commits: Iterable[int], anchor: int) -> int:
         """Record an episode; `anchor` is the commit that brought it onto its line."""
@@ -419,7 +462,7 @@ class _Labeller:
             if len(graph.parents[c]) > 1 and any(lines.line_of[p] != _NONE for p in graph.parents[c][1:])
         )
         authors = tuple(sorted({graph.people[graph.author[c]][0] for c in commits}))
-        ordered = sorted(commits, key=lambda c: (graph.commit_time[c], c))
+        ordered = sorted(commits, key=graph.commit_time.__getitem__)
         return _Shape(
             commits=tuple(graph.shas[c] for c in ordered),
             sync_merges=sync,
@@ -466,7 +509,7 @@ def _label_merges(lab: _Labeller) -> None:
     merge_commits.sort(key=lambda c: (graph.commit_time[c], lines.line_of[c], lines.pos[c]))
     for merge in merge_commits:
         target_line = lines.line_of[merge]
-        info = lab.merge_info.get(merge)
+        info = lab.messages.merge(merge)
         for number, parent in enumerate(graph.parents[merge][1:], start=1):
             source_line = lines.line_of[parent]
             if source_line != _NONE:
@@ -495,28 +538,14 @@ def _label_merges(lab: _Labeller) -> None:
                     commits=(), sync_merges=0, authors=(), fork_point=None, forked_from=None,
                     first_commit_at=lab.time(merge), last_commit_at=lab.time(merge), merged_at=lab.time(merge),
                     behind=None, deleted=False, bot=False, clock_skew=False, exact_lifetime=False,
-                    repeat_of=earlier.id if earlier else None,
+                    repeat_of=earlier.id if earlier else None, **lab.flow(merge),
                 ), (), merge)
                 continue
             shape = lab.shape(commits, edge, target_line, graph.parents[merge][0])
-            lab.add(_episode(
+            lab.add_episode(
                 shape, id=episode_id, target=lines.names[target_line], source=source, origin=origin, pr=pr,
                 host=info.host.value if info else merges.Host.UNKNOWN.value, method=MergeMethod.MERGE,
-                merged_at=lab.time(merge), deleted=lab.live_name(commits) is None, exact=True,
-            ), commits, merge)
-
-
-def _episode(shape: _Shape, *, id: str, target: str, source: str | None, origin: NameOrigin, pr: int | None,
-             host: str, method: MergeMethod, merged_at: datetime, deleted: bool, exact: bool,
-             kind: EpisodeKind | None = None) -> Episode:
-    return Episode(
-        id=id, target=target, source=source, name_origin=origin, pr=pr, host=host, method=method,
-        kind=kind or _kind_of(source), commits=shape.commits, sync_merges=shape.sync_merges,
-        authors=shape.authors, fork_point=shape.fork_point, forked_from=shape.forked_from,
-        first_commit_at=shape.first_commit_at,
-        last_commit_at=shape.last_commit_at, merged_at=merged_at, behind=shape.behind, deleted=deleted,
-        bot=shape.bot, clock_skew=shape.first_commit_at > merged_at, exact_lifetime=exact,
-    )
+                merged_at=lab.time(merge), deleted=lab.live_name(commits) is None, exact=True, members=commits, anchor=merge)
 
 
 def _episode_name(lab: _Labeller, info: merges.MergeInfo | None, commits: Sequence[int],
@@ -548,7 +577,10 @@ def _label_squashes(lab: _Labeller, line_id: int, singles: Sequence[int]) -> Non
     for commit in singles:
         if lab.episode_of[commit] != _NONE:
             continue
-        info = merges.parse_pr_reference(graph.subject[commit], graph.trailers.get(commit, ()))
+        subject, trailers = graph.subject[commit], graph.trailers.get(commit, ())
+        if not trailers and not _MAY_NAME_A_REQUEST(subject):
+            continue  # most direct commits: no request number anywhere, so no parsing
+        info = merges.parse_pr_reference(subject, trailers)
         if info is None or (info.pr is None and info.host is not merges.Host.GERRIT):
             continue
         branch: list[int] = []
@@ -562,11 +594,10 @@ def _label_squashes(lab: _Labeller, line_id: int, singles: Sequence[int]) -> Non
         origin = NameOrigin.LIVE_REF if lab.live_name(branch) and not info.source else (
             NameOrigin.MERGE_SUBJECT if info.source else (NameOrigin.PULL_REF if head is not None else NameOrigin.UNKNOWN))
         method = MergeMethod.SQUASH if info.host is not merges.Host.GERRIT else MergeMethod.REBASE
-        lab.add(_episode(
+        lab.add_episode(
             shape, id=graph.shas[commit], target=lab.lines.names[line_id], source=source, origin=origin,
             pr=info.pr, host=info.host.value, method=method, merged_at=lab.time(commit),
-            deleted=lab.live_name(branch) is None, exact=bool(branch),
-        ), members, commit)
+            deleted=lab.live_name(branch) is None, exact=bool(branch), members=members, anchor=commit)
 
 
 def _label_fast_forwards(lab: _Labeller, line_id: int, chain: Sequence[int]) -> None:
@@ -587,12 +618,11 @@ def _label_fast_forwards(lab: _Labeller, line_id: int, chain: Sequence[int]) -> 
                 break
             run.append(earlier)
         shape = lab.shape(run, [], line_id, _NONE)
-        lab.add(_episode(
+        lab.add_episode(
             shape, id=graph.shas[commit], target=lab.lines.names[line_id], source=name,
             origin=NameOrigin.LIVE_REF if name else NameOrigin.PULL_REF, pr=pr,
             host=merges.Host.GITHUB.value if pr is not None else merges.Host.GIT.value,
-            method=MergeMethod.FAST_FORWARD, merged_at=lab.time(commit), deleted=name is None, exact=False,
-        ), run, commit)
+            method=MergeMethod.FAST_FORWARD, merged_at=lab.time(commit), deleted=name is None, exact=False, members=run, anchor=commit)
 
 
 def _label_rebase_runs(lab: _Labeller, line_id: int, chain: Sequence[int]) -> None:
@@ -613,11 +643,10 @@ def _label_rebase_runs(lab: _Labeller, line_id: int, chain: Sequence[int]) -> No
             continue
         if run and _is_rebase_merge(lab, run):
             shape = lab.shape(run, [], line_id, _NONE)
-            lab.add(_episode(
+            lab.add_episode(
                 shape, id=graph.shas[run[-1]], target=lab.lines.names[line_id], source=None,
                 origin=NameOrigin.UNKNOWN, pr=None, host=_host_of_committer(graph, run[-1]),
-                method=MergeMethod.REBASE, merged_at=lab.time(run[-1]), deleted=True, exact=True,
-            ), run, run[-1])
+                method=MergeMethod.REBASE, merged_at=lab.time(run[-1]), deleted=True, exact=True, members=run, anchor=run[-1])
         run = [commit] if commit != _NONE and lagging(commit) else []
 
 
@@ -645,11 +674,10 @@ def _label_direct(lab: _Labeller, line_id: int, singles: Sequence[int]) -> None:
         if lab.episode_of[commit] != _NONE:
             continue
         shape = lab.shape([commit], [], line_id, _NONE)
-        lab.add(_episode(
+        lab.add_episode(
             shape, id=graph.shas[commit], target=lab.lines.names[line_id], source=None,
             origin=NameOrigin.UNKNOWN, pr=None, host=merges.Host.GIT.value, method=MergeMethod.DIRECT,
-            merged_at=lab.time(commit), deleted=False, exact=True, kind=EpisodeKind.DIRECT,
-        ), [commit], commit)
+            merged_at=lab.time(commit), deleted=False, exact=True, kind=EpisodeKind.DIRECT, members=[commit], anchor=commit)
 
 
 # ---------------------------------------------------------------------------
@@ -750,16 +778,32 @@ def _flood_unmarked(graph: CommitGraph, start: int, mark: list[int], value: int)
     return count
 
 
-def _releases(lab: _Labeller) -> tuple[list[Release], list[int]]:
-    """Releases from version tags, and for every commit the first final release containing it."""
-    graph = lab.graph
+@dataclass(frozen=True, slots=True)
+class _Shipping:
+    """What each version tag shipped first: computed from the graph alone, before labelling."""
+
+    tags: list[tuple[int, int, Ref, tuple[tuple[int, ...], bool]]]
+    new_commits: list[int]
+    shipped: list[int]
+    first_final: list[int]  # commit -> first final tag containing it
+
+
+def _shipping(graph: CommitGraph) -> _Shipping:
     tags = _version_tags(graph)
-    shipped = [_NONE] * len(graph)  # by any tag: what each tag shipped first
-    first_final = [_NONE] * len(graph)  # by final (non pre-release) tags only
+    any_tag = [_NONE] * len(graph)
+    first_final = [_NONE] * len(graph)
+    new_commits, shipped = [], []
+    for number, (_, _, ref, (_, prerelease)) in enumerate(tags):
+        new_commits.append(_flood_unmarked(graph, ref.target, any_tag, number))
+        shipped.append(0 if prerelease else _flood_unmarked(graph, ref.target, first_final, number))
+    return _Shipping(tags=tags, new_commits=new_commits, shipped=shipped, first_final=first_final)
+
+
+def _releases(lab: _Labeller, shipping: _Shipping) -> list[Release]:
+    """Releases from version tags, each placed on the line (or short branch) it sits on."""
+    graph = lab.graph
     releases = []
-    for number, (epoch, offset, ref, (version, prerelease)) in enumerate(tags):
-        count = _flood_unmarked(graph, ref.target, shipped, number)
-        final_count = 0 if prerelease else _flood_unmarked(graph, ref.target, first_final, number)
+    for number, (epoch, offset, ref, (version, prerelease)) in enumerate(shipping.tags):
         line_id = lab.lines.line_of[ref.target]
         episode = lab.episode_of[ref.target]
         line = lab.lines.names[line_id] if line_id != _NONE else (
@@ -767,10 +811,10 @@ def _releases(lab: _Labeller) -> tuple[list[Release], list[int]]:
         releases.append(Release(
             tag=ref.short, commit=graph.shas[ref.target], at=aware(epoch, offset), line=line,
             branch=lab.episodes[episode].source if line_id == _NONE and episode != _NONE else None,
-            version=version, prerelease=prerelease, annotated=ref.tag_time is not None, new_commits=count,
-            shipped=final_count,
+            version=version, prerelease=prerelease, annotated=ref.tag_time is not None,
+            new_commits=shipping.new_commits[number], shipped=shipping.shipped[number],
         ))
-    return releases, first_final
+    return releases
 
 
 def _trunk_arrival(graph: CommitGraph, trunk_chain: Sequence[int]) -> list[int]:
@@ -853,7 +897,8 @@ def reconstruct(graph: CommitGraph, options: HistoryOptions, now: datetime) -> H
     branches = branch_refs(graph)
     trunk_ref, rule = choose_trunk(graph, branches, options.trunk)
     bots = re.compile("|".join(options.bot_patterns) or r"(?!)", re.IGNORECASE)
-    lines, long_lived = find_lines(graph, trunk_ref, branches, options)
+    messages = _Messages(graph)
+    lines, long_lived = find_lines(graph, trunk_ref, branches, options, messages)
     live_tips: dict[int, list[str]] = defaultdict(list)
     for name, ref in branches.items():
         if name not in lines.names:
@@ -865,19 +910,21 @@ def reconstruct(graph: CommitGraph, options: HistoryOptions, now: datetime) -> H
             pull_tips[ref.target].append(ref.pr)
             pull_heads[ref.pr] = ref.target
     bot_people = [bool(bots.search(name) or bots.search(email)) for name, email in graph.people]
-    merge_info = {
-        commit: merges.parse_merge_message(graph.subject[commit], graph.trailers.get(commit, ()))
-        for chain in lines.chains for commit in chain if len(graph.parents[commit]) > 1
-    }
+    arrival = _trunk_arrival(graph, lines.chains[0])
+    shipping = _shipping(graph)
+    final_tags = [
+        None if prerelease else (ref.short, aware(epoch, offset))
+        for epoch, offset, ref, (_, prerelease) in shipping.tags
+    ]
     lab = _Labeller(graph=graph, lines=lines, options=options, bots=bots, live_tips=dict(live_tips),
                     pull_tips=dict(pull_tips), pull_heads=pull_heads, bot_people=bot_people,
-                    merge_info=merge_info, episode_of=[_NONE] * len(graph))
+                    arrival=arrival, first_final=shipping.first_final, final_tags=final_tags,
+                    messages=messages, episode_of=[_NONE] * len(graph))
     _label_merges(lab)
     _label_single_parent_commits(lab)
     picks, reverts = _cherry_picks_and_reverts(lab, _ShaIndex(graph))
-    releases, first_final = _releases(lab)
-    arrival = _trunk_arrival(graph, lines.chains[0])
-    episodes = sorted(_with_flow_times(lab, arrival, first_final, releases), key=lambda e: (e.merged_at, e.id))
+    releases = _releases(lab, shipping)
+    episodes = sorted(lab.episodes, key=lambda e: (e.merged_at, e.id))
     tags_on: dict[str | None, int] = defaultdict(int)
     for release in releases:
         tags_on[release.line] += 1
@@ -896,20 +943,9 @@ def reconstruct(graph: CommitGraph, options: HistoryOptions, now: datetime) -> H
         anomalies=_anomalies(graph, now),
         commit_count=len(graph),
         trunk_commits=len(lines.chains[0]),
-        unreleased_trunk_commits=sum(1 for c in range(len(graph)) if arrival[c] != _NONE and first_final[c] == _NONE)
-        if releases else 0,
+        unreleased_trunk_commits=sum(1 for c in range(len(graph)) if arrival[c] != _NONE
+                                     and shipping.first_final[c] == _NONE) if releases else 0,
     )
-
-
-def _with_flow_times(lab: _Labeller, arrival: Sequence[int], first_final: Sequence[int],
-                     releases: Sequence[Release]) -> Iterable[Episode]:
-    """Each episode with when it reached the trunk and the first final release that shipped it."""
-    trunk_chain = lab.lines.chains[0]
-    for episode, anchor in zip(lab.episodes, lab.anchors):
-        reached = lab.time(trunk_chain[arrival[anchor]]) if arrival[anchor] != _NONE else None
-        release = releases[first_final[anchor]] if first_final[anchor] != _NONE else None
-        yield replace(episode, reached_trunk_at=reached, released_at=release.at if release else None,
-                      release=release.tag if release else None)
 
 
 def _line_merge_kinds(found: Iterable[LineMerge], lines: _Lines, tagged_lines: set[str]) -> Iterable[LineMerge]:
@@ -924,4 +960,5 @@ def _line_merge_kinds(found: Iterable[LineMerge], lines: _Lines, tagged_lines: s
             kind = LineMergeKind.BACK_MERGE if receives.get(merge.target) else LineMergeKind.PROMOTION
         else:
             kind = LineMergeKind.SYNC
-        yield replace(merge, kind=kind)
+        yield LineMerge(commit=merge.commit, source=merge.source, target=merge.target, kind=kind,
+                        merged_at=merge.merged_at)

@@ -598,7 +598,11 @@ def parse_pr_reference(subject: str, trailers: tuple[str, ...] = ()) -> MergeInf
     'Merge in' body line; GitLab body line 'See merge request group/proj!45'. A Gerrit 'Change-Id'
     trailer gives host GERRIT with pr None. None when there is no reference.
     """
-    info = parse_merge_subject(subject)
+    return _with_request(parse_merge_subject(subject), trailers)
+
+
+def _with_request(info: MergeInfo | None, trailers: tuple[str, ...]) -> MergeInfo | None:
+    """The subject's reading completed by the body lines, when together they name a request."""
     found = parse_trailers(trailers)
     if info is not None and info.host is Host.BITBUCKET and info.source is None:
         info = _with_merge_in_line(info, trailers)
@@ -619,7 +623,8 @@ def parse_pr_reference(subject: str, trailers: tuple[str, ...] = ()) -> MergeInf
 def parse_merge_message(subject: str, trailers: tuple[str, ...] = ()) -> MergeInfo | None:
     """For a merge commit: its subject's parse, completed by the kept body lines (GitLab's merge
     request number, Bitbucket Server's branches)."""
-    return parse_pr_reference(subject, trailers) or parse_merge_subject(subject)
+    info = parse_merge_subject(subject)
+    return _with_request(info, trailers) or info
 
 
 def _with_merge_in_line(info: MergeInfo, trailers: tuple[str, ...]) -> MergeInfo:
