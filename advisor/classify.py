@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from advisor.metrics import Metrics, changes
+from advisor.metrics import Metrics, changes, episodes_in_window
 from advisor.model import CherryPickDirection, EpisodeKind, History, LineMergeKind, MergeMethod, Window
 
 MIN_INTEGRATIONS = 5  # fewer than this in a window and no model is named
@@ -107,13 +107,20 @@ class Verdict:
 # Evidence
 
 
-def observe(history: History, window: Window, now: datetime, stale_days: int) -> Observation:
-    counted = changes(history, window)
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Roles:
+    """What each long-lived line is for, judged on the whole history (not one window)."""
+
+    tagged: frozenset[str]
+    production: str | None
+    maintenance: tuple[str, ...]
+    environment: tuple[str, ...]
+
+
+def line_roles(history: History) -> Roles:
     trunk = history.trunk.name
     lines = {line.name: line for line in history.long_lived}
-    in_window = [m for m in history.line_merges if window.contains(m.merged_at)]
-    all_episodes = [e for e in history.episodes if window.contains(e.merged_at)]
-    tagged = {name for name, line in lines.items() if line.tags and name != trunk}
+    tagged = frozenset({name for name, line in lines.items() if line.tags and name != trunk})
     promoted = Counter(m.target for m in history.line_merges if m.kind is LineMergeKind.PROMOTION)
     firsts = [e for e in history.episodes if e.repeat_of is None]
     received = Counter(e.target for e in firsts) + promoted
@@ -129,6 +136,18 @@ def observe(history: History, window: Window, now: datetime, stale_days: int) ->
     maintenance = tuple(sorted(name for name in lines if name != trunk and name != production and (
         name in forward_sources or name in picked_into or (name in tagged and not promoted[name]))))
     environment = tuple(sorted(name for name in lines if promoted[name] and name not in tagged))
+    return Roles(tagged=tagged, production=production, maintenance=maintenance, environment=environment)
+
+
+def observe(history: History, window: Window, now: datetime, stale_days: int,
+            roles: Roles | None = None) -> Observation:
+    counted = changes(history, window)
+    trunk = history.trunk.name
+    lines = {line.name: line for line in history.long_lived}
+    in_window = [m for m in history.line_merges if window.contains(m.merged_at)]
+    all_episodes = episodes_in_window(history, window)
+    roles = roles or line_roles(history)
+    production, maintenance, environment = roles.production, roles.maintenance, roles.environment
     landed = Counter(e.target for e in counted)
     others = [name for name in lines if name not in (trunk, production, *maintenance, *environment)]
     integration_line = max(others, key=lambda name: (landed[name], name), default=None)
@@ -349,7 +368,7 @@ def conformance(obs: Observation, metrics: Metrics, history: History) -> Conform
 
 def quarters(history: History, window: Window, limit: int = 12) -> list[Window]:
     """Calendar quarters from the first integration (or `limit` quarters back) to the window's end."""
-    first = min((e.merged_at for e in history.episodes), default=window.since)
+    first = history.episodes[0].merged_at if history.episodes else window.since
     end = window.until
     start_year, start_q = end.year, (end.month - 1) // 3
     periods = []
@@ -365,12 +384,13 @@ def quarters(history: History, window: Window, limit: int = 12) -> list[Window]:
 
 
 def classify(history: History, metrics: Metrics, window: Window, now: datetime, stale_days: int) -> Verdict:
-    obs = observe(history, window, now, stale_days)
+    roles = line_roles(history)
+    obs = observe(history, window, now, stale_days, roles)
     scores = score(obs)
     model, confidence, thin = judge(scores, obs.integrations)
     periods = []
     for period in quarters(history, window):
-        period_obs = observe(history, period, now, stale_days)
+        period_obs = observe(history, period, now, stale_days, roles)
         period_model, period_confidence, _ = judge(score(period_obs), period_obs.integrations)
         periods.append(Period(period=f"{period.since.year}-Q{(period.since.month - 1) // 3 + 1}",
                               model=period_model, confidence=period_confidence,

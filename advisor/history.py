@@ -862,6 +862,7 @@ def _live_branches(lab: _Labeller, branches: dict[str, Ref], trunk: Ref, arrival
                 seen.add(parent)
                 (edge if arrival[parent] != _NONE else stack).append(parent)
         fork = min(edge, key=lambda c: arrival[c]) if edge else None
+        base = max(edge, key=lambda c: (arrival[c], graph.commit_time[c])) if edge else None
         live.append(LiveBranch(
             name=name, ref=ref.name, tip=graph.shas[tip], ahead=len(ahead),
             behind=last - max(arrival[c] for c in edge) if edge else last + 1,
@@ -869,6 +870,7 @@ def _live_branches(lab: _Labeller, branches: dict[str, Ref], trunk: Ref, arrival
             last_commit_at=lab.time(tip),
             authors=tuple(sorted({graph.people[graph.author[c]][0] for c in ahead})),
             merged=False, pr=pr, long_lived=name in lab.lines.names,
+            base=graph.shas[base] if base is not None else None,
         ))
     return live
 

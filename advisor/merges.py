@@ -571,10 +571,17 @@ _LOOSE_FORMATS = (
 _SUBJECT_FORMATS = (*_EXACT_FORMATS, _title_with_number, *_LOOSE_FORMATS)
 
 
+_GIT_PREFIXES = ("Merge branch ", "Merge branches ", "Merge remote-tracking branch ", "Merge tag ")
+
+
 def _parse(subject: str, *, inner: bool = False) -> MergeInfo | None:
     """The first format's reading of `subject`; `inner` for the title part of "Title (#12)"."""
     if not subject.startswith(("Merge", "merge", "Pull", "Finish", "Auto")) and not subject.endswith(")"):
         return None  # every format starts or ends so; most single-parent subjects stop here
+    if subject.startswith(_GIT_PREFIXES) and (info := _git_merge(subject)) is not None:
+        # No format before _git_merge in the registry reads these prefixes, so trying it
+        # first gives the registry's answer; it saves a dozen failed matches per merge.
+        return info
     for parse in _SUBJECT_FORMATS:
         if inner and parse is _title_with_number:
             continue

@@ -7,6 +7,7 @@ git (reverts, hotfix branches, quick patch releases), never incident data.
 
 from __future__ import annotations
 
+import bisect
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -193,7 +194,11 @@ class Metrics:
 
 
 def episodes_in_window(history: History, window: Window) -> list[Episode]:
-    return [e for e in history.episodes if window.contains(e.merged_at)]
+    """Episodes merged in the window; history.episodes is sorted by merge time, so two bisections."""
+    episodes = history.episodes
+    start = bisect.bisect_left(episodes, window.since, key=lambda e: e.merged_at)
+    end = bisect.bisect_left(episodes, window.until, lo=start, key=lambda e: e.merged_at)
+    return list(episodes[start:end])
 
 
 def _hours(later: datetime, earlier: datetime) -> float:
@@ -414,7 +419,7 @@ def freeze(history: History, window: Window) -> Freeze:
             if not window.contains(release.at) or start < window.since:
                 continue
             checked += 1
-            before = sum(1 for moment in arrivals if start <= moment < release.at)
+            before = bisect.bisect_left(arrivals, release.at) - bisect.bisect_left(arrivals, start)
             dips += before < FREEZE_DIP_RATIO * weekly
     return Freeze(releases_checked=checked, dips=dips, suspected=checked >= 3 and dips * 2 >= checked)
 
@@ -479,8 +484,8 @@ def death_spiral(history: History, window: Window) -> DeathSpiral:
 
     def failures_in(start: datetime, end: datetime) -> int:
         return (sum(1 for r in history.reverts if start <= r.at < end)
-                + sum(1 for e in history.episodes if e.kind is EpisodeKind.HOTFIX and e.repeat_of is None
-                      and start <= e.merged_at < end))
+                + sum(1 for e in episodes_in_window(history, Window(since=start, until=end))
+                      if e.kind is EpisodeKind.HOTFIX and e.repeat_of is None))
 
     first, second = halves
     grows = (interval(second) > 1.25 * interval(first), size(second) > 1.25 * size(first),

@@ -236,6 +236,7 @@ class LiveBranch:
     last_commit_at: datetime
     authors: tuple[str, ...]
     merged: bool  # everything is already in the trunk: merged but not deleted
+    base: str | None = None  # the newest trunk commit the branch contains: the base of a trial merge
     pr: int | None
     long_lived: bool = False  # one of the long-lived lines, not a feature branch
     on_trunk_line: bool = False  # its tip is a commit of the trunk's first-parent chain (moved by fast-forward)
@@ -259,6 +260,8 @@ class Anomalies:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class History:
+    """Everything reconstructed; episodes are sorted by (merged_at, id), which lookups by window rely on."""
+
     trunk: Trunk
     long_lived: tuple[LongLivedBranch, ...]
     episodes: tuple[Episode, ...]
@@ -311,6 +314,16 @@ class EpisodeLines:
     deleted: int
 
 
+def _episode_from(values: tuple[object, ...]) -> Episode:
+    return Episode(**dict(zip(_EPISODE_FIELDS, values)))
+
+
+def _episode_reduce(episode: Episode) -> tuple[object, tuple[tuple[object, ...]]]:
+    """Pickle an episode as a plain tuple: several times faster to load than dataclass state,
+    and a cache of a large repository holds a hundred thousand of them."""
+    return _episode_from, (_EPISODE_VALUES(episode),)
+
+
 def _record_shape() -> str:
     """Every record's field names, in order: a cache written by other code has another shape."""
     import dataclasses
@@ -325,3 +338,7 @@ def _record_shape() -> str:
 
 
 RECORD_SHAPE = _record_shape()
+
+_EPISODE_FIELDS = tuple(f.name for f in __import__("dataclasses").fields(Episode))
+_EPISODE_VALUES = __import__("operator").attrgetter(*_EPISODE_FIELDS)
+Episode.__reduce__ = _episode_reduce  # type: ignore[assignment,method-assign]

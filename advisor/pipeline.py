@@ -76,7 +76,8 @@ def run_scan(request: ScanRequest, status: Status = _quiet) -> scan.Scan:
         if cache is not None:
             cache.add_line_stats(fresh)
     candidates = [
-        (b.name, b.tip) for b in sorted(reconstructed.live_branches, key=lambda b: b.last_commit_at, reverse=True)
+        (b.name, b.tip, b.base)
+        for b in sorted(reconstructed.live_branches, key=lambda b: b.last_commit_at, reverse=True)
         if not b.merged
     ]
     checks: tuple[MergeCheck, ...] = ()

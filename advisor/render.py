@@ -18,6 +18,7 @@ from typing import Any
 from tabulate import tabulate
 
 from advisor.model import Episode, EpisodeKind, LineMergeKind, MergeMethod
+from advisor.metrics import episodes_in_window
 from advisor.model import Distribution
 from advisor.scan import Scan
 
@@ -34,27 +35,67 @@ def term(text: object) -> str:
 # JSON
 
 
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _names(kind: type) -> tuple[str, ...]:
+    if kind not in _FIELD_NAMES:
+        _FIELD_NAMES[kind] = tuple(f.name for f in dataclasses.fields(kind))
+    return _FIELD_NAMES[kind]
+
+
 def _jsonable(value: Any) -> Any:
-    if isinstance(value, Episode):
-        fields = {f.name: getattr(value, f.name) for f in dataclasses.fields(value) if f.name != "commits"}
-        fields["commit_count"] = len(value.commits)
-        fields["lifetime_seconds"] = value.lifetime_seconds
-        return {k: _jsonable(v) for k, v in fields.items()}
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    """Records as dicts, enums as their values, times as ISO 8601; Episode.commits as a count."""
+    kind = type(value)
+    if value is None or kind in (str, int, float, bool):
+        return value
     if isinstance(value, Enum):
         return value.value
-    if isinstance(value, datetime):
+    if kind is datetime:
         return value.isoformat()
+    if kind in (list, tuple):
+        return [_jsonable(v) for v in value]
+    if kind is Episode:
+        fields = {name: _jsonable(getattr(value, name)) for name in _names(kind) if name != "commits"}
+        fields["commit_count"] = len(value.commits)
+        fields["lifetime_seconds"] = value.lifetime_seconds
+        return fields
+    if dataclasses.is_dataclass(value):
+        return {name: _jsonable(getattr(value, name)) for name in _names(kind)}
     if isinstance(value, Mapping):
         return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
     return value
 
 
+def scan_document(scan: Scan) -> dict[str, Any]:
+    """The scan as JSON data. Episodes are those merged in the window (reconstruction used
+    them all); `history.episodes_total` counts every episode ever rebuilt."""
+    document: dict[str, Any] = _jsonable(dataclasses.replace(
+        scan, history=dataclasses.replace(scan.history, episodes=tuple(episodes_in_window(scan.history, scan.window)))))
+    document["history"]["episodes_total"] = len(scan.history.episodes)
+    return document
+
+
+def _encode(value: Any, level: int) -> str:
+    """indent=2, sorted keys; but each record of a list of records on one line, encoded by
+    json's C encoder, so a scan with a hundred thousand episodes renders in moments."""
+    pad = "  " * level
+    if isinstance(value, dict) and value:
+        items = [f"{pad}  {json.dumps(key, ensure_ascii=False)}: {_encode(value[key], level + 1)}"
+                 for key in sorted(value)]
+        return "{\n" + ",\n".join(items) + "\n" + pad + "}"
+    if isinstance(value, list) and value:
+        if all(isinstance(item, dict) for item in value):
+            items = [pad + "  " + json.dumps(item, sort_keys=True, ensure_ascii=False, separators=(", ", ": "))
+                     for item in value]
+        else:
+            items = [pad + "  " + _encode(item, level + 1) for item in value]
+        return "[\n" + ",\n".join(items) + "\n" + pad + "]"
+    return json.dumps(value, ensure_ascii=False)
+
+
 def scan_json(scan: Scan) -> str:
-    return json.dumps(_jsonable(scan), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    return _encode(scan_document(scan), 0) + "\n"
 
 
 # ---------------------------------------------------------------------------

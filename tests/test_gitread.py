@@ -81,11 +81,11 @@ def test_trial_merges_list_conflicts_and_write_nothing(repo_path: Path) -> None:
     b.commit(files={"f.txt": "ours\n"})
     objects_before = sorted(p.name for p in (repo_path / ".git" / "objects").rglob("*"))
     checks = gitread.trial_merges(gitread.locate(repo_path).git_dir, b.tip("main"),
-                                  [("clash", b.tip("clash")), ("fine", b.tip("fine"))])
+                                  [("clash", b.tip("clash"), None), ("fine", b.tip("fine"), b.merge_base(b.tip("fine"), b.tip("main")))])
     assert [(c.branch, c.clean, c.conflicts) for c in checks] == [("clash", False, ("f.txt",)), ("fine", True, ())]
     assert sorted(p.name for p in (repo_path / ".git" / "objects").rglob("*")) == objects_before
     timed_out = gitread.trial_merges(gitread.locate(repo_path).git_dir, b.tip("main"),
-                                     [("fine", b.tip("fine"))], budget_seconds=-1)
+                                     [("fine", b.tip("fine"), None)], budget_seconds=-1)
     assert timed_out[0].clean is None
 
 

@@ -61,7 +61,7 @@ def history(episodes: list[Episode], releases: list[Release] = (), reverts: int 
             live: tuple[LiveBranch, ...] = ()) -> History:
     return History(
         trunk=Trunk(name="main", ref="refs/heads/main", rule=TrunkRule.HEAD, tip="f" * 40), long_lived=(),
-        episodes=tuple(episodes), line_merges=(), cherry_picks=(),
+        episodes=tuple(sorted(episodes, key=lambda e: (e.merged_at, e.id))), line_merges=(), cherry_picks=(),
         reverts=tuple(Revert(commit=f"r{i}", reverted="x", line="main", at=at(10 + i), reverted_found=True)
                       for i in range(reverts)),
         releases=tuple(releases), live_branches=live,

@@ -46,7 +46,7 @@ def episode(ident: str, *, hours: float, merged_day: int, method: MergeMethod = 
 def make_history(episodes: list[Episode], live: tuple[LiveBranch, ...] = ()) -> History:
     return History(
         trunk=Trunk(name="main", ref="refs/heads/main", rule=TrunkRule.HEAD, tip="f" * 40),
-        long_lived=(), episodes=tuple(episodes), line_merges=(), cherry_picks=(), reverts=(), releases=(),
+        long_lived=(), episodes=tuple(sorted(episodes, key=lambda e: (e.merged_at, e.id))), line_merges=(), cherry_picks=(), reverts=(), releases=(),
         live_branches=live,
         anomalies=Anomalies(committer_before_author=0, commit_before_parent=0, future_dated=0, epoch_dated=0,
                             missing_parents=0),
