@@ -111,11 +111,15 @@ class _Branch:
 
 
 def branch_refs(graph: CommitGraph) -> dict[str, Ref]:
-    """One ref per branch name: origin's view first, then other remotes, then local."""
-    def rank(ref: Ref) -> tuple[int, str]:
-        if ref.kind is RefKind.REMOTE:
-            return (0 if ref.remote == "origin" else 1, ref.name)
-        return (2, ref.name)
+    """One ref per branch name: the one with the newest tip, origin's on a tie.
+
+    In a clone a stale local branch loses to origin's; in a mirror, leftover
+    remote-tracking refs lose to the mirror's own, more recent, branches.
+    """
+    def rank(ref: Ref) -> tuple[int, int, str]:
+        place = 0 if ref.kind is RefKind.REMOTE and ref.remote == "origin" else (
+            1 if ref.kind is RefKind.REMOTE else 2)
+        return (-graph.commit_time[ref.target], place, ref.name)
 
     chosen: dict[str, Ref] = {}
     for ref in sorted((r for r in graph.refs if r.kind in (RefKind.LOCAL, RefKind.REMOTE)), key=rank):

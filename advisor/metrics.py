@@ -399,7 +399,7 @@ def failures(history: History, window: Window) -> Failures:
     rate = failed / len(in_window) if in_window else None
     restore_dist = Distribution.of(restore)
     return Failures(
-        reverts=sum(1 for r in history.reverts if window.contains(r.at)),
+        reverts=sum(1 for r in history.reverts if window.contains(r.at) and r.line is not None),
         hotfixes=len(hotfixes), quick_patch_releases=quick, patches_are_routine=patches_are_routine,
         change_failure_rate=rate,
         restore_hours=restore_dist, change_failure_tier=change_failure_tier(rate),
@@ -448,7 +448,7 @@ def monthly(history: History, window: Window) -> tuple[Month, ...]:
     releases_by_month: dict[str, list[Release]] = defaultdict(list)
     for release in finals:
         releases_by_month[_month(release.at)].append(release)
-    reverts = Counter(_month(r.at) for r in history.reverts if window.contains(r.at))
+    reverts = Counter(_month(r.at) for r in history.reverts if window.contains(r.at) and r.line is not None)
     result = []
     for month in months_of(window):
         episodes = by_month.get(month, [])
@@ -483,7 +483,7 @@ def death_spiral(history: History, window: Window) -> DeathSpiral:
         return Distribution.of([r.shipped for r in releases]).p50 or 0.0
 
     def failures_in(start: datetime, end: datetime) -> int:
-        return (sum(1 for r in history.reverts if start <= r.at < end)
+        return (sum(1 for r in history.reverts if start <= r.at < end and r.line is not None)
                 + sum(1 for e in episodes_in_window(history, Window(since=start, until=end))
                       if e.kind is EpisodeKind.HOTFIX and e.repeat_of is None))
 

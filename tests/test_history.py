@@ -313,3 +313,14 @@ def test_a_line_with_release_tags_is_merged_forward(repo_path: Path) -> None:
     result = reconstruct(repo_path)
     assert [m.kind.value for m in result.line_merges] == ["forward"] * 3
     assert next(line for line in result.long_lived if line.name == "stable").tags == 3
+
+
+def test_the_newest_of_a_local_and_a_remote_branch_wins(tmp_path: Path) -> None:
+    """A mirror's leftover remote-tracking refs must not hide its own, newer, branches."""
+    b = RepoBuilder(tmp_path / "mirror")
+    b.commit(at=0)
+    old = b.commit(at=1)
+    b.set_ref("refs/remotes/origin/main", old)  # stale, as in a mirror made from an old clone
+    b.commit(at=2)
+    result = reconstruct(tmp_path / "mirror")
+    assert result.trunk.ref == "refs/heads/main" and result.trunk_commits == 3
