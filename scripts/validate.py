@@ -40,8 +40,10 @@ def row(name: str, path: Path, label: str, source: str) -> list[str]:
     habit = f" ({verdict.trunk_habit} habits)" if verdict.trunk_habit and verdict.trunk_habit != verdict.model else ""
     lifetime = m.integration.lifetime_hours.p50
     interval = m.releases.interval_days.p50
+    ranked = sorted(verdict.scores.items(), key=lambda item: -item[1])[:2]
     return [
         name, label, source, f"{verdict.model}{habit}", verdict.confidence,
+        ", ".join(f"{model} {value:.2f}" for model, value in ranked),
         f"{scan.repo.commits}", f"{m.integration.integrations}",
         "-" if lifetime is None else f"{lifetime:.1f} h",
         "-" if interval is None else f"{interval:.0f} d",
@@ -49,7 +51,7 @@ def row(name: str, path: Path, label: str, source: str) -> list[str]:
     ]
 
 
-HEADERS = ["repository", "its docs say", "where", "advisor says", "confidence", "commits",
+HEADERS = ["repository", "its docs say", "where", "advisor says", "confidence", "top scores", "commits",
            "integrations (12 months)", "branch lifetime p50", "release interval p50", "constraint", "scan time"]
 
 
