@@ -336,7 +336,7 @@ def conformance(obs: Observation, metrics: Metrics, history: History) -> Conform
               value=str(obs.active_branches), threshold="<= 3",
               source="dora.dev/capabilities/trunk-based-development"),
         Check(id="merged-within-a-day", name="branches merged into the trunk within a day",
-              passed=within is not None and within >= 0.9, value="-" if within is None else f"{within:.0%}",
+              passed=within is None or within >= 0.9, value="no branches" if within is None else f"{within:.0%}",
               threshold=">= 90%", source="dora.dev/capabilities/trunk-based-development; advisor defaults"),
         Check(id="short-branches", name="branches live two days at most (p90)",
               passed=lifetime.p90 is None or lifetime.p90 <= 48,

@@ -228,6 +228,13 @@ def _release_events(history: History) -> tuple[str, list[datetime], list[Release
     return "none", [], []
 
 
+def lived(history: History, window: Window) -> Window:
+    """The part of the window the repository existed in: rates of a young repository are
+    per day of its life, not per day of a year it mostly did not exist in."""
+    born = history.episodes[0].merged_at if history.episodes else window.since
+    return Window(since=max(window.since, min(born, window.until)), until=window.until)
+
+
 def release_metrics(history: History, window: Window, lines: Mapping[str, EpisodeLines]) -> ReleaseMetrics:
     source, moments, finals = _release_events(history)
     in_window = sorted(m for m in moments if window.contains(m))
@@ -235,7 +242,8 @@ def release_metrics(history: History, window: Window, lines: Mapping[str, Episod
     # tagged on one day are one day of releasing, not an interval of zero.
     days = sorted({m.date() for m in in_window})
     intervals = [float((b - a).days) for a, b in zip(days, days[1:])]
-    weeks = max((window.until - window.since).total_seconds() / (7 * 86_400), 1e-9)
+    span = lived(history, window)
+    weeks = max((span.until - span.since).total_seconds() / (7 * 86_400), 1.0)
     interval = Distribution.of(intervals)
     sized = [r for r in finals[1:] if window.contains(r.at)]  # the first release ever carries all history
     by_release: dict[str, list[Episode]] = defaultdict(list)
@@ -287,8 +295,11 @@ def lead_time(history: History, window: Window) -> LeadTime:
     released = [e for e in counted if e.released_at]
     to_release = Distribution.of([_hours(e.released_at, e.first_commit_at) for e in released if e.released_at])
     constraint = max(stages, key=lambda s: s.total_hours) if whole else None
-    if constraint is None:
+    if not counted:
         sentence = "No changes reached the trunk in the window, so there is no lead time to split."
+    elif constraint is None:
+        sentence = (f"All {len(counted)} changes reached the trunk the moment they were written (direct commits): "
+                    "no stage holds any time.")
     else:
         sentence = (f"The constraint is {constraint.name}: {constraint.share:.0%} of all the time changes spent "
                     f"between first commit and release (median {_duration(constraint.hours.p50)} per change, "
@@ -352,7 +363,7 @@ def integration(history: History, window: Window, lines: Mapping[str, EpisodeLin
     lifetimes = [e.lifetime_seconds / HOUR for e in branches if e.lifetime_seconds is not None]
     return Integration(
         integrations=len(counted),
-        per_working_day=len(counted) / _working_days(window),
+        per_working_day=len(counted) / _working_days(lived(history, window)),
         merged_within_a_day=sum(1 for h in lifetimes if h <= DAY_HOURS) / len(lifetimes) if lifetimes else None,
         lifetime_hours=Distribution.of(lifetimes),
         behind_at_merge=Distribution.of([e.behind for e in branches if e.behind is not None]),
