@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from advisor.metrics import Metrics, changes, episodes_in_window
-from advisor.model import CherryPickDirection, EpisodeKind, History, LineMergeKind, MergeMethod, Window
+from advisor.model import CherryPickDirection, EpisodeKind, History, LineMergeKind, MergeMethod, Window, is_stale
 
 MIN_INTEGRATIONS = 5  # fewer than this in a window and no model is named
 DAY = 86_400
@@ -157,7 +157,6 @@ def observe(history: History, window: Window, now: datetime, stale_days: int,
         integration_line = trunk  # Gitflow with develop as the default branch: master is the production line
     branches = [e for e in counted if e.kind is not EpisodeKind.DIRECT]
     lifetimes = sorted(e.lifetime_seconds for e in branches if e.lifetime_seconds is not None)
-    active_since = now - timedelta(days=stale_days)
     live_open = [b for b in history.live_branches if not b.merged and not b.long_lived]
     maintenance_active = sum(
         1 for name in maintenance
@@ -194,7 +193,7 @@ def observe(history: History, window: Window, now: datetime, stale_days: int,
         with_pr=sum(1 for e in branches if e.pr is not None),
         within_a_day=sum(1 for seconds in lifetimes if seconds <= DAY),
         lifetime_p50_hours=lifetimes[(len(lifetimes) + 1) // 2 - 1] / 3600 if lifetimes else None,
-        active_branches=sum(1 for b in live_open if b.last_commit_at >= active_since),
+        active_branches=sum(1 for b in live_open if not is_stale(b.last_commit_at, now, stale_days)),
         ff_pointer=pointer,
     )
 
@@ -335,7 +334,7 @@ def conformance(obs: Observation, metrics: Metrics, history: History) -> Conform
         Check(id="active-branches", name="three or fewer active branches", passed=obs.active_branches <= 3,
               value=str(obs.active_branches), threshold="<= 3",
               source="dora.dev/capabilities/trunk-based-development"),
-        Check(id="merged-within-a-day", name="branches merged into the trunk within a day",
+        Check(id="merged-within-a-day", name="branches merged within a day",
               passed=within is None or within >= 0.9, value="no branches" if within is None else f"{within:.0%}",
               threshold=">= 90%", source="dora.dev/capabilities/trunk-based-development; advisor defaults"),
         Check(id="short-branches", name="branches live two days at most (p90)",

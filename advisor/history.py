@@ -256,7 +256,8 @@ def find_lines(graph: CommitGraph, trunk: Ref, branches: dict[str, Ref], options
     trunk_chain = first_parent_chain(graph, trunk.target, lines.line_of)
     trunk_chain.reverse()
     _claim(lines, trunk.short, trunk_chain, True)
-    tagged = {ref.target for ref in graph.refs if ref.kind is RefKind.TAG}
+    # Only version tags make a line a release line; other tags (nightly, latest) do not.
+    tagged = {ref.target for ref in graph.refs if ref.kind is RefKind.TAG and parse_version(ref.short)}
     trunk_merged = _merged_into_trunk(graph, trunk_chain)
 
     candidates = [
@@ -353,6 +354,7 @@ class _Shape:
     commits: tuple[str, ...]
     sync_merges: int
     authors: tuple[str, ...]
+    author: str
     fork_point: str | None
     forked_from: str | None
     first_commit_at: datetime
@@ -370,6 +372,8 @@ class _Labeller:
     live_tips: dict[int, list[str]]  # commit -> live branch names pointing at it
     pull_tips: dict[int, list[int]]  # commit -> PR numbers whose head ref points at it
     pull_heads: dict[int, int]  # PR number -> head commit
+    pull_hosts: dict[int, str]  # PR number -> host whose ref it is (refs/pull: GitHub, refs/merge-requests: GitLab)
+    branch_names: frozenset[str]  # every live branch name
     bot_people: list[bool]  # person index -> matches a bot pattern
     arrival: list[int]  # commit -> trunk position where it arrived, or _NONE
     first_final: list[int]  # commit -> index of the first final release tag containing it, or _NONE
@@ -425,9 +429,11 @@ class _Labeller:
         return self.add(Episode(
             id=id, target=target, source=source, name_origin=origin, pr=pr, host=host, method=method,
             kind=kind or _kind_of(source), commits=shape.commits, sync_merges=shape.sync_merges,
-            authors=shape.authors, fork_point=shape.fork_point, forked_from=shape.forked_from,
+            authors=shape.authors, author=shape.author, fork_point=shape.fork_point, forked_from=shape.forked_from,
             first_commit_at=shape.first_commit_at, last_commit_at=shape.last_commit_at, merged_at=merged_at,
-            behind=shape.behind, deleted=deleted, bot=shape.bot, clock_skew=shape.first_commit_at > merged_at,
+            # A branch still carrying its name (it went on after the merge) is not deleted.
+            behind=shape.behind, deleted=deleted and source not in self.branch_names, bot=shape.bot,
+            clock_skew=shape.first_commit_at > merged_at,
             exact_lifetime=exact, **self.flow(anchor),
         ), members, anchor)
 
@@ -449,6 +455,7 @@ class _Labeller:
             parents = graph.parents[only]
             return _Shape(
                 commits=(graph.shas[only],), sync_merges=0, authors=(graph.people[graph.author[only]][0],),
+                author=graph.people[graph.author[only]][0],
                 fork_point=graph.shas[parents[0]] if parents else None,
                 forked_from=self.line_name(parents[0]) if parents else None, first_commit_at=self.author_time(only),
                 last_commit_at=self.time(only), behind=None, bot=self.bot_people[graph.author[only]],
@@ -466,6 +473,7 @@ class _Labeller:
             if len(graph.parents[c]) > 1 and any(lines.line_of[p] != _NONE for p in graph.parents[c][1:])
         )
         authors = tuple(sorted({graph.people[graph.author[c]][0] for c in commits}))
+        earliest = min(commits, key=lambda c: (graph.author_time[c], c))
         ordered = sorted(commits, key=graph.commit_time.__getitem__)
         return _Shape(
             commits=tuple(graph.shas[c] for c in ordered),
@@ -473,7 +481,8 @@ class _Labeller:
             authors=authors,
             fork_point=graph.shas[fork] if fork is not None else None,
             forked_from=self.line_name(fork) if fork is not None else None,
-            first_commit_at=self.author_time(min(commits, key=lambda c: (graph.author_time[c], c))),
+            first_commit_at=self.author_time(earliest),
+            author=graph.people[graph.author[earliest]][0],
             last_commit_at=self.time(max(commits, key=lambda c: (graph.commit_time[c], c))),
             behind=behind,
             bot=all(self.bot_people[graph.author[c]] for c in commits),
@@ -539,7 +548,8 @@ def _label_merges(lab: _Labeller) -> None:
                     name_origin=origin if source else (earlier.name_origin if earlier else NameOrigin.UNKNOWN),
                     pr=pr, host=info.host.value if info else merges.Host.UNKNOWN.value,
                     method=MergeMethod.MERGE, kind=_kind_of(source or (earlier.source if earlier else None)),
-                    commits=(), sync_merges=0, authors=(), fork_point=None, forked_from=None,
+                    commits=(), sync_merges=0, authors=(), author=earlier.author if earlier else "",
+                    fork_point=None, forked_from=None,
                     first_commit_at=lab.time(merge), last_commit_at=lab.time(merge), merged_at=lab.time(merge),
                     behind=None, deleted=False, bot=False, clock_skew=False, exact_lifetime=False,
                     repeat_of=earlier.id if earlier else None, **lab.flow(merge),
@@ -625,7 +635,7 @@ def _label_fast_forwards(lab: _Labeller, line_id: int, chain: Sequence[int]) -> 
         lab.add_episode(
             shape, id=graph.shas[commit], target=lab.lines.names[line_id], source=name,
             origin=NameOrigin.LIVE_REF if name else NameOrigin.PULL_REF, pr=pr,
-            host=merges.Host.GITHUB.value if pr is not None else merges.Host.GIT.value,
+            host=lab.pull_hosts.get(pr, merges.Host.GIT.value) if pr is not None else merges.Host.GIT.value,
             method=MergeMethod.FAST_FORWARD, merged_at=lab.time(commit), deleted=name is None, exact=False, members=run, anchor=commit)
 
 
@@ -911,10 +921,13 @@ def reconstruct(graph: CommitGraph, options: HistoryOptions, now: datetime) -> H
             live_tips[ref.target].append(name)
     pull_tips: dict[int, list[int]] = defaultdict(list)
     pull_heads: dict[int, int] = {}
+    pull_hosts: dict[int, str] = {}
     for ref in graph.refs:
         if ref.kind is RefKind.PULL and ref.pr is not None:
             pull_tips[ref.target].append(ref.pr)
             pull_heads[ref.pr] = ref.target
+            pull_hosts[ref.pr] = (merges.Host.GITLAB if ref.name.startswith("refs/merge-requests/")
+                                  else merges.Host.GITHUB).value
     bot_people = [bool(bots.search(name) or bots.search(email)) for name, email in graph.people]
     arrival = _trunk_arrival(graph, lines.chains[0])
     shipping = _shipping(graph)
@@ -923,7 +936,8 @@ def reconstruct(graph: CommitGraph, options: HistoryOptions, now: datetime) -> H
         for epoch, offset, ref, (_, prerelease) in shipping.tags
     ]
     lab = _Labeller(graph=graph, lines=lines, options=options, bots=bots, live_tips=dict(live_tips),
-                    pull_tips=dict(pull_tips), pull_heads=pull_heads, bot_people=bot_people,
+                    pull_tips=dict(pull_tips), pull_heads=pull_heads, pull_hosts=pull_hosts,
+                    branch_names=frozenset(branches), bot_people=bot_people,
                     arrival=arrival, first_final=shipping.first_final, final_tags=final_tags,
                     messages=messages, episode_of=[_NONE] * len(graph))
     _label_merges(lab)
@@ -950,7 +964,7 @@ def reconstruct(graph: CommitGraph, options: HistoryOptions, now: datetime) -> H
         commit_count=len(graph),
         trunk_commits=len(lines.chains[0]),
         unreleased_trunk_commits=sum(1 for c in range(len(graph)) if arrival[c] != _NONE
-                                     and shipping.first_final[c] == _NONE) if releases else 0,
+                                     and shipping.first_final[c] == _NONE) if releases else None,
     )
 
 

@@ -13,7 +13,17 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from advisor.model import Distribution, Episode, EpisodeKind, EpisodeLines, History, LineMergeKind, Release, Window
+from advisor.model import (
+    Distribution,
+    Episode,
+    EpisodeKind,
+    EpisodeLines,
+    History,
+    LineMergeKind,
+    Release,
+    Window,
+    is_stale,
+)
 
 HOUR = 3600.0
 DAY_HOURS = 24.0
@@ -124,7 +134,7 @@ class WorkInProgress:
     stale_branches: int
     unmerged_commits: int  # commits ahead of the trunk on active short-lived branches
     integration_line_commits: int  # commits waiting on long-lived lines that the trunk does not have
-    unreleased_trunk_commits: int
+    unreleased_trunk_commits: int | None
     parallel_branches_per_author: Distribution  # most branches each author had open at once, in the window
     authors_juggling: int  # authors who had two or more branches open at once
 
@@ -133,7 +143,7 @@ class WorkInProgress:
 class Integration:
     integrations: int  # episodes landing on any long-lived line (not repeats, not bots)
     per_working_day: float
-    merged_within_a_day: float | None  # share of branch episodes living under 24 hours
+    merged_within_a_day: float | None  # share of branch episodes living 24 hours or less
     lifetime_hours: Distribution
     behind_at_merge: Distribution
     batch_commits: Distribution
@@ -332,12 +342,12 @@ def _max_overlap(intervals: Iterable[tuple[datetime, datetime]]) -> int:
 
 def work_in_progress(history: History, window: Window, now: datetime, stale_days: int) -> WorkInProgress:
     open_branches = [b for b in history.live_branches if not b.merged and not b.long_lived]
-    stale = [b for b in open_branches if (now - b.last_commit_at).days > stale_days]
+    stale = [b for b in open_branches if is_stale(b.last_commit_at, now, stale_days)]
     active = [b for b in open_branches if b not in stale]
     per_author: dict[str, list[tuple[datetime, datetime]]] = defaultdict(list)
     for episode in changes(history, window):
         if episode.kind is not EpisodeKind.DIRECT and episode.authors:
-            per_author[episode.authors[0]].append((episode.first_commit_at, episode.merged_at))
+            per_author[episode.author].append((episode.first_commit_at, episode.merged_at))
     overlaps = [_max_overlap(spans) for spans in per_author.values()]
     return WorkInProgress(
         open_branches=len(open_branches), active_branches=len(active), stale_branches=len(stale),

@@ -21,6 +21,14 @@ def _zone(offset_minutes: int) -> timezone:
     return timezone(timedelta(minutes=offset_minutes))
 
 
+STALE_DAYS = 90  # GitHub and GitLab call a branch stale after 3 months without commits (FIELD-NOTES §3)
+
+
+def is_stale(last_commit_at: datetime, now: datetime, days: int = STALE_DAYS) -> bool:
+    """No commit for more than `days` days: the one definition every stage uses."""
+    return (now - last_commit_at).total_seconds() > days * 86_400
+
+
 def aware(epoch: int, offset_minutes: int) -> datetime:
     """A git timestamp as an aware datetime in the committer's own zone."""
     if not -1440 < offset_minutes < 1440:
@@ -131,6 +139,7 @@ class Episode:
     commits: tuple[str, ...]  # the commits the branch brought (not shown in JSON, counted)
     sync_merges: int  # merges from a long-lived line into the branch: not work
     authors: tuple[str, ...]
+    author: str  # who made its first commit
     fork_point: str | None
     forked_from: str | None  # the long-lived line the fork point belongs to, when known
     first_commit_at: datetime
@@ -139,7 +148,7 @@ class Episode:
     behind: int | None  # target first-parent commits the branch had not integrated when merged
     deleted: bool  # no live ref carries the branch any more
     bot: bool
-    clock_skew: bool  # a commit claims to be newer than the merge: lifetime not trusted
+    clock_skew: bool  # its earliest commit is dated after the merge: lifetime not trusted
     exact_lifetime: bool  # False for squash merges without the original branch
     repeat_of: str | None = None  # the same branch merged again into another line (no new work)
     reached_trunk_at: datetime | None = None  # when the change arrived on the trunk (None: not yet)
@@ -254,7 +263,7 @@ class Anomalies:
     committer_before_author: int
     commit_before_parent: int
     future_dated: int
-    epoch_dated: int  # 1970-era timestamps: usually a broken clock or import
+    epoch_dated: int  # dated before 1980: usually a broken clock or an import
     missing_parents: int
 
 
@@ -273,7 +282,7 @@ class History:
     anomalies: Anomalies
     commit_count: int
     trunk_commits: int  # first-parent chain length of the trunk
-    unreleased_trunk_commits: int  # commits in the trunk that no final release contains yet
+    unreleased_trunk_commits: int | None  # commits in the trunk no final release contains (None: no releases)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from advisor.classify import Verdict
 from advisor.metrics import Metrics
+from advisor.model import STALE_DAYS
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -40,7 +41,7 @@ RULES: tuple[Rule, ...] = (
         id="close-stale-branches",
         applies=lambda v, m: m.wip.stale_branches > 0,
         advice=lambda v, m: (f"Stop adding work in progress: finish or delete the {m.wip.stale_branches} stale "
-                             f"branches (no commit in 90 days) and keep new ones to a day or two."),
+                             f"branches (no commit in {STALE_DAYS} days) and keep new ones to a day or two."),
         source="GitHub and GitLab stale-branch rule (3 months); trunkbaseddevelopment.com",
     ),
     Rule(

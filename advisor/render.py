@@ -19,7 +19,7 @@ from tabulate import tabulate
 
 from advisor.model import Episode, EpisodeKind, LineMergeKind, MergeMethod
 from advisor.metrics import episodes_in_window
-from advisor.model import Distribution
+from advisor.model import STALE_DAYS, Distribution
 from advisor.scan import Scan
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]")
@@ -154,9 +154,11 @@ def scan_text(scan: Scan) -> str:
     add(_indent(tabulate(rows, headers=["method", "count", "share"], tablefmt="simple")))
     add("")
     branch_count = sum(count for method, count in summary.methods.items() if method != MergeMethod.DIRECT.value)
-    add(f"Branch episodes rebuilt: {summary.episodes} in all; {branch_count} merged into the trunk in the window, "
+    direct_total = sum(1 for e in history.episodes if e.kind is EpisodeKind.DIRECT)
+    add(f"Episodes rebuilt: {summary.episodes} in all ({summary.episodes - direct_total} branches, {direct_total} "
+        f"direct commits); {branch_count} branches merged into the trunk in the window, "
         f"{summary.from_deleted_branches} of them from branches that no longer exist"
-        + (f"; {summary.bot_episodes} by bots" if summary.bot_episodes else ""))
+        + (f"; {summary.bot_episodes} integrations by bots" if summary.bot_episodes else ""))
     rows = [
         _distribution_row("lifetime (first commit to merge)", summary.lifetime_hours, _hours),
         _distribution_row("size (commits)", summary.size_commits, _number),
@@ -232,8 +234,9 @@ def _flow(scan: Scan, add: Any) -> None:
         ["branch lifetime p50 / p90", f"{_hours(flow.lifetime_hours.p50)} / {_hours(flow.lifetime_hours.p90)}", ""],
         ["merged within a day", "-" if flow.merged_within_a_day is None else f"{flow.merged_within_a_day:.0%}", ""],
         ["integrations per working day", f"{flow.per_working_day:.2f}", ""],
-        ["work in progress", f"{wip.active_branches} active branches, {wip.stale_branches} stale, "
-                             f"{wip.unreleased_trunk_commits} unreleased commits on the trunk", ""],
+        ["work in progress", f"{wip.active_branches} active branches, {wip.stale_branches} stale"
+                             + ("" if wip.unreleased_trunk_commits is None
+                                else f", {wip.unreleased_trunk_commits} unreleased commits on the trunk"), ""],
         ["change failure (proxy)", "-" if fail.change_failure_rate is None else
          f"{fail.change_failure_rate:.0%} ({patches}, {fail.hotfixes} hotfixes, {fail.reverts} reverts)",
          _TIER[fail.change_failure_tier]],
@@ -271,7 +274,7 @@ def _patterns(scan: Scan, add: Any) -> None:
     hotfixes = sum(1 for e in episodes if e.kind is EpisodeKind.HOTFIX and e.repeat_of is None)
     repeats = sum(1 for e in episodes if e.repeat_of is not None)
     picks = [p for p in history.cherry_picks if scan.window.contains(p.at)]
-    reverts = [r for r in history.reverts if scan.window.contains(r.at)]
+    reverts = [r for r in history.reverts if scan.window.contains(r.at) and r.line is not None]
     add("Patterns in the window")
     rows = [
         ["merges between long-lived lines", " ".join(f"{k.value} {v}" for k, v in kinds.items() if v) or "none"],
@@ -281,7 +284,7 @@ def _patterns(scan: Scan, add: Any) -> None:
          " / ".join(str(sum(1 for p in picks if p.direction.value == d))
                     for d in ("trunk-to-branch", "branch-to-trunk", "other"))],
         ["reverts", len(reverts)],
-        ["octopus merges", sum(1 for e in episodes if ":" in e.id and not e.id.endswith(":1"))],
+        ["octopus merges", len({e.id.split(":")[0] for e in episodes if ":" in e.id})],
     ]
     add(_indent(tabulate(rows, tablefmt="plain")))
 
@@ -291,7 +294,7 @@ def _live(scan: Scan, add: Any) -> None:
     merged = [r for r in scan.live if r.branch.merged]
     stale = sum(1 for r in reports if r.stale)
     add(f"Live branches: {len(reports)} not yet in the trunk ({len(reports) - stale} active, {stale} stale: "
-        f"no commit in 90 days); {len(merged)} merged but not deleted")
+        f"no commit in {STALE_DAYS} days); {len(merged)} merged but not deleted")
     ordered = sorted(reports, key=lambda r: (r.stale, r.idle_days, r.branch.name))
     rows = []
     for report in ordered[:LIVE_ROWS]:

@@ -14,22 +14,23 @@ from datetime import datetime, timedelta
 from advisor import __version__
 from advisor.classify import Verdict, classify
 from advisor.metrics import Metrics, episodes_in_window, measure
-from advisor.recommend import Step, first_steps
 from advisor.model import (
     SCHEMA_VERSION,
+    STALE_DAYS,
     Distribution,
-    EpisodeLines,
-    Window,
     Episode,
     EpisodeKind,
+    EpisodeLines,
     History,
     LiveBranch,
     MergeCheck,
     MergeMethod,
     Release,
+    Window,
+    is_stale,
 )
+from advisor.recommend import Step, first_steps
 
-STALE_DAYS = 90  # GitHub and GitLab call a branch stale after 3 months without commits (FIELD-NOTES §3)
 DEFAULT_WINDOW_DAYS = 365
 
 
@@ -115,7 +116,7 @@ def _live_reports(history: History, checks: Sequence[MergeCheck], now: datetime)
         idle = (now - branch.last_commit_at).total_seconds() / 86_400
         age = (now - branch.forked_at).total_seconds() / 86_400 if branch.forked_at else None
         reports.append(LiveBranchReport(
-            branch=branch, stale=idle > STALE_DAYS, idle_days=idle, age_days=age, merge=by_name.get(branch.name),
+            branch=branch, stale=is_stale(branch.last_commit_at, now), idle_days=idle, age_days=age, merge=by_name.get(branch.name),
         ))
     return tuple(reports)
 

@@ -44,7 +44,7 @@ def episode(ident: str, *, first: float, last: float, merged: float, reached: fl
     return Episode(
         id=ident, target=target, source=ident, name_origin=NameOrigin.MERGE_SUBJECT, pr=None, host="git",
         method=MergeMethod.DIRECT if kind is EpisodeKind.DIRECT else MergeMethod.MERGE, kind=kind,
-        commits=tuple(f"{ident}-{i}" for i in range(commits)), sync_merges=0, authors=("Alice",), fork_point=None,
+        commits=tuple(f"{ident}-{i}" for i in range(commits)), sync_merges=0, authors=("Alice",), author="Alice", fork_point=None,
         forked_from=None, first_commit_at=at(first), last_commit_at=at(last), merged_at=at(merged), behind=behind,
         deleted=True, bot=False, clock_skew=False, exact_lifetime=True,
         reached_trunk_at=at(reached if reached is not None else merged) if target == "main" or reached else None,

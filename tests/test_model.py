@@ -18,7 +18,7 @@ def make(first: datetime, merged: datetime, skew: bool) -> Episode:
     return Episode(
         id="x", target="main", source=None, name_origin=NameOrigin.UNKNOWN, pr=None, host="git",
         method=MergeMethod.MERGE, kind=EpisodeKind.FEATURE, commits=("a" * 40,), sync_merges=0, authors=(),
-        fork_point=None, forked_from=None, first_commit_at=first, last_commit_at=first, merged_at=merged, behind=None,
+        author="A", fork_point=None, forked_from=None, first_commit_at=first, last_commit_at=first, merged_at=merged, behind=None,
         deleted=True, bot=False, clock_skew=skew, exact_lifetime=True,
     )
 

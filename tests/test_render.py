@@ -45,7 +45,7 @@ def test_json_is_deterministic_and_sorted(repo_path: Path) -> None:
 
 def test_text_has_every_section(repo_path: Path) -> None:
     text = render.scan_text(scan_of(repo_path))  # type: ignore[arg-type]
-    for heading in ("Trunk: master", "Long-lived branches", "How changes reached master", "Branch episodes rebuilt",
+    for heading in ("Trunk: master", "Long-lived branches", "How changes reached master", "Episodes rebuilt",
                     "Patterns in the window", "Live branches:", "Releases (version tags): 4 in all"):
         assert heading in text
     assert "release / hotfix branches merged                      3 / 1" in text

@@ -37,7 +37,7 @@ def episode(ident: str, *, hours: float, merged_day: int, method: MergeMethod = 
     return Episode(
         id=ident, target=target, source=f"b-{ident}", name_origin=NameOrigin.MERGE_SUBJECT, pr=None, host="git",
         method=method, kind=kind, commits=tuple(f"{ident}{i:039d}"[:40] for i in range(commits)), sync_merges=0,
-        authors=("Alice",), fork_point=None, forked_from=None, first_commit_at=merged - timedelta(hours=hours),
+        authors=("Alice",), author="Alice", fork_point=None, forked_from=None, first_commit_at=merged - timedelta(hours=hours),
         last_commit_at=merged, merged_at=merged, behind=1, deleted=deleted, bot=False, clock_skew=skew,
         exact_lifetime=True, repeat_of=repeat_of,
     )
