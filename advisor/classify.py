@@ -96,6 +96,8 @@ class Verdict:
     model: str
     confidence: str
     trunk_habit: str | None  # github-flow or trunk-based: how work reaches the trunk, whatever the model
+    integration_line: str | None  # the long-lived line work integrates on, when it is not the trunk alone
+    production_line: str | None  # a line beside the trunk that releases come from (Gitflow's master)
     scores: dict[str, float]
     evidence: tuple[Evidence, ...]
     thin: str | None  # why the model is unknown, when it is
@@ -396,5 +398,7 @@ def classify(history: History, metrics: Metrics, window: Window, now: datetime, 
                               integrations=period_obs.integrations))
     habit = max(HABITS, key=lambda name: (scores[name], name == Model.TRUNK_BASED.value))
     return Verdict(model=model, confidence=confidence, trunk_habit=habit if scores[habit] >= 0.3 else None,
+                   integration_line=obs.integration_line if obs.integration_line != history.trunk.name else None,
+                   production_line=obs.production_line,
                    scores=scores, evidence=evidence(obs, history), thin=thin,
                    periods=tuple(periods), conformance=conformance(obs, metrics, history))

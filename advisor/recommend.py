@@ -32,6 +32,14 @@ class Rule:
     source: str
 
 
+def _collapse(verdict: Verdict) -> str:
+    if verdict.integration_line:
+        return (f"Collapse the integration branch: merge into the trunk directly instead of through "
+                f"{verdict.integration_line}, retarget its open branches, and release from the trunk.")
+    return (f"Release from the trunk: tag releases on it instead of merging into {verdict.production_line}, "
+            f"then retire {verdict.production_line}.")
+
+
 def _lines(verdict: Verdict, check: str) -> str:
     return next((c.value for c in verdict.conformance.checks if c.id == check), "")
 
@@ -62,8 +70,7 @@ RULES: tuple[Rule, ...] = (
     Rule(
         id="retire-integration-branch",
         applies=lambda v, m: not next(c.passed for c in v.conformance.checks if c.id == "no-integration-line"),
-        advice=lambda v, m: (f"Collapse the integration branch: merge into the trunk directly instead of through "
-                             f"{_lines(v, 'no-integration-line')}, and release from the trunk."),
+        advice=lambda v, m: _collapse(v),
         source="trunkbaseddevelopment.com/alternative-branching-models (Gitflow is incompatible with TBD)",
     ),
     Rule(

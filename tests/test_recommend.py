@@ -38,3 +38,17 @@ def test_every_rule_cites_a_source_and_has_a_unique_id() -> None:
     ids = [rule.id for rule in recommend.RULES]
     assert len(ids) == len(set(ids))
     assert all(rule.source for rule in recommend.RULES)
+
+
+def test_the_collapse_advice_names_the_right_line(repo_path: Path) -> None:
+    scenarios.gitflow(repo_path)
+    result = pipeline.run_scan(pipeline.ScanRequest(
+        path=repo_path, now=datetime(2024, 6, 1, tzinfo=timezone.utc), options=HistoryOptions(),
+        since=datetime(2023, 6, 1, tzinfo=timezone.utc)))
+    texts = {step.id: step.text for step in result.first_steps}
+    assert "instead of through develop" in texts["retire-integration-branch"]
+    as_develop = pipeline.run_scan(pipeline.ScanRequest(
+        path=repo_path, now=datetime(2024, 6, 1, tzinfo=timezone.utc), options=HistoryOptions(trunk="develop"),
+        since=datetime(2023, 6, 1, tzinfo=timezone.utc)))
+    texts = {step.id: step.text for step in as_develop.first_steps}
+    assert "instead of merging into master, then retire master" in texts["retire-integration-branch"]
