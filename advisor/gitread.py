@@ -423,7 +423,15 @@ def _stats_chunk(git_dir: Path, shas: Sequence[str]) -> dict[str, tuple[int, int
     done = subprocess.run(command, input=("\n".join(shas) + "\n").encode(), capture_output=True,
                           env=_git_env(), check=False)
     if done.returncode != 0:
-        raise _git_error(git_dir, done.stderr.decode(errors="replace"))
+        error = _git_error(git_dir, done.stderr.decode(errors="replace"))
+        if not isinstance(error, CorruptObject):
+            raise error
+        # A blob is missing (a snapshot without large files, a damaged pack): halve the
+        # batch until the commits that cannot be diffed are alone, and leave them out.
+        if len(shas) == 1:
+            return {}
+        middle = len(shas) // 2
+        return {**_stats_chunk(git_dir, shas[:middle]), **_stats_chunk(git_dir, shas[middle:])}
     result: dict[str, tuple[int, int]] = {}
     for block in done.stdout.decode("utf-8", errors="replace").split("\0")[1:]:
         lines = block.strip().splitlines()
@@ -433,8 +441,20 @@ def _stats_chunk(git_dir: Path, shas: Sequence[str]) -> dict[str, tuple[int, int
     return result
 
 
+def is_partial_clone(git_dir: Path) -> bool:
+    """A partial clone (--filter) fetches missing blobs on demand: diffing it would write to it."""
+    config = _open(git_dir).config
+    if "extensions.partialclone" in config:
+        return True
+    return any(entry.name.startswith("remote.") and entry.name.endswith(".promisor") and entry.value == "true"
+               for entry in config)
+
+
 def line_stats(git_dir: Path, shas: Sequence[str], workers: int = 2) -> dict[str, tuple[int, int]]:
-    """Lines (added, deleted) of each commit against its first parent; merges count zero."""
+    """Lines (added, deleted) of each commit against its first parent; merges count zero.
+
+    Commits whose diff cannot be read (missing blobs) are left out of the result.
+    """
     if not shas:
         return {}
     size = max(1, -(-len(shas) // workers))
@@ -443,8 +463,6 @@ def line_stats(git_dir: Path, shas: Sequence[str], workers: int = 2) -> dict[str
     with ThreadPoolExecutor(max_workers=workers) as pool:
         for part in pool.map(lambda chunk: _stats_chunk(git_dir, chunk), chunks):
             result.update(part)
-    for sha in shas:
-        result.setdefault(sha, (0, 0))
     return result
 
 

@@ -57,6 +57,7 @@ def load_history(request: ScanRequest, status: Status = _quiet) -> tuple[scan.Re
         branches=len(branch_names), tags=sum(1 for r in graph.refs if r.kind is RefKind.TAG),
         pull_refs=sum(1 for r in graph.refs if r.kind is RefKind.PULL), shallow=graph.shallow,
     )
+    del graph  # the compact graph is no longer needed: free it before the cache is written
     if cache is not None:
         cache.put("history", key, (facts, reconstructed))
     return facts, reconstructed, cache
@@ -69,6 +70,9 @@ def run_scan(request: ScanRequest, status: Status = _quiet) -> scan.Scan:
     needed = scan.commits_needing_stats(reconstructed, window)
     stats = cache.line_stats(needed) if cache is not None else {}
     missing = [sha for sha in needed if sha not in stats]
+    if missing and gitread.is_partial_clone(location.git_dir):
+        status("partial clone: line counts left out (they would fetch blobs into the repository)")
+        missing = []
     if missing:
         status(f"counting lines of {len(missing)} commits")
         fresh = gitread.line_stats(location.git_dir, missing, workers=request.workers)

@@ -98,13 +98,13 @@ def commits_needing_stats(history: History, window: Window) -> list[str]:
 
 
 def episode_lines(episodes: Sequence[Episode], stats: Mapping[str, tuple[int, int]]) -> dict[str, EpisodeLines]:
+    """Lines per episode; an episode with a commit whose diff could not be read has none."""
     result = {}
     for episode in episodes:
-        added = deleted = 0
-        for sha in episode.commits:
-            a, d = stats.get(sha, (0, 0))
-            added += a
-            deleted += d
+        if not all(sha in stats for sha in episode.commits):
+            continue
+        added = sum(stats[sha][0] for sha in episode.commits)
+        deleted = sum(stats[sha][1] for sha in episode.commits)
         result[episode.id] = EpisodeLines(added=added, deleted=deleted)
     return result
 

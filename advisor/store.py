@@ -12,9 +12,9 @@ import os
 import pickle
 import tempfile
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from advisor import __version__
 from advisor.errors import BadOption
@@ -37,13 +37,17 @@ def refuse_git_dir(path: Path) -> None:
             raise BadOption(f"{path} is inside a git directory; advisor never writes there. Choose another folder.")
 
 
-def write_atomic(path: Path, data: bytes) -> None:
+def write_atomic(path: Path, data: bytes | Callable[[IO[bytes]], None]) -> None:
+    """Write `data` (bytes, or a function that writes to a stream) to `path` all or nothing."""
     refuse_git_dir(path.parent)
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
+            if isinstance(data, bytes):
+                stream.write(data)
+            else:
+                data(stream)
             stream.flush()
             os.fsync(stream.fileno())
         os.replace(temporary, path)
@@ -89,7 +93,8 @@ class Cache:
 
     def _write(self, name: str, value: Any) -> None:
         try:
-            write_atomic(self._path(name), pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+            # Streamed into the file: a large history never exists twice in memory as bytes.
+            write_atomic(self._path(name), lambda stream: pickle.dump(value, stream, protocol=pickle.HIGHEST_PROTOCOL))
         except OSError:
             pass  # a read-only or full disk costs speed, not correctness
 

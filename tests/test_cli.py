@@ -289,3 +289,22 @@ def test_installed_command_runs(gitflow_repo: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert "Trunk: master" in done.stdout
     assert ALICE[0]  # the builder's identities are what the scenario used
+
+
+def test_a_partial_clone_is_scanned_without_fetching_anything(gitflow_repo: Path, tmp_path: Path) -> None:
+    git_cli(gitflow_repo, "config", "uploadpack.allowFilter", "true")
+    partial = tmp_path / "partial"
+    git_cli(tmp_path, "clone", "-q", "--bare", "--filter=blob:none", f"file://{gitflow_repo}", str(partial))
+    before = tree_digest(partial)
+    code, out, err = run("scan", str(partial), "--since", "2023-01-01")
+    assert code == 0, err
+    assert "Trunk: master" in out
+    assert tree_digest(partial) == before  # no blob was fetched into it
+
+
+def test_a_missing_blob_costs_only_its_line_counts(gitflow_repo: Path) -> None:
+    blob = git_cli(gitflow_repo, "rev-parse", "master:work/00003.txt").strip()
+    (gitflow_repo / ".git" / "objects" / blob[:2] / blob[2:]).unlink()  # as in a snapshot without large files
+    code, out, err = run("scan", str(gitflow_repo), "--format", "json", "--since", "2023-01-01")
+    assert code == 0, err
+    assert len(json.loads(out)["history"]["episodes"]) > 0

@@ -94,7 +94,7 @@ def test_summary_counts_trunk_episodes_in_the_window() -> None:
     ]
     window = Window(since=T0, until=T0 + timedelta(days=365))
     lines = scan.episode_lines(episodes_in_window(make_history(episodes), window),
-                               {"a" + "0" * 39: (10, 2)})
+                               {"a" + "0" * 39: (10, 2), "a" + "0" * 38 + "1": (0, 0)})
     summary = scan.summarise(make_history(episodes), window, lines, ())
     assert summary.episodes_in_window == 4
     assert summary.methods["merge"] == 2 and summary.methods["squash"] == 1 and summary.methods["direct"] == 1
