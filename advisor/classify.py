@@ -117,6 +117,7 @@ class Roles:
     production: str | None
     maintenance: tuple[str, ...]
     environment: tuple[str, ...]
+    feeds_trunk: frozenset[str]  # lines some of whose changes went on to reach the trunk
 
 
 def line_roles(history: History) -> Roles:
@@ -138,7 +139,9 @@ def line_roles(history: History) -> Roles:
     maintenance = tuple(sorted(name for name in lines if name != trunk and name != production and (
         name in forward_sources or name in picked_into or (name in tagged and not promoted[name]))))
     environment = tuple(sorted(name for name in lines if promoted[name] and name not in tagged))
-    return Roles(tagged=tagged, production=production, maintenance=maintenance, environment=environment)
+    feeds_trunk = frozenset(e.target for e in firsts if e.target != trunk and e.reached_trunk_at is not None)
+    return Roles(tagged=tagged, production=production, maintenance=maintenance, environment=environment,
+                 feeds_trunk=feeds_trunk)
 
 
 def observe(history: History, window: Window, now: datetime, stale_days: int,
@@ -151,7 +154,10 @@ def observe(history: History, window: Window, now: datetime, stale_days: int,
     roles = roles or line_roles(history)
     production, maintenance, environment = roles.production, roles.maintenance, roles.environment
     landed = Counter(e.target for e in counted)
-    others = [name for name in lines if name not in (trunk, production, *maintenance, *environment)]
+    # An integration line passes its work on to the trunk; a long branch whose work
+    # never reached the trunk is work in progress, not an integration line.
+    others = [name for name in lines if name not in (trunk, production, *maintenance, *environment)
+              and name in roles.feeds_trunk]
     integration_line = max(others, key=lambda name: (landed[name], name), default=None)
     if integration_line is not None and landed[integration_line] == 0:
         integration_line = None

@@ -279,7 +279,9 @@ def find_lines(graph: CommitGraph, trunk: Ref, branches: dict[str, Ref], options
             record = _judge_line(graph, candidate, chain, lines, tagged, trunk_merged, options)
             if record is not None:
                 stats = _line_stats(graph, chain, lines.line_of, tagged)
-                _claim(lines, candidate.name, chain, stats.merges_from_branches > 0)
+                # A line fed mostly by branches is where work integrates (develop); a line fed
+                # mostly by the trunk is where the trunk is promoted to (production).
+                _claim(lines, candidate.name, chain, stats.merges_from_branches > stats.merges_from_trunk)
                 accepted.append(record)
     trunk_record = LongLivedBranch(
         name=trunk.short, live=True, tip=graph.shas[trunk.target],

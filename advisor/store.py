@@ -23,6 +23,18 @@ from advisor.model import RECORD_SHAPE
 CACHE_FORMAT = 1
 
 
+def _code_digest() -> str:
+    """The package's own source: a cache written by other code is never read back."""
+    digest = hashlib.sha256()
+    for source in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(source.name.encode())
+        digest.update(source.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+CODE_DIGEST = _code_digest()
+
+
 def default_cache_dir(env: Mapping[str, str]) -> Path:
     """$XDG_CACHE_HOME/advisor, else ~/.cache/advisor."""
     base = env.get("XDG_CACHE_HOME") or os.path.join(env.get("HOME") or os.path.expanduser("~"), ".cache")
@@ -100,7 +112,7 @@ class Cache:
 
     @staticmethod
     def key(*parts: object) -> str:
-        return hashlib.sha256(repr((__version__, CACHE_FORMAT, RECORD_SHAPE, parts)).encode()).hexdigest()
+        return hashlib.sha256(repr((__version__, CACHE_FORMAT, RECORD_SHAPE, CODE_DIGEST, parts)).encode()).hexdigest()
 
     def get(self, name: str, key: str) -> Any:
         entry = self._read(name)
