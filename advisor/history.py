@@ -93,8 +93,10 @@ class HistoryOptions:
     bot_patterns: tuple[str, ...] = DEFAULT_BOT_PATTERNS
     # A line is long-lived when its own commits span this long...
     long_lived_min_days: int = 14
-    # ...and it received, or gave to the trunk, at least this many merges (or carries a tag).
+    # ...and it received, or gave to the trunk, at least this many merges (or carries a tag);
     long_lived_min_merges: int = 2
+    # a branch whose name does not look like a line's needs this many.
+    unhinted_min_merges: int = 5
     # A rebase-merge run: committer times this close together, author times this much older.
     rebase_run_gap_seconds: int = 120
     rebase_author_lag_seconds: int = 60
@@ -320,17 +322,21 @@ def _judge_line(graph: CommitGraph, candidate: _LineCandidate, chain: list[int],
     span_days = (graph.commit_time[last] - min(graph.commit_time[born], graph.commit_time[first])) / DAY
     stats = _line_stats(graph, chain, lines.line_of, tagged)
     into_trunk = sum(trunk_merged.get(commit, 0) for commit in chain)
+    # A name that usually marks a line (develop, release-1.2, production) needs less
+    # behaviour to count than any other name: a personal branch that merged two
+    # colleagues' branches, or reached the trunk twice, is still a feature branch.
+    hinted = bool(_LONG_LIVED_NAME.match(candidate.name))
+    needed = options.long_lived_min_merges if hinted else max(options.long_lived_min_merges,
+                                                               options.unhinted_min_merges)
     reasons = []
-    if stats.merges_from_branches >= options.long_lived_min_merges:
+    if stats.merges_from_branches >= needed:
         reasons.append(f"received {stats.merges_from_branches} merges from other branches")
-    if into_trunk >= options.long_lived_min_merges:
+    if into_trunk >= needed:
         reasons.append(f"merged into the trunk {into_trunk} times")
     if stats.tags:
         reasons.append(f"carries {stats.tags} tags")
     environment = bool(_ENVIRONMENT_NAME.match(candidate.name))
-    promotions = stats.merges_from_trunk >= options.long_lived_min_merges and (
-        environment or stats.merges_from_trunk > stats.own_commits
-    )
+    promotions = stats.merges_from_trunk >= needed and (environment or stats.merges_from_trunk > stats.own_commits)
     if promotions:
         reasons.append(f"received {stats.merges_from_trunk} merges from the trunk")
     if span_days < options.long_lived_min_days or not reasons:
