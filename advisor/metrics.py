@@ -22,6 +22,7 @@ from advisor.model import (
     LineMergeKind,
     Release,
     Window,
+    human_hours,
     is_stale,
 )
 
@@ -43,56 +44,34 @@ class Tier:
     LOW = "low"
 
 
+def _tier(value: float | None, bounds: tuple[float, float, float], *, strict: bool) -> str | None:
+    """The first of elite / high / medium whose bound `value` is within, else low."""
+    if value is None:
+        return None
+    for tier, bound in zip((Tier.ELITE, Tier.HIGH, Tier.MEDIUM), bounds):
+        if value < bound or (not strict and value == bound):
+            return tier
+    return Tier.LOW
+
+
 def deploy_frequency_tier(median_interval_days: float | None) -> str | None:
     """Elite on demand (daily or more), high daily-weekly, medium weekly-monthly, low rarer."""
-    if median_interval_days is None:
-        return None
-    if median_interval_days <= 1:
-        return Tier.ELITE
-    if median_interval_days <= 7:
-        return Tier.HIGH
-    if median_interval_days <= 31:
-        return Tier.MEDIUM
-    return Tier.LOW
+    return _tier(median_interval_days, (1, 7, 31), strict=False)
 
 
 def lead_time_tier(median_hours: float | None) -> str | None:
     """Elite < 1 day, high 1 day-1 week, medium 1 week-1 month, low > 1 month."""
-    if median_hours is None:
-        return None
-    if median_hours < 24:
-        return Tier.ELITE
-    if median_hours < 24 * 7:
-        return Tier.HIGH
-    if median_hours < 24 * 31:
-        return Tier.MEDIUM
-    return Tier.LOW
+    return _tier(median_hours, (24, 24 * 7, 24 * 31), strict=True)
 
 
 def change_failure_tier(rate: float | None) -> str | None:
     """Elite <= 5 %, high <= 10 %, medium <= 15 %, low above."""
-    if rate is None:
-        return None
-    if rate <= 0.05:
-        return Tier.ELITE
-    if rate <= 0.10:
-        return Tier.HIGH
-    if rate <= 0.15:
-        return Tier.MEDIUM
-    return Tier.LOW
+    return _tier(rate, (0.05, 0.10, 0.15), strict=False)
 
 
 def restore_tier(median_hours: float | None) -> str | None:
     """Elite < 1 hour, high < 1 day, medium < 1 week, low longer."""
-    if median_hours is None:
-        return None
-    if median_hours < 1:
-        return Tier.ELITE
-    if median_hours < 24:
-        return Tier.HIGH
-    if median_hours < 24 * 7:
-        return Tier.MEDIUM
-    return Tier.LOW
+    return _tier(median_hours, (1, 24, 24 * 7), strict=True)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -312,7 +291,7 @@ def lead_time(history: History, window: Window) -> LeadTime:
                     "no stage holds any time.")
     else:
         sentence = (f"The constraint is {constraint.name}: {constraint.share:.0%} of all the time changes spent "
-                    f"between first commit and release (median {_duration(constraint.hours.p50)} per change, "
+                    f"between first commit and release (median {human_hours(constraint.hours.p50, 'days')} per change, "
                     f"over {len(counted)} changes).")
     basis = "first commit to release" if released else "first commit to trunk"
     return LeadTime(
@@ -320,14 +299,6 @@ def lead_time(history: History, window: Window) -> LeadTime:
         constraint=constraint.name if constraint else None, constraint_sentence=sentence,
         tier=lead_time_tier(to_release.p50 if released else to_trunk.p50), tier_basis=basis,
     )
-
-
-def _duration(hours: float | None) -> str:
-    if hours is None:
-        return "-"
-    if hours < 48:
-        return f"{hours:.1f} h"
-    return f"{hours / 24:.1f} days"
 
 
 def _max_overlap(intervals: Iterable[tuple[datetime, datetime]]) -> int:

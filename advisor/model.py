@@ -29,6 +29,15 @@ def is_stale(last_commit_at: datetime, now: datetime, days: int = STALE_DAYS) ->
     return (now - last_commit_at).total_seconds() > days * 86_400
 
 
+def human_hours(hours: float | None, days: str = "d") -> str:
+    """A duration for people: hours up to two days, then days; '-' when unknown."""
+    if hours is None:
+        return "-"
+    if hours < 48:
+        return f"{hours:.1f} h"
+    return f"{hours / 24:.1f} {days}"
+
+
 def aware(epoch: int, offset_minutes: int) -> datetime:
     """A git timestamp as an aware datetime in the committer's own zone."""
     if not -1440 < offset_minutes < 1440:

@@ -19,7 +19,7 @@ from tabulate import tabulate
 
 from advisor.model import Episode, EpisodeKind, LineMergeKind, MergeMethod
 from advisor.metrics import episodes_in_window
-from advisor.model import STALE_DAYS, Distribution
+from advisor.model import STALE_DAYS, Distribution, human_hours
 from advisor.scan import Scan
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]")
@@ -102,12 +102,7 @@ def scan_json(scan: Scan) -> str:
 # Terminal
 
 
-def _hours(value: float | None) -> str:
-    if value is None:
-        return "-"
-    if value < 48:
-        return f"{value:.1f} h"
-    return f"{value / 24:.1f} d"
+_hours = human_hours
 
 
 def _number(value: float | None) -> str:
