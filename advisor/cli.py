@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import sys
 import traceback
 from collections.abc import Callable
@@ -146,8 +147,6 @@ def scan_command(
 
 
 def _check_bot_patterns(patterns: tuple[str, ...]) -> None:
-    import re
-
     for pattern in patterns:
         try:
             re.compile(pattern)

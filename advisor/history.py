@@ -106,12 +106,6 @@ class HistoryOptions:
 # Step 1: the trunk
 
 
-@dataclass(frozen=True, slots=True)
-class _Branch:
-    name: str
-    ref: Ref
-
-
 def branch_refs(graph: CommitGraph) -> dict[str, Ref]:
     """One ref per branch name: the one with the newest tip, origin's on a tie.
 
@@ -278,9 +272,9 @@ def find_lines(graph: CommitGraph, trunk: Ref, branches: dict[str, Ref], options
             if not chain:
                 continue
             chain.reverse()
-            record = _judge_line(graph, candidate, chain, lines, tagged, trunk_merged, options)
+            stats = _line_stats(graph, chain, lines.line_of, tagged)
+            record = _judge_line(graph, candidate, chain, stats, trunk_merged, options)
             if record is not None:
-                stats = _line_stats(graph, chain, lines.line_of, tagged)
                 # A line fed mostly by branches is where work integrates (develop); a line fed
                 # mostly by the trunk is where the trunk is promoted to (production).
                 _claim(lines, candidate.name, chain, stats.merges_from_branches > stats.merges_from_trunk)
@@ -314,13 +308,12 @@ def _merged_into_trunk(graph: CommitGraph, trunk_chain: Sequence[int]) -> dict[i
     return counts
 
 
-def _judge_line(graph: CommitGraph, candidate: _LineCandidate, chain: list[int], lines: _Lines,
-                tagged: set[int], trunk_merged: dict[int, int], options: HistoryOptions) -> LongLivedBranch | None:
+def _judge_line(graph: CommitGraph, candidate: _LineCandidate, chain: list[int], stats: _LineStats,
+                trunk_merged: dict[int, int], options: HistoryOptions) -> LongLivedBranch | None:
     first, last = chain[0], chain[-1]
     # A line's age runs from the commit it forked from, when it has one.
     born = graph.parents[first][0] if graph.parents[first] else first
     span_days = (graph.commit_time[last] - min(graph.commit_time[born], graph.commit_time[first])) / DAY
-    stats = _line_stats(graph, chain, lines.line_of, tagged)
     into_trunk = sum(trunk_merged.get(commit, 0) for commit in chain)
     # A name that usually marks a line (develop, release-1.2, production) needs less
     # behaviour to count than any other name: a personal branch that merged two
