@@ -333,7 +333,13 @@ class EpisodeLines:
 
 
 def _episode_from(values: tuple[object, ...]) -> Episode:
-    return Episode(**dict(zip(_EPISODE_FIELDS, values)))
+    """Rebuild a pickled episode by filling its slots directly: the values were an Episode's
+    own (written by _episode_reduce), so __init__ has nothing to check, and skipping it makes
+    loading a cache of a hundred thousand episodes several times faster."""
+    episode = object.__new__(Episode)
+    for set_slot, value in zip(_EPISODE_SLOT_SETTERS, values):
+        set_slot(episode, value)
+    return episode
 
 
 def _episode_reduce(episode: Episode) -> tuple[object, tuple[tuple[object, ...]]]:
@@ -359,4 +365,5 @@ RECORD_SHAPE = _record_shape()
 
 _EPISODE_FIELDS = tuple(f.name for f in __import__("dataclasses").fields(Episode))
 _EPISODE_VALUES = __import__("operator").attrgetter(*_EPISODE_FIELDS)
+_EPISODE_SLOT_SETTERS = tuple(vars(Episode)[name].__set__ for name in _EPISODE_FIELDS)
 Episode.__reduce__ = _episode_reduce  # type: ignore[assignment,method-assign]
