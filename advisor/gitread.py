@@ -372,16 +372,20 @@ def _chunks(stream: IO[bytes]) -> Iterator[str]:
     reader.start()
     tail = b""
     while True:
-        chunk = pending.get()
-        if not chunk:
+        first = pending.get()
+        if not first:
             break
-        while not pending.empty():  # take everything already read in one go
+        # Take what is already read, up to about 8 MB, joined once: appending to one
+        # bytes object here copied it over and over (quadratic when git ran ahead).
+        pieces, size = [tail, first], len(first)
+        while size < (8 << 20) and not pending.empty():
             more = pending.get()
             if not more:
                 pending.put(more)
                 break
-            chunk += more
-        chunk = tail + chunk
+            pieces.append(more)
+            size += len(more)
+        chunk = b"".join(pieces)
         cut = chunk.rfind(b"\0")
         if cut < 0:
             tail = chunk

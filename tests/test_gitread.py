@@ -101,3 +101,28 @@ def test_fingerprint_changes_with_refs(repo_path: Path) -> None:
 def test_locate_rejects_plain_folders(tmp_path: Path) -> None:
     with pytest.raises(NotARepository):
         gitread.locate(tmp_path)
+
+
+class _Trickle:
+    """A pipe that hands out its bytes a few at a time, as git's stdout does."""
+
+    def __init__(self, data: bytes, step: int) -> None:
+        self.data, self.step, self.at = data, step, 0
+
+    def read1(self, size: int) -> bytes:
+        piece = self.data[self.at:self.at + min(size, self.step)]
+        self.at += len(piece)
+        return piece
+
+    read = read1
+
+    def fileno(self) -> int:
+        raise OSError("not a pipe")
+
+
+@pytest.mark.parametrize("step", [1, 7, 4096, 1 << 22])
+def test_chunks_reassemble_records_split_anywhere(step: int) -> None:
+    records = [f"{i:040x}\x1fsubject é {i}" for i in range(3000)]
+    stream = _Trickle(("\0".join(records) + "\0").encode(), step)
+    text = "\0".join(gitread._chunks(stream))  # type: ignore[arg-type]
+    assert text.split("\0") == records
