@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -160,6 +160,24 @@ class _Lines:
     line_of: list[int] = field(default_factory=list)  # commit -> line id or _NONE
     pos: list[int] = field(default_factory=list)  # commit -> position in its line's chain
     receives_branches: list[bool] = field(default_factory=list)  # line id -> takes feature merges
+
+
+def _flood_until(graph: CommitGraph, start: int, stops: Callable[[int], bool]) -> tuple[list[int], list[int]]:
+    """Commits reachable from `start` without passing a commit where `stops` holds,
+    and those stopping commits (the edge)."""
+    seen = {start}
+    stack = [start]
+    found: list[int] = []
+    edge: list[int] = []
+    while stack:
+        commit = stack.pop()
+        found.append(commit)
+        for parent in graph.parents[commit]:
+            if parent in seen:
+                continue
+            seen.add(parent)
+            (edge if stops(parent) else stack).append(parent)
+    return found, edge
 
 
 def first_parent_chain(graph: CommitGraph, tip: int, stop: Sequence[int]) -> list[int]:
@@ -369,7 +387,6 @@ class _Labeller:
     graph: CommitGraph
     lines: _Lines
     options: HistoryOptions
-    bots: re.Pattern[str]
     live_tips: dict[int, list[str]]  # commit -> live branch names pointing at it
     pull_tips: dict[int, list[int]]  # commit -> PR numbers whose head ref points at it
     pull_heads: dict[int, int]  # PR number -> head commit
@@ -393,25 +410,10 @@ class _Labeller:
 
     def flood(self, start: int) -> tuple[list[int], list[int]]:
         """Unclaimed commits reachable from `start`, and the claimed commits at its edge."""
-        graph, line_of, episode_of = self.graph, self.lines.line_of, self.episode_of
+        line_of, episode_of = self.lines.line_of, self.episode_of
         if line_of[start] != _NONE or episode_of[start] != _NONE:
             return [], [start]
-        seen = {start}
-        stack = [start]
-        found: list[int] = []
-        edge: list[int] = []
-        while stack:
-            commit = stack.pop()
-            found.append(commit)
-            for parent in graph.parents[commit]:
-                if parent in seen:
-                    continue
-                seen.add(parent)
-                if line_of[parent] != _NONE or episode_of[parent] != _NONE:
-                    edge.append(parent)
-                else:
-                    stack.append(parent)
-        return found, edge
+        return _flood_until(self.graph, start, lambda c: line_of[c] != _NONE or episode_of[c] != _NONE)
 
     def flow(self, anchor: int) -> dict[str, Any]:
         """When the commit that integrated an episode reached the trunk, and its first final release."""
@@ -864,18 +866,7 @@ def _live_branches(lab: _Labeller, branches: dict[str, Ref], trunk: Ref, arrival
                 long_lived=name in lab.lines.names, on_trunk_line=lab.lines.line_of[tip] == 0,
             ))
             continue
-        seen = {tip}
-        stack = [tip]
-        ahead: list[int] = []
-        edge: list[int] = []
-        while stack:
-            commit = stack.pop()
-            ahead.append(commit)
-            for parent in graph.parents[commit]:
-                if parent in seen:
-                    continue
-                seen.add(parent)
-                (edge if arrival[parent] != _NONE else stack).append(parent)
+        ahead, edge = _flood_until(graph, tip, lambda c: arrival[c] != _NONE)
         fork = min(edge, key=lambda c: arrival[c]) if edge else None
         base = max(edge, key=lambda c: (arrival[c], graph.commit_time[c])) if edge else None
         live.append(LiveBranch(
@@ -936,7 +927,7 @@ def reconstruct(graph: CommitGraph, options: HistoryOptions, now: datetime) -> H
         None if prerelease else (ref.short, aware(epoch, offset))
         for epoch, offset, ref, (_, prerelease) in shipping.tags
     ]
-    lab = _Labeller(graph=graph, lines=lines, options=options, bots=bots, live_tips=dict(live_tips),
+    lab = _Labeller(graph=graph, lines=lines, options=options, live_tips=dict(live_tips),
                     pull_tips=dict(pull_tips), pull_heads=pull_heads, pull_hosts=pull_hosts,
                     branch_names=frozenset(branches), bot_people=bot_people,
                     arrival=arrival, first_final=shipping.first_final, final_tags=final_tags,
