@@ -11,10 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
 
 from advisor.classify import Verdict
 from advisor.metrics import Metrics
 from advisor.model import STALE_DAYS
+from advisor.protection import Policy
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -102,3 +105,74 @@ def first_steps(verdict: Verdict, metrics: Metrics, limit: int = 3) -> tuple[Ste
     steps = [Step(id=rule.id, text=rule.advice(verdict, metrics), source=rule.source)
              for rule in RULES if rule.applies(verdict, metrics)]
     return tuple(steps[:limit])
+
+
+# ---------------------------------------------------------------------------
+# The staged plan
+
+
+class StageStatus(StrEnum):
+    DONE = "done"  # every exit criterion holds
+    CURRENT = "current"  # the first stage not done: the one to work on
+    LATER = "later"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Criterion:
+    """A measurable exit criterion: `metric` compared with `target` the way `direction` says."""
+
+    id: str  # stable across scans: "<stage>.<what>"
+    name: str  # for people: "stale branches"
+    metric: str  # where the value comes from, e.g. "wip.stale_branches"
+    direction: str  # "at-most" or "at-least"
+    target: float  # the next step from the current value
+    ideal: float  # where the step leads in the end
+    current: float | None  # None when the scan cannot measure it
+    unit: str  # "", "h", "days", "%", "per day"...
+    met: bool | None  # None when not measurable
+    source: str  # where the threshold comes from
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Action:
+    """A checklist item; the tool ticks it itself when `criterion` holds."""
+
+    id: str  # stable across scans
+    text: str  # plain text; "{0}", "{1}"... stand for the entries of `code`; the renderer escapes both
+    criterion: str | None = None
+    code: tuple[str, ...] = ()  # untrusted literal values (branch names, files) shown as code spans
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Stage:
+    id: str
+    title: str
+    goal: str
+    why: str
+    actions: tuple[Action, ...]
+    criteria: tuple[Criterion, ...]
+    risks: tuple[str, ...]
+    rollback: str
+    status: StageStatus
+    policy: Policy
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SkippedStage:
+    id: str
+    title: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Plan:
+    current_model: str
+    confidence: str
+    target_model: str  # "trunk-based" or "trunk-based with release branches"
+    target_reason: str
+    trunk: str
+    trunk_tip: str
+    scanned_at: datetime
+    stages: tuple[Stage, ...]
+    skipped: tuple[SkippedStage, ...]
+    current_stage: str | None  # None when every stage is done
