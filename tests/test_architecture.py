@@ -14,7 +14,7 @@ ONLY_IN = {
     "pygit2": {"gitread"},
     "typer": {"cli"},
     "click": {"cli"},
-    "jinja2": {"render"},
+    "jinja2": {"render", "markdown"},
     "tabulate": {"render"},
     "subprocess": {"gitread"},
 }
