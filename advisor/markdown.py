@@ -18,8 +18,9 @@ from typing import Any
 import jinja2
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-_INLINE = re.compile(r"([\\`*_\[\]|~$:@])")  # emphasis, code, links, tables, strikeout, math, autolinks
-_LINE_START = re.compile(r"^(\s*)([#>+=-]|\d+[.)])")  # what would open a heading, quote, list or rule
+_INLINE = re.compile(r"([\\`*_\[\]|~$@])")  # emphasis, code, links, tables, strikeout, math, email autolinks
+_SCHEME = re.compile(r"(?i)(:)(?=/)|(?<=mailto)(:)|(?<=xmpp)(:)")  # what GitHub turns into a link: scheme://, mailto:
+_LINE_START = re.compile(r"^(\s*)(#|>|[+-](?=\s|$)|\d+[.)](?=\s|$)|=+\s*$)")  # a heading, quote, list or rule
 _WWW = re.compile(r"(?i)\bwww\.")
 
 
@@ -34,11 +35,12 @@ def md(text: object) -> str:
 
     Only what could become markup is escaped, so the raw file stays readable:
     inline markup by a backslash, `<`, `>` and `&` as entities (no HTML tag
-    or entity can form), `:` `@` and `www.` so no autolink forms, and a
-    leading character that would open a block.
+    or entity can form), `@`, `www.` and the colon of `scheme:/` so no
+    autolink forms, and a leading marker that would open a block.
     """
     value = _clean(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     value = _INLINE.sub(r"\\\1", value)
+    value = _SCHEME.sub(r"\\:", value)
     value = _WWW.sub(lambda m: m.group(0)[:3] + "\\.", value)
     return _LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2) if not m.group(2)[0].isdigit()
                            else m.group(1) + m.group(2)[:-1] + "\\" + m.group(2)[-1], value)

@@ -66,3 +66,27 @@ class Policy:
     merge: MergeSettings
     scorecard_tier: int  # the OpenSSF Scorecard Branch-Protection tier these settings reach (0-5)
     checks: CiChecks
+
+
+def scorecard_tier(rules: tuple[BranchRule, ...]) -> int:
+    """The OpenSSF Scorecard Branch-Protection tier the trunk's rule reaches (ossf/scorecard docs/checks.md).
+
+    Tier 1: force pushes and deletion blocked; tier 2: pull requests with at
+    least one approval; tier 3: at least one required status check; tier 4:
+    two approvals; tier 5: stale reviews dismissed and last-push approval.
+    """
+    trunk = next((rule for rule in rules if rule.is_trunk), None)
+    if trunk is None or not (trunk.block_force_push and trunk.block_deletion):
+        return 0
+    steps = (
+        trunk.require_pull_request and trunk.required_approvals >= 1,
+        bool(trunk.required_checks),
+        trunk.required_approvals >= 2,
+        trunk.dismiss_stale_reviews and trunk.require_last_push_approval,
+    )
+    tier = 1
+    for reached in steps:
+        if not reached:
+            break
+        tier += 1
+    return tier

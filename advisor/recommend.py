@@ -9,15 +9,21 @@ more often), are what the summary shows.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+import dataclasses
+import hashlib
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
-from advisor.classify import Verdict
+from advisor.classify import Verdict, line_roles
 from advisor.metrics import Metrics
 from advisor.model import STALE_DAYS
-from advisor.protection import Policy
+from advisor.protection import BranchRule, CiChecks, MergeSettings, Policy, scorecard_tier
+
+if TYPE_CHECKING:  # scan imports this module for first_steps
+    from advisor.scan import LiveBranchReport, Scan
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -176,3 +182,546 @@ class Plan:
     stages: tuple[Stage, ...]
     skipped: tuple[SkippedStage, ...]
     current_stage: str | None  # None when every stage is done
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Prior:
+    """What an earlier plan in the same folder fixed: its stages and its targets.
+
+    Targets are set once, as a step from the value measured when a criterion
+    first appeared; later scans measure against the same target, so meeting
+    it is progress and missing it again is a regression.
+    """
+
+    stages: tuple[str, ...] = ()
+    targets: Mapping[str, float] = field(default_factory=dict)
+
+
+TARGET_TRUNK_BASED = "trunk-based"
+TARGET_RELEASE_BRANCHES = "trunk-based with release branches"
+RETIRED_AFTER_DAYS = 30  # a line without a commit for this long no longer carries work
+LISTED = 15  # branches named one by one in a checklist; the rest are counted
+
+SOURCE_ACTIVE = "dora.dev/capabilities/trunk-based-development (three or fewer active branches)"
+SOURCE_STALE = "GitHub and GitLab stale-branch rule (3 months)"
+SOURCE_LIFETIME = "dora.dev/capabilities/trunk-based-development (branches live less than a day)"
+SOURCE_WITHIN_DAY = "dora.dev/capabilities/trunk-based-development; advisor defaults (>= 90 %)"
+SOURCE_CI = "dora.dev/capabilities/continuous-integration"
+SOURCE_DAILY = "dora.dev/capabilities/continuous-integration (merge into the trunk at least daily)"
+SOURCE_SIZE = "LinearB benchmark, elite pull requests under 225 changed lines (vendor data, not research)"
+SOURCE_TBD_MODELS = "trunkbaseddevelopment.com/alternative-branching-models"
+SOURCE_RELEASE = "DORA 2023 deployment-frequency tiers (weekly: high; daily: elite)"
+SOURCE_LEAD = "DORA 2023 lead-time tiers (under a day: elite)"
+SOURCE_CFR = "DORA 2023 change-failure tiers (15 % or less: medium and better)"
+SOURCE_FIXES = "trunkbaseddevelopment.com/branch-for-release"
+SOURCE_SPIRAL = "FIELD-NOTES: the deployment death spiral (longer intervals, bigger releases, more failures)"
+
+
+def step_down(current: float, ideal: float) -> float:
+    """The next target for a metric where less is better: half the current value, never past the ideal."""
+    return ideal if current <= ideal else max(ideal, round(current / 2, 1))
+
+
+def step_up(current: float, ideal: float) -> float:
+    """The next target where more is better: half-way from the current value to the ideal."""
+    return ideal if current >= ideal else round(current + (ideal - current) / 2, 2)
+
+
+class _Criteria:
+    """Builds criteria with targets kept from an earlier plan when it had them."""
+
+    def __init__(self, stage: str, prior: Prior) -> None:
+        self.stage, self.prior = stage, prior
+
+    def make(self, what: str, name: str, metric: str, current: float | None, ideal: float, *,
+             less_is_better: bool, unit: str, source: str, fixed: bool = False) -> Criterion:
+        ident = f"{self.stage}.{what}"
+        if ident in self.prior.targets:
+            target = self.prior.targets[ident]
+        elif current is None or fixed:
+            target = ideal
+        else:
+            target = step_down(current, ideal) if less_is_better else step_up(current, ideal)
+        met = None if current is None else (current <= target if less_is_better else current >= target)
+        return Criterion(id=ident, name=name, metric=metric, direction="at-most" if less_is_better else "at-least",
+                         target=target, ideal=ideal, current=current, unit=unit, met=met, source=source)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Evidence:
+    """The facts of one scan the plan is tailored to."""
+
+    scan: Scan
+    ci: CiChecks
+    trunk: str
+    stale: tuple[LiveBranchReport, ...]  # short-lived branches idle past the stale limit
+    merged_leftovers: tuple[LiveBranchReport, ...]  # fully merged but not deleted
+    active: tuple[LiveBranchReport, ...]  # open, recently active short-lived branches
+    lines_to_retire: tuple[str, ...]  # integration, production and environment lines
+    maintenance: tuple[str, ...]
+    release_branches: bool  # several release lines are maintained: keep short release branches
+
+
+def _gather(scan: Scan, ci: CiChecks) -> _Evidence:
+    history, verdict = scan.history, scan.verdict
+    short_lived = [r for r in scan.live if not r.branch.long_lived and r.branch.name != history.trunk.name]
+    stale = sorted((r for r in short_lived if r.stale and not r.branch.merged), key=lambda r: (-r.idle_days, r.branch.name))
+    merged = sorted((r for r in short_lived if r.branch.merged), key=lambda r: r.branch.name)
+    active = sorted((r for r in short_lived if not r.stale and not r.branch.merged),
+                    key=lambda r: (-r.branch.ahead, r.branch.name))
+    roles = line_roles(history)
+    retire = [name for name in (verdict.integration_line, verdict.production_line, *roles.environment)
+              if name and name != history.trunk.name]
+    return _Evidence(
+        scan=scan, ci=ci, trunk=history.trunk.name, stale=tuple(stale), merged_leftovers=tuple(merged),
+        active=tuple(active), lines_to_retire=tuple(dict.fromkeys(retire)), maintenance=roles.maintenance,
+        release_branches=verdict.model == "release-branching" or bool(roles.maintenance),
+    )
+
+
+def _line_is_active(scan: Scan, name: str) -> bool:
+    line = next((line for line in scan.history.long_lived if line.name == name), None)
+    if line is None or not line.live:
+        return False
+    return (scan.scanned_at - line.last_commit_at).total_seconds() < RETIRED_AFTER_DAYS * 86_400
+
+
+def _ids(*parts: str) -> str:
+    """A stable checklist id; branch names are hashed so any name gives a safe, short id."""
+    return ".".join(parts)
+
+
+def _name_key(name: str) -> str:
+    return hashlib.sha1(name.encode("utf-8", "surrogateescape")).hexdigest()[:8]
+
+
+def _branch_items(prefix: str, reports: Sequence[LiveBranchReport], text: str,
+                  detail: Callable[[LiveBranchReport], str]) -> list[Action]:
+    items = [Action(id=_ids(prefix, _name_key(r.branch.name)), text=f"{text} ({detail(r)})", code=(r.branch.name,))
+             for r in reports[:LISTED]]
+    if len(reports) > LISTED:
+        items.append(Action(id=_ids(prefix, "rest"),
+                            text=f"{text.format('the other')} {len(reports) - LISTED} branches (advisor scan lists them)"))
+    return items
+
+
+def _rules(ev: _Evidence, *, pull_requests: bool, checks: bool, linear: bool, strict: bool,
+           release_lines: bool, lock: tuple[str, ...]) -> tuple[BranchRule, ...]:
+    methods = ("squash", "rebase") if linear else ("merge", "squash", "rebase")
+    trunk = BranchRule(
+        pattern=ev.trunk, is_trunk=True,
+        require_pull_request=pull_requests, required_approvals=1 if pull_requests else 0,
+        dismiss_stale_reviews=linear, require_last_push_approval=linear and pull_requests,
+        require_conversation_resolution=pull_requests and linear,
+        required_checks=ev.ci.checks if checks else (), strict_checks=strict and checks,
+        linear_history=linear, allowed_merge_methods=methods,
+        why=("The trunk is where everyone integrates: it is never deleted or rewritten"
+             + (", changes arrive through reviewed pull requests" if pull_requests else "")
+             + (" whose checks pass" if checks and ev.ci.checks else "")
+             + (", as one commit or a straight line" if linear else "") + "."),
+    )
+    rules = [trunk]
+    if release_lines:
+        rules.append(BranchRule(
+            pattern="release/*", is_trunk=False, require_pull_request=True, required_approvals=1,
+            required_checks=ev.ci.checks if checks else (), allowed_merge_methods=("squash", "rebase"),
+            linear_history=True,
+            why="Release branches take only fixes cherry-picked from the trunk, through a pull request.",
+        ))
+    for name in lock:
+        rules.append(BranchRule(pattern=name, is_trunk=False, lock=True,
+                                why=f"Retired: {name} is read-only while open work moves to {ev.trunk}."))
+    return tuple(rules)
+
+
+def _policy(stage: str, title: str, ev: _Evidence, rules: tuple[BranchRule, ...], *, linear: bool,
+            auto_merge: bool) -> Policy:
+    return Policy(
+        stage=stage, title=title, trunk=ev.trunk, rules=rules, checks=ev.ci,
+        merge=MergeSettings(allow_merge_commit=not linear, allow_squash_merge=True, allow_rebase_merge=True,
+                            allow_auto_merge=auto_merge, delete_branch_on_merge=True,
+                            pipeline_must_succeed=bool(ev.ci.provider)),
+        scorecard_tier=scorecard_tier(rules),
+    )
+
+
+def _stage_escape(ev: _Evidence, prior: Prior) -> Stage | None:
+    metrics = ev.scan.metrics
+    if not metrics.death_spiral.warning and "escape-death-spiral" not in prior.stages:
+        return None
+    c = _Criteria("escape-death-spiral", prior)
+    unreleased = ev.scan.history.unreleased_trunk_commits
+    criteria = (
+        c.make("release-interval", "median days between releases", "releases.interval_days.p50",
+               metrics.releases.interval_days.p50, 7, less_is_better=True, unit="days", source=SOURCE_SPIRAL),
+        c.make("release-size", "median changes per release", "releases.size_changes.p50",
+               metrics.releases.size_changes.p50, 10, less_is_better=True, unit="changes", source=SOURCE_SPIRAL),
+    )
+    actions = [
+        Action(id="escape-death-spiral.ship-now",
+               text=f"Ship what the trunk already has in a small release now"
+                    + (f" ({unreleased} commits are waiting)" if unreleased else ""), criterion=criteria[1].id),
+        Action(id="escape-death-spiral.fixed-cadence",
+               text="Fix the next release dates on the calendar (every two weeks at most) and cut scope, not dates",
+               criterion=criteria[0].id),
+        Action(id="escape-death-spiral.no-stabilisation",
+               text="Stop long stabilisation phases: fix forward on the trunk and release the fix"),
+    ]
+    return Stage(
+        id="escape-death-spiral", title="Break the release death spiral",
+        goal="Release smaller and sooner before anything else: the last releases grew further apart, bigger and "
+             "more often needed fixes.",
+        why=f"{metrics.death_spiral.reason}. Each late release carries more change, so it fails more, so the next "
+            "one is delayed more: only shrinking the release breaks the loop.",
+        actions=tuple(actions), criteria=criteria,
+        risks=("A rushed release without its usual stabilisation: keep it small, and keep the previous version ready "
+               "to redeploy.",),
+        rollback="Redeploy the previous release; the calendar stays.",
+        status=StageStatus.LATER, policy=_policy("escape-death-spiral", "Break the release death spiral", ev,
+                                                  _rules(ev, pull_requests=False, checks=False, linear=False,
+                                                         strict=False, release_lines=False, lock=()),
+                                                  linear=False, auto_merge=False),
+    )
+
+
+def _stage_wip(ev: _Evidence, prior: Prior) -> Stage:
+    wip = ev.scan.metrics.wip
+    c = _Criteria("stop-adding-wip", prior)
+    criteria = (
+        c.make("stale-branches", "stale branches (no commit in 90 days)", "wip.stale_branches",
+               wip.stale_branches, 0, less_is_better=True, unit="", source=SOURCE_STALE, fixed=True),
+        c.make("active-branches", "active branches", "wip.active_branches", wip.active_branches, 3,
+               less_is_better=True, unit="", source=SOURCE_ACTIVE),
+    )
+    actions: list[Action] = [
+        Action(id="stop-adding-wip.no-new-long-lived",
+               text="Agree as a team: no new long-lived branches; every branch merges into "
+                    "{0} or is closed within days", code=(ev.trunk,)),
+        *_branch_items("stop-adding-wip.delete-stale", ev.stale, "Finish or delete {0}",
+                       lambda r: f"no commit for {r.idle_days:.0f} days, {_count(r.branch.ahead, 'commit')} not on the trunk"),
+        *_branch_items("stop-adding-wip.delete-merged", ev.merged_leftovers, "Delete {0}",
+                       lambda r: "already merged"),
+        *_branch_items("stop-adding-wip.land", ev.active, "Land or close {0}", _active_detail),
+        Action(id="stop-adding-wip.delete-on-merge",
+               text="Turn on deleting branches when they merge (settings in protection/stop-adding-wip)"),
+    ]
+    return Stage(
+        id="stop-adding-wip", title="Stop adding work in progress",
+        goal="Finish what is open before starting more: delete dead branches, land or close the live ones, "
+             "and start no new long-lived branch.",
+        why=f"Work in progress is waste: {wip.active_branches} active and {wip.stale_branches} stale branches "
+            f"hold {wip.unmerged_commits} commits the trunk does not have. Every open branch drifts further from "
+            "the trunk, and the merge gets bigger and riskier the longer it waits.",
+        actions=tuple(actions), criteria=criteria,
+        risks=("Deleting a branch someone still needs: announce the list a week ahead; a deleted branch can be "
+               "restored from its last commit.",),
+        rollback="Recreate a deleted branch from its last commit: git push origin COMMIT:refs/heads/NAME.",
+        status=StageStatus.LATER,
+        policy=_policy("stop-adding-wip", "Stop adding work in progress", ev,
+                       _rules(ev, pull_requests=False, checks=False, linear=False, strict=False,
+                              release_lines=False, lock=()), linear=False, auto_merge=False),
+    )
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+
+
+def _active_detail(report: LiveBranchReport) -> str:
+    parts = [f"{_count(report.branch.ahead, 'commit')} ahead"]
+    if report.age_days is not None:
+        parts.append(f"forked {report.age_days:.0f} days ago")
+    if report.merge is not None and report.merge.clean is False:
+        parts.append(f"conflicts in {_count(len(report.merge.conflicts), 'file')}")
+    return ", ".join(parts)
+
+
+def _stage_automate(ev: _Evidence, prior: Prior) -> Stage:
+    c = _Criteria("automate", prior)
+    found = 1.0 if ev.ci.provider else 0.0
+    criteria = (
+        c.make("ci-configured", "CI configuration on the trunk", "ci.provider", found, 1, less_is_better=False,
+               unit="", source=SOURCE_CI, fixed=True),
+    )
+    actions: list[Action] = []
+    if ev.ci.provider:
+        actions.append(Action(id="automate.ci-on-every-push",
+                              text="Run CI on every push to every branch and on every pull request, not only on "
+                                   "long-lived branches (configuration: {0})", code=(", ".join(ev.ci.files),),
+                              criterion=criteria[0].id))
+    else:
+        actions.append(Action(id="automate.add-ci",
+                              text="Add a CI pipeline that builds and tests every push and every pull request",
+                              criterion=criteria[0].id))
+    if ev.ci.checks:
+        actions.append(Action(id="automate.require-checks",
+                              text="Make the checks {0} required on {1} (settings in protection/automate)",
+                              code=(", ".join(ev.ci.checks), ev.trunk)))
+    else:
+        actions.append(Action(id="automate.require-checks",
+                              text="Make the CI result a required check on {0}: add your check names to the "
+                                   "settings in protection/automate before applying them", code=(ev.trunk,)))
+    actions += [
+        Action(id="automate.fast-build", text="Keep the build and tests under 10 minutes (split or parallelise "
+                                              "slow suites; DORA's continuous-integration guidance)"),
+        Action(id="automate.revert-first", text="When the trunk breaks, revert first and fix after: nobody "
+                                                "merges onto a red trunk"),
+        Action(id="automate.review-rule", text="Require pull requests with one approval on the trunk"),
+    ]
+    return Stage(
+        id="automate", title="Automate the tests and the pipeline",
+        goal="Every push is built and tested in minutes, and nothing lands on the trunk unless the checks pass.",
+        why="Small batches only work when each one is checked cheaply: fast automated checks replace the "
+            "stabilisation an integration branch or a freeze gave, and make integrating many times a day safe.",
+        actions=tuple(actions), criteria=criteria,
+        risks=("A slow or flaky required check blocks everyone: fix or quarantine flaky tests first.",),
+        rollback="Switch the ruleset's enforcement to evaluate (GitHub) or unprotect the branch (GitLab) "
+                 "while the pipeline is fixed.",
+        status=StageStatus.LATER,
+        policy=_policy("automate", "Automate the tests and the pipeline", ev,
+                       _rules(ev, pull_requests=True, checks=True, linear=False, strict=False,
+                              release_lines=False, lock=()), linear=False, auto_merge=False),
+    )
+
+
+def _stage_batches(ev: _Evidence, prior: Prior) -> Stage:
+    integration = ev.scan.metrics.integration
+    c = _Criteria("shrink-batches", prior)
+    within = integration.merged_within_a_day
+    criteria = (
+        c.make("lifetime", "median branch lifetime", "integration.lifetime_hours.p50",
+               integration.lifetime_hours.p50, 24, less_is_better=True, unit="h", source=SOURCE_LIFETIME),
+        c.make("merged-within-a-day", "branches merged within a day", "integration.merged_within_a_day",
+               None if within is None else round(within * 100, 1), 90, less_is_better=False, unit="%",
+               source=SOURCE_WITHIN_DAY),
+        c.make("size", "median lines changed per branch", "integration.batch_lines.p50",
+               integration.batch_lines.p50, 225, less_is_better=True, unit="lines", source=SOURCE_SIZE),
+        c.make("daily-integration", "integrations per working day", "integration.per_working_day",
+               round(integration.per_working_day, 2), 1, less_is_better=False, unit="per day",
+               source=SOURCE_DAILY),
+    )
+    lifetime = criteria[0]
+    actions = (
+        Action(id="shrink-batches.slice-work",
+               text=f"Slice work so each branch merges within {lifetime.target:g} hours"
+                    + (", then within a day" if lifetime.target > lifetime.ideal else ""),
+               criterion=lifetime.id),
+        Action(id="shrink-batches.feature-flags",
+               text="Hide unfinished features behind feature flags instead of keeping them on a branch"),
+        Action(id="shrink-batches.branch-by-abstraction",
+               text="Make large changes by branch by abstraction: small steps on the trunk behind an interface"),
+        Action(id="shrink-batches.review-fast",
+               text="Review pull requests within hours: small ones first, pair when a review would wait"),
+        Action(id="shrink-batches.size-limit",
+               text=f"Keep pull requests under {criteria[2].target:g} changed lines", criterion=criteria[2].id),
+        Action(id="shrink-batches.linear-history",
+               text="Merge by squash or rebase only, and let branches auto-merge when their checks pass"),
+    )
+    constraint = ev.scan.metrics.lead_time.constraint_sentence
+    return Stage(
+        id="shrink-batches", title="Shrink the batches",
+        goal="Each change is small and reaches the trunk within a day.",
+        why=f"Smaller batches mean faster feedback, less drift, easier review and smaller releases. {constraint}",
+        actions=actions, criteria=criteria,
+        risks=("Half-finished features reach the trunk: keep them dark behind flags, and test the flag in both "
+               "positions.",),
+        rollback="Flags turn a feature off without a deploy; a bad small change is reverted in one commit.",
+        status=StageStatus.LATER,
+        policy=_policy("shrink-batches", "Shrink the batches", ev,
+                       _rules(ev, pull_requests=True, checks=True, linear=True, strict=False,
+                              release_lines=False, lock=()), linear=True, auto_merge=True),
+    )
+
+
+def _stage_collapse(ev: _Evidence, prior: Prior) -> Stage | None:
+    if not ev.lines_to_retire and "collapse-lines" not in prior.stages:
+        return None
+    scan = ev.scan
+    c = _Criteria("collapse-lines", prior)
+    still_active = [name for name in ev.lines_to_retire if _line_is_active(scan, name)]
+    passed = next((check.passed for check in scan.verdict.conformance.checks if check.id == "no-integration-line"),
+                  True)
+    criteria = (
+        c.make("lines-active", f"long-lived lines beside the trunk with a commit in {RETIRED_AFTER_DAYS} days",
+               "history.long_lived", float(len(still_active)), 0, less_is_better=True, unit="",
+               source=SOURCE_TBD_MODELS, fixed=True),
+        c.make("no-integration-line", "work integrates on the trunk alone (conformance check)",
+               "verdict.conformance.no-integration-line", 1.0 if passed else 0.0, 1, less_is_better=False,
+               unit="", source=SOURCE_TBD_MODELS, fixed=True),
+    )
+    actions: list[Action] = []
+    for name in ev.lines_to_retire:
+        key = _name_key(name)
+        if name == scan.verdict.integration_line:
+            actions.append(Action(id=_ids("collapse-lines.merge-last", key),
+                                  text="Merge {0} into {1} one last time", code=(name, ev.trunk)))
+            actions.append(Action(id=_ids("collapse-lines.retarget", key),
+                                  text="Retarget open pull requests from {0} to {1} "
+                                       "(gh pr list --base <branch>; GitLab: change the target branch)",
+                                  code=(name, ev.trunk)))
+        else:
+            actions.append(Action(id=_ids("collapse-lines.release-from-trunk", key),
+                                  text="Tag releases on {1} instead of merging into {0}", code=(name, ev.trunk)))
+        for path, branches in sorted(ev.ci.triggers.items()):
+            if name in branches:
+                actions.append(Action(id=_ids("collapse-lines.ci-trigger", key, _name_key(path)),
+                                      text="Move the CI triggers on {0} in {1} to {2}", code=(name, path, ev.trunk)))
+        actions.append(Action(id=_ids("collapse-lines.lock", key),
+                              text="Make {0} read-only (settings in protection/collapse-lines), then delete it "
+                                   "after a month", code=(name,), criterion=criteria[0].id))
+    if scan.verdict.production_line and scan.verdict.production_line != ev.trunk and not scan.verdict.integration_line:
+        actions.append(Action(id="collapse-lines.rename-trunk",
+                              text="Consider renaming {0} to main once {1} is gone, so the trunk has the "
+                                   "conventional name", code=(ev.trunk, scan.verdict.production_line)))
+    names = ", ".join(ev.lines_to_retire) or "none left"
+    return Stage(
+        id="collapse-lines", title="Collapse the long-lived lines into the trunk",
+        goal="One line of development: every change merges into the trunk, and releases come from it.",
+        why=f"Each long-lived line beside the trunk ({names}) is a queue: work waits there to be integrated "
+            "again and released, which adds a stage to the lead time and a merge to every change.",
+        actions=tuple(actions), criteria=criteria,
+        risks=("Open work based on a retired line: retarget it before locking; a release in flight finishes on "
+               "its line first.",),
+        rollback="Unlock the line (remove its ruleset); its commits are all on the trunk, so nothing is lost.",
+        status=StageStatus.LATER,
+        policy=_policy("collapse-lines", "Collapse the long-lived lines into the trunk", ev,
+                       _rules(ev, pull_requests=True, checks=True, linear=True, strict=False,
+                              release_lines=False, lock=tuple(ev.lines_to_retire)), linear=True, auto_merge=True),
+    )
+
+
+def _stage_release(ev: _Evidence, prior: Prior) -> Stage:
+    metrics = ev.scan.metrics
+    c = _Criteria("release-from-trunk", prior)
+    fixes_ok = next((check.passed for check in ev.scan.verdict.conformance.checks if check.id == "fixes-from-trunk"),
+                    True)
+    criteria = [
+        c.make("release-interval", "median days between releases", "releases.interval_days.p50",
+               metrics.releases.interval_days.p50, 7, less_is_better=True, unit="days", source=SOURCE_RELEASE),
+        c.make("release-size", "median changes per release", "releases.size_changes.p50",
+               metrics.releases.size_changes.p50, 10, less_is_better=True, unit="changes", source=SOURCE_RELEASE),
+    ]
+    if ev.release_branches:
+        criteria.append(c.make("fixes-from-trunk", "release lines fed only by cherry-picks from the trunk",
+                               "verdict.conformance.fixes-from-trunk", 1.0 if fixes_ok else 0.0, 1,
+                               less_is_better=False, unit="", source=SOURCE_FIXES, fixed=True))
+    actions = [
+        Action(id="release-from-trunk.tag-trunk", text="Cut every release from {0}: tag a trunk commit",
+               code=(ev.trunk,)),
+        Action(id="release-from-trunk.cadence",
+               text=f"Release at least every {criteria[0].target:g} days, then weekly", criterion=criteria[0].id),
+        Action(id="release-from-trunk.automate-release",
+               text="Script the release (version, changelog, tag, publish) so it takes minutes"),
+    ]
+    if ev.release_branches:
+        lines = ", ".join(ev.maintenance)
+        actions += [
+            Action(id="release-from-trunk.fix-on-trunk",
+                   text="Fix on the trunk first, then cherry-pick the fix to release branches (git cherry-pick -x); "
+                        "never merge a release branch back", criterion=criteria[-1].id),
+            Action(id="release-from-trunk.short-release-branches",
+                   text="Cut release branches from the trunk only when a release needs fixes, and keep the "
+                        "supported ones few" + (" (maintained now: {0})" if lines else ""),
+                   code=(lines,) if lines else ()),
+        ]
+    return Stage(
+        id="release-from-trunk", title="Release from the trunk, more often",
+        goal="Releases are tagged on the trunk, small, and frequent." + (
+            " Release branches are short and take only cherry-picked fixes." if ev.release_branches else ""),
+        why=f"Releases are the batch users see: {metrics.releases.count} releases in the window, "
+            f"{metrics.releases.interval_days.p50 or 0:.0f} days apart at the median "
+            f"({metrics.releases.tier or 'no'} DORA tier). Smaller, more frequent releases fail less and are "
+            "easier to fix.",
+        actions=tuple(actions), criteria=tuple(criteria),
+        risks=("Users who cannot take frequent releases: keep publishing a slower channel from the same tags.",),
+        rollback="Releases are tags: a bad one is superseded by the next, or the previous tag is redeployed.",
+        status=StageStatus.LATER,
+        policy=_policy("release-from-trunk", "Release from the trunk, more often", ev,
+                       _rules(ev, pull_requests=True, checks=True, linear=True, strict=False,
+                              release_lines=ev.release_branches, lock=tuple(ev.lines_to_retire)),
+                       linear=True, auto_merge=True),
+    )
+
+
+def _stage_delivery(ev: _Evidence, prior: Prior) -> Stage:
+    metrics = ev.scan.metrics
+    c = _Criteria("continuous-delivery", prior)
+    cfr = metrics.failures.change_failure_rate
+    criteria = (
+        c.make("release-interval", "median days between releases", "releases.interval_days.p50",
+               metrics.releases.interval_days.p50, 1, less_is_better=True, unit="days", source=SOURCE_RELEASE),
+        c.make("lead-time", "median hours from first commit to release", "lead_time.to_release_hours.p50",
+               metrics.lead_time.to_release_hours.p50, 24, less_is_better=True, unit="h", source=SOURCE_LEAD),
+        c.make("change-failure", "releases followed by a fix within a week (proxy)",
+               "failures.change_failure_rate", None if cfr is None else round(cfr * 100, 1), 15,
+               less_is_better=True, unit="%", source=SOURCE_CFR),
+    )
+    actions = (
+        Action(id="continuous-delivery.every-merge-deployable",
+               text="Keep every trunk commit releasable: the pipeline builds the release artefact on each merge"),
+        Action(id="continuous-delivery.deploy-on-merge",
+               text="Release or deploy automatically from the trunk, daily or on every merge",
+               criterion=criteria[0].id),
+        Action(id="continuous-delivery.up-to-date-checks",
+               text="Require branches to be up to date with the trunk before merging, or use a merge queue"),
+        Action(id="continuous-delivery.watch-failures",
+               text="Watch the failure signals (reverts, quick fix releases) on every release",
+               criterion=criteria[2].id),
+    )
+    return Stage(
+        id="continuous-delivery", title="Deliver continuously",
+        goal="Every change that passes the pipeline can reach users the same day.",
+        why="With the trunk always releasable, the lead time is the time to write and review a change: the "
+            f"queues are gone. {metrics.lead_time.constraint_sentence}",
+        actions=actions, criteria=criteria,
+        risks=("Deploying more often exposes gaps in monitoring: add the alerts before raising the cadence.",),
+        rollback="Turn automatic releases back into a manual button; the pipeline stays.",
+        status=StageStatus.LATER,
+        policy=_policy("continuous-delivery", "Deliver continuously", ev,
+                       _rules(ev, pull_requests=True, checks=True, linear=True, strict=True,
+                              release_lines=ev.release_branches, lock=tuple(ev.lines_to_retire)),
+                       linear=True, auto_merge=True),
+    )
+
+
+def _done(stage: Stage) -> bool:
+    measured = [criterion.met for criterion in stage.criteria if criterion.met is not None]
+    return bool(measured) and all(measured)
+
+
+def build_plan(scan: Scan, ci: CiChecks, prior: Prior = Prior()) -> Plan:
+    """The staged way out, tailored to one scan (and to the plan already in the folder, if any)."""
+    ev = _gather(scan, ci)
+    candidates = (_stage_escape(ev, prior), _stage_wip(ev, prior), _stage_automate(ev, prior),
+                  _stage_batches(ev, prior), _stage_collapse(ev, prior), _stage_release(ev, prior),
+                  _stage_delivery(ev, prior))
+    skipped = []
+    if candidates[0] is None:
+        skipped.append(SkippedStage(id="escape-death-spiral", title="Break the release death spiral",
+                                    reason=f"No death-spiral warning: {scan.metrics.death_spiral.reason}."))
+    if candidates[4] is None:
+        skipped.append(SkippedStage(id="collapse-lines", title="Collapse the long-lived lines into the trunk",
+                                    reason="No integration, production or environment line beside the trunk."))
+    stages, current = [], None
+    for stage in candidates:
+        if stage is None:
+            continue
+        if _done(stage):
+            status = StageStatus.DONE
+        elif current is None:
+            status, current = StageStatus.CURRENT, stage.id
+        else:
+            status = StageStatus.LATER
+        stages.append(dataclasses.replace(stage, status=status))
+    release_branches = ev.release_branches
+    target = TARGET_RELEASE_BRANCHES if release_branches else TARGET_TRUNK_BASED
+    if release_branches:
+        reason = ("The history shows several release lines maintained side by side"
+                  + (f" ({', '.join(ev.maintenance)})" if ev.maintenance else "")
+                  + ": keep short release branches cut from the trunk and fed only by cherry-picked fixes.")
+    else:
+        reason = ("One version is released at a time (no maintained release lines in the history): "
+                  "the trunk alone carries the work, and releases are tags on it.")
+    return Plan(current_model=scan.verdict.model, confidence=scan.verdict.confidence, target_model=target,
+                target_reason=reason, trunk=ev.trunk, trunk_tip=scan.history.trunk.tip, scanned_at=scan.scanned_at,
+                stages=tuple(stages), skipped=tuple(skipped), current_stage=current)

@@ -136,3 +136,54 @@ class Cache:
         merged = dict(known) if isinstance(known, dict) else {}
         merged.update(fresh)
         self._write("line-stats", merged)
+
+
+# ---------------------------------------------------------------------------
+# Plan folders
+
+
+def default_plan_dir(env: Mapping[str, str], git_dir: Path) -> Path:
+    """$XDG_DATA_HOME/advisor/plans/<repository>-<hash>, else ~/.local/share/advisor/plans/...
+
+    Data, not cache: a plan holds ticks people made, so it must not live where caches are cleared.
+    """
+    base = env.get("XDG_DATA_HOME") or os.path.join(env.get("HOME") or os.path.expanduser("~"), ".local", "share")
+    resolved = git_dir.resolve()
+    name = resolved.parent.name if resolved.name == ".git" else resolved.name.removesuffix(".git")
+    key = hashlib.sha256(str(resolved).encode()).hexdigest()[:8]
+    return Path(base) / "advisor" / "plans" / f"{name or 'repository'}-{key}"
+
+
+def _inside(folder: Path, relative: str) -> Path:
+    path = (folder / relative).resolve()
+    if folder.resolve() not in path.parents:
+        raise BadOption(f"{relative!r} would be written outside {folder}.")
+    return path
+
+
+def plan_reader(folder: Path) -> Callable[[str], str | None]:
+    """Read files of an existing plan folder by relative path; None when absent."""
+
+    def read(relative: str) -> str | None:
+        path = _inside(folder, relative)
+        try:
+            return path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return None
+        except (OSError, UnicodeDecodeError) as error:
+            raise BadOption(f"cannot read {path} ({error}); advisor will not overwrite it.") from None
+
+    return read
+
+
+def write_plan(folder: Path, files: Mapping[str, str], last: str) -> list[Path]:
+    """Write the plan's files, each atomically; `last` (the state file) after all the others."""
+    refuse_git_dir(folder)
+    if folder.exists() and not folder.is_dir():
+        raise BadOption(f"{folder} exists and is not a folder.")
+    written = []
+    for relative in sorted(files, key=lambda name: (name == last, name)):
+        path = _inside(folder, relative)
+        write_text(path, files[relative])
+        written.append(path)
+    return written

@@ -12,6 +12,8 @@ from markdown_it import MarkdownIt
 from advisor.markdown import _clean, code, code_cell, md, mermaid, mermaid_id
 
 PARSER = MarkdownIt("gfm-like")  # tables, strikethrough, linkify: what GitHub renders
+# GitHub links www., scheme:// and e-mail addresses, not bare domains ("example.com").
+PARSER.linkify.set({"fuzzy_link": False, "fuzzy_ip": False, "fuzzy_email": True})
 
 
 def rendered(markdown: str) -> str:
@@ -26,7 +28,8 @@ HOSTILE = [
     "<script>alert(1)</script>", "[click](https://evil.example)", "https://evil.example", "www.evil.example",
     "me@evil.example", "# heading", "- item", "1. item", "> quote", "**bold**", "_em_", "~~gone~~", "a|b",
     "`tick`", "``double``", "&amp;", "&#x3C;", "line\nbreak", "\u202eevil", "$x$", "![img](x.png)", "---",
-    "<!-- comment -->", "feature/ok-1.2_x",
+    "<!-- comment -->", "feature/ok-1.2_x", "mailto:me@x.example", "xmpp:me@x.example", "=====", "+ plus",
+    "1) first", "HTTPS://EVIL.EXAMPLE/x",
 ]
 
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from advisor import pipeline, recommend
 from advisor.history import HistoryOptions
 from tests import scenarios
+from tests.builders import START, RepoBuilder
 
 
 def steps_for(path: Path) -> list[str]:
@@ -52,3 +53,100 @@ def test_the_collapse_advice_names_the_right_line(repo_path: Path) -> None:
         since=datetime(2023, 6, 1, tzinfo=timezone.utc)))
     texts = {step.id: step.text for step in as_develop.first_steps}
     assert "instead of merging into master, then retire master" in texts["retire-integration-branch"]
+
+
+# ---------------------------------------------------------------------------
+# The staged plan
+
+NO_CI = recommend.CiChecks(provider=None, files=(), checks=(), triggers={})
+NOW = datetime(2024, 6, 1, tzinfo=timezone.utc)
+
+
+def scan_of(path: Path, now: datetime = NOW) -> pipeline.scan.Scan:
+    return pipeline.run_scan(pipeline.ScanRequest(path=path, now=now, options=HistoryOptions(),
+                                                  merge_check_seconds=0))
+
+
+def test_gitflow_plan_collapses_develop_and_names_it(repo_path: Path) -> None:
+    scenarios.gitflow(repo_path)
+    plan = recommend.build_plan(scan_of(repo_path), NO_CI)
+    ids = [stage.id for stage in plan.stages]
+    assert ids == ["stop-adding-wip", "automate", "shrink-batches", "collapse-lines", "release-from-trunk",
+                   "continuous-delivery"]
+    collapse = plan.stages[3]
+    assert any(action.code[:1] == ("develop",) and "one last time" in action.text for action in collapse.actions)
+    lock = [rule for rule in collapse.policy.rules if rule.lock]
+    assert [rule.pattern for rule in lock] == ["develop"]
+    assert plan.target_model == recommend.TARGET_TRUNK_BASED
+
+
+def test_trunk_based_plan_skips_the_collapse_stage_and_says_why(repo_path: Path) -> None:
+    scenarios.trunk_squash(repo_path)
+    plan = recommend.build_plan(scan_of(repo_path), NO_CI)
+    assert "collapse-lines" not in [stage.id for stage in plan.stages]
+    assert "collapse-lines" in [skipped.id for skipped in plan.skipped]
+
+
+def test_release_branching_keeps_release_branches_in_the_target(repo_path: Path) -> None:
+    scenarios.release_branching(repo_path)
+    plan = recommend.build_plan(scan_of(repo_path), NO_CI)
+    assert plan.target_model == recommend.TARGET_RELEASE_BRANCHES
+    release = next(stage for stage in plan.stages if stage.id == "release-from-trunk")
+    assert "release-from-trunk.fixes-from-trunk" in [c.id for c in release.criteria]
+    assert any(rule.pattern == "release/*" for rule in release.policy.rules)
+
+
+def test_stale_and_active_branches_are_named_with_their_numbers(repo_path: Path) -> None:
+    builder = RepoBuilder(repo_path)
+    builder.commit("root", branch="main", at=0)
+    builder.branch("old-idea", "main")
+    builder.commit("idea", branch="old-idea", at=1)
+    for day in range(1, 200):
+        builder.commit(f"work {day}", branch="main", at=24 * day)
+    for name in ("feature/a", "feature/b"):
+        builder.branch(name, "main")
+        builder.commit(f"{name} 1", branch=name, at=24 * 199 + 1)
+        builder.commit(f"{name} 2", branch=name, at=24 * 199 + 2)
+    scan = scan_of(repo_path, now=START + timedelta(days=200))
+    wip = recommend.build_plan(scan, NO_CI).stages[0]
+    texts = {action.id.rsplit(".", 1)[0]: action for action in wip.actions}
+    stale = texts["stop-adding-wip.delete-stale"]
+    assert stale.code == ("old-idea",) and "(no commit for 200 days, 1 commit not on the trunk)" in stale.text
+    landed = [a for a in wip.actions if a.id.startswith("stop-adding-wip.land.")]
+    assert sorted(a.code[0] for a in landed) == ["feature/a", "feature/b"]
+    assert all("2 commits ahead" in a.text for a in landed)
+    criterion = next(c for c in wip.criteria if c.id == "stop-adding-wip.stale-branches")
+    assert (criterion.current, criterion.target, criterion.met) == (1, 0, False)
+    assert wip.status is recommend.StageStatus.CURRENT
+
+
+def test_targets_are_steps_from_the_current_value_and_kept_once_set() -> None:
+    assert recommend.step_down(100, 24) == 50 and recommend.step_down(30, 24) == 24
+    assert recommend.step_down(10, 24) == 24
+    assert recommend.step_up(0.1, 1) == 0.55 and recommend.step_up(2, 1) == 1
+    criteria = recommend._Criteria("s", recommend.Prior(targets={"s.lifetime": 70.0}))
+    kept = criteria.make("lifetime", "x", "m", 60.0, 24, less_is_better=True, unit="h", source="")
+    assert (kept.target, kept.met) == (70.0, True)
+    fresh = recommend._Criteria("s", recommend.Prior()).make("lifetime", "x", "m", 200.0, 24,
+                                                              less_is_better=True, unit="h", source="")
+    assert (fresh.target, fresh.met, fresh.ideal) == (100.0, False, 24)
+
+
+def test_stage_ids_and_action_ids_are_unique_and_stable(repo_path: Path) -> None:
+    scenarios.gitflow(repo_path)
+    first = recommend.build_plan(scan_of(repo_path), NO_CI)
+    again = recommend.build_plan(scan_of(repo_path), NO_CI)
+    ids = [action.id for stage in first.stages for action in stage.actions]
+    assert len(ids) == len(set(ids))
+    assert ids == [action.id for stage in again.stages for action in stage.actions]
+    criteria = [c.id for stage in first.stages for c in stage.criteria]
+    assert len(criteria) == len(set(criteria)) and all(c.source for s in first.stages for c in s.criteria)
+
+
+def test_the_first_unfinished_stage_is_current_and_only_one_is(repo_path: Path) -> None:
+    scenarios.gitflow(repo_path)
+    plan = recommend.build_plan(scan_of(repo_path), NO_CI)
+    current = [stage.id for stage in plan.stages if stage.status is recommend.StageStatus.CURRENT]
+    assert current == [plan.current_stage]
+    before = plan.stages[:[s.id for s in plan.stages].index(plan.current_stage)]
+    assert all(stage.status is recommend.StageStatus.DONE for stage in before)

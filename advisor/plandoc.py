@@ -1,0 +1,408 @@
+"""The plan as files a team commits: Markdown checklists, settings, and the plan's own state.
+
+Pure: a Plan and the files already in the folder come in, the texts to write
+come out. Re-generation keeps people's work:
+
+- text outside the generated blocks (`<!-- advisor:begin NAME digest=... -->`
+  ... `<!-- advisor:end NAME -->`) is the team's and is kept as it is;
+- a box a person ticked stays ticked; a box the tool ticks names the scan
+  that verified it (its date and trunk commit), kept while it still holds;
+- a generated block a person edited, or a settings file changed since it was
+  generated, is never overwritten: the new version is written beside it and
+  the notes say so.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from advisor import __version__
+from advisor.markdown import code, environment, md
+from advisor.model import human_hours
+from advisor.recommend import Action, Plan, Prior, Stage, StageStatus
+from advisor.scan import Scan
+
+STATE_FILE = "plan.json"
+STATE_FORMAT = 1
+README = "README.md"
+BESIDE_SUFFIX = ".advisor-new"
+# Items about one branch: when the branch is gone, the item is done.
+RESOLVED_WHEN_GONE = ("stop-adding-wip.delete-stale.", "stop-adding-wip.delete-merged.", "stop-adding-wip.land.")
+
+_BEGIN = re.compile(r"^<!-- advisor:begin (?P<name>[a-z0-9-]+)(?: digest=(?P<digest>[0-9a-f]{16}))? -->$")
+_END = re.compile(r"^<!-- advisor:end (?P<name>[a-z0-9-]+) -->$")
+_ITEM = re.compile(r"^- \[(?P<mark>[ xX])\] (?P<text>.*) <!-- advisor:item (?P<id>[A-Za-z0-9._-]+)(?P<tool> tool)? -->$")
+_PLACEHOLDER = re.compile(r"\{(\d+)\}")
+
+
+def stage_path(stage_id: str) -> str:
+    return f"stages/{stage_id}.md"
+
+
+# ---------------------------------------------------------------------------
+# State kept in plan.json
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Verification:
+    at: str  # the scan's date, YYYY-MM-DD
+    trunk: str  # the trunk commit the scan read
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class State:
+    """What the previous generation left in the folder: stages, targets, tool ticks, file digests."""
+
+    stages: tuple[str, ...] = ()
+    targets: Mapping[str, float] = field(default_factory=dict)
+    verified: Mapping[str, Verification] = field(default_factory=dict)
+    digests: Mapping[str, str] = field(default_factory=dict)  # path -> digest of the text last generated
+
+    @property
+    def prior(self) -> Prior:
+        return Prior(stages=self.stages, targets=self.targets)
+
+
+class BadState(ValueError):
+    """plan.json exists but is not a plan state advisor can read."""
+
+
+def read_state(text: str | None) -> State:
+    if text is None:
+        return State()
+    try:
+        data = json.loads(text)
+        if not isinstance(data, dict) or data.get("format") != STATE_FORMAT:
+            raise BadState(f"it is not format {STATE_FORMAT}")
+        return State(
+            stages=tuple(str(s) for s in data.get("stages", [])),
+            targets={str(k): float(v) for k, v in data.get("targets", {}).items()},
+            verified={str(k): Verification(at=str(v["at"]), trunk=str(v["trunk"]))
+                      for k, v in data.get("verified", {}).items()},
+            digests={str(k): str(v) for k, v in data.get("digests", {}).items()},
+        )
+    except (ValueError, TypeError, KeyError, AttributeError) as error:
+        raise BadState(str(error)) from None
+
+
+def state_text(plan: Plan, verified: Mapping[str, Verification], digests: Mapping[str, str]) -> str:
+    data: dict[str, Any] = {
+        "format": STATE_FORMAT,
+        "tool_version": __version__,
+        "generated_at": plan.scanned_at.isoformat(),
+        "trunk": plan.trunk,
+        "trunk_tip": plan.trunk_tip,
+        "current_stage": plan.current_stage,
+        "stages": [stage.id for stage in plan.stages],
+        "status": {stage.id: stage.status.value for stage in plan.stages},
+        "targets": {c.id: c.target for stage in plan.stages for c in stage.criteria},
+        "criteria": {c.id: {"met": c.met, "current": c.current} for stage in plan.stages for c in stage.criteria},
+        "verified": {k: {"at": v.at, "trunk": v.trunk} for k, v in sorted(verified.items())},
+        "digests": dict(sorted(digests.items())),
+    }
+    return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+# ---------------------------------------------------------------------------
+# Documents made of text and generated blocks
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    name: str
+    digest: str | None
+    body: str
+
+
+Segment = str | Block
+
+
+def digest(body: str) -> str:
+    """The digest of a generated block, blind to which boxes are ticked (people tick boxes)."""
+    unticked = re.sub(r"^- \[[xX]\] ", "- [ ] ", body, flags=re.MULTILINE)
+    return hashlib.sha256(unticked.encode("utf-8")).hexdigest()[:16]
+
+
+def file_digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def parse(text: str) -> list[Segment] | None:
+    """Text and blocks in order; None when the markers are broken (unclosed, nested, repeated)."""
+    segments: list[Segment] = []
+    seen: set[str] = set()
+    loose: list[str] = []
+    block: tuple[str, str | None] | None = None
+    body: list[str] = []
+    for line in text.splitlines(keepends=True):
+        stripped = line.rstrip("\n")
+        begin, end = _BEGIN.match(stripped), _END.match(stripped)
+        if begin:
+            if block is not None or begin["name"] in seen:
+                return None
+            block = (begin["name"], begin["digest"])
+            seen.add(begin["name"])
+            segments.append("".join(loose))
+            loose, body = [], []
+        elif end:
+            if block is None or end["name"] != block[0]:
+                return None
+            segments.append(Block(block[0], block[1], "".join(body)))
+            block = None
+        elif block is not None:
+            body.append(line)
+        else:
+            loose.append(line)
+    if block is not None:
+        return None
+    segments.append("".join(loose))
+    return segments
+
+
+def join(segments: Sequence[Segment]) -> str:
+    parts = []
+    for segment in segments:
+        if isinstance(segment, Block):
+            parts.append(f"<!-- advisor:begin {segment.name} digest={digest(segment.body)} -->\n"
+                         f"{segment.body}<!-- advisor:end {segment.name} -->\n")
+        else:
+            parts.append(segment)
+    return "".join(parts)
+
+
+def seal(text: str) -> str:
+    """Add each block's digest to its begin marker."""
+    segments = parse(text)
+    assert segments is not None, "a template produced broken block markers"
+    return join(segments)
+
+
+def merge(old: str, new: str) -> str | None:
+    """The new blocks inside the old text; None when that cannot be done safely."""
+    old_segments, new_segments = parse(old), parse(new)
+    if old_segments is None or new_segments is None:
+        return None
+    old_blocks = [s for s in old_segments if isinstance(s, Block)]
+    new_blocks = {s.name: s for s in new_segments if isinstance(s, Block)}
+    if [b.name for b in old_blocks] != [s.name for s in new_segments if isinstance(s, Block)]:
+        return None  # the layout changed: a person moved or removed blocks, or the template did
+    if any(b.digest is None or b.digest != digest(b.body) for b in old_blocks):
+        return None  # a person edited inside a generated block
+    merged = [new_blocks[s.name] if isinstance(s, Block) else s for s in old_segments]
+    return join(merged)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OldItem:
+    ticked: bool
+    by_tool: bool
+    line: str
+
+
+def old_items(text: str | None) -> dict[str, OldItem]:
+    if text is None:
+        return {}
+    items = {}
+    for line in text.splitlines():
+        match = _ITEM.match(line)
+        if match:
+            items[match["id"]] = OldItem(ticked=match["mark"] != " ", by_tool=bool(match["tool"]), line=line)
+    return items
+
+
+# ---------------------------------------------------------------------------
+# Rendering
+
+
+def action_text(action: Action) -> str:
+    """The action's words escaped as prose, its literal values as code spans."""
+    parts, last = [], 0
+    for match in _PLACEHOLDER.finditer(action.text):
+        parts.append(md(action.text[last:match.start()]))
+        index = int(match.group(1))
+        parts.append(code(action.code[index]) if index < len(action.code) else md(match.group(0)))
+        last = match.end()
+    parts.append(md(action.text[last:]))
+    return "".join(parts)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Checkbox:
+    id: str
+    text: str  # Markdown, escaped
+    ticked: bool
+    note: str  # Markdown: why the tool ticked it
+
+    @property
+    def line(self) -> str:
+        mark = "x" if self.ticked else " "
+        tool = " tool" if self.note else ""
+        note = f" ({self.note})" if self.note else ""
+        return f"- [{mark}] {self.text}{note} <!-- advisor:item {self.id}{tool} -->"
+
+
+def _verification_note(v: Verification) -> str:
+    return f"verified by the scan of {v.at} at trunk {code(v.trunk[:10])}"
+
+
+def checkboxes(stage: Stage, old: Mapping[str, OldItem], verified: dict[str, Verification],
+               fresh: Verification) -> list[Checkbox]:
+    """The stage's checklist: person ticks kept, tool ticks where the criterion holds, gone branches done."""
+    met = {c.id for c in stage.criteria if c.met}
+    boxes = []
+    current = {action.id for action in stage.actions}
+    for action in stage.actions:
+        previous = old.get(action.id)
+        if action.criterion in met:
+            verified.setdefault(action.id, fresh)
+            boxes.append(Checkbox(id=action.id, text=action_text(action), ticked=True,
+                                  note=_verification_note(verified[action.id])))
+            continue
+        verified.pop(action.id, None)  # a tool tick that no longer holds is taken back
+        person = previous is not None and previous.ticked and not previous.by_tool
+        boxes.append(Checkbox(id=action.id, text=action_text(action), ticked=person, note=""))
+    for ident, item in old.items():
+        if ident in current or not ident.startswith(RESOLVED_WHEN_GONE):
+            continue
+        match = _ITEM.match(item.line)
+        assert match is not None
+        text = re.sub(r" \((?:verified by|done:) .*\)$", "", match["text"])
+        verified.setdefault(ident, fresh)
+        boxes.append(Checkbox(id=ident, text=text, ticked=True,
+                              note=f"done: the branch is gone or merged; {_verification_note(verified[ident])}"))
+    return boxes
+
+
+def _number(value: float | None, unit: str) -> str:
+    if value is None:
+        return "not measured"
+    text = f"{value:g}" if value == int(value) or abs(value) >= 100 else f"{value:.1f}".rstrip("0").rstrip(".")
+    if unit == "%":
+        return f"{text} %"
+    return f"{text} {unit}".strip()
+
+
+def criterion_rows(stage: Stage) -> list[dict[str, str]]:
+    rows = []
+    for c in stage.criteria:
+        sign = "≤" if c.direction == "at-most" else "≥"
+        if c.unit == "" and c.ideal in (0.0, 1.0) and c.target == c.ideal and c.direction == "at-least":
+            target, current = "yes", ("not measured" if c.current is None else "yes" if c.current >= 1 else "no")
+        else:
+            target = f"{sign} {_number(c.target, c.unit)}"
+            if c.ideal != c.target:
+                target += f" (then {sign} {_number(c.ideal, c.unit)})"
+            current = _number(c.current, c.unit)
+        rows.append({"name": c.name, "target": target, "current": current,
+                     "met": "not measured" if c.met is None else "met" if c.met else "not yet",
+                     "source": c.source})
+    return rows
+
+
+STATUS_LABEL = {StageStatus.DONE: "done", StageStatus.CURRENT: "current", StageStatus.LATER: "later"}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Output:
+    files: dict[str, str]  # path relative to the plan folder -> text to write
+    notes: tuple[str, ...]  # what a person should know: files written beside, state reset
+
+
+def _flow(scan: Scan, plan: Plan) -> dict[str, Any]:
+    """Nodes and edges of the current and the target branch flow, for Mermaid."""
+    verdict = scan.verdict
+    trunk = plan.trunk
+    current: list[tuple[str, str, str]] = []
+    work = verdict.integration_line or trunk
+    current.append(("feature branches", work, "merge"))
+    if verdict.integration_line and verdict.integration_line != trunk:
+        current.append((verdict.integration_line, trunk, "release merge"))
+    if verdict.production_line and verdict.production_line != trunk:
+        current.append((trunk, verdict.production_line, "release merge"))
+    roles_lines = [line for line in plan_lines(scan) if line not in (trunk, verdict.integration_line,
+                                                                       verdict.production_line)]
+    for line in roles_lines:
+        current.append((trunk, line, "fixes and backports"))
+    release_from = verdict.production_line or trunk
+    current.append((release_from, "release tags", "tag"))
+    target: list[tuple[str, str, str]] = [("short-lived branches", trunk, "merge within a day"),
+                                          (trunk, "release tags", "tag")]
+    if plan.target_model != "trunk-based":
+        target.append((trunk, "release/* branches", "cherry-pick fixes"))
+    return {"current": current, "target": target}
+
+
+def plan_lines(scan: Scan) -> list[str]:
+    return [line.name for line in scan.history.long_lived if line.live]
+
+
+def render(plan: Plan, scan: Scan, *, old: Callable[[str], str | None], state: State,
+           settings: Mapping[str, Mapping[str, str]]) -> Output:
+    """Every file of the plan folder, merged with what is there.
+
+    `old(path)` reads a file already in the folder (None when absent);
+    `settings` maps a stage id to its protection files (path -> text).
+    """
+    env = environment()
+    fresh = Verification(at=plan.scanned_at.date().isoformat(), trunk=plan.trunk_tip)
+    verified = dict(state.verified)
+    generated: dict[str, str] = {}
+    stage_boxes = {}
+    for stage in plan.stages:
+        path = stage_path(stage.id)
+        boxes = checkboxes(stage, old_items(old(path)), verified, fresh)
+        stage_boxes[stage.id] = boxes
+        generated[path] = seal(env.get_template("plan-stage.md.j2").render(
+            plan=plan, stage=stage, number=plan.stages.index(stage) + 1, boxes=boxes,
+            criteria=criterion_rows(stage), settings=sorted(settings.get(stage.id, {})),
+            status=STATUS_LABEL[stage.status]))
+    metrics = scan.metrics
+    generated[README] = seal(env.get_template("plan-readme.md.j2").render(
+        plan=plan, scan=scan, metrics=metrics, flow=_flow(scan, plan), days=_days, hours=human_hours,
+        share=_share, tier=lambda value: value or "-",
+        stages=[(stage, STATUS_LABEL[stage.status], stage_path(stage.id),
+                 sum(b.ticked for b in stage_boxes[stage.id]), len(stage_boxes[stage.id])) for stage in plan.stages],
+        evidence=scan.verdict.evidence[:6]))
+    for stage_id, stage_files in settings.items():
+        for name, text in stage_files.items():
+            generated[f"protection/{stage_id}/{name}"] = text
+    files: dict[str, str] = {}
+    notes: list[str] = []
+    digests: dict[str, str] = {}
+    for path, text in generated.items():
+        existing = old(path)
+        digests[path] = file_digest(text)
+        if existing is None or existing == text:
+            files[path] = text
+            continue
+        if "<!-- advisor:begin " in text:  # a document with generated blocks: merge around them
+            merged = merge(existing, text)
+        else:  # wholly generated: replaced only if nobody changed it since advisor wrote it
+            merged = text if state.digests.get(path) == file_digest(existing) else None
+        if merged is None:
+            beside = _beside(path)
+            files[beside] = text
+            digests[path] = state.digests.get(path, "")
+            notes.append(f"{path} was changed by hand where advisor generates it; the new version is in {beside}.")
+        else:
+            files[path] = merged
+    files[STATE_FILE] = state_text(plan, verified, digests)
+    return Output(files=files, notes=tuple(notes))
+
+
+def _days(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f}"
+
+
+def _share(value: float | None) -> str:
+    return "-" if value is None else f"{value:.0%}"
+
+
+def _beside(path: str) -> str:
+    stem, dot, extension = path.rpartition(".")
+    return f"{stem}{BESIDE_SUFFIX}.{extension}" if dot and "/" not in extension else f"{path}{BESIDE_SUFFIX}"

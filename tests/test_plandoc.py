@@ -1,0 +1,189 @@
+"""Plan documents: rendered from a real scan, merged with what people wrote, escaped, lint-clean."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from markdown_it import MarkdownIt
+
+from advisor import pipeline, plandoc, recommend
+from advisor.history import HistoryOptions
+from tests import scenarios
+from tests.builders import START, RepoBuilder
+
+NO_CI = recommend.CiChecks(provider=None, files=(), checks=(), triggers={})
+NOW = datetime(2024, 6, 1, tzinfo=timezone.utc)
+
+
+def scan_of(path: Path, now: datetime = NOW) -> pipeline.scan.Scan:
+    return pipeline.run_scan(pipeline.ScanRequest(path=path, now=now, options=HistoryOptions(),
+                                                  merge_check_seconds=0))
+
+
+def generate(path: Path, folder: dict[str, str], now: datetime = NOW,
+             settings: dict[str, dict[str, str]] | None = None) -> plandoc.Output:
+    """One `advisor plan` run against an in-memory folder, updated in place."""
+    scan = scan_of(path, now)
+    state = plandoc.read_state(folder.get(plandoc.STATE_FILE))
+    plan = recommend.build_plan(scan, NO_CI, state.prior)
+    output = plandoc.render(plan, scan, old=folder.get, state=state, settings=settings or {})
+    folder.update(output.files)
+    return output
+
+
+def item_line(text: str, ident: str) -> str:
+    return next(line for line in text.splitlines() if f"advisor:item {ident}" in line)
+
+
+def test_every_stage_has_a_file_with_sealed_blocks_and_the_state_lists_them(repo_path: Path) -> None:
+    scenarios.gitflow(repo_path)
+    folder: dict[str, str] = {}
+    generate(repo_path, folder)
+    state = json.loads(folder["plan.json"])
+    assert [f"stages/{s}.md" for s in state["stages"]] == sorted(
+        (p for p in folder if p.startswith("stages/")), key=lambda p: state["stages"].index(p[7:-3]))
+    for path, text in folder.items():
+        if path.endswith(".md"):
+            segments = plandoc.parse(text)
+            assert segments is not None
+            blocks = [s for s in segments if isinstance(s, plandoc.Block)]
+            assert blocks and all(b.digest == plandoc.digest(b.body) for b in blocks)
+    assert state["current_stage"] in state["stages"]
+
+
+def test_person_ticks_and_notes_survive_regeneration(repo_path: Path) -> None:
+    scenarios.gitflow(repo_path)
+    folder: dict[str, str] = {}
+    generate(repo_path, folder)
+    path = "stages/automate.md"
+    line = item_line(folder[path], "automate.fast-build")
+    edited = folder[path].replace(line, line.replace("- [ ]", "- [x]"))
+    edited = edited.replace("Write who does what, and when, here: advisor never changes this part.",
+                            "Alice owns the pipeline work; due in March.")
+    folder[path] = edited
+    output = generate(repo_path, folder, now=NOW + timedelta(days=7))
+    assert output.notes == ()
+    assert item_line(folder[path], "automate.fast-build").startswith("- [x]")
+    assert "Alice owns the pipeline work; due in March." in folder[path]
+    assert "scan of 2024-06-08" in folder[path]  # the numbers did update
+
+
+def test_tool_ticks_name_the_scan_that_verified_them_and_keep_that_date(repo_path: Path) -> None:
+    scenarios.gitflow(repo_path)
+    folder: dict[str, str] = {}
+    generate(repo_path, folder)
+    state = json.loads(folder["plan.json"])
+    met = [c for c, v in state["criteria"].items() if v["met"]]
+    assert met, "the gitflow scenario meets some criteria"
+    ticked = [line for text in folder.values() for line in text.splitlines() if " tool -->" in line]
+    assert ticked and all(line.startswith("- [x]") for line in ticked)
+    tip = state["trunk_tip"][:10]
+    assert all(f"verified by the scan of 2024-06-01 at trunk `{tip}`" in line for line in ticked)
+    generate(repo_path, folder, now=NOW + timedelta(days=3))
+    again = [line for text in folder.values() for line in text.splitlines() if " tool -->" in line]
+    assert again == ticked  # still verified on the first date it held: no churn in weekly regenerations
+
+
+def test_an_edit_inside_a_generated_block_is_never_overwritten(repo_path: Path) -> None:
+    scenarios.gitflow(repo_path)
+    folder: dict[str, str] = {}
+    generate(repo_path, folder)
+    path = "stages/shrink-batches.md"
+    folder[path] = folder[path].replace("## Goal", "## Goal (our words)")
+    edited = folder[path]
+    output = generate(repo_path, folder)
+    assert folder[path] == edited
+    assert "stages/shrink-batches.advisor-new.md" in output.files
+    assert output.notes and "stages/shrink-batches.md" in output.notes[0]
+
+
+def test_a_changed_settings_file_is_written_beside_it(repo_path: Path) -> None:
+    scenarios.trunk_squash(repo_path)
+    folder: dict[str, str] = {}
+    settings = {"automate": {"github/ruleset.json": '{"name": "x"}\n'}}
+    generate(repo_path, folder, settings=settings)
+    folder["protection/automate/github/ruleset.json"] = '{"name": "ours"}\n'
+    output = generate(repo_path, folder, settings={"automate": {"github/ruleset.json": '{"name": "y"}\n'}})
+    assert folder["protection/automate/github/ruleset.json"] == '{"name": "ours"}\n'
+    assert output.files["protection/automate/github/ruleset.advisor-new.json"] == '{"name": "y"}\n'
+    untouched: dict[str, str] = {}
+    generate(repo_path, untouched, settings=settings)
+    generate(repo_path, untouched, settings={"automate": {"github/ruleset.json": '{"name": "y"}\n'}})
+    assert untouched["protection/automate/github/ruleset.json"] == '{"name": "y"}\n'
+
+
+def test_a_branch_that_is_gone_ticks_its_item(repo_path: Path) -> None:
+    builder = RepoBuilder(repo_path)
+    builder.commit("root", branch="main", at=0)
+    builder.branch("old-idea", "main")
+    builder.commit("idea", branch="old-idea", at=1)
+    for day in range(1, 120):
+        builder.commit(f"work {day}", branch="main", at=24 * day)
+    folder: dict[str, str] = {}
+    now = START + timedelta(days=120)
+    generate(repo_path, folder, now=now)
+    wip = folder["stages/stop-adding-wip.md"]
+    line = next(line for line in wip.splitlines() if "`old-idea`" in line)
+    assert line.startswith("- [ ] Finish or delete `old-idea` (no commit for 120 days")
+    builder.delete_branch("old-idea")
+    generate(repo_path, folder, now=now + timedelta(days=1))
+    line = next(line for line in folder["stages/stop-adding-wip.md"].splitlines() if "`old-idea`" in line)
+    assert line.startswith("- [x] Finish or delete `old-idea`")
+    assert "done: the branch is gone or merged; verified by the scan of 2024-05-01" in line
+
+
+def test_broken_state_is_a_clear_error() -> None:
+    for text in ("{", "[]", '{"format": 99}', '{"format": 1, "targets": {"a": "x"}}'):
+        try:
+            plandoc.read_state(text)
+        except plandoc.BadState:
+            continue
+        raise AssertionError(f"accepted {text!r}")
+
+
+HOSTILE = ["<img-src=x-onerror=alert(1)>", "x](www.evil.example)", "a|b", "`tick`", "#-head", 'x"-->evil(y',
+           "<!--", "feature/__bold__", "a&amp;b"]  # all valid ref names: git forbids spaces, colons and a few more
+
+
+def test_hostile_branch_names_stay_text_in_every_document(repo_path: Path) -> None:
+    builder = RepoBuilder(repo_path)
+    builder.commit("root", branch="main", at=0)
+    for index, name in enumerate(HOSTILE):
+        builder.branch(name, "main")
+        builder.commit(f"{name} 1", branch=name, at=index + 1)
+    for day in range(1, 130):
+        builder.commit(f"work {day}", branch="main", at=24 * day)
+    folder: dict[str, str] = {}
+    generate(repo_path, folder, now=START + timedelta(days=130))
+    parser = MarkdownIt("gfm-like")
+    parser.linkify.set({"fuzzy_link": False})
+    wip = folder["stages/stop-adding-wip.md"]
+    for path, text in folder.items():
+        if not path.endswith(".md"):
+            continue
+        rendered = parser.render(text)
+        assert "<img" not in rendered and "<strong>bold" not in rendered and "a&b" not in rendered, path
+        links = re.findall(r'href="([^"]*)"', rendered)
+        assert all(not link.startswith(("http", "www", "mailto")) and "evil" not in link for link in links), links
+        assert plandoc.parse(text) is not None, path  # "<!--" in a name cannot open a comment that eats markers
+    html = parser.render(wip)
+    for name in HOSTILE:
+        assert name.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;") in html, name
+
+
+def test_generated_markdown_is_lint_clean(repo_path: Path, tmp_path: Path) -> None:
+    from pymarkdown.api import PyMarkdownApi
+
+    scenarios.gitflow(repo_path)
+    folder: dict[str, str] = {}
+    generate(repo_path, folder)
+    out = tmp_path / "plan"
+    for path, text in folder.items():
+        if path.endswith(".md"):
+            (out / path).parent.mkdir(parents=True, exist_ok=True)
+            (out / path).write_text(text)
+    result = PyMarkdownApi().disable_rule_by_identifier("md013").scan_path(str(out), recurse_if_directory=True)
+    assert [f"{f.scan_file}:{f.line_number} {f.rule_id} {f.rule_description}" for f in result.scan_failures] == []
