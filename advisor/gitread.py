@@ -535,3 +535,43 @@ def fingerprint(path: Path, *, allow_shallow: bool = False) -> str:
         except (KeyError, pygit2.GitError, ValueError):
             pass
     return digest.hexdigest()
+
+
+CI_FILE_LIMIT = 1 << 20  # bytes; a CI file larger than this is not configuration anyone reads
+
+
+def ci_files(git_dir: Path, commit: str) -> dict[str, bytes]:
+    """The CI configuration blobs (`ciconfig.is_ci_path`) in the tree of `commit`; {} when there is none.
+
+    Reads objects only. Missing commits, odd trees and oversized blobs give fewer files, never an error.
+    """
+    from advisor.ciconfig import CI_DIRS, CI_PATHS, is_ci_path
+
+    try:
+        repo = _open(git_dir)
+        tree = repo.revparse_single(commit).peel(pygit2.Tree)
+    except (AdvisorError, pygit2.GitError, KeyError, ValueError, TypeError):
+        return {}
+    candidates: list[tuple[str, pygit2.Object]] = []
+    for path in CI_PATHS:
+        with contextlib.suppress(KeyError, ValueError, pygit2.GitError):
+            candidates.append((path, tree[path]))
+    for folder in CI_DIRS:
+        try:
+            entry = tree[folder]
+        except (KeyError, ValueError, pygit2.GitError):
+            continue
+        if isinstance(entry, pygit2.Tree):
+            candidates.extend((f"{folder}/{item.name}", item) for item in entry if item.name is not None)
+    found: dict[str, bytes] = {}
+    for path, item in candidates:
+        try:
+            if (not is_ci_path(path) or item.type != pygit2.enums.ObjectType.BLOB
+                    or item.filemode == pygit2.enums.FileMode.LINK):
+                continue
+            blob = repo[item.id]
+            if isinstance(blob, pygit2.Blob) and blob.size <= CI_FILE_LIMIT:
+                found[path] = blob.data
+        except (KeyError, ValueError, pygit2.GitError):
+            continue
+    return found

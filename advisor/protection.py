@@ -30,6 +30,7 @@ class BranchRule:
     linear_history: bool = False
     allowed_merge_methods: tuple[str, ...] = ("merge", "squash", "rebase")
     lock: bool = False  # read-only: nobody pushes or merges (a retired integration branch)
+    require_code_owner_review: bool = False  # Scorecard Tier 4 asks for it (with >= 2 approvals)
     why: str = ""  # one sentence people read beside the settings
 
 
@@ -53,6 +54,7 @@ class CiChecks:
     files: tuple[str, ...]  # the configuration files read, repository-relative
     checks: tuple[str, ...]  # status check contexts, e.g. "test (3.12)" or "ci/circleci: build"
     triggers: dict[str, tuple[str, ...]]  # file -> branch names it names in its triggers (to move when retiring)
+    notes: tuple[str, ...] = ()  # what could not be read or named (skipped files, computed matrices, ...)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

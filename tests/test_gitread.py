@@ -126,3 +126,35 @@ def test_chunks_reassemble_records_split_anywhere(step: int) -> None:
     stream = _Trickle(("\0".join(records) + "\0").encode(), step)
     text = "\0".join(gitread._chunks(stream))  # type: ignore[arg-type]
     assert text.split("\0") == records
+
+
+def test_ci_files_reads_ci_configuration_from_a_commit_and_nothing_else(repo_path: Path) -> None:
+    b = RepoBuilder(repo_path)
+    first = b.commit(files={
+        ".github/workflows/ci.yml": "on: pull_request\n",
+        ".github/workflows/nested/skip.yml": "on: push\n",
+        ".github/workflows/notes.md": "not a workflow\n",
+        ".gitlab-ci.yml": "test: {script: make}\n",
+        "Jenkinsfile": "pipeline {}\n",
+        "src/app.py": "print('hi')\n",
+        ".travis.yml": "x" * (gitread.CI_FILE_LIMIT + 1),
+    })
+    second = b.commit(files={".github/workflows/ci.yml": None, ".circleci/config.yml": "version: 2.1\n"})
+    refs_before = sorted(b.repo.references)
+    assert gitread.ci_files(repo_path / ".git", first) == {
+        ".github/workflows/ci.yml": b"on: pull_request\n",
+        ".gitlab-ci.yml": b"test: {script: make}\n",
+        "Jenkinsfile": b"pipeline {}\n",
+    }
+    assert set(gitread.ci_files(repo_path / ".git", second)) == {".gitlab-ci.yml", "Jenkinsfile", ".circleci/config.yml"}
+    assert gitread.ci_files(repo_path / ".git", "main") == gitread.ci_files(repo_path / ".git", second)
+    assert sorted(b.repo.references) == refs_before
+
+
+def test_ci_files_never_raises(repo_path: Path, tmp_path: Path) -> None:
+    b = RepoBuilder(repo_path)
+    b.commit(files={"README.md": "no ci\n"})
+    assert gitread.ci_files(repo_path / ".git", "main") == {}
+    assert gitread.ci_files(repo_path / ".git", "0" * 40) == {}
+    assert gitread.ci_files(repo_path / ".git", "no-such-branch") == {}
+    assert gitread.ci_files(tmp_path / "missing", "main") == {}
