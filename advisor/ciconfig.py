@@ -155,38 +155,64 @@ def _textual(text: str, names: Iterable[str]) -> list[str]:
 
 
 def _strings(value: Any) -> Iterator[str]:
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, list):
-        for item in value:
-            yield from _strings(item)
-    elif isinstance(value, dict):
-        for item in value.values():
-            yield from _strings(item)
+    """Every string in a YAML value, each shared node once (YAML aliases can make a list of lists
+    of the same list: walked as a tree, a few lines would take forever)."""
+    seen: set[int] = set()
+    todo = [value]
+    while todo:
+        item = todo.pop()
+        if isinstance(item, str):
+            yield item
+        elif isinstance(item, (list, dict)) and id(item) not in seen:
+            seen.add(id(item))
+            todo.extend(reversed(list(item.values() if isinstance(item, dict) else item)))
 
 
 # -- branch filters -----------------------------------------------------------
 
-def _glob(pattern: str) -> re.Pattern[str] | None:
-    """A GitHub Actions branch filter pattern as a regex: `**` any text, `*` any text but `/`."""
-    if len(pattern) > 256:
-        return None
-    out = []
+_ANY, _SEGMENT = object(), object()
+
+
+def _glob_match(pattern: str, name: str) -> bool:
+    """Whether a branch filter glob matches `name`: `**` any text, `*` any text but `/`, the rest literal.
+
+    Matched by walking the pattern's states (linear in both lengths), not by a regex: the patterns
+    come from the scanned repository, and a regex of many stars can backtrack for ages.
+    """
+    tokens: list[object] = []
     i = 0
     while i < len(pattern):
         if pattern.startswith("**", i):
-            out.append(".*")
+            tokens.append(_ANY)
             i += 2
-        elif pattern[i] == "*":
-            out.append("[^/]*")
-            i += 1
-        elif pattern[i] == "?":
-            out.append(".")
-            i += 1
         else:
-            out.append(re.escape(pattern[i]))
+            tokens.append(_SEGMENT if pattern[i] == "*" else pattern[i])
             i += 1
-    return re.compile("".join(out))
+
+    def closure(states: set[int]) -> set[int]:
+        todo, seen = list(states), set(states)
+        while todo:
+            state = todo.pop()
+            if state < len(tokens) and tokens[state] in (_ANY, _SEGMENT) and state + 1 not in seen:
+                seen.add(state + 1)
+                todo.append(state + 1)
+        return seen
+
+    states = closure({0})
+    for char in name:
+        following = set()
+        for state in states:
+            if state == len(tokens):
+                continue
+            token = tokens[state]
+            if token is _ANY or (token is _SEGMENT and char != "/"):
+                following.add(state)
+            elif token == char:
+                following.add(state + 1)
+        states = closure(following)
+        if not states:
+            return False
+    return len(tokens) in states
 
 
 def _filter_mentions(patterns: Iterable[str], names: Iterable[str]) -> list[str]:
@@ -198,11 +224,9 @@ def _filter_mentions(patterns: Iterable[str], names: Iterable[str]) -> list[str]
             if pattern == name:
                 result.append(name)
                 break
-            if any(c in pattern for c in "*?") and pattern.strip("*/") != "":
-                regex = _glob(pattern)
-                if regex is not None and regex.fullmatch(name):
-                    result.append(name)
-                    break
+            if "*" in pattern and pattern.strip("*/") != "" and _glob_match(pattern, name):
+                result.append(name)
+                break
     return result
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -10,6 +12,7 @@ from advisor.ciconfig import (
     DRONE_CONTEXT,
     JENKINS_CONTEXT,
     TRAVIS_CONTEXT,
+    _glob_match,
     find_checks,
     is_ci_path,
 )
@@ -302,3 +305,47 @@ def test_any_bytes_never_raise(files: dict[str, bytes], branches: list[str]) -> 
     found = find_checks(files, branches)
     assert set(found.files) <= set(files)
     assert all(isinstance(check, str) for check in found.checks)
+
+
+def test_a_job_named_by_another_expression_is_noted_not_required() -> None:
+    text = b"""on: pull_request
+jobs:
+  test:
+    name: Test ${{ inputs.flavour }}
+    runs-on: ubuntu-latest
+    steps: [{run: make}]
+  lint:
+    runs-on: ubuntu-latest
+    steps: [{run: make lint}]
+"""
+    found = ci({".github/workflows/ci.yml": text})
+    assert found.checks == ("lint",)
+    assert any("expression" in note for note in found.notes)
+
+
+@pytest.mark.parametrize("pattern, name, expected", [
+    ("release/**", "release/1.0/hotfix", True),
+    ("release/*", "release/1.0", True),
+    ("release/*", "release/1.0/hotfix", False),
+    ("dev*", "develop", True),
+    ("*.x", "1.x", True),
+    ("*.x", "main", False),
+    ("main", "main", True),
+])
+def test_glob_match(pattern: str, name: str, expected: bool) -> None:
+    assert _glob_match(pattern, name) is expected
+
+
+def test_a_glob_of_many_stars_is_matched_quickly() -> None:
+    started = time.monotonic()
+    assert not _glob_match("**a" * 120 + "b", "a" * 250)
+    assert time.monotonic() - started < 2
+
+
+def test_a_yaml_alias_bomb_is_read_quickly() -> None:
+    levels = "\n".join(f"  - &l{i} [*l{i - 1}, *l{i - 1}, *l{i - 1}]" for i in range(1, 40))
+    text = f"on:\n  push:\n    branches:\n    - &l0 [develop]\n{levels.replace('  - ', '    - ')}\njobs: {{}}\n"
+    started = time.monotonic()
+    found = ci({".github/workflows/x.yml": text.encode()})
+    assert found.triggers == {".github/workflows/x.yml": ("develop",)}
+    assert time.monotonic() - started < 2

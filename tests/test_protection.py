@@ -15,6 +15,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -102,6 +103,16 @@ def schema_for(path: str) -> str | None:
     if path == "gitlab/project.json":
         return GITLAB_PROJECT
     return None
+
+
+def test_missing_schemas_skip_locally_and_fail_on_ci(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(sys.modules[__name__], "SCHEMAS", tmp_path / "absent")
+    monkeypatch.delenv("CI", raising=False)
+    with pytest.raises(pytest.skip.Exception, match="not found beside the project"):
+        schemas_folder()
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="not found beside the project"):
+        schemas_folder()
 
 
 @pytest.mark.parametrize("name", ALL_SCHEMAS)
