@@ -20,7 +20,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
-from advisor import __version__, pipeline, render, store
+from advisor import __version__, gitread, pipeline, render, store
 from advisor.errors import AdvisorError, BadOption, ExitCode
 from advisor.history import DEFAULT_BOT_PATTERNS, HistoryOptions
 
@@ -125,10 +125,54 @@ def scan_command(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")] = False,
 ) -> None:
     """Reconstruct the repository's branching history and summarise it."""
-    now = datetime.now(timezone.utc)
+    request = scan_request(path, trunk=trunk, since=since, until=until, allow_shallow=allow_shallow, bot=bot,
+                           cache_dir=cache_dir, no_cache=no_cache, merge_check_seconds=merge_check_seconds)
+    status = _Status(enabled=not quiet and sys.stderr.isatty())
+    try:
+        result = pipeline.run_scan(request, status)
+    finally:
+        status.clear()
+    text = render.scan_json(result) if output is OutputFormat.json else render.scan_text(result)
+    typer.echo(text, nl=False)
+
+
+@app.command("plan")
+@boundary
+def plan_command(
+    path: Annotated[str, typer.Argument(help="A clone, bare repository or mirror (default: here).")] = ".",
+    out: Annotated[str | None, typer.Option("--out", "-o", help="Folder for the plan (default: "
+                                                                "~/.local/share/advisor/plans/<repository>-<id>).")] = None,
+    trunk: Annotated[str | None, typer.Option(help="The trunk branch, when the default guess is wrong.")] = None,
+    since: Annotated[str | None, typer.Option(help="Measure from this date (default: a year before --until).")] = None,
+    until: Annotated[str | None, typer.Option(help="Measure up to this date (default: now).")] = None,
+    allow_shallow: Annotated[bool, typer.Option(help="Plan from a shallow clone anyway (older history is missing).")] = False,
+    bot: Annotated[list[str] | None, typer.Option(help="Regex of bot author names or emails (repeatable; "
+                                                        "replaces the defaults).")] = None,
+    cache_dir: Annotated[str | None, typer.Option(help="Cache folder (default: ~/.cache/advisor).")] = None,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Neither read nor write the cache.")] = False,
+    merge_check_seconds: Annotated[float, typer.Option(help="Time budget for trial merges of live branches "
+                                                            "(0 turns them off).")] = 10.0,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")] = False,
+) -> None:
+    """Write the staged migration plan: Markdown checklists and branch-protection settings per stage."""
+    request = scan_request(path, trunk=trunk, since=since, until=until, allow_shallow=allow_shallow, bot=bot,
+                           cache_dir=cache_dir, no_cache=no_cache, merge_check_seconds=merge_check_seconds)
+    folder = Path(out) if out else store.default_plan_dir(os.environ, gitread.locate(request.path).git_dir)
+    status = _Status(enabled=not quiet and sys.stderr.isatty())
+    try:
+        run = pipeline.run_plan(request, folder, status)
+    finally:
+        status.clear()
+    typer.echo(render.plan_text(run.plan, str(folder), len(run.written), run.notes, run.ci), nl=False)
+
+
+def scan_request(path: str, *, trunk: str | None, since: str | None, until: str | None, allow_shallow: bool,
+                 bot: list[str] | None, cache_dir: str | None, no_cache: bool,
+                 merge_check_seconds: float) -> pipeline.ScanRequest:
+    """The options every command that scans shares, checked and turned into a request."""
     request = pipeline.ScanRequest(
         path=Path(path),
-        now=now,
+        now=datetime.now(timezone.utc),
         options=HistoryOptions(trunk=trunk, bot_patterns=tuple(bot) if bot else DEFAULT_BOT_PATTERNS),
         since=parse_date(since, "--since"),
         until=parse_date(until, "--until"),
@@ -137,13 +181,7 @@ def scan_command(
         merge_check_seconds=merge_check_seconds,
     )
     _check_bot_patterns(request.options.bot_patterns)
-    status = _Status(enabled=not quiet and sys.stderr.isatty())
-    try:
-        result = pipeline.run_scan(request, status)
-    finally:
-        status.clear()
-    text = render.scan_json(result) if output is OutputFormat.json else render.scan_text(result)
-    typer.echo(text, nl=False)
+    return request
 
 
 def _check_bot_patterns(patterns: tuple[str, ...]) -> None:

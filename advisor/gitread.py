@@ -454,6 +454,14 @@ def is_partial_clone(git_dir: Path) -> bool:
                for entry in config)
 
 
+def remote_url(git_dir: Path) -> str | None:
+    """The URL of `origin`, else of the only remote; None when there is none."""
+    remotes = _open(git_dir).remotes
+    names = [remote.name for remote in remotes]
+    name = "origin" if "origin" in names else names[0] if len(names) == 1 else None
+    return remotes[name].url if name is not None else None
+
+
 def line_stats(git_dir: Path, shas: Sequence[str], workers: int = 2) -> dict[str, tuple[int, int]]:
     """Lines (added, deleted) of each commit against its first parent; merges count zero.
 

@@ -12,8 +12,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from advisor import gitread, history, scan
+from advisor import ciconfig, gitread, history, plandoc, protection, recommend, scan, store
+from advisor.errors import BadOption
 from advisor.model import History, MergeCheck, RefKind
+from advisor.protection import CiChecks
 from advisor.store import Cache
 
 Status = Callable[[str], None]
@@ -107,3 +109,33 @@ def run_scan(request: ScanRequest, status: Status = _quiet) -> scan.Scan:
                 cache.put("merge-checks", merge_key, checks)
     return scan.scan(history=reconstructed, repo=facts, stats=stats, checks=checks, window=window,
                      now=request.now)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PlanRun:
+    folder: Path
+    plan: recommend.Plan
+    written: tuple[Path, ...]
+    notes: tuple[str, ...]
+    ci: CiChecks
+
+
+def run_plan(request: ScanRequest, folder: Path, status: Status = _quiet) -> PlanRun:
+    """Scan, read the CI configuration on the trunk, and write the plan folder (merging with what is there)."""
+    read = store.plan_reader(folder)  # a folder advisor may not write is refused before the scan
+    result = run_scan(request, status)
+    location = gitread.locate(request.path)
+    lines = [line.name for line in result.history.long_lived]
+    ci = ciconfig.find_checks(gitread.ci_files(location.git_dir, result.history.trunk.tip), lines)
+    try:
+        state = plandoc.read_state(read(plandoc.STATE_FILE))
+    except plandoc.BadState as error:
+        raise BadOption(f"{folder / plandoc.STATE_FILE} is not a plan state advisor can read ({error}); "
+                        "move it away or choose another folder.") from None
+    status("writing the plan")
+    plan = recommend.build_plan(result, ci, state.prior)
+    slug = plandoc.repository_slug(gitread.remote_url(location.git_dir))
+    settings = {stage.id: protection.render_policy(stage.policy, slug) for stage in plan.stages}
+    output = plandoc.render(plan, result, old=read, state=state, settings=settings)
+    written = store.write_plan(folder, output.files, last=plandoc.STATE_FILE)
+    return PlanRun(folder=folder, plan=plan, written=tuple(written), notes=output.notes, ci=ci)

@@ -406,3 +406,15 @@ def _share(value: float | None) -> str:
 def _beside(path: str) -> str:
     stem, dot, extension = path.rpartition(".")
     return f"{stem}{BESIDE_SUFFIX}.{extension}" if dot and "/" not in extension else f"{path}{BESIDE_SUFFIX}"
+
+
+_HOSTED = re.compile(r"^(?:https?://(?:[^@/]+@)?|ssh://(?:[^@/]+@)?|git@)(?P<host>[^/:]+)[:/](?:\d+/)?"
+                     r"(?P<path>[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.-]+)+)/?$")
+
+
+def repository_slug(url: str | None) -> str | None:
+    """OWNER/NAME (GitLab: GROUP/SUBGROUP/NAME) from a remote URL, for the settings scripts; None if unknown."""
+    if not url:
+        return None
+    match = _HOSTED.match(url.strip())
+    return match["path"].removesuffix(".git") if match else None

@@ -634,7 +634,7 @@ def readme(policy: Policy, repo: str | None, files: dict[str, str], slugs: list[
         out.append(f"| {code_cell(path)} | {_describe(path)} |")
     out += ["| `README.md` | this file |", ""]
     out += _how_to(policy, repo, slugs)
-    return "\n".join(out) + "\n"
+    return "\n".join(out).rstrip("\n") + "\n"
 
 
 def _describe(path: str) -> str:

@@ -311,9 +311,9 @@ def _rules(ev: _Evidence, *, pull_requests: bool, checks: bool, linear: bool, st
     trunk = BranchRule(
         pattern=ev.trunk, is_trunk=True,
         require_pull_request=pull_requests, required_approvals=1 if pull_requests else 0,
-        dismiss_stale_reviews=linear, require_last_push_approval=linear and pull_requests,
+        dismiss_stale_reviews=linear, require_last_push_approval=pull_requests,
         require_conversation_resolution=pull_requests and linear,
-        required_checks=ev.ci.checks if checks else (), strict_checks=strict and checks,
+        required_checks=ev.ci.checks if checks else (), strict_checks=checks and (strict or bool(ev.ci.checks)),
         linear_history=linear, allowed_merge_methods=methods,
         why=("The trunk is where everyone integrates: it is never deleted or rewritten"
              + (", changes arrive through reviewed pull requests" if pull_requests else "")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from enum import Enum
 from typing import Any
@@ -20,6 +20,8 @@ from tabulate import tabulate
 from advisor.model import Episode, EpisodeKind, LineMergeKind, MergeMethod
 from advisor.metrics import episodes_in_window
 from advisor.model import STALE_DAYS, Distribution, human_hours
+from advisor.protection import CiChecks
+from advisor.recommend import Plan
 from advisor.scan import Scan
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]")
@@ -183,6 +185,29 @@ def scan_text(scan: Scan) -> str:
         add("")
         add("Clock and history anomalies (tolerated, not trusted): " + "; ".join(notes))
     return "\n".join(out) + "\n"
+
+
+def plan_text(plan: Plan, folder: str, files: int, notes: Sequence[str], ci: CiChecks) -> str:
+    """What `advisor plan` prints: where the plan went, the stages, and what to do now."""
+    lines = [f"Plan written to {term(folder)} ({files} files).",
+             f"From {term(plan.current_model)} ({term(plan.confidence)} confidence) to {term(plan.target_model)}.",
+             "CI configuration: " + (f"{term(ci.provider)} ({term(', '.join(ci.files))}); required checks: "
+                                     f"{term(', '.join(ci.checks)) or 'none named'}" if ci.provider else
+                                     "none found on the trunk; the settings leave required checks empty"), ""]
+    rows = []
+    for number, stage in enumerate(plan.stages, 1):
+        met = sum(1 for c in stage.criteria if c.met)
+        rows.append([number, term(stage.title), stage.status.value, f"{met} of {len(stage.criteria)}",
+                     "<- work on this" if stage.id == plan.current_stage else ""])
+    lines.append(tabulate(rows, headers=["", "stage", "status", "criteria met", ""], tablefmt="simple"))
+    for skipped in plan.skipped:
+        lines.append(f"  left out: {term(skipped.title)} ({term(skipped.reason)})")
+    if plan.current_stage:
+        lines += ["", f"Next: {term(folder)}/stages/{plan.current_stage}.md, "
+                      f"settings in {term(folder)}/protection/{plan.current_stage}/"]
+    for note in notes:
+        lines.append(f"note: {term(note)}")
+    return "\n".join(lines) + "\n"
 
 
 def _verdict(scan: Scan, add: Any) -> None:

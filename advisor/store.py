@@ -163,6 +163,9 @@ def _inside(folder: Path, relative: str) -> Path:
 
 def plan_reader(folder: Path) -> Callable[[str], str | None]:
     """Read files of an existing plan folder by relative path; None when absent."""
+    refuse_git_dir(folder)
+    if folder.exists() and not folder.is_dir():
+        raise BadOption(f"{folder} exists and is not a folder.")
 
     def read(relative: str) -> str | None:
         path = _inside(folder, relative)

@@ -1,0 +1,101 @@
+"""`advisor plan` as a user runs it: the folder it writes, re-runs that keep people's work, bad input."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from advisor import cli
+from advisor.errors import ExitCode
+from tests import scenarios
+from tests.test_cli import tree_digest
+
+runner = CliRunner()
+
+
+def plan(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
+    result = runner.invoke(cli.app, ["plan", *args, "--no-cache", "--merge-check-seconds", "0", "--since", "2023-06-01"],
+                           env=env)
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.fixture
+def gitflow_repo(tmp_path: Path) -> Path:
+    path = tmp_path / "gitflow"
+    scenarios.gitflow(path)
+    return path
+
+
+def test_plan_writes_the_folder_and_leaves_the_repository_alone(gitflow_repo: Path, tmp_path: Path) -> None:
+    before = tree_digest(gitflow_repo)
+    out = tmp_path / "branching"
+    code, stdout, stderr = plan(str(gitflow_repo), "--out", str(out))
+    assert code == ExitCode.OK, stderr
+    assert f"Plan written to {out}" in stdout and "From gitflow" in stdout
+    assert "<- work on this" in stdout
+    assert (out / "README.md").read_text().startswith("# Branching plan: from gitflow to trunk-based")
+    state = json.loads((out / "plan.json").read_text())
+    for stage in state["stages"]:
+        assert (out / "stages" / f"{stage}.md").is_file()
+        assert list((out / "protection" / stage / "github").glob("ruleset*.json"))
+        assert (out / "protection" / stage / "README.md").is_file()
+    assert tree_digest(gitflow_repo) == before
+
+
+def test_a_second_run_keeps_ticks_and_notes_and_writes_beside_an_edited_block(gitflow_repo: Path,
+                                                                             tmp_path: Path) -> None:
+    out = tmp_path / "branching"
+    assert plan(str(gitflow_repo), "--out", str(out))[0] == ExitCode.OK
+    stage = out / "stages" / "automate.md"
+    text = stage.read_text()
+    line = next(line for line in text.splitlines() if "advisor:item automate.fast-build" in line)
+    stage.write_text(text.replace(line, line.replace("- [ ]", "- [x]")) + "\nWe start on Monday.\n")
+    readme = out / "README.md"
+    readme.write_text(readme.read_text().replace("## Stages", "## Our stages"))
+    edited_readme = readme.read_text()
+    code, stdout, stderr = plan(str(gitflow_repo), "--out", str(out))
+    assert code == ExitCode.OK, stderr
+    kept = stage.read_text()
+    assert "We start on Monday." in kept
+    assert next(line for line in kept.splitlines() if "advisor:item automate.fast-build" in line).startswith("- [x]")
+    assert readme.read_text() == edited_readme
+    assert (out / "README.advisor-new.md").is_file()
+    assert "note: README.md was changed by hand" in stdout
+
+
+def test_the_default_folder_is_the_tools_own(gitflow_repo: Path, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    code, stdout, stderr = plan(str(gitflow_repo), env={"XDG_DATA_HOME": str(data)})
+    assert code == ExitCode.OK, stderr
+    written = list((data / "advisor" / "plans").iterdir())
+    assert len(written) == 1 and written[0].name.startswith("gitflow-")
+    assert (written[0] / "README.md").is_file()
+
+
+@pytest.mark.parametrize("where", [".git", ".git/advisor"])
+def test_plan_refuses_to_write_into_a_git_directory(gitflow_repo: Path, where: str) -> None:
+    before = tree_digest(gitflow_repo)
+    code, stdout, stderr = plan(str(gitflow_repo), "--out", str(gitflow_repo / where))
+    assert code == ExitCode.USER_ERROR
+    assert "advisor never writes there" in stderr and "Traceback" not in stderr
+    assert tree_digest(gitflow_repo) == before
+
+
+def test_bad_input_is_one_sentence(gitflow_repo: Path, tmp_path: Path) -> None:
+    not_a_repo = tmp_path / "empty"
+    not_a_repo.mkdir()
+    code, _, stderr = plan(str(not_a_repo), "--out", str(tmp_path / "p"))
+    assert code == ExitCode.USER_ERROR and stderr.count("\n") == 1
+    a_file = tmp_path / "file"
+    a_file.write_text("x")
+    code, _, stderr = plan(str(gitflow_repo), "--out", str(a_file))
+    assert code == ExitCode.USER_ERROR and "is not a folder" in stderr and a_file.read_text() == "x"
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "plan.json").write_text("{not json")
+    code, _, stderr = plan(str(gitflow_repo), "--out", str(broken))
+    assert code == ExitCode.USER_ERROR and "is not a plan state advisor can read" in stderr
+    assert (broken / "plan.json").read_text() == "{not json" and sorted(p.name for p in broken.iterdir()) == ["plan.json"]
