@@ -136,7 +136,10 @@ def line_roles(history: History) -> Roles:
                      key=lambda name: (lines[name].tags, name), default=None)
     forward_sources = {m.source for m in history.line_merges if m.kind is LineMergeKind.FORWARD}
     picked_into = {p.line for p in history.cherry_picks if p.direction is CherryPickDirection.TRUNK_TO_BRANCH}
-    maintenance = tuple(sorted(name for name in lines if name != trunk and name != production and (
+    # A line that takes more of the work than the trunk is where the team integrates (Gitflow's
+    # develop merged into master to release), not a maintenance line that takes fixes.
+    maintenance = tuple(sorted(name for name in lines if name != trunk and name != production
+                               and received[name] <= received[trunk] and (
         name in forward_sources or name in picked_into or (name in tagged and not promoted[name]))))
     environment = tuple(sorted(name for name in lines if promoted[name] and name not in tagged))
     feeds_trunk = frozenset(e.target for e in firsts if e.target != trunk and e.reached_trunk_at is not None)

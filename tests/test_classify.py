@@ -188,3 +188,27 @@ def test_scores_and_judgement_are_separate() -> None:
     assert (model, confidence) == ("gitflow", "low")
     assert classify.judge({"gitflow": 0.1, "github-flow": 0.2, "trunk-based": 0.1, "release-branching": 0,
                            "gitlab-flow": 0}, 40)[0] == "unknown"
+
+
+def test_trap_develop_merged_straight_into_master_is_gitflow_not_a_maintenance_line(repo_path: Path) -> None:
+    """pi-hole's shape: features land on a tagged `development`, which is merged into master to release."""
+    b = RepoBuilder(repo_path, trunk="master")
+    b.commit("root", branch="master", at=0)
+    b.branch("development", "master")
+    hours = 1.0
+    for number in range(1, 13):
+        name = f"feature/f{number}"
+        b.branch(name, "development")
+        b.commit(f"f{number} work", branch=name, at=hours)
+        b.commit(f"f{number} more", branch=name, at=hours + 2)
+        b.merge(name, "development", message=f"Merge pull request #{number} from me/{name}", at=hours + 20)
+        b.delete_branch(name)
+        if number % 3 == 0:
+            b.merge("development", "master", message="Merge branch 'development'", at=hours + 30)
+            b.tag(f"v1.{number // 3}", "master")
+            if number == 3:
+                b.tag("v1.1-beta", "development")
+        hours += 48
+    verdict = scan(repo_path).verdict
+    assert verdict.model == "gitflow"
+    assert verdict.integration_line == "development"
