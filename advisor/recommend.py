@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import shlex
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -410,7 +411,8 @@ def _stage_wip(ev: _Evidence, prior: Prior) -> Stage:
         goal="Finish what is open before starting more: delete dead branches, land or close the live ones, "
              "and start no new long-lived branch.",
         why=f"Work in progress is waste: {wip.active_branches} active and {wip.stale_branches} stale branches "
-            f"hold {wip.unmerged_commits} commits the trunk does not have. Every open branch drifts further from "
+            f"hold {_count(sum(r.branch.ahead for r in (*ev.active, *ev.stale)), 'commit')} the trunk does not "
+            "have. Every open branch drifts further from "
             "the trunk, and the merge gets bigger and riskier the longer it waits.",
         actions=tuple(actions), criteria=criteria,
         risks=("Deleting a branch someone still needs: announce the list a week ahead; a deleted branch can be "
@@ -556,9 +558,9 @@ def _stage_collapse(ev: _Evidence, prior: Prior) -> Stage | None:
             actions.append(Action(id=_ids("collapse-lines.merge-last", key),
                                   text="Merge {0} into {1} one last time", code=(name, ev.trunk)))
             actions.append(Action(id=_ids("collapse-lines.retarget", key),
-                                  text="Retarget open pull requests from {0} to {1} "
-                                       "(gh pr list --base <branch>; GitLab: change the target branch)",
-                                  code=(name, ev.trunk)))
+                                  text="Retarget open pull requests from {0} to {1} (list them with {2}; on "
+                                       "GitLab, edit each merge request's target branch)",
+                                  code=(name, ev.trunk, f"gh pr list --base {shlex.quote(name)}")))
         else:
             actions.append(Action(id=_ids("collapse-lines.release-from-trunk", key),
                                   text="Tag releases on {1} instead of merging into {0}", code=(name, ev.trunk)))
