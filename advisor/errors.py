@@ -14,6 +14,7 @@ class ExitCode(IntEnum):
     USER_ERROR = 1
     USAGE = 2
     CRASH = 3
+    REGRESSED = 4  # `advisor check`: a met criterion regressed, or a configured threshold is crossed
     INTERRUPTED = 130
 
 

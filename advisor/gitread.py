@@ -583,3 +583,19 @@ def ci_files(git_dir: Path, commit: str) -> dict[str, bytes]:
         except (KeyError, ValueError, pygit2.GitError):
             continue
     return found
+
+
+def read_file_at(path: Path, revision: str, name: str) -> bytes | None:
+    """The content of file `name` (repository-relative) at `revision`, or None when it is not there.
+
+    Reads objects only: for settings files of a bare repository or a mirror,
+    which has no working tree to read them from.
+    """
+    repo = _open(locate(path).git_dir)
+    try:
+        commit = repo.revparse_single(revision).peel(pygit2.Commit)
+        entry = commit.tree[name]
+        blob = repo[entry.id]
+    except (KeyError, ValueError, pygit2.GitError, pygit2.InvalidSpecError):
+        return None
+    return blob.data if isinstance(blob, pygit2.Blob) else None

@@ -350,3 +350,160 @@ def _releases(scan: Scan, add: Any) -> None:
     ]
     if rows:
         add(_indent(tabulate(rows, headers=["latest tags", "date", "on", "new commits", ""], tablefmt="simple")))
+
+
+# ---------------------------------------------------------------------------
+# Progress between snapshots (`advisor progress`): JSON, terminal text, Markdown
+
+from advisor import progress as _progress  # noqa: E402 - this section's own imports, kept with it
+from advisor.markdown import environment as _environment  # noqa: E402
+from advisor.snapshot import MEASURES as _MEASURES  # noqa: E402
+
+PROGRESS_FORMAT = 1  # `version` of the progress JSON document
+
+
+def progress_document(report: _progress.Report) -> dict[str, Any]:
+    document: dict[str, Any] = {"kind": "advisor-progress", "version": PROGRESS_FORMAT}
+    document.update(_jsonable(report))
+    document["measures"] = [{"name": m.name, "label": m.label, "unit": m.unit, "better": m.better}
+                            for m in _MEASURES]
+    return document
+
+
+def progress_json(report: _progress.Report) -> str:
+    return _encode(progress_document(report), 0) + "\n"
+
+
+def _day(moment: datetime) -> str:
+    return f"{moment:%Y-%m-%d}"
+
+
+def _trend_labels(trend: tuple[_progress.Point, ...]) -> list[str]:
+    """Dates, or date and time when two snapshots share a day."""
+    days = [_day(p.at) for p in trend]
+    if len(set(days)) == len(days):
+        return days
+    return [f"{p.at:%Y-%m-%d %H:%M}" for p in trend]
+
+
+def _delta_row(delta: _progress.Delta) -> list[str]:
+    return [delta.label, _progress.format_value(delta.before, delta.unit), _progress.format_value(delta.after, delta.unit),
+            _progress.format_change(delta), delta.direction.value, f"{delta.better} is better"]
+
+
+def _criterion_line(change: _progress.CriterionDelta) -> str:
+    bound = "at most" if change.direction == "at-most" else "at least"
+    return (f"{change.id} ({change.name}): {_progress.criterion_value(change.before, change.unit)} -> "
+            f"{_progress.criterion_value(change.current, change.unit)} (target {bound} "
+            f"{_progress.criterion_value(change.target, change.unit)})")
+
+
+def _empty_message(where: str) -> str:
+    return (f"No snapshots in {where} yet: `advisor scan` stores one each time it runs, and "
+            "`advisor backfill` seeds the past.")
+
+
+def progress_text(report: _progress.Report, where: str) -> str:
+    out: list[str] = []
+    add = out.append
+    if report.latest is None or report.baseline is None:
+        return term(_empty_message(where)) + "\n"
+    latest, baseline = report.latest, report.baseline
+    add(f"advisor progress: {report.snapshots} snapshot{'s' if report.snapshots != 1 else ''} in {term(where)}, "
+        f"{_day(baseline.at)} to {_day(latest.at)}")
+    add(f"  latest: {_day(latest.at)}, trunk {term(latest.trunk)} at {latest.trunk_tip[:12]}, "
+        f"model {latest.model} (confidence {latest.confidence})")
+    add("")
+    _progress_plan_text(report, add)
+    if report.snapshots == 1:
+        add("")
+        add("One snapshot: it is the baseline; the next scan is compared with it.")
+        rows = [[m.label, _progress.format_value(latest.measures.get(m.name), m.unit), f"{m.better} is better"]
+                for m in _MEASURES]
+        add(_indent(tabulate(rows, headers=["measure", "baseline", "direction"], tablefmt="simple")))
+    for title, comparison in _progress_sections(report):
+        add("")
+        add(f"{title} ({_day(comparison.since.at)}): {comparison.better} better, {comparison.worse} worse")
+        if comparison.model_changed:
+            add(f"  model: {comparison.since.model} -> {comparison.to.model}")
+        rows = [_delta_row(d) for d in comparison.deltas]
+        add(_indent(tabulate(rows, headers=["measure", "then", "now", "change", "direction", ""],
+                             tablefmt="simple", disable_numparse=True)))
+        met = [c for c in comparison.criteria if c.change is _progress.CriterionChange.MET]
+        regressed = [c for c in comparison.criteria if c.change is _progress.CriterionChange.REGRESSED]
+        for label, items in (("criteria that became true", met), ("criteria that regressed", regressed)):
+            if items:
+                add(f"  {label}:")
+                for item in items:
+                    add(f"    - {term(_criterion_line(item))}")
+        for stage in comparison.stages:
+            add(f"  stage {term(stage.id)} ({term(stage.title)}): {stage.before or 'new'} -> {stage.after}")
+    add("")
+    add("Trend")
+    headers = ["date", "trunk tip", "model", "stage"] + [short for _, short in _progress.TREND_MEASURES]
+    rows = [[label, p.trunk_tip[:12], p.model, term(p.stage or "-")]
+            + [_progress.format_value(p.measures.get(n), _progress.measure_of(n).unit) for n, _ in _progress.TREND_MEASURES]
+            for label, p in zip(_trend_labels(report.trend), report.trend)]
+    add(_indent(tabulate(rows, headers=headers, tablefmt="simple", disable_numparse=True)))
+    return "\n".join(out) + "\n"
+
+
+def _progress_sections(report: _progress.Report) -> list[tuple[str, _progress.Comparison]]:
+    if report.since_previous is None or report.since_baseline is None:
+        return []
+    if report.snapshots == 2:
+        return [("Since the baseline, the previous scan", report.since_previous)]
+    return [("Since the previous scan", report.since_previous), ("Since the baseline", report.since_baseline)]
+
+
+def _progress_plan_text(report: _progress.Report, add: Any) -> None:
+    stage = report.current_stage
+    if not report.has_plan:
+        add("Plan: the latest snapshot has no plan status (`advisor plan` writes one).")
+    elif report.plan_done:
+        add("Plan: every stage is done.")
+    elif stage is not None:
+        add(f"Current stage: {term(stage.id)} ({term(stage.title)}): {stage.met} of {stage.total} exit criteria hold")
+        for criterion in stage.open:
+            bound = "at most" if criterion.direction == "at-most" else "at least"
+            add(f"  [ ] {term(criterion.name)}: {_progress.criterion_value(criterion.current, criterion.unit)} "
+                f"(target {bound} {_progress.criterion_value(criterion.target, criterion.unit)})")
+
+
+def _chart(report: _progress.Report, name: str) -> dict[str, Any] | None:
+    measure = _progress.measure_of(name)
+    labels = _trend_labels(report.trend)
+    points = [(label, p.measures.get(name)) for label, p in zip(labels, report.trend)]
+    measured = [(label, value) for label, value in points if value is not None]
+    if len(measured) < 2:
+        return None
+    scale = 100.0 if measure.unit in ("share", "score") else 1.0
+    unit = {"h": "hours", "d": "days", "share": "%", "score": "%", "rate": "rate", "count": "count"}[measure.unit]
+    return {
+        "title": f"{measure.label} ({unit}, {measure.better} is better)",
+        "labels": [label for label, _ in measured],
+        "values": [f"{value * scale:.2f}".rstrip("0").rstrip(".") for _, value in measured],
+        "unit": unit,
+    }
+
+
+def progress_markdown(report: _progress.Report, where: str) -> str:
+    """The progress report as GitHub Markdown: tables, and Mermaid xychart-beta trend charts."""
+    template = _environment().get_template("progress.md.j2")
+    fv = _progress.format_value
+    return template.render(
+        report=report,
+        where=where,
+        empty=_empty_message(where),
+        sections=_progress_sections(report),
+        trend_rows=list(zip(_trend_labels(report.trend), report.trend)),
+        charts=[chart for name in _progress.CHART_MEASURES if (chart := _chart(report, name)) is not None],
+        trend_measures=[(_progress.measure_of(n), short) for n, short in _progress.TREND_MEASURES],
+        measures=_MEASURES,
+        value=fv,
+        change=_progress.format_change,
+        criterion_value=_progress.criterion_value,
+        day=_day,
+        MET=_progress.CriterionChange.MET,
+        REGRESSED=_progress.CriterionChange.REGRESSED,
+    )

@@ -8,6 +8,7 @@ the new one, never half of one. Nothing is ever written inside a `.git`.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import pickle
 import tempfile
@@ -16,9 +17,10 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import IO, Any
 
-from advisor import __version__
+from advisor import __version__, snapshot
 from advisor.errors import BadOption
 from advisor.model import RECORD_SHAPE
+from advisor.render import _encode
 
 CACHE_FORMAT = 1
 
@@ -190,3 +192,70 @@ def write_plan(folder: Path, files: Mapping[str, str], last: str) -> list[Path]:
         write_text(path, files[relative])
         written.append(path)
     return written
+
+
+# Snapshot history: one JSON file per scan, never a shared mutable index
+#
+# A snapshot file is written once, atomically, under a name made of the moment
+# it describes and the trunk tip (snapshot.file_name), so two scans at once
+# write two files and a scan killed mid-write leaves at most a hidden
+# temporary file, which listing ignores. The history is the folder's listing.
+
+HISTORY_TEMP_MAX_AGE_SECONDS = 24 * 3600
+
+
+def default_history_dir(env: Mapping[str, str]) -> Path:
+    """$XDG_DATA_HOME/advisor/history, else ~/.local/share/advisor/history."""
+    base = env.get("XDG_DATA_HOME") or os.path.join(env.get("HOME") or os.path.expanduser("~"), ".local", "share")
+    return Path(base) / "advisor" / "history"
+
+
+def history_folder(root: Path, git_dir: Path) -> Path:
+    """The folder of one repository's snapshots under `root`: its folder name and a digest of its git directory."""
+    resolved = git_dir.resolve()
+    name = resolved.parent.name if resolved.name == ".git" else resolved.name
+    readable = "".join(c if c.isalnum() or c in "-_." else "_" for c in name).strip(".") or "repo"
+    return root / f"{readable[:40]}-{hashlib.sha256(str(resolved).encode()).hexdigest()[:12]}"
+
+
+def save_snapshot(folder: Path, snap: snapshot.Snapshot) -> Path:
+    """Store a snapshot as its own file; the same scan stored twice replaces itself."""
+    refuse_git_dir(folder)
+    path = folder / snapshot.file_name(snap)
+    write_text(path, _encode(snapshot.to_document(snap), 0) + "\n")
+    _sweep_temporaries(folder)
+    return path
+
+
+def _sweep_temporaries(folder: Path) -> None:
+    """Temporary files of writers killed long ago (a live writer's are recent and kept)."""
+    limit = time.time() - HISTORY_TEMP_MAX_AGE_SECONDS
+    for leftover in folder.glob(".*.tmp"):
+        try:
+            if leftover.stat().st_mtime < limit:
+                leftover.unlink()
+        except OSError:
+            pass
+
+
+def snapshot_files(folder: Path) -> list[Path]:
+    """The snapshot files of a history folder: visible `*.json` files, by name."""
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.glob("*.json") if not p.name.startswith(".") and p.is_file())
+
+
+def read_snapshots(folder: Path) -> tuple[list[snapshot.Snapshot], list[str]]:
+    """Every readable snapshot of `folder`, oldest first, and one warning per file that is not."""
+    found: list[snapshot.Snapshot] = []
+    warnings: list[str] = []
+    for path in snapshot_files(folder):
+        try:
+            document = json.loads(path.read_text(encoding="utf-8"))
+            found.append(snapshot.with_source(snapshot.from_document(document), path.name))
+        except (OSError, UnicodeDecodeError, ValueError, RecursionError) as error:
+            warnings.append(f"skipped {path.name}: it cannot be read as JSON ({type(error).__name__}).")
+        except snapshot.SnapshotError as error:
+            warnings.append(f"skipped {path.name}: {error}.")
+    found.sort(key=lambda s: (s.until, s.scanned_at, s.source))
+    return found, warnings

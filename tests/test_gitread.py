@@ -158,3 +158,14 @@ def test_ci_files_never_raises(repo_path: Path, tmp_path: Path) -> None:
     assert gitread.ci_files(repo_path / ".git", "0" * 40) == {}
     assert gitread.ci_files(repo_path / ".git", "no-such-branch") == {}
     assert gitread.ci_files(tmp_path / "missing", "main") == {}
+
+
+def test_read_file_at_a_revision(repo_path: Path) -> None:
+    b = RepoBuilder(repo_path)
+    b.commit(files={".advisor.toml": "max_active_branches = 3\n", "sub/x.txt": "x\n"})
+    b.commit(files={".advisor.toml": "max_active_branches = 2\n"})
+    assert gitread.read_file_at(repo_path, "HEAD", ".advisor.toml") == b"max_active_branches = 2\n"
+    assert gitread.read_file_at(repo_path, "main~1", ".advisor.toml") == b"max_active_branches = 3\n"
+    assert gitread.read_file_at(repo_path, "HEAD", "pyproject.toml") is None
+    assert gitread.read_file_at(repo_path, "HEAD", "sub") is None  # a folder, not a file
+    assert gitread.read_file_at(repo_path, "no-such-branch", ".advisor.toml") is None

@@ -73,3 +73,111 @@ def test_key_depends_on_every_part() -> None:
 def test_crash_log(tmp_path: Path) -> None:
     path = store.write_crash_log(tmp_path, "trace")
     assert path.read_text() == "trace"
+
+
+# -- the snapshot history -------------------------------------------------------
+
+from datetime import datetime, timedelta, timezone  # noqa: E402 - this section's own imports
+
+from advisor import snapshot  # noqa: E402
+
+
+def make_snapshot(day: int, tip: str = "a" * 40) -> snapshot.Snapshot:
+    moment = datetime(2024, 1, day, 12, tzinfo=timezone.utc)
+    return snapshot.Snapshot(
+        version=snapshot.VERSION, tool_version="0.1.0", scanned_at=moment, since=moment - timedelta(days=30),
+        until=moment, repo="/src/repo", trunk="main", trunk_tip=tip, model="trunk-based", confidence="high",
+        measures={m.name: float(day) for m in snapshot.MEASURES}, plan=None, metrics={}, verdict={"model": "x"},
+    )
+
+
+def test_default_history_dir_follows_xdg_data_home() -> None:
+    assert store.default_history_dir({"XDG_DATA_HOME": "/d"}) == Path("/d/advisor/history")
+    assert store.default_history_dir({"HOME": "/home/u"}) == Path("/home/u/.local/share/advisor/history")
+
+
+def test_history_folder_is_per_repository_and_readable(tmp_path: Path) -> None:
+    one = store.history_folder(tmp_path / "h", tmp_path / "service" / ".git")
+    bare = store.history_folder(tmp_path / "h", tmp_path / "mirror.git")
+    other = store.history_folder(tmp_path / "h", tmp_path / "elsewhere" / "service" / ".git")
+    assert one.parent == tmp_path / "h"
+    assert one.name.startswith("service-") and bare.name.startswith("mirror.git-")
+    assert one != other  # same folder name, different repository
+
+
+def test_snapshots_are_stored_one_file_each_and_read_back_in_order(tmp_path: Path) -> None:
+    folder = tmp_path / "history"
+    for day in (3, 1, 2):
+        store.save_snapshot(folder, make_snapshot(day))
+    store.save_snapshot(folder, make_snapshot(2))  # the same scan again replaces itself
+    assert len(store.snapshot_files(folder)) == 3
+    found, warnings = store.read_snapshots(folder)
+    assert warnings == []
+    assert [s.until.day for s in found] == [1, 2, 3]
+    assert found[0].source == store.snapshot_files(folder)[0].name
+
+
+def test_unreadable_files_are_skipped_with_a_warning(tmp_path: Path) -> None:
+    folder = tmp_path / "history"
+    store.save_snapshot(folder, make_snapshot(1))
+    (folder / "20240102T000000000000Z-bad.json").write_text("{ truncated")
+    (folder / "notes.json").write_text('{"hello": 1}')
+    (folder / "binary.json").write_bytes(b"\xff\xfe\x00")
+    (folder / "README.md").write_text("not a snapshot, not listed")
+    found, warnings = store.read_snapshots(folder)
+    assert len(found) == 1
+    assert sorted(w.split(":")[0] for w in warnings) == [
+        "skipped 20240102T000000000000Z-bad.json", "skipped binary.json", "skipped notes.json"]
+    assert any("neither an advisor snapshot" in w for w in warnings)
+
+
+def test_a_missing_history_folder_is_an_empty_history(tmp_path: Path) -> None:
+    assert store.read_snapshots(tmp_path / "nothing") == ([], [])
+
+
+def test_a_write_killed_midway_leaves_the_history_intact(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = tmp_path / "history"
+    store.save_snapshot(folder, make_snapshot(1))
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    real_fdopen = os.fdopen
+
+    class Dying:
+        def __init__(self, stream: object) -> None:
+            self.stream = stream
+
+        def __enter__(self) -> Dying:
+            return self
+
+        def __exit__(self, *_: object) -> None:
+            self.stream.close()  # type: ignore[attr-defined]
+
+        def write(self, data: bytes) -> None:
+            self.stream.write(data[: len(data) // 2])  # type: ignore[attr-defined]
+            raise KeyboardInterrupt  # killed halfway through the document
+
+    monkeypatch.setattr(os, "fdopen", lambda fd, mode: Dying(real_fdopen(fd, mode)))
+    with pytest.raises(KeyboardInterrupt):
+        store.save_snapshot(folder, make_snapshot(2))
+    monkeypatch.undo()
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+    found, warnings = store.read_snapshots(folder)
+    assert [s.until.day for s in found] == [1] and warnings == []
+
+
+def test_old_temporary_files_of_killed_writers_are_swept(tmp_path: Path) -> None:
+    folder = tmp_path / "history"
+    folder.mkdir()
+    old = folder / ".20240101T000000000000Z-x.json.abc.tmp"
+    fresh = folder / ".20240102T000000000000Z-y.json.def.tmp"
+    for leftover in (old, fresh):
+        leftover.write_text("half")
+    os.utime(old, (0, 0))
+    store.save_snapshot(folder, make_snapshot(3))
+    assert not old.exists() and fresh.exists()  # a live writer's temporary file is left alone
+    assert len(store.read_snapshots(folder)[0]) == 1
+
+
+def test_the_history_is_never_written_into_a_git_directory(tmp_path: Path) -> None:
+    (tmp_path / "repo" / ".git" / "objects").mkdir(parents=True)
+    with pytest.raises(BadOption, match="inside a git directory"):
+        store.save_snapshot(tmp_path / "repo" / ".git" / "advisor-history", make_snapshot(1))

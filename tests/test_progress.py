@@ -1,0 +1,188 @@
+"""Progress between snapshots of a repository that evolves: deltas, directions, criteria, stages, trend, check.
+
+The Markdown and text reports are compared with golden files under
+tests/golden/; set ADVISOR_UPDATE_GOLDEN=1 to rewrite them after a deliberate change.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from pathlib import Path
+
+import pytest
+from markdown_it import MarkdownIt
+
+from advisor import progress, render, snapshot
+from advisor.progress import CriterionChange, Direction, Threshold
+from tests import evolving
+
+GOLDEN = Path(__file__).resolve().parent / "golden"
+WHERE = "docs/branching/history"
+
+
+@pytest.fixture(scope="module")
+def snaps(tmp_path_factory: pytest.TempPathFactory) -> list[snapshot.Snapshot]:
+    return evolving.snapshots(tmp_path_factory.mktemp("evolving") / "repo")
+
+
+def deltas_of(comparison: progress.Comparison) -> dict[str, progress.Delta]:
+    return {d.measure: d for d in comparison.deltas}
+
+
+def test_the_move_off_gitflow_reads_as_better_since_the_baseline(snaps: list[snapshot.Snapshot]) -> None:
+    result = progress.report(snaps[:3])
+    assert result.snapshots == 3
+    assert result.baseline is not None and result.baseline.model == "gitflow"
+    assert result.latest is not None and result.latest.model == "trunk-based"
+    since = result.since_baseline
+    assert since is not None and since.model_changed
+    deltas = deltas_of(since)
+    for name in ("branch_lifetime_p50_hours", "release_interval_p50_days", "lead_time_p50_hours",
+                 "stale_branches", "long_lived_lines"):
+        assert deltas[name].direction is Direction.BETTER, name
+        assert deltas[name].change is not None and deltas[name].change < 0
+    for name in ("releases_per_week", "merged_within_a_day", "conformance_score"):
+        assert deltas[name].direction is Direction.BETTER, name
+        assert deltas[name].change is not None and deltas[name].change > 0
+    assert deltas["active_branches"].direction is Direction.SAME
+    assert deltas["restore_p50_hours"].direction is Direction.SAME  # unmeasured on both sides
+    met = {c.id for c in since.criteria if c.change is CriterionChange.MET}
+    assert met == {"stop-adding-wip.stale-branches", "shrink-batches.lifetime", "retire-integration-line.lines"}
+    assert result.plan_done and result.current_stage is None
+
+
+def test_criteria_that_became_true_since_the_previous_scan(snaps: list[snapshot.Snapshot]) -> None:
+    result = progress.report(snaps[:2])
+    assert result.since_previous is not None
+    changes = {c.id: c.change for c in result.since_previous.criteria}
+    assert changes == {"stop-adding-wip.stale-branches": CriterionChange.MET}
+    stages = {s.id: (s.before, s.after) for s in result.since_previous.stages}
+    assert stages == {"stop-adding-wip": ("current", "done"), "shrink-batches": ("later", "current")}
+    assert result.current_stage is not None and result.current_stage.id == "shrink-batches"
+    assert [c.id for c in result.current_stage.open] == ["shrink-batches.lifetime"]
+
+
+def test_a_regression_is_reported_and_the_stage_reopens(snaps: list[snapshot.Snapshot]) -> None:
+    result = progress.report(snaps)
+    assert result.since_previous is not None
+    regressed = [c for c in result.since_previous.criteria if c.change is CriterionChange.REGRESSED]
+    assert [(c.id, c.before, c.current) for c in regressed] == [("stop-adding-wip.active-branches", 0.0, 5.0)]
+    assert deltas_of(result.since_previous)["active_branches"].direction is Direction.WORSE
+    assert result.current_stage is not None and result.current_stage.id == "stop-adding-wip"
+    assert not result.plan_done
+
+
+def test_trend_has_one_point_per_snapshot_in_order(snaps: list[snapshot.Snapshot]) -> None:
+    result = progress.report(snaps)
+    assert [p.at for p in result.trend] == [evolving.SCANS[name] for name in "ABCD"]
+    assert [p.stage for p in result.trend] == ["stop-adding-wip", "shrink-batches", None, "stop-adding-wip"]
+    lifetimes = progress.series(result.trend, "branch_lifetime_p50_hours")
+    assert len(lifetimes) == 4 and lifetimes[0][1] > lifetimes[-1][1]
+
+
+def test_zero_and_one_snapshot(snaps: list[snapshot.Snapshot]) -> None:
+    empty = progress.report([])
+    assert empty.snapshots == 0 and empty.latest is None and empty.trend == ()
+    assert "No snapshots in" in render.progress_text(empty, WHERE)
+    assert "No snapshots in" in render.progress_markdown(empty, WHERE)
+    one = progress.report(snaps[:1])
+    assert one.since_previous is None and one.since_baseline is None
+    assert one.baseline == one.latest
+    text = render.progress_text(one, WHERE)
+    assert "One snapshot: it is the baseline" in text
+    assert "Since the previous scan" not in text
+
+
+@pytest.mark.parametrize(("better", "before", "after", "expected"), [
+    ("lower", 10.0, 5.0, Direction.BETTER),
+    ("lower", 5.0, 10.0, Direction.WORSE),
+    ("higher", 5.0, 10.0, Direction.BETTER),
+    ("higher", 10.0, 5.0, Direction.WORSE),
+    ("lower", 1.0, 1.0 + 1e-9, Direction.SAME),
+    ("lower", None, 1.0, Direction.UNKNOWN),
+    ("lower", 1.0, None, Direction.UNKNOWN),
+    ("lower", None, None, Direction.SAME),
+])
+def test_direction(better: str, before: float | None, after: float | None, expected: Direction) -> None:
+    measure = dataclasses.replace(snapshot.BY_NAME["active_branches"], better=better)
+    assert progress.direction(measure, before, after) is expected
+
+
+def test_check_fails_on_a_regressed_criterion_only_when_asked(snaps: list[snapshot.Snapshot]) -> None:
+    findings = progress.check(snaps, ())
+    assert [f.kind for f in findings] == ["regressed"] and findings[0].failed
+    assert findings[0].text.startswith("regressed: stop-adding-wip.active-branches (active branches) held on "
+                                       "2024-05-13 (0) and does not now (5; the target is at most 3)")
+    assert not progress.check(snaps, (), fail_on_regression=False)[0].failed
+    assert progress.check(snaps[:3], ()) == ()
+    assert progress.check([], ()) == ()
+
+
+def test_check_thresholds(snaps: list[snapshot.Snapshot]) -> None:
+    thresholds = (
+        Threshold(key="max_active_branches", measure="active_branches", bound="max", limit=3, source=".advisor.toml"),
+        Threshold(key="min_releases_per_week", measure="releases_per_week", bound="min", limit=1,
+                  source=".advisor.toml"),
+        Threshold(key="max_lead_time_hours", measure="lead_time_p50_hours", bound="max", limit=24,
+                  source=".advisor.toml"),
+        Threshold(key="max_change_failure_rate", measure="change_failure_rate", bound="max", limit=0.1,
+                  source=".advisor.toml"),
+    )
+    findings = progress.check(snaps[:3], thresholds)
+    assert [f.text for f in findings] == [
+        "threshold: lead time p50 is 28.0 h, above max_lead_time_hours = 24.0 h in .advisor.toml",
+    ]
+    latest = dataclasses.replace(snaps[2], measures={**snaps[2].measures, "change_failure_rate": None})
+    unmeasured = progress.check([latest], thresholds[3:])
+    assert [(f.kind, f.failed) for f in unmeasured] == [("unmeasured", False)]
+    assert progress.check(snaps[:1], thresholds[:1]) == ()  # one snapshot: thresholds apply, none is crossed
+    crowded = dataclasses.replace(snaps[0], measures={**snaps[0].measures, "active_branches": 4.0})
+    assert [f.kind for f in progress.check([crowded], thresholds[:1])] == ["threshold"]
+
+
+def test_json_document_is_versioned_and_complete(snaps: list[snapshot.Snapshot]) -> None:
+    document = render.progress_document(progress.report(snaps))
+    assert document["kind"] == "advisor-progress" and document["version"] == render.PROGRESS_FORMAT
+    assert len(document["trend"]) == 4
+    assert {d["direction"] for d in document["since_baseline"]["deltas"]} <= {"better", "worse", "same", "unknown"}
+    assert {m["name"] for m in document["measures"]} == set(snapshot.BY_NAME)
+
+
+def test_markdown_has_mermaid_trend_charts_and_tables(snaps: list[snapshot.Snapshot]) -> None:
+    text = render.progress_markdown(progress.report(snaps), WHERE)
+    assert text.count("```mermaid\nxychart-beta") == 4
+    html = MarkdownIt("gfm-like").render(text)
+    assert html.count("<table>") == 3  # since previous, since baseline, snapshots
+
+
+def test_untrusted_names_stay_literal_in_markdown(snaps: list[snapshot.Snapshot]) -> None:
+    hostile = "<script>alert(1)</script> [x](https://evil.example) | # `tick`"
+    assert snaps[-1].plan is not None
+    stages = tuple(dataclasses.replace(stage, title=hostile, criteria=tuple(
+        dataclasses.replace(c, name=hostile) for c in stage.criteria)) for stage in snaps[-1].plan.stages)
+    latest = dataclasses.replace(snaps[-1], trunk=hostile, plan=dataclasses.replace(snaps[-1].plan, stages=stages))
+    text = render.progress_markdown(progress.report([*snaps[:-1], latest]), hostile)
+    html = MarkdownIt("gfm-like").render(text)
+    assert "<script>" not in html and "<a href" not in html
+    assert "\x1b" not in render.progress_text(progress.report([*snaps[:-1], latest]), "x\x1b[2J")
+
+
+def golden(name: str, actual: str) -> None:
+    path = GOLDEN / name
+    if os.environ.get("ADVISOR_UPDATE_GOLDEN"):
+        path.write_text(actual, encoding="utf-8")
+    assert path.exists(), f"{path} is missing: run with ADVISOR_UPDATE_GOLDEN=1 to write it"
+    assert actual == path.read_text(encoding="utf-8"), f"{name} differs: ADVISOR_UPDATE_GOLDEN=1 rewrites it"
+
+
+def test_golden_markdown(snaps: list[snapshot.Snapshot]) -> None:
+    golden("progress.md", render.progress_markdown(progress.report(snaps), WHERE))
+
+
+def test_golden_text(snaps: list[snapshot.Snapshot]) -> None:
+    golden("progress.txt", render.progress_text(progress.report(snaps), WHERE))
+
+
+def test_golden_one_snapshot_text(snaps: list[snapshot.Snapshot]) -> None:
+    golden("progress-baseline.txt", render.progress_text(progress.report(snaps[:1]), WHERE))
