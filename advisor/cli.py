@@ -8,11 +8,12 @@ Ctrl-C -> 130.
 from __future__ import annotations
 
 import functools
+import importlib
 import os
 import re
 import sys
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 from enum import Enum
 from pathlib import Path
@@ -20,9 +21,10 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
-from advisor import __version__, gitread, pipeline, render, store
-from advisor.errors import AdvisorError, BadOption, ExitCode
+from advisor import __version__, config, gitread, pipeline, progress, render, scan, snapshot, store
+from advisor.errors import AdvisorError, BadOption, ExitCode, UnreadablePath
 from advisor.history import DEFAULT_BOT_PATTERNS, HistoryOptions
+from advisor.recommend import Plan
 
 app = typer.Typer(
     add_completion=False,
@@ -123,6 +125,8 @@ def scan_command(
     merge_check_seconds: Annotated[float, typer.Option(help="Time budget for trial merges of live branches "
                                                             "(0 turns them off).")] = 10.0,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")] = False,
+    history_dir: Annotated[str | None, typer.Option(help=HISTORY_DIR_HELP)] = None,
+    no_history: Annotated[bool, typer.Option("--no-history", help="Do not store a snapshot of this scan.")] = False,
 ) -> None:
     """Reconstruct the repository's branching history and summarise it."""
     request = scan_request(path, trunk=trunk, since=since, until=until, allow_shallow=allow_shallow, bot=bot,
@@ -134,6 +138,8 @@ def scan_command(
         status.clear()
     text = render.scan_json(result) if output is OutputFormat.json else render.scan_text(result)
     typer.echo(text, nl=False)
+    if not no_history:
+        _store_snapshot(result, path, history_dir, announce=status.enabled)
 
 
 @app.command("plan")
@@ -173,7 +179,7 @@ def scan_request(path: str, *, trunk: str | None, since: str | None, until: str 
     request = pipeline.ScanRequest(
         path=Path(path),
         now=datetime.now(timezone.utc),
-        options=HistoryOptions(trunk=trunk, bot_patterns=tuple(bot) if bot else DEFAULT_BOT_PATTERNS),
+        options=_history_options(path, trunk, bot),
         since=parse_date(since, "--since"),
         until=parse_date(until, "--until"),
         allow_shallow=allow_shallow,
@@ -190,6 +196,199 @@ def _check_bot_patterns(patterns: tuple[str, ...]) -> None:
             re.compile(pattern)
         except re.error as error:
             raise BadOption(f"--bot {pattern!r} is not a valid regular expression ({error}).") from None
+
+
+
+
+# ---------------------------------------------------------------------------
+# History of scans: snapshots, progress, check, backfill (docs/progress.md)
+
+HISTORY_DIR_HELP = ("Folder of this repository's snapshots (default: $XDG_DATA_HOME/advisor/history/<repo-key>, "
+                    "else ~/.local/share/advisor/history/<repo-key>).")
+
+
+class ProgressFormat(str, Enum):
+    text = "text"
+    json = "json"
+    markdown = "markdown"
+
+
+class Every(str, Enum):
+    week = "week"
+    month = "month"
+
+
+def _settings(path: Path, revision: str | None) -> config.Config:
+    """The repository's own settings: from its working tree, else (bare, mirror) from `revision` or HEAD."""
+    location = gitread.locate(path)
+    texts = {}
+    for name in config.FILES:
+        data: bytes | None
+        if location.work_tree is not None:
+            file = location.work_tree / name
+            try:
+                data = file.read_bytes() if file.is_file() else None
+            except OSError as error:
+                raise UnreadablePath(f"{file} cannot be read ({error.strerror}).") from None
+        else:
+            data = gitread.read_file_at(path, revision or "HEAD", name)
+        if data is not None:
+            try:
+                texts[name] = data.decode("utf-8")
+            except UnicodeDecodeError:
+                raise config.ConfigError(f"{name} is not UTF-8 text.") from None
+    return config.parse(texts)
+
+
+def _history_options(path: str, trunk: str | None, bot: list[str] | None) -> HistoryOptions:
+    """Options and flags win over the repository's settings, which win over the defaults."""
+    settings = _settings(Path(path), trunk)
+    patterns = tuple(bot) if bot else (settings.bot_patterns or DEFAULT_BOT_PATTERNS)
+    return HistoryOptions(trunk=trunk or settings.trunk, bot_patterns=patterns)
+
+
+def _history_folder(path: str, history_dir: str | None) -> Path:
+    if history_dir:
+        return Path(history_dir)
+    return store.history_folder(store.default_history_dir(os.environ), gitread.locate(Path(path)).git_dir)
+
+
+def _plan_of(_result: scan.Scan) -> Plan | None:
+    """The plan whose status a snapshot records. `recommend.build_plan` is not on this branch yet: when it
+    lands, return its plan for the scan here, and every stored snapshot carries its stage and criteria status."""
+    return None
+
+
+def _store_snapshot(result: scan.Scan, path: str, history_dir: str | None, *, announce: bool) -> Path | None:
+    """Store the scan's snapshot. A default folder that cannot be written costs a warning; a named one, an error."""
+    folder = _history_folder(path, history_dir)
+    try:
+        stored = store.save_snapshot(folder, snapshot.from_scan(result, _plan_of(result)))
+    except OSError as error:
+        message = f"the snapshot could not be stored in {folder} ({error.strerror or error})."
+        if history_dir:
+            raise UnreadablePath(message[0].upper() + message[1:]) from None
+        typer.echo(f"advisor: warning: {message}", err=True)
+        return None
+    if announce:
+        typer.echo(f"advisor: snapshot stored in {render.term(stored)}", err=True)
+    return stored
+
+
+def _read_history(folder: Path) -> list[snapshot.Snapshot]:
+    found, warnings = store.read_snapshots(folder)
+    for warning in warnings:
+        typer.echo(f"advisor: warning: {render.term(warning)}", err=True)
+    return found
+
+
+@app.command("progress")
+@boundary
+def progress_command(
+    path: Annotated[str, typer.Argument(help="The repository whose snapshots to compare (default: here).")] = ".",
+    output: Annotated[ProgressFormat, typer.Option("--format", "-f", help="text, json or markdown.")] = (
+        ProgressFormat.text),
+    history_dir: Annotated[str | None, typer.Option(help=HISTORY_DIR_HELP)] = None,
+    out: Annotated[str | None, typer.Option(help="Write the report to this file (atomically) instead of "
+                                                 "printing it.")] = None,
+) -> None:
+    """Progress since the previous scan and since the first: every measure, criteria, the stage, trends."""
+    folder = _history_folder(path, history_dir)
+    report = progress.report(_read_history(folder))
+    where = str(folder)
+    if output is ProgressFormat.json:
+        text = render.progress_json(report)
+    elif output is ProgressFormat.markdown:
+        text = render.progress_markdown(report, where)
+    else:
+        text = render.progress_text(report, where)
+    if out:
+        store.write_atomic(Path(out), text.encode("utf-8"))
+    else:
+        typer.echo(text, nl=False)
+
+
+@app.command("check")
+@boundary
+def check_command(
+    path: Annotated[str, typer.Argument(help="The repository whose latest snapshot to check (default: here).")] = ".",
+    history_dir: Annotated[str | None, typer.Option(help=HISTORY_DIR_HELP)] = None,
+) -> None:
+    """For CI: exit 4 when a criterion that held has regressed or a configured threshold is crossed."""
+    settings = _settings(Path(path), None)
+    folder = _history_folder(path, history_dir)
+    found = _read_history(folder)
+    if not found:
+        typer.echo(f"advisor check: no snapshots in {render.term(folder)} yet; nothing to check.")
+        return
+    findings = progress.check(found, settings.thresholds, fail_on_regression=settings.fail_on_regression)
+    for finding in findings:
+        typer.echo(render.term(finding.text))
+    failed = [f for f in findings if f.failed]
+    latest = found[-1].until
+    if failed:
+        typer.echo(f"advisor check: {len(failed)} problem{'s' if len(failed) != 1 else ''} in the snapshot of "
+                   f"{latest:%Y-%m-%d} (exit {int(ExitCode.REGRESSED)}).")
+        raise typer.Exit(ExitCode.REGRESSED)
+    held = "no criterion regressed" if len(found) > 1 else "one snapshot, no criterion to compare"
+    typer.echo(f"advisor check: ok: {held}; {len(settings.thresholds)} threshold"
+               f"{'s' if len(settings.thresholds) != 1 else ''} checked (snapshot of {latest:%Y-%m-%d}).")
+
+
+def _backfill_api() -> tuple[Callable[..., Iterator[scan.Scan]], Callable[[datetime, datetime, str], list[datetime]]]:
+    """`pipeline.backfill` and `asof.dates_between`, which the as-of work provides."""
+    try:
+        asof = importlib.import_module("advisor.asof")
+    except ImportError:
+        raise BadOption("backfill needs scans as of a past date (advisor.asof), which this build does not have.") from None
+    backfill = getattr(pipeline, "backfill", None)
+    if backfill is None:
+        raise BadOption("backfill needs scans as of a past date (pipeline.backfill), which this build does not have.")
+    return backfill, asof.dates_between
+
+
+@app.command("backfill")
+@boundary
+def backfill_command(
+    path: Annotated[str, typer.Argument(help="A clone, bare repository or mirror (default: here).")] = ".",
+    since: Annotated[str, typer.Option(help="The first date to scan as of (YYYY-MM-DD).")] = "",
+    until: Annotated[str | None, typer.Option(help="The last date (default: today).")] = None,
+    every: Annotated[Every, typer.Option(help="One snapshot every week or every month.")] = Every.week,
+    history_dir: Annotated[str | None, typer.Option(help=HISTORY_DIR_HELP)] = None,
+    trunk: Annotated[str | None, typer.Option(help="The trunk branch, when the default guess is wrong.")] = None,
+    bot: Annotated[list[str] | None, typer.Option(help="Regex of bot author names or emails (repeatable).")] = None,
+    allow_shallow: Annotated[bool, typer.Option(help="Scan a shallow clone anyway (older history is missing).")] = False,
+    cache_dir: Annotated[str | None, typer.Option(help="Cache folder (default: ~/.cache/advisor).")] = None,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Neither read nor write the cache.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")] = False,
+) -> None:
+    """Seed the history with one snapshot per week or month, as the repository was on each date."""
+    start = parse_date(since or None, "--since")
+    if start is None:
+        raise BadOption("backfill needs --since, the first date to scan as of (YYYY-MM-DD).")
+    end = parse_date(until, "--until") or datetime.now(timezone.utc)
+    if start > end:
+        raise BadOption(f"--since {since} is after --until; nothing to backfill.")
+    backfill, dates_between = _backfill_api()
+    dates = dates_between(start, end, every.value)
+    request = pipeline.ScanRequest(
+        path=Path(path), now=end, options=_history_options(path, trunk, bot), allow_shallow=allow_shallow,
+        cache_dir=None if no_cache else (Path(cache_dir) if cache_dir else store.default_cache_dir(os.environ)),
+        merge_check_seconds=0.0,  # trial merges of branches as they were in the past add nothing a snapshot keeps
+    )
+    _check_bot_patterns(request.options.bot_patterns)
+    folder = _history_folder(path, history_dir)
+    status = _Status(enabled=not quiet and sys.stderr.isatty())
+    stored = 0
+    try:
+        for result in backfill(request, dates, status=status):
+            store.save_snapshot(folder, snapshot.from_scan(result, _plan_of(result)))
+            stored += 1
+            status(f"stored {stored} of {len(dates)} snapshots")
+    finally:
+        status.clear()
+    typer.echo(f"advisor backfill: stored {stored} snapshot{'s' if stored != 1 else ''} in {render.term(folder)}"
+               + (f", {dates[0]:%Y-%m-%d} to {dates[-1]:%Y-%m-%d} every {every.value}." if dates else "."))
 
 
 def main() -> None:
