@@ -1,0 +1,353 @@
+"""`advisor scan` storing snapshots, `advisor progress` and `advisor check`, as a user runs them.
+
+The team of tests/evolving.py moves off Gitflow between weekly scans; the
+clock is frozen at each scan's moment so the repository's dates make sense.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+import types
+from collections.abc import Iterator, Sequence
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from advisor import cli, pipeline, store
+from advisor.errors import ExitCode
+from tests import evolving, scenarios
+from tests.builders import RepoBuilder, git_cli
+from tests.plans import plan_for
+
+runner = CliRunner()
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = runner.invoke(cli.app, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def freeze(monkeypatch: pytest.MonkeyPatch, moment: datetime) -> None:
+    class Frozen(datetime):
+        @classmethod
+        def now(cls, tz: object = None) -> Frozen:  # type: ignore[override]
+            return cls.fromtimestamp(moment.timestamp(), timezone.utc)
+
+    monkeypatch.setattr(cli, "datetime", Frozen)
+
+
+def weekly_scan(monkeypatch: pytest.MonkeyPatch, repo: Path, history: Path, moment: datetime) -> None:
+    freeze(monkeypatch, moment)
+    since = (moment - timedelta(days=evolving.WINDOW_DAYS)).isoformat()
+    code, _, err = run("scan", str(repo), "--no-cache", "--merge-check-seconds", "0", "--since", since,
+                       "--history-dir", str(history))
+    assert code == 0, err
+
+
+@pytest.fixture
+def with_plans(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Snapshots carry plan status (the hook recommend.build_plan will fill)."""
+    monkeypatch.setattr(cli, "_plan_of", plan_for)
+
+
+# -- storing ----------------------------------------------------------------------
+
+
+def test_scan_stores_a_snapshot_by_default_outside_the_repository(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = tmp_path / "gitflow"
+    scenarios.gitflow(repo)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    code, out, err = run("scan", str(repo), "--no-cache", "--since", "2023-01-01")
+    assert code == 0 and err == "", err
+    folders = list((tmp_path / "data" / "advisor" / "history").iterdir())
+    assert len(folders) == 1 and folders[0].name.startswith("gitflow-")
+    files = store.snapshot_files(folders[0])
+    assert len(files) == 1
+    document = json.loads(files[0].read_text())
+    assert document["kind"] == "advisor-snapshot" and document["repo"]["trunk"] == "master"
+    assert not any(p.name.endswith(".json") for p in repo.rglob("*"))  # nothing written into the repository
+    code, out, err = run("progress", str(repo))
+    assert code == 0, err
+    assert "1 snapshot in" in out and "One snapshot: it is the baseline" in out
+
+
+def test_no_history_stores_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = tmp_path / "gitflow"
+    scenarios.gitflow(repo)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    code, _, err = run("scan", str(repo), "--no-cache", "--no-history")
+    assert code == 0, err
+    assert not (tmp_path / "data").exists()
+
+
+def test_history_dir_inside_the_git_directory_is_refused(tmp_path: Path) -> None:
+    repo = tmp_path / "gitflow"
+    scenarios.gitflow(repo)
+    code, _, err = run("scan", str(repo), "--no-cache", "--history-dir", str(repo / ".git" / "history"))
+    assert code == ExitCode.USER_ERROR and "inside a git directory" in err
+    assert not (repo / ".git" / "history").exists()
+
+
+def test_an_unwritable_default_history_is_a_warning_a_named_one_an_error(tmp_path: Path,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = tmp_path / "gitflow"
+    scenarios.gitflow(repo)
+    blocker = tmp_path / "file"
+    blocker.write_text("a file where a folder should be")
+    monkeypatch.setenv("XDG_DATA_HOME", str(blocker))
+    code, out, err = run("scan", str(repo), "--no-cache")
+    assert code == 0 and "Trunk: master" in out
+    assert err.startswith("advisor: warning: the snapshot could not be stored in ")
+    code, _, err = run("scan", str(repo), "--no-cache", "--history-dir", str(blocker / "history"))
+    assert code == ExitCode.USER_ERROR and err.startswith("advisor: The snapshot could not be stored in ")
+    assert len(err.strip().splitlines()) == 1
+
+
+# -- progress and check over an evolving repository -----------------------------------
+
+
+@pytest.fixture
+def team(tmp_path: Path) -> evolving.Team:
+    return evolving.Team(tmp_path / "repo")
+
+
+def test_progress_and_check_follow_the_team(team: evolving.Team, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                           with_plans: None) -> None:
+    repo, history = team.b.path, tmp_path / "history"
+    code, out, _ = run("progress", str(repo), "--history-dir", str(history))
+    assert code == 0 and "No snapshots in" in out
+    code, out, _ = run("check", str(repo), "--history-dir", str(history))
+    assert code == 0 and "no snapshots" in out
+
+    team.phase("A")
+    weekly_scan(monkeypatch, repo, history, evolving.SCANS["A"])
+    code, out, _ = run("check", str(repo), "--history-dir", str(history))
+    assert code == 0 and "ok: one snapshot" in out
+
+    team.phase("B")
+    weekly_scan(monkeypatch, repo, history, evolving.SCANS["B"])
+    code, out, err = run("progress", str(repo), "--history-dir", str(history))
+    assert code == 0, err
+    assert "Since the baseline, the previous scan (2024-04-08)" in out
+    assert "stop-adding-wip.stale-branches (stale branches): 1 -> 0 (target at most 0)" in out
+    assert "Current stage: shrink-batches (Shrink batches): 0 of 1 exit criteria hold" in out
+
+    team.phase("C")
+    weekly_scan(monkeypatch, repo, history, evolving.SCANS["C"])
+    code, out, _ = run("progress", str(repo), "--history-dir", str(history), "--format", "json")
+    report = json.loads(out)
+    assert report["plan_done"] is True and report["snapshots"] == 3
+    lifetime = next(d for d in report["since_baseline"]["deltas"] if d["measure"] == "branch_lifetime_p50_hours")
+    assert lifetime["direction"] == "better" and lifetime["better"] == "lower"
+    code, out, _ = run("check", str(repo), "--history-dir", str(history))
+    assert code == 0 and "ok: no criterion regressed" in out
+
+    team.phase("D")
+    weekly_scan(monkeypatch, repo, history, evolving.SCANS["D"])
+    code, out, err = run("check", str(repo), "--history-dir", str(history))
+    assert code == ExitCode.REGRESSED == 4
+    lines = out.strip().splitlines()
+    assert lines[0].startswith("regressed: stop-adding-wip.active-branches (active branches) held on 2024-05-13")
+    assert lines[-1] == "advisor check: 1 problem in the snapshot of 2024-05-20 (exit 4)."
+
+    report_file = tmp_path / "out" / "progress.md"
+    code, out, _ = run("progress", str(repo), "--history-dir", str(history), "--format", "markdown",
+                       "--out", str(report_file))
+    assert code == 0 and out == ""
+    markdown = report_file.read_text()
+    assert markdown.count("xychart-beta") == 4 and "Exit criteria that regressed" in markdown
+
+
+def test_thresholds_from_the_working_tree(team: evolving.Team, tmp_path: Path,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    repo, history = team.b.path, tmp_path / "history"
+    team.phase("A")
+    weekly_scan(monkeypatch, repo, history, evolving.SCANS["A"])
+    (repo / ".advisor.toml").write_text("max_stale_branches = 0\nmax_long_lived_lines = 0\n"
+                                        "min_releases_per_week = 0.5\n")
+    code, out, _ = run("check", str(repo), "--history-dir", str(history))
+    assert code == ExitCode.REGRESSED
+    assert out.splitlines()[:2] == [
+        "threshold: stale branches is 1, above max_stale_branches = 0 in .advisor.toml",
+        "threshold: long-lived lines beside the trunk is 1, above max_long_lived_lines = 0 in .advisor.toml",
+    ]
+    (repo / ".advisor.toml").write_text("max_stale_branche = 0\n")
+    code, out, err = run("check", str(repo), "--history-dir", str(history))
+    assert code == ExitCode.USER_ERROR
+    assert err.startswith("advisor: Unknown key 'max_stale_branche' in .advisor.toml; the known keys are ")
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+def test_settings_of_a_bare_mirror_come_from_its_head(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    origin = tmp_path / "origin"
+    b = RepoBuilder(origin)
+    b.commit(files={"pyproject.toml": "[tool.advisor]\nmax_active_branches = 0\ntrunk = 'main'\n"})
+    b.branch("topic")
+    b.commit(branch="topic")
+    mirror = tmp_path / "mirror.git"
+    git_cli(tmp_path, "clone", "-q", "--mirror", str(origin), str(mirror))
+    freeze(monkeypatch, b.clock + timedelta(hours=2))
+    history = tmp_path / "history"
+    code, _, err = run("scan", str(mirror), "--no-cache", "--history-dir", str(history))
+    assert code == 0, err
+    code, out, _ = run("check", str(mirror), "--history-dir", str(history))
+    assert code == ExitCode.REGRESSED
+    assert out.startswith("threshold: active branches is 1, above max_active_branches = 0 in pyproject.toml")
+
+
+def test_the_settings_trunk_is_used_by_scan(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    b = RepoBuilder(tmp_path / "repo", trunk="trunk-line")
+    b.commit()
+    git_cli(b.path, "symbolic-ref", "HEAD", "refs/heads/nothing-here")
+    code, _, err = run("scan", str(b.path), "--no-cache", "--no-history")
+    assert code == ExitCode.USER_ERROR and "No trunk could be found" in err
+    (b.path / ".advisor.toml").write_text("trunk = 'trunk-line'\n")
+    code, out, err = run("scan", str(b.path), "--no-cache", "--no-history")
+    assert code == 0, err
+    assert "Trunk: trunk-line" in out
+
+
+def test_corrupt_snapshots_are_skipped_with_a_warning(team: evolving.Team, tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    repo, history = team.b.path, tmp_path / "history"
+    team.phase("A")
+    weekly_scan(monkeypatch, repo, history, evolving.SCANS["A"])
+    (history / "20240401T000000000000Z-deadbeef.json").write_text('{"kind": "advisor-snapshot", "vers')
+    (history / "20240402T000000000000Z-cafe.json").write_text('{"kind": "advisor-snapshot", "version": 7}')
+    for command in ("progress", "check"):
+        code, out, err = run(command, str(repo), "--history-dir", str(history))
+        assert code == 0, err
+        assert "Traceback" not in err
+        assert "advisor: warning: skipped 20240401T000000000000Z-deadbeef.json: it cannot be read as JSON" in err
+        assert "skipped 20240402T000000000000Z-cafe.json: it was written by a newer advisor" in err
+    code, out, _ = run("progress", str(repo), "--history-dir", str(history))
+    assert "1 snapshot in" in out
+
+
+def test_archived_scan_documents_count_as_snapshots(tmp_path: Path) -> None:
+    history = tmp_path / "history"
+    history.mkdir()
+    fixture = Path(__file__).resolve().parent / "fixtures" / "snapshot-v1.json"
+    (history / "scan-2024-03-01.json").write_text(fixture.read_text())
+    code, out, err = run("progress", ".", "--history-dir", str(history))
+    assert code == 0, err
+    assert "1 snapshot in" in out and "model gitflow" in out
+
+
+def test_progress_needs_a_repository_or_a_history_dir(tmp_path: Path) -> None:
+    code, _, err = run("progress", str(tmp_path))
+    assert code == ExitCode.USER_ERROR and "is not inside a git repository" in err
+
+
+# -- a killed scan loses nothing already stored -----------------------------------------
+
+
+def scan_process(repo: Path, history: Path, cache: Path) -> subprocess.Popen[bytes]:
+    code = "import sys; from advisor.cli import main; sys.argv[0] = 'advisor'; main()"
+    return subprocess.Popen([sys.executable, "-c", code, "scan", str(repo), "--cache-dir", str(cache),
+                             "--history-dir", str(history), "--since", "2023-01-01"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def assert_intact(history: Path) -> list[str]:
+    found, warnings = store.read_snapshots(history)
+    assert warnings == []
+    for path in store.snapshot_files(history):
+        json.loads(path.read_text())  # every visible file is a whole document
+    return [s.source for s in found]
+
+
+@pytest.mark.skipif(os.name != "posix", reason="SIGKILL needs POSIX")
+def test_scans_killed_at_random_moments_leave_the_history_intact(tmp_path: Path) -> None:
+    repo, history, cache = tmp_path / "gitflow", tmp_path / "history", tmp_path / "cache"
+    scenarios.gitflow(repo)
+    started = time.monotonic()
+    first = scan_process(repo, history, cache)
+    assert first.wait(60) == 0, first.stderr.read() if first.stderr else ""
+    duration = time.monotonic() - started
+    kept = assert_intact(history)
+    assert len(kept) == 1
+    chance = random.Random(20240520)
+    for _ in range(6):
+        process = scan_process(repo, history, cache)
+        time.sleep(chance.uniform(0.0, duration * 1.2))
+        process.send_signal(signal.SIGKILL)
+        process.wait(60)
+        now = assert_intact(history)
+        assert set(kept) <= set(now)  # nothing stored before was lost
+        kept = now
+
+
+def test_two_scans_at_once_store_two_whole_snapshots(tmp_path: Path) -> None:
+    repo, history = tmp_path / "gitflow", tmp_path / "history"
+    scenarios.gitflow(repo)
+    processes = [scan_process(repo, history, tmp_path / f"cache{i}") for i in range(2)]
+    for process in processes:
+        assert process.wait(60) == 0, process.stderr.read() if process.stderr else ""
+    assert len(assert_intact(history)) == 2
+
+
+# -- backfill's wiring, with stand-ins for the as-of work -------------------------------
+
+
+def test_backfill_stores_one_snapshot_per_date(team: evolving.Team, tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """Until advisor.asof lands: stand-ins with its names and signatures (tests/test_cli_backfill.py runs the real
+    one). The stand-in scans as of each date with the stages that exist today."""
+    team.phase("A")
+    team.phase("B")
+    calls: dict[str, object] = {}
+
+    def dates_between(since: datetime, until: datetime, every: str) -> list[datetime]:
+        calls["every"] = every
+        step = timedelta(days=7)
+        return [since + i * step for i in range(int((until - since) / step) + 1)]
+
+    def backfill(request: pipeline.ScanRequest, dates: Sequence[datetime],
+                 status: object = None) -> Iterator[object]:
+        for moment in dates:
+            yield pipeline.run_scan(pipeline.ScanRequest(
+                path=request.path, now=moment, options=request.options,
+                since=moment - timedelta(days=evolving.WINDOW_DAYS), merge_check_seconds=0))
+
+    fake = types.ModuleType("advisor.asof")
+    fake.dates_between = dates_between  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "advisor.asof", fake)
+    monkeypatch.setattr(pipeline, "backfill", backfill, raising=False)
+    history = tmp_path / "history"
+    code, out, err = run("backfill", str(team.b.path), "--since", "2024-04-01", "--until", "2024-04-29",
+                         "--every", "week", "--history-dir", str(history), "--no-cache")
+    assert code == 0, err
+    assert out == (f"advisor backfill: stored 5 snapshots in {history}, 2024-04-01 to 2024-04-29 every week.\n")
+    assert calls["every"] == "week"
+    code, out, _ = run("progress", str(team.b.path), "--history-dir", str(history), "--format", "json")
+    assert [p["at"][:10] for p in json.loads(out)["trend"]] == [
+        "2024-04-01", "2024-04-08", "2024-04-15", "2024-04-22", "2024-04-29"]
+    code, _, _ = run("backfill", str(team.b.path), "--since", "2024-04-01", "--until", "2024-04-29",
+                     "--history-dir", str(history), "--no-cache")
+    assert len(store.snapshot_files(history)) == 5  # backfilling the same dates again replaces, never duplicates
+
+
+def test_backfill_without_the_as_of_work_is_one_sentence(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "advisor.asof", None)  # import fails
+    code, _, err = run("backfill", ".", "--since", "2024-01-01", "--history-dir", str(tmp_path))
+    assert code == ExitCode.USER_ERROR and "backfill needs scans as of a past date" in err
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    ((), "backfill needs --since"),
+    (("--since", "soon"), "is not a date"),
+    (("--since", "2024-05-01", "--until", "2024-04-01"), "is after --until"),
+])
+def test_backfill_bad_dates(args: tuple[str, ...], message: str, tmp_path: Path) -> None:
+    code, _, err = run("backfill", ".", *args, "--history-dir", str(tmp_path))
+    assert code == ExitCode.USER_ERROR and message in err
