@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from markdown_it import MarkdownIt
 
-from advisor import progress, render, snapshot
+from advisor import config, progress, render, snapshot
 from advisor.progress import CriterionChange, Direction, Threshold
 from tests import evolving
 
@@ -186,3 +186,29 @@ def test_golden_text(snaps: list[snapshot.Snapshot]) -> None:
 
 def test_golden_one_snapshot_text(snaps: list[snapshot.Snapshot]) -> None:
     golden("progress-baseline.txt", render.progress_text(progress.report(snaps[:1]), WHERE))
+
+
+DOCS = Path(__file__).resolve().parent.parent / "docs" / "progress.md"
+BEGIN, END = "<!-- BEGIN progress-example -->\n```\n", "```\n<!-- END progress-example -->"
+
+
+def test_docs_show_the_golden_report_as_their_example(snaps: list[snapshot.Snapshot]) -> None:
+    docs = DOCS.read_text(encoding="utf-8")
+    actual = render.progress_text(progress.report(snaps), WHERE)
+    if os.environ.get("ADVISOR_UPDATE_GOLDEN"):
+        head, rest = docs.split(BEGIN, 1)
+        docs = head + BEGIN + actual + END + rest.split(END, 1)[1]
+        DOCS.write_text(docs, encoding="utf-8")
+    assert docs.split(BEGIN, 1)[1].split(END, 1)[0] == actual
+
+
+def test_docs_check_example_is_what_check_prints(snaps: list[snapshot.Snapshot]) -> None:
+    settings = config.parse({".advisor.toml": "max_active_branches = 3\nmax_lead_time_hours = 24\n"})
+    lines = [f.text for f in progress.check(snaps, settings.thresholds)]
+    assert "\n".join(lines) + "\nadvisor check: 3 problems" in DOCS.read_text(encoding="utf-8")
+
+
+def test_docs_define_every_measure() -> None:
+    docs = DOCS.read_text(encoding="utf-8")
+    for measure in snapshot.MEASURES:
+        assert f"| `{measure.name}` | {measure.label} |" in docs, measure.name
