@@ -198,8 +198,6 @@ def _check_bot_patterns(patterns: tuple[str, ...]) -> None:
             raise BadOption(f"--bot {pattern!r} is not a valid regular expression ({error}).") from None
 
 
-
-
 # ---------------------------------------------------------------------------
 # History of scans: snapshots, progress, check, backfill (docs/progress.md)
 

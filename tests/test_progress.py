@@ -11,6 +11,8 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
 from advisor import config, progress, render, snapshot
@@ -212,3 +214,28 @@ def test_docs_define_every_measure() -> None:
     docs = DOCS.read_text(encoding="utf-8")
     for measure in snapshot.MEASURES:
         assert f"| `{measure.name}` | {measure.label} |" in docs, measure.name
+
+
+values = st.one_of(st.none(), st.floats(min_value=0, max_value=1e6, allow_nan=False))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(values, min_size=len(snapshot.MEASURES), max_size=len(snapshot.MEASURES)),
+       st.lists(values, min_size=len(snapshot.MEASURES), max_size=len(snapshot.MEASURES)))
+def test_swapping_two_snapshots_swaps_better_and_worse(before: list[float | None], after: list[float | None]) -> None:
+    base = evolving_free_snapshot()
+    one = dataclasses.replace(base, measures=dict(zip(snapshot.BY_NAME, before)))
+    two = dataclasses.replace(base, measures=dict(zip(snapshot.BY_NAME, after)))
+    forward, backward = progress.compare(one, two), progress.compare(two, one)
+    assert forward.better == backward.worse and forward.worse == backward.better
+    assert len(forward.deltas) == len(snapshot.MEASURES)
+    for delta in forward.deltas:
+        if delta.direction is Direction.BETTER:
+            assert delta.change is not None and (delta.change < 0) == (delta.better == "lower")
+
+
+def evolving_free_snapshot() -> snapshot.Snapshot:
+    moment = evolving.SCANS["A"]
+    return snapshot.Snapshot(version=snapshot.VERSION, tool_version="0", scanned_at=moment, since=moment,
+                             until=moment, repo="r", trunk="main", trunk_tip="0" * 40, model="m", confidence="c",
+                             measures={}, plan=None, metrics={}, verdict={})
