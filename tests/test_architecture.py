@@ -19,7 +19,8 @@ ONLY_IN = {
     "subprocess": {"gitread"},
 }
 # Pure stages: no file, clock, environment or console access.
-PURE = {"model", "merges", "history", "scan", "classify", "metrics", "recommend", "protection", "render", "ciconfig"}
+PURE = {"model", "merges", "history", "scan", "classify", "metrics", "recommend", "protection", "render", "ciconfig",
+        "asof", "plandoc", "snapshot", "progress", "config"}
 IMPURE_CALLS = {"open", "print"}
 IMPURE_ATTRIBUTES = {("datetime", "now"), ("datetime", "today"), ("time", "time"), ("os", "environ"),
                      ("Path", "read_text"), ("Path", "write_text"), ("os", "getenv")}

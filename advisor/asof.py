@@ -1,0 +1,258 @@
+"""The repository as it was on a past date, from its history alone: CommitGraph -> CommitGraph.
+
+`truncate` answers "what would `gitread.load` have returned on `as_of`?" as well as
+history can tell (reflogs are not in clones, so where a branch pointed in the past is
+inferred from its first-parent chain). The rule, also implemented against real git
+repositories by the tests' `truncated_copy` helper:
+
+1. Commits. A commit is kept when its committer time is at or before `as_of` and all
+   of its parents are kept. A commit cannot exist before its parents, so a parent
+   dated after `as_of` (a skewed clock) hides its descendants too; skew is tolerated
+   (the result is always a closed, consistent graph) but never used to pull a commit
+   earlier than its own date or its parents'.
+2. Branches (local, remote-tracking, pull-request and other non-tag refs) are rewound
+   along their first-parent chain to the newest kept commit: that is where the branch
+   pointed on `as_of` as far as history can tell. A branch with no kept commit on its
+   chain did not exist yet and is dropped. So is a branch that had to be rewound and
+   lands on the trunk's first-parent chain (the trunk chosen as `history` chooses it):
+   all its own commits are later, so as far as history can tell it was created later
+   (a branch that existed but was still empty is indistinguishable, and dropped too).
+   A branch rewound onto another non-trunk branch is kept (git cannot tell which of
+   the two existed).
+3. Tags are kept when their target commit is kept and, for annotated tags, their
+   tagger time is at or before `as_of` (a lightweight tag has no date of its own).
+4. HEAD and the remote's HEAD keep naming the same branch; when that branch was
+   dropped they resolve to nothing, and the trunk falls back the way it does in a
+   repository whose HEAD is unborn. A detached HEAD is rewound like a branch.
+5. The result holds only the commits reachable from what is left (as `load` lists
+   only reachable commits), re-indexed compactly in the input's order (the order of
+   `git log`), with every per-commit column, the trailers and the refs remapped.
+
+Everything is linear in the number of commits: one pass for the kept set (a second
+only when clock skew listed a parent before its child), memoised first-parent walks
+for the refs, one flood for reachability, one comprehension per column.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import Literal
+
+from advisor import history
+from advisor.errors import TrunkNotFound
+from advisor.model import CommitGraph, Ref, RefKind
+
+Every = Literal["week", "month"]
+_GONE = -1
+
+
+def _limit(as_of: datetime) -> int:
+    if as_of.tzinfo is None or as_of.utcoffset() is None:
+        raise ValueError("as_of must be timezone-aware")
+    # Commit times are whole seconds: t <= as_of exactly when t <= floor(as_of).
+    return int(as_of.timestamp() // 1)
+
+
+def kept_commits(graph: CommitGraph, as_of: datetime) -> list[bool]:
+    """Commit -> committed at or before `as_of` with every parent kept (rule 1)."""
+    limit = _limit(as_of)
+    parents = graph.parents
+    keep = [t <= limit for t in graph.commit_time]
+    while True:
+        changed = pending = False
+        # git log lists children before parents (unless clock skew reorders the walk):
+        # walking from the end sees every parent's final answer before its children.
+        for commit in range(len(keep) - 1, -1, -1):
+            if keep[commit]:
+                for parent in parents[commit]:
+                    if not keep[parent]:
+                        keep[commit] = False
+                        changed = True
+                        break
+                    if parent < commit:
+                        pending = True  # this parent's answer may still change in this pass
+        if not (changed and pending):
+            return keep
+
+
+def _rewind(commit: int, graph: CommitGraph, keep: list[bool], memo: dict[int, int]) -> int:
+    """The newest kept commit on `commit`'s first-parent chain, or _GONE; memoised so that
+    many refs sharing a long run of later commits walk it once."""
+    path: list[int] = []
+    current = commit
+    parents = graph.parents
+    while True:
+        if keep[current]:
+            found = current
+            break
+        known = memo.get(current)
+        if known is not None:
+            found = known
+            break
+        path.append(current)
+        first = parents[current]
+        if not first:
+            found = _GONE
+            break
+        current = first[0]
+    for visited in path:
+        memo[visited] = found
+    return found
+
+
+_BRANCH_KINDS = (RefKind.LOCAL, RefKind.REMOTE)
+
+
+def truncate(graph: CommitGraph, as_of: datetime, *, trunk: str | None = None) -> CommitGraph:
+    """The graph as it was on `as_of` (see the module docstring for the rule).
+
+    `trunk` is the `--trunk` option, if any: the trunk whose chain decides which rewound
+    branches were created later. The result may share unchanged lists with `graph`;
+    neither is modified.
+    """
+    keep = kept_commits(graph, as_of)
+    limit = _limit(as_of)
+    memo: dict[int, int] = {}
+    candidates: list[tuple[Ref, bool]] = []  # (ref at as_of, had to be rewound)
+    for ref in graph.refs:
+        if ref.kind is RefKind.TAG:
+            if keep[ref.target] and (ref.tag_time is None or ref.tag_time <= limit):
+                candidates.append((ref, False))
+            continue
+        if keep[ref.target]:
+            candidates.append((ref, False))
+            continue
+        landing = _rewind(ref.target, graph, keep, memo)
+        if landing != _GONE:
+            candidates.append((replace(ref, target=landing), True))
+    refs = _drop_created_later(graph, candidates, trunk)
+    head_target: int | None = None
+    if graph.head_ref is not None:
+        head_target = next((r.target for r in refs if r.name == graph.head_ref), None)
+    elif graph.head_target is not None:
+        landing = _rewind(graph.head_target, graph, keep, memo)
+        head_target = None if landing == _GONE else landing
+    roots = [r.target for r in refs] + ([head_target] if head_target is not None else [])
+    return _compact(graph, roots, refs, head_target)
+
+
+def _drop_created_later(graph: CommitGraph, candidates: list[tuple[Ref, bool]],
+                        trunk: str | None) -> list[Ref]:
+    """Rule 2's second half: rewound branches landing on the trunk's chain are dropped."""
+    if not any(moved for _, moved in candidates):
+        return [ref for ref, _ in candidates]
+    provisional = CommitGraph(shas=graph.shas, parents=graph.parents, commit_time=graph.commit_time,
+                              refs=tuple(ref for ref, _ in candidates), head_ref=graph.head_ref,
+                              remote_head=graph.remote_head)
+    try:
+        trunk_ref, _ = history.choose_trunk(provisional, history.branch_refs(provisional), trunk)
+    except TrunkNotFound:
+        return [ref for ref, _ in candidates]  # reconstruct will say so; nothing to measure against
+    on_trunk: set[int] = set()
+    commit: int | None = trunk_ref.target
+    parents = graph.parents
+    while commit is not None:
+        on_trunk.add(commit)
+        commit = parents[commit][0] if parents[commit] else None
+    kept = []
+    for ref, moved in candidates:
+        is_trunk = ref.name == trunk_ref.name or (ref.kind in _BRANCH_KINDS and ref.short == trunk_ref.short
+                                                 and trunk_ref.kind in _BRANCH_KINDS)
+        if moved and not is_trunk and ref.target in on_trunk:
+            continue
+        kept.append(ref)
+    return kept
+
+
+def _compact(graph: CommitGraph, roots: list[int], refs: list[Ref], head_target: int | None) -> CommitGraph:
+    """Only what `roots` reach, re-indexed in the input's order."""
+    size = len(graph)
+    parents = graph.parents
+    reached = bytearray(size)
+    stack = list(roots)
+    while stack:
+        commit = stack.pop()
+        if reached[commit]:
+            continue
+        reached[commit] = 1
+        stack.extend(p for p in parents[commit] if not reached[p])
+    if reached.count(1) == size:  # nothing left out: the columns are shared as they are
+        return CommitGraph(
+            shas=graph.shas, parents=graph.parents, author_time=graph.author_time,
+            author_offset=graph.author_offset, commit_time=graph.commit_time, commit_offset=graph.commit_offset,
+            author=graph.author, committer=graph.committer, people=graph.people, subject=graph.subject,
+            trailers=graph.trailers, refs=tuple(refs), head_ref=graph.head_ref, head_target=head_target,
+            remote_head=graph.remote_head, shallow=graph.shallow, missing_parents=graph.missing_parents,
+        )
+    order = [commit for commit in range(size) if reached[commit]]
+    new = [_GONE] * size
+    for position, commit in enumerate(order):
+        new[commit] = position
+
+    return CommitGraph(
+        shas=[graph.shas[c] for c in order],
+        parents=[(new[ps[0]],) if len(ps) == 1 else tuple([new[p] for p in ps])
+                 for ps in map(parents.__getitem__, order)],
+        author_time=[graph.author_time[c] for c in order],
+        author_offset=[graph.author_offset[c] for c in order],
+        commit_time=[graph.commit_time[c] for c in order],
+        commit_offset=[graph.commit_offset[c] for c in order],
+        author=[graph.author[c] for c in order],
+        committer=[graph.committer[c] for c in order],
+        people=graph.people,
+        subject=[graph.subject[c] for c in order],
+        trailers={new[c]: lines for c, lines in graph.trailers.items() if new[c] != _GONE},
+        refs=tuple(replace(ref, target=new[ref.target]) for ref in refs),
+        head_ref=graph.head_ref,
+        head_target=new[head_target] if head_target is not None else None,
+        remote_head=graph.remote_head,
+        shallow=graph.shallow,
+        # Which commits lost a parent is not recorded: the count stays an upper bound.
+        missing_parents=graph.missing_parents,
+    )
+
+
+def first_commit_time(graph: CommitGraph) -> int | None:
+    """The earliest committer time in the graph (epoch seconds), None when empty."""
+    return min(graph.commit_time) if graph.commit_time else None
+
+
+def dates_between(since: datetime, until: datetime, every: Every) -> list[datetime]:
+    """Snapshot dates from `since` to `until`, both inclusive, oldest first.
+
+    week: `until`, then every 7 days back from it while not before `since`: every date
+    falls on `until`'s weekday and time of day, and the newest snapshot is `until` itself.
+    month: the end of every month that ends within [since, until], as midnight at the
+    start of the next month in `until`'s time zone (a snapshot there covers the whole
+    month: windows end exclusively), followed by `until` when it is not itself such a
+    midnight. Empty when `since` is after `until`.
+    """
+    if since.tzinfo is None or until.tzinfo is None:
+        raise ValueError("since and until must be timezone-aware")
+    if since > until:
+        return []
+    if every == "week":
+        dates = []
+        moment = until
+        while moment >= since:
+            dates.append(moment)
+            moment -= timedelta(days=7)
+        return dates[::-1]
+    if every != "month":
+        raise ValueError(f"every must be 'week' or 'month', not {every!r}")
+    zone = until.tzinfo
+    local_since = since.astimezone(zone)
+    year, month = local_since.year, local_since.month
+    result: list[datetime] = []
+    while True:
+        end = datetime(year, month, 1, tzinfo=zone)  # the end of the month before
+        if end > until:
+            break
+        if end >= since:
+            result.append(end)
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    if not result or result[-1] != until:
+        result.append(until)
+    return result
+
