@@ -1,20 +1,24 @@
 """Run the stages with their I/O: read git, reconstruct (cached), count lines, try merges.
 
 This is the one place that sequences reading and caching; each stage it calls
-is either a reader (`gitread`), the writer (`store`) or pure (`history`, `scan`).
+is either a reader (`gitread`), the writer (`store`) or pure (`asof`, `history`, `scan`).
+
+Past dates: `ScanRequest.as_of` scans the repository as it was on that date
+(`asof.truncate`), with `now` = `as_of`; `backfill` does that for many dates from
+one reading of the history.
 """
 
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from advisor import ciconfig, gitread, history, plandoc, protection, recommend, scan, store
+from advisor import asof, ciconfig, gitread, history, plandoc, protection, recommend, scan, store
 from advisor.errors import BadOption
-from advisor.model import History, MergeCheck, RefKind
+from advisor.model import CommitGraph, History, MergeCheck, RefKind, Window, aware
 from advisor.protection import CiChecks
 from advisor.store import Cache
 
@@ -32,10 +36,43 @@ class ScanRequest:
     cache_dir: Path | None = None  # None: no cache
     merge_check_seconds: float = 10.0
     workers: int = 2
+    # Scan the repository as it was on this date: later commits, refs and tags are left
+    # out (asof.truncate), `now` becomes as_of and trial merges are off. None: as it is.
+    as_of: datetime | None = None
+
+    @property
+    def moment(self) -> datetime:
+        """The scan's `now`: as_of when scanning the past."""
+        return self.as_of if self.as_of is not None else self.now
 
 
 def _quiet(_: str) -> None:
     pass
+
+
+def _read_graph(request: ScanRequest, status: Status) -> CommitGraph:
+    status("reading commits")
+    return gitread.load(request.path, allow_shallow=request.allow_shallow,
+                        progress=lambda n: status(f"reading commits: {n}"))
+
+
+def _as_of(graph: CommitGraph, request: ScanRequest, as_of: datetime) -> CommitGraph:
+    """The graph on `as_of`; a date before the first commit is the user's mistake."""
+    past = asof.truncate(graph, as_of, trunk=request.options.trunk)
+    if not len(past):
+        first = asof.first_commit_time(graph)
+        since = f"; its first commit is dated {aware(first, 0):%Y-%m-%d %H:%M} UTC" if first is not None else ""
+        raise BadOption(f"The repository had no commits yet on {as_of.isoformat()}{since}.")
+    return past
+
+
+def _facts(request: ScanRequest, graph: CommitGraph, bare: bool) -> scan.RepoFacts:
+    branch_names = {r.short for r in graph.refs if r.kind in (RefKind.LOCAL, RefKind.REMOTE)}
+    return scan.RepoFacts(
+        path=str(request.path), bare=bare, commits=len(graph),
+        branches=len(branch_names), tags=sum(1 for r in graph.refs if r.kind is RefKind.TAG),
+        pull_refs=sum(1 for r in graph.refs if r.kind is RefKind.PULL), shallow=graph.shallow,
+    )
 
 
 def load_history(request: ScanRequest, status: Status = _quiet) -> tuple[scan.RepoFacts, History, Cache | None]:
@@ -44,52 +81,84 @@ def load_history(request: ScanRequest, status: Status = _quiet) -> tuple[scan.Re
     key = ""
     if cache is not None:
         fingerprint = gitread.fingerprint(request.path, allow_shallow=request.allow_shallow)
-        key = Cache.key(fingerprint, request.options, request.now.date().isoformat(), str(request.path))
+        when = request.as_of.isoformat() if request.as_of is not None else None
+        key = Cache.key(fingerprint, request.options, request.moment.date().isoformat(), str(request.path), when)
         cached = cache.get("history", key)
         if cached is not None:
             facts, reconstructed = cached
             return facts, reconstructed, cache
-    status("reading commits")
     # Loading and reconstruction make millions of objects and no reference cycles: the
     # cyclic collector would only walk them again and again (12-20 % of the time).
     collecting = gc.isenabled()
     gc.disable()
     try:
-        graph = gitread.load(request.path, allow_shallow=request.allow_shallow,
-                             progress=lambda n: status(f"reading commits: {n}"))
+        graph = _read_graph(request, status)
+        if request.as_of is not None:
+            graph = _as_of(graph, request, request.as_of)
         status(f"reconstructing {len(graph)} commits")
-        reconstructed = history.reconstruct(graph, request.options, request.now)
+        reconstructed = history.reconstruct(graph, request.options, request.moment)
     finally:
         if collecting:
             gc.enable()
-    branch_names = {r.short for r in graph.refs if r.kind in (RefKind.LOCAL, RefKind.REMOTE)}
-    facts = scan.RepoFacts(
-        path=str(request.path), bare=location.work_tree is None, commits=len(graph),
-        branches=len(branch_names), tags=sum(1 for r in graph.refs if r.kind is RefKind.TAG),
-        pull_refs=sum(1 for r in graph.refs if r.kind is RefKind.PULL), shallow=graph.shallow,
-    )
+    facts = _facts(request, graph, bare=location.work_tree is None)
     del graph  # the compact graph is no longer needed: free it before the cache is written
     if cache is not None:
         cache.put("history", key, (facts, reconstructed))
     return facts, reconstructed, cache
 
 
+class _LineStats:
+    """Line counts gathered once and reused: from the cache, else from git, remembered in memory."""
+
+    def __init__(self, request: ScanRequest, cache: Cache | None, git_dir: Path, status: Status) -> None:
+        self.request, self.cache, self.git_dir, self.status = request, cache, git_dir, status
+        self.known: dict[str, tuple[int, int]] = {}
+        self.asked: set[str] = set()  # asked for already (a commit git cannot diff is never asked twice)
+        self.partial = gitread.is_partial_clone(git_dir)
+
+    def get(self, needed: Sequence[str]) -> dict[str, tuple[int, int]]:
+        wanted = [sha for sha in needed if sha not in self.asked]
+        if wanted and self.cache is not None:
+            self.known.update(self.cache.line_stats(wanted))
+        missing = [sha for sha in wanted if sha not in self.known]
+        self.asked.update(wanted)
+        if missing and self.partial:
+            self.status("partial clone: line counts left out (they would fetch blobs into the repository)")
+            missing = []
+        if missing:
+            self.status(f"counting lines of {len(missing)} commits")
+            fresh = gitread.line_stats(self.git_dir, missing, workers=self.request.workers)
+            self.known.update(fresh)
+            if self.cache is not None:
+                self.cache.add_line_stats(fresh)
+        return {sha: self.known[sha] for sha in needed if sha in self.known}
+
+
 def run_scan(request: ScanRequest, status: Status = _quiet) -> scan.Scan:
+    """One scan; with `as_of`, of the repository as it was then (trial merges off: they
+    merge today's trees, which says nothing about the past)."""
     facts, reconstructed, cache = load_history(request, status)
-    window = scan.default_window(request.now, request.since, request.until)
+    window = _window(request, request.moment, past=request.as_of is not None)
     location = gitread.locate(request.path)
-    needed = scan.commits_needing_stats(reconstructed, window)
-    stats = cache.line_stats(needed) if cache is not None else {}
-    missing = [sha for sha in needed if sha not in stats]
-    if missing and gitread.is_partial_clone(location.git_dir):
-        status("partial clone: line counts left out (they would fetch blobs into the repository)")
-        missing = []
-    if missing:
-        status(f"counting lines of {len(missing)} commits")
-        fresh = gitread.line_stats(location.git_dir, missing, workers=request.workers)
-        stats.update(fresh)
-        if cache is not None:
-            cache.add_line_stats(fresh)
+    stats = _LineStats(request, cache, location.git_dir, status).get(
+        scan.commits_needing_stats(reconstructed, window))
+    checks: tuple[MergeCheck, ...] = ()
+    if request.as_of is None:
+        checks = _trial_merges(request, reconstructed, cache, location.git_dir, status)
+    return scan.scan(history=reconstructed, repo=facts, stats=stats, checks=checks, window=window,
+                     now=request.moment)
+
+
+def _window(request: ScanRequest, now: datetime, past: bool) -> Window:
+    """The requested window; when scanning the past, it never reaches past that date."""
+    until = request.until
+    if past and until is not None:
+        until = min(until, now)
+    return scan.default_window(now, request.since, until)
+
+
+def _trial_merges(request: ScanRequest, reconstructed: History, cache: Cache | None, git_dir: Path,
+                  status: Status) -> tuple[MergeCheck, ...]:
     candidates = [
         (b.name, b.tip, b.base)
         for b in sorted(reconstructed.live_branches, key=lambda b: b.last_commit_at, reverse=True)
@@ -103,12 +172,51 @@ def run_scan(request: ScanRequest, status: Status = _quiet) -> scan.Scan:
             checks = cached_checks
         else:
             status(f"trying {len(candidates)} branches against the trunk")
-            checks = gitread.trial_merges(location.git_dir, reconstructed.trunk.tip, candidates,
+            checks = gitread.trial_merges(git_dir, reconstructed.trunk.tip, candidates,
                                           request.merge_check_seconds)
             if cache is not None and all(c.clean is not None for c in checks):
                 cache.put("merge-checks", merge_key, checks)
-    return scan.scan(history=reconstructed, repo=facts, stats=stats, checks=checks, window=window,
-                     now=request.now)
+    return checks
+
+
+def backfill(request: ScanRequest, dates: Sequence[datetime], status: Status = _quiet) -> Iterator[scan.Scan]:
+    """The scan as it was on each of `dates`, in the order given, from one reading of the history.
+
+    Each scan equals `run_scan(replace(request, as_of=date))`: the graph is read once
+    (one `git log`), then for each date truncated in memory (`asof.truncate`),
+    reconstructed and scanned with `now` = the date; `request.as_of` is ignored. The
+    window is `request.since`/`request.until` when given (`until` is capped at the date),
+    else the year before each date. Line counts are asked of git only for commits no
+    earlier date (and no cache) already counted. Trial merges of live branches are
+    off: they merge today's trees and describe the present, not the past.
+    A date before the first commit raises `BadOption` when its turn comes.
+    Histories are not cached (one per date would crowd the cache); line counts are.
+    """
+    location = gitread.locate(request.path)
+    cache = Cache(request.cache_dir, location.git_dir) if request.cache_dir is not None else None
+    stats = _LineStats(request, cache, location.git_dir, status)
+    bare = location.work_tree is None
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        graph = _read_graph(request, status)
+    finally:
+        if collecting:
+            gc.enable()
+    for number, date in enumerate(dates, start=1):
+        status(f"{date:%Y-%m-%d} ({number}/{len(dates)}): reconstructing")
+        gc.disable()
+        try:
+            past = _as_of(graph, request, date)
+            reconstructed = history.reconstruct(past, request.options, date)
+        finally:
+            if collecting:
+                gc.enable()
+        facts = _facts(request, past, bare)
+        del past
+        window = _window(request, date, past=True)
+        counted = stats.get(scan.commits_needing_stats(reconstructed, window))
+        yield scan.scan(history=reconstructed, repo=facts, stats=counted, checks=(), window=window, now=date)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+import json
+import tempfile
+from collections.abc import Sequence
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from advisor import gitread, pipeline
+from advisor import asof, gitread, pipeline, render, scan
+from advisor.errors import BadOption
 from advisor.history import HistoryOptions
+from advisor.model import CommitGraph, aware
 from tests import scenarios
-from tests.builders import RepoBuilder
+from tests.builders import START, RepoBuilder
+from tests.test_asof import random_history, truncated_copy
 
 NOW = datetime(2024, 3, 1, tzinfo=timezone.utc)
 
@@ -49,3 +58,136 @@ def test_line_counts_reach_the_summary(repo_path: Path) -> None:
     assert result.summary.size_lines.p50 == 3  # three one-line files per branch
     assert all(lines.added == 3 for key, lines in result.lines.items()
                if key in {e.id for e in result.history.episodes if e.method.value == "merge"})
+
+
+# ---------------------------------------------------------------------------
+# Scanning the past: --as-of and backfill
+
+
+SCENARIOS = {
+    "gitflow": scenarios.gitflow, "github_flow": scenarios.github_flow, "trunk_squash": scenarios.trunk_squash,
+    "trunk_rebase": scenarios.trunk_rebase, "trunk_direct": scenarios.trunk_direct,
+    "release_branching": scenarios.release_branching, "environment_branches": scenarios.environment_branches,
+}
+
+
+def comparable(result: scan.Scan) -> dict[str, Any]:
+    """A scan's JSON document without what legitimately differs between a repository and
+    its truncated mirror (where it lives, whether it is bare), plus every episode's commits."""
+    document = json.loads(render.scan_json(result))
+    del document["repo"]["path"], document["repo"]["bare"]
+    document["episode_commits"] = {e.id: sorted(e.commits) for e in result.history.episodes}
+    return document
+
+
+def past_request(path: Path, now: datetime, as_of: datetime | None, **extra: Any) -> pipeline.ScanRequest:
+    return pipeline.ScanRequest(path=path, now=now, options=HistoryOptions(), as_of=as_of, merge_check_seconds=0,
+                                **extra)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, datetime, datetime]]:
+    """Each scenario built once: (path, first commit, last commit)."""
+    repos = {}
+    for name, simulate in SCENARIOS.items():
+        path = tmp_path_factory.mktemp("scenarios") / name
+        simulate(path)
+        graph = gitread.load(path)
+        repos[name] = (path, aware(min(graph.commit_time), 0), aware(max(graph.commit_time), 0))
+    return repos
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_a_scan_as_of_a_date_equals_a_scan_of_the_repository_cut_at_that_date(
+        built: dict[str, tuple[Path, datetime, datetime]], data: st.DataObject) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        if data.draw(st.booleans(), label="random history"):
+            seed = data.draw(st.integers(0, 2**32 - 1), label="seed")
+            moments = random_history(root / "repo", seed)
+            path, first, last = root / "repo", START, moments[-1]  # the root commit is at START
+        else:
+            path, first, last = built[data.draw(st.sampled_from(sorted(SCENARIOS)), label="scenario")]
+        share = data.draw(st.floats(0.02, 1.0), label="share of the history")
+        date = first + (last - first + timedelta(hours=1)) * share
+        copy = truncated_copy(path, date, root / "copy.git")
+        past = pipeline.run_scan(past_request(path, NOW, date))
+        expected = pipeline.run_scan(past_request(copy, date, None))
+        assert comparable(past) == comparable(expected)
+        assert past.scanned_at == date and past.window.until == date
+
+
+def test_backfill_reads_the_history_once_and_equals_scans_as_of_each_date(
+        built: dict[str, tuple[Path, datetime, datetime]], monkeypatch: pytest.MonkeyPatch) -> None:
+    path, first, last = built["gitflow"]
+    dates = [first + (last - first) * k / 6 for k in range(1, 7)]
+    separate = [pipeline.run_scan(past_request(path, NOW, date)) for date in dates]
+    loads, counted = [], []
+    real_load, real_stats = gitread.load, gitread.line_stats
+
+    def counting_load(*args: Any, **kwargs: Any) -> CommitGraph:
+        loads.append(args)
+        return real_load(*args, **kwargs)
+
+    def counting_stats(git_dir: Path, shas: Sequence[str], workers: int = 2) -> dict[str, tuple[int, int]]:
+        counted.extend(shas)
+        return real_stats(git_dir, shas, workers)
+
+    monkeypatch.setattr(gitread, "load", counting_load)
+    monkeypatch.setattr(gitread, "line_stats", counting_stats)
+    together = list(pipeline.backfill(past_request(path, NOW, None), dates))
+    assert len(loads) == 1
+    assert len(counted) == len(set(counted))  # no commit's lines are counted twice
+    assert [comparable(s) for s in together] == [comparable(s) for s in separate]
+    assert [s.scanned_at for s in together] == dates
+    assert together[0].repo.commits < together[-1].repo.commits
+
+
+def test_backfill_uses_and_fills_the_line_cache(built: dict[str, tuple[Path, datetime, datetime]],
+                                                tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path, first, last = built["github_flow"]
+    dates = asof.dates_between(first, last, "week")
+    request = past_request(path, NOW, None, cache_dir=tmp_path / "cache")
+    first_run = list(pipeline.backfill(request, dates))
+
+    def no_counting(*_: object, **__: object) -> None:
+        raise AssertionError("lines were counted again")
+
+    monkeypatch.setattr(gitread, "line_stats", no_counting)
+    assert list(pipeline.backfill(request, dates)) == first_run
+
+
+def test_the_history_cache_is_keyed_by_the_date(built: dict[str, tuple[Path, datetime, datetime]],
+                                                tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path, first, last = built["github_flow"]
+    early, late = first + (last - first) / 3, last
+    cache = tmp_path / "cache"
+    at_early = pipeline.run_scan(past_request(path, NOW, early, cache_dir=cache))
+    at_late = pipeline.run_scan(past_request(path, NOW, late, cache_dir=cache))
+    now = pipeline.run_scan(past_request(path, NOW, None, cache_dir=cache))
+    assert at_early.repo.commits < at_late.repo.commits == now.repo.commits
+    assert at_early.history.episodes != at_late.history.episodes
+
+    def no_reading(*_: object, **__: object) -> None:
+        raise AssertionError("the graph was read again")
+
+    assert pipeline.run_scan(past_request(path, NOW, early, cache_dir=cache)) == at_early  # the cache holds one
+    monkeypatch.setattr(gitread, "load", no_reading)
+    assert pipeline.run_scan(past_request(path, NOW, early, cache_dir=cache)) == at_early
+
+
+def test_a_date_before_the_first_commit_is_one_sentence(built: dict[str, tuple[Path, datetime, datetime]]) -> None:
+    path, first, _ = built["trunk_direct"]
+    with pytest.raises(BadOption, match="no commits yet on 2023-12-31.*first commit is dated 2024-01-01 09:00"):
+        pipeline.run_scan(past_request(path, NOW, first - timedelta(days=1)))
+    with pytest.raises(BadOption):
+        list(pipeline.backfill(past_request(path, NOW, None), [first - timedelta(days=1)]))
+
+
+def test_the_window_never_reaches_past_the_date(built: dict[str, tuple[Path, datetime, datetime]]) -> None:
+    path, first, last = built["trunk_direct"]
+    middle = first + (last - first) / 2
+    result = pipeline.run_scan(past_request(path, NOW, middle, until=NOW, since=first))
+    assert result.window.until == middle and result.window.since == first
+    assert result.metrics == pipeline.run_scan(past_request(path, NOW, middle, since=first)).metrics
