@@ -109,6 +109,10 @@ def main_callback(
         raise typer.Exit()
 
 
+AS_OF_HELP = ("Scan the repository as it was on this date, from its history alone (later commits, branches and "
+              "tags left out; no trial merges). --until defaults to it and may not pass it.")
+
+
 @app.command("scan")
 @boundary
 def scan_command(
@@ -127,10 +131,12 @@ def scan_command(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")] = False,
     history_dir: Annotated[str | None, typer.Option(help=HISTORY_DIR_HELP)] = None,
     no_history: Annotated[bool, typer.Option("--no-history", help="Do not store a snapshot of this scan.")] = False,
+    as_of: Annotated[str | None, typer.Option("--as-of", help=AS_OF_HELP)] = None,
 ) -> None:
     """Reconstruct the repository's branching history and summarise it."""
     request = scan_request(path, trunk=trunk, since=since, until=until, allow_shallow=allow_shallow, bot=bot,
-                           cache_dir=cache_dir, no_cache=no_cache, merge_check_seconds=merge_check_seconds)
+                           cache_dir=cache_dir, no_cache=no_cache, merge_check_seconds=merge_check_seconds,
+                           as_of=as_of)
     status = _Status(enabled=not quiet and sys.stderr.isatty())
     try:
         result = pipeline.run_scan(request, status)
@@ -159,10 +165,12 @@ def plan_command(
     merge_check_seconds: Annotated[float, typer.Option(help="Time budget for trial merges of live branches "
                                                             "(0 turns them off).")] = 10.0,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")] = False,
+    as_of: Annotated[str | None, typer.Option("--as-of", help=AS_OF_HELP)] = None,
 ) -> None:
     """Write the staged migration plan: Markdown checklists and branch-protection settings per stage."""
     request = scan_request(path, trunk=trunk, since=since, until=until, allow_shallow=allow_shallow, bot=bot,
-                           cache_dir=cache_dir, no_cache=no_cache, merge_check_seconds=merge_check_seconds)
+                           cache_dir=cache_dir, no_cache=no_cache, merge_check_seconds=merge_check_seconds,
+                           as_of=as_of)
     folder = Path(out) if out else store.default_plan_dir(os.environ, gitread.locate(request.path).git_dir)
     status = _Status(enabled=not quiet and sys.stderr.isatty())
     try:
@@ -174,11 +182,13 @@ def plan_command(
 
 def scan_request(path: str, *, trunk: str | None, since: str | None, until: str | None, allow_shallow: bool,
                  bot: list[str] | None, cache_dir: str | None, no_cache: bool,
-                 merge_check_seconds: float) -> pipeline.ScanRequest:
+                 merge_check_seconds: float, as_of: str | None = None) -> pipeline.ScanRequest:
     """The options every command that scans shares, checked and turned into a request."""
+    now = datetime.now(timezone.utc)
     request = pipeline.ScanRequest(
         path=Path(path),
-        now=datetime.now(timezone.utc),
+        now=now,
+        as_of=_check_as_of(parse_date(as_of, "--as-of"), parse_date(until, "--until"), now),
         options=_history_options(path, trunk, bot),
         since=parse_date(since, "--since"),
         until=parse_date(until, "--until"),
@@ -188,6 +198,18 @@ def scan_request(path: str, *, trunk: str | None, since: str | None, until: str 
     )
     _check_bot_patterns(request.options.bot_patterns)
     return request
+
+
+def _check_as_of(as_of: datetime | None, until: datetime | None, now: datetime) -> datetime | None:
+    """--as-of is in the past, and --until (which defaults to it) does not pass it."""
+    if as_of is None:
+        return None
+    if as_of > now:
+        raise BadOption(f"--as-of {as_of.isoformat()} is in the future; the history does not reach it yet.")
+    if until is not None and until > as_of:
+        raise BadOption(f"--until {until.isoformat()} is after --as-of {as_of.isoformat()}; "
+                        "a scan of the past cannot look further than its date.")
+    return as_of
 
 
 def _check_bot_patterns(patterns: tuple[str, ...]) -> None:
