@@ -35,9 +35,9 @@ for the refs, one flood for reachability, one comprehension per column.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import Literal
+from operator import itemgetter
+from typing import Any, Literal
 
 from advisor import history
 from advisor.errors import TrunkNotFound
@@ -104,6 +104,12 @@ def _rewind(commit: int, graph: CommitGraph, keep: list[bool], memo: dict[int, i
 _BRANCH_KINDS = (RefKind.LOCAL, RefKind.REMOTE)
 
 
+def _retarget(ref: Ref, target: int) -> Ref:
+    """`replace(ref, target=target)`, several times faster (a mirror has thousands of refs per date)."""
+    return Ref(name=ref.name, kind=ref.kind, short=ref.short, target=target, remote=ref.remote,
+               tag_time=ref.tag_time, tag_offset=ref.tag_offset, pr=ref.pr)
+
+
 def truncate(graph: CommitGraph, as_of: datetime, *, trunk: str | None = None) -> CommitGraph:
     """The graph as it was on `as_of` (see the module docstring for the rule).
 
@@ -125,7 +131,7 @@ def truncate(graph: CommitGraph, as_of: datetime, *, trunk: str | None = None) -
             continue
         landing = _rewind(ref.target, graph, keep, memo)
         if landing != _GONE:
-            candidates.append((replace(ref, target=landing), True))
+            candidates.append((_retarget(ref, landing), True))
     refs = _drop_created_later(graph, candidates, trunk)
     head_target: int | None = None
     if graph.head_ref is not None:
@@ -170,13 +176,18 @@ def _compact(graph: CommitGraph, roots: list[int], refs: list[Ref], head_target:
     size = len(graph)
     parents = graph.parents
     reached = bytearray(size)
-    stack = list(roots)
-    while stack:
-        commit = stack.pop()
-        if reached[commit]:
-            continue
-        reached[commit] = 1
-        stack.extend(p for p in parents[commit] if not reached[p])
+    for root in roots:
+        reached[root] = 1
+    again = True
+    while again:  # one pass in git log order (children first); another only after clock skew
+        again = False
+        for commit in range(size):
+            if reached[commit]:
+                for parent in parents[commit]:
+                    if not reached[parent]:
+                        reached[parent] = 1
+                        if parent < commit:
+                            again = True
     if reached.count(1) == size:  # nothing left out: the columns are shared as they are
         return CommitGraph(
             shas=graph.shas, parents=graph.parents, author_time=graph.author_time,
@@ -189,21 +200,28 @@ def _compact(graph: CommitGraph, roots: list[int], refs: list[Ref], head_target:
     new = [_GONE] * size
     for position, commit in enumerate(order):
         new[commit] = position
+    renumber = new.__getitem__
+    many = itemgetter(*order) if len(order) > 1 else None
+
+    def pick(values: list[Any]) -> list[Any]:
+        # itemgetter copies in C; it returns a bare value, not a tuple, for one index.
+        return list(many(values)) if many is not None else [values[c] for c in order]
+
+    column = pick
 
     return CommitGraph(
-        shas=[graph.shas[c] for c in order],
-        parents=[(new[ps[0]],) if len(ps) == 1 else tuple([new[p] for p in ps])
-                 for ps in map(parents.__getitem__, order)],
-        author_time=[graph.author_time[c] for c in order],
-        author_offset=[graph.author_offset[c] for c in order],
-        commit_time=[graph.commit_time[c] for c in order],
-        commit_offset=[graph.commit_offset[c] for c in order],
-        author=[graph.author[c] for c in order],
-        committer=[graph.committer[c] for c in order],
+        shas=column(graph.shas),
+        parents=[(renumber(ps[0]),) if len(ps) == 1 else tuple(map(renumber, ps)) for ps in pick(parents)],
+        author_time=column(graph.author_time),
+        author_offset=column(graph.author_offset),
+        commit_time=column(graph.commit_time),
+        commit_offset=column(graph.commit_offset),
+        author=column(graph.author),
+        committer=column(graph.committer),
         people=graph.people,
-        subject=[graph.subject[c] for c in order],
+        subject=column(graph.subject),
         trailers={new[c]: lines for c, lines in graph.trailers.items() if new[c] != _GONE},
-        refs=tuple(replace(ref, target=new[ref.target]) for ref in refs),
+        refs=tuple(_retarget(ref, new[ref.target]) for ref in refs),
         head_ref=graph.head_ref,
         head_target=new[head_target] if head_target is not None else None,
         remote_head=graph.remote_head,
