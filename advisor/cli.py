@@ -381,6 +381,8 @@ def backfill_command(
     cache_dir: Annotated[str | None, typer.Option(help="Cache folder (default: ~/.cache/advisor).")] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Neither read nor write the cache.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")] = False,
+    window_days: Annotated[int, typer.Option(min=7, help="Each snapshot measures the days before its date "
+                                                         "(default 365, as advisor scan does).")] = 365,
 ) -> None:
     """Seed the history with one snapshot per week or month, as the repository was on each date."""
     start = parse_date(since or None, "--since")
@@ -395,6 +397,7 @@ def backfill_command(
         path=Path(path), now=end, options=_history_options(path, trunk, bot), allow_shallow=allow_shallow,
         cache_dir=None if no_cache else (Path(cache_dir) if cache_dir else store.default_cache_dir(os.environ)),
         merge_check_seconds=0.0,  # trial merges of branches as they were in the past add nothing a snapshot keeps
+        window_days=window_days,
     )
     _check_bot_patterns(request.options.bot_patterns)
     folder = _history_folder(path, history_dir)

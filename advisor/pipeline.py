@@ -39,6 +39,7 @@ class ScanRequest:
     # Scan the repository as it was on this date: later commits, refs and tags are left
     # out (asof.truncate), `now` becomes as_of and trial merges are off. None: as it is.
     as_of: datetime | None = None
+    window_days: int = scan.DEFAULT_WINDOW_DAYS  # the window's length when `since` is not given
 
     @property
     def moment(self) -> datetime:
@@ -154,7 +155,7 @@ def _window(request: ScanRequest, now: datetime, past: bool) -> Window:
     until = request.until
     if past and until is not None:
         until = min(until, now)
-    return scan.default_window(now, request.since, until)
+    return scan.default_window(now, request.since, until, request.window_days)
 
 
 def _trial_merges(request: ScanRequest, reconstructed: History, cache: Cache | None, git_dir: Path,

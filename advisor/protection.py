@@ -426,7 +426,9 @@ def safe_settings(policy: Policy, rulesets: list[dict[str, Any]], repo: str | No
               f"# Put it in your safe-settings admin repository as {_one_line(where)}.\n"
               "# Rulesets are matched by name: advisor's own start with \"advisor-\".\n")
     document = {"repository": github_repository(policy), "rulesets": rulesets}
-    return header + yaml.safe_dump(document, sort_keys=False, allow_unicode=True, default_flow_style=False)
+    # allow_unicode=False: non-ASCII is written as escapes, so a name holding U+0085 or U+2028
+    # (line breaks to YAML) reads back as itself.
+    return header + yaml.safe_dump(document, sort_keys=False, allow_unicode=False, default_flow_style=False)
 
 
 # -- scripts --------------------------------------------------------------------------

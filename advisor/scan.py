@@ -34,9 +34,11 @@ from advisor.recommend import Step, first_steps
 DEFAULT_WINDOW_DAYS = 365
 
 
-def default_window(now: datetime, since: datetime | None = None, until: datetime | None = None) -> Window:
+def default_window(now: datetime, since: datetime | None = None, until: datetime | None = None,
+                   days: int = DEFAULT_WINDOW_DAYS) -> Window:
+    """[since, until): by default the `days` before `until`, which defaults to now."""
     end = until or now
-    return Window(since=since or end - timedelta(days=DEFAULT_WINDOW_DAYS), until=end)
+    return Window(since=since or end - timedelta(days=days), until=end)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -29,7 +29,8 @@ def test_backfill_seeds_a_history_that_progress_reads(tmp_path: Path) -> None:
         team.phase(phase)
     history = tmp_path / "history"
     result = runner.invoke(cli.app, ["backfill", str(team.b.path), "--since", "2024-03-04", "--until", "2024-05-13",
-                                     "--every", "week", "--history-dir", str(history), "--no-cache", "--quiet"])
+                                     "--every", "week", "--history-dir", str(history), "--no-cache", "--quiet",
+                                         "--window-days", "30"])
     assert result.exit_code == 0, result.stderr
     files = store.snapshot_files(history)
     assert len(files) >= 10
