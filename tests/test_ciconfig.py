@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import time
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from advisor import gitread
 from advisor.ciconfig import (
     DRONE_CONTEXT,
     JENKINS_CONTEXT,
@@ -88,8 +91,9 @@ jobs:
 """
 
 
-def ci(files: dict[str, bytes], branches: tuple[str, ...] = ("main", "develop")):  # type: ignore[no-untyped-def]
-    return find_checks(files, branches)
+def ci(files: dict[str, bytes], branches: tuple[str, ...] = ("main", "develop"),  # type: ignore[no-untyped-def]
+       trunk: str | None = None):
+    return find_checks(files, branches, trunk)
 
 
 def test_a_matrix_job_named_by_an_expression_reports_one_check_per_combination() -> None:
@@ -271,7 +275,7 @@ def test_other_systems() -> None:
         "azure-pipelines.yml": b"trigger:\n  branches:\n    include: [develop]\npool: {vmImage: ubuntu-latest}\n",
     })
     assert found.checks == (TRAVIS_CONTEXT, DRONE_CONTEXT)
-    assert found.provider == "travis"
+    assert found.provider == "travis, azure-pipelines, drone"  # every system, in PROVIDERS order
     assert found.triggers == {".drone.yml": ("main",), ".travis.yml": ("develop",), "azure-pipelines.yml": ("develop",)}
     assert any("azure-pipelines" in note for note in found.notes)
 
@@ -349,3 +353,422 @@ def test_a_yaml_alias_bomb_is_read_quickly() -> None:
     found = ci({".github/workflows/x.yml": text.encode()})
     assert found.triggers == {".github/workflows/x.yml": ("develop",)}
     assert time.monotonic() - started < 2
+
+
+# -- checks that report on every pull request update ------------------------------
+
+def workflow(on: str, jobs: str) -> bytes:
+    return f"on:\n{on}\njobs:\n{jobs}".encode()
+
+
+STEP = "    runs-on: ubuntu-latest\n    steps: [{run: make}]\n"
+
+
+@pytest.mark.parametrize("on, counted", [
+    # Shaped like a cache-clearing workflow: only when a pull request is closed.
+    ("  pull_request_target:\n    types:\n    - closed\n", False),
+    # Shaped like a greeter for outside contributors: only when a pull request is opened.
+    ("  pull_request_target:\n    types:\n      - opened\n", False),
+    # Shaped like a merge-conflict labeller: every push, but pull requests only on synchronize (not opened).
+    ("  push:\n  pull_request_target:\n    types: [synchronize]\n", False),
+    ("  pull_request:\n    types: [labeled, unlabeled]\n", False),
+    ("  pull_request:\n    types: synchronize\n", False),
+    ("  pull_request:\n    types: [opened, synchronize, reopened, ready_for_review]\n", True),
+    ("  pull_request:\n    types: [opened, synchronize]\n", True),
+    ("  pull_request:\n  pull_request_target:\n    types: [closed]\n", True),  # one trigger that counts is enough
+    ("  push:\n    paths: ['src/**']\n", False),
+])
+def test_a_workflow_counts_only_if_it_runs_on_every_new_commit_of_a_pull_request(on: str, counted: bool) -> None:
+    found = ci({".github/workflows/x.yml": workflow(on, "  check:\n" + STEP)})
+    assert found.checks == (("check",) if counted else ())
+    if not counted:
+        assert any(".github/workflows/x.yml" in note for note in found.notes)
+
+
+@pytest.mark.parametrize("filters, trunk, counted", [
+    ("branches: [master]", "master", True),
+    ("branches: [master]", "develop", False),
+    ("branches: [master, development]", "development", True),
+    ("branches: ['release/**', '*']", "develop", True),
+    ("branches: ['**', '!develop']", "develop", False),
+    ("branches: ['**', '!develop', 'develop']", "develop", True),
+    ("branches: ['refs/heads/main']", "main", True),
+    ("branches-ignore: [develop]", "develop", False),
+    ("branches-ignore: ['dev*']", "main", True),
+    ("branches: ['v[0-9]+']", "main", True),  # not understood here: in the trunk's favour
+    ("branches: [master]", None, True),  # trunk not given: filters not checked
+])
+def test_pull_request_branch_filters_are_about_the_base_branch(filters: str, trunk: str | None,
+                                                                counted: bool) -> None:
+    text = workflow(f"  pull_request:\n    {filters}\n", "  check:\n" + STEP)
+    found = ci({".github/workflows/x.yml": text}, trunk=trunk)
+    assert found.checks == (("check",) if counted else ())
+    if not counted:
+        assert any("other branches than" in note for note in found.notes)
+
+
+@pytest.mark.parametrize("condition, kept", [
+    ("github.event_name == 'push'", False),
+    ("${{ github.event_name == 'push' }}", False),
+    ("github.event_name != 'pull_request'", False),
+    ("startsWith(github.ref, 'refs/tags/')", False),
+    ("${{ startsWith( github.ref , 'refs/tags/v' ) }}", False),
+    ("github.ref == 'refs/heads/main'", False),
+    ("github.ref == 'refs/heads/main' && github.repository == 'o/r'", False),
+    ("github.event.pull_request.merged == true", False),
+    ("false", False),
+    ("failure()", False),
+    ("github.event_name == 'pull_request'", True),
+    ("github.event_name == 'push' || needs.x.outputs.code == 'true'", True),
+    ("!startsWith(github.ref, 'refs/tags/')", True),
+    ("github.ref != 'refs/heads/main'", True),
+    ("github.repository == 'o/r'", True),
+    ("contains(github.event.pull_request.labels.*.name, 'run-ci')", True),
+    ("github.event.pull_request.head.repo.full_name == github.repository", True),
+    ("github.event.action == 'opened'", True),  # skipped on later commits, reported as success: harmless
+    ("always()", True),
+    ("true", True),
+    ("github.event_name == 'push' ((", True),  # not understood: kept
+    ("${{ github.event_name }} == 'push'", True),  # a string around an expression: always true
+])
+def test_a_job_that_cannot_run_on_a_pull_request_is_left_out(condition: str, kept: bool) -> None:
+    jobs = f"  x:\n    runs-on: ubuntu-latest\n    steps: [{{run: make}}]\n  check:\n    if: \"{condition}\"\n" + STEP
+    found = ci({".github/workflows/x.yml": workflow("  pull_request:\n", jobs)})
+    assert found.checks == (("check", "x") if kept else ("x",))
+    assert any("job check is skipped" in note for note in found.notes) is not kept
+
+
+def test_an_if_false_in_yaml_and_the_base_ref_against_the_trunk() -> None:
+    jobs = "  a:\n    if: false\n" + STEP + "  b:\n    if: github.base_ref == 'main'\n" + STEP
+    text = workflow("  pull_request:\n", jobs)
+    assert ci({".github/workflows/x.yml": text}, trunk="main").checks == ("b",)
+    assert ci({".github/workflows/x.yml": text}, trunk="develop").checks == ()
+    assert ci({".github/workflows/x.yml": text}).checks == ("b",)
+
+
+# Shaped like a Go project's main workflow: a path-filter job that others need, tests gated on
+# "push or code changed", a matrix lint job with the same gate, a tag-only release and a deploy after it.
+GATED_WORKFLOW = b"""name: main
+on:
+  pull_request:
+    branches:
+    - master
+  push:
+    branches:
+    - master
+    tags:
+    - v*
+  schedule:
+  - cron: 32 2 * * *
+jobs:
+  changes:
+    runs-on: ubuntu-22.04
+    outputs:
+      code: ${{ steps.filter.outputs.code }}
+    steps:
+    - id: filter
+      uses: dorny/paths-filter@v3
+  test-alpine:
+    needs: changes
+    if: github.event_name == 'push' || needs.changes.outputs.code == 'true'
+    runs-on: ubuntu-22.04
+    steps: [{run: make test}]
+  test-release:
+    needs: changes
+    runs-on: ubuntu-22.04
+    steps: [{run: make release-snapshot}]
+  test-ubuntu:
+    name: test-ubuntu-umask${{ matrix.umask }}
+    strategy:
+      matrix:
+        umask: ['022', '002']
+    needs: changes
+    runs-on: ubuntu-22.04
+    steps:
+    - if: github.event_name == 'push' || needs.changes.outputs.code == 'true' || matrix.umask == '022'
+      run: make test
+  lint:
+    name: lint-${{ matrix.runs-on }}
+    strategy:
+      matrix:
+        runs-on: [macos-15, ubuntu-22.04]
+    needs: changes
+    if: github.event_name == 'push' || needs.changes.outputs.code == 'true'
+    runs-on: ${{ matrix.runs-on }}
+    steps: [{run: make lint}]
+  release:
+    if: startsWith(github.ref, 'refs/tags/')
+    needs: [test-alpine, test-release, test-ubuntu, lint]
+    runs-on: ubuntu-22.04
+    steps: [{run: make release}]
+  deploy-website:
+    needs:
+    - release
+    runs-on: ubuntu-22.04
+    steps: [{run: make deploy}]
+  notify:
+    needs: release
+    if: always()
+    runs-on: ubuntu-22.04
+    steps: [{run: make notify}]
+"""
+
+
+def test_jobs_gated_on_pushes_and_tags_and_their_dependents_are_left_out() -> None:
+    found = ci({".github/workflows/main.yml": GATED_WORKFLOW}, ("master",), trunk="master")
+    assert found.checks == ("changes", "notify", "test-alpine", "test-release", "test-ubuntu-umask002",
+                            "test-ubuntu-umask022")
+    notes = "\n".join(found.notes)
+    assert "job release is skipped" in notes
+    assert "job deploy-website is skipped" in notes
+    assert "lint-${{ matrix.runs-on }} may be skipped" in notes  # a skipped matrix job reports another name
+
+
+# Shaped like a distribution test workflow: jobs skipped on drafts, a matrix job after them.
+DRAFT_GATED = """on:
+  pull_request:
+    types: [{types}]
+jobs:
+  smoke-tests:
+    if: github.event.pull_request.draft == false
+    runs-on: ubuntu-latest
+    steps: [{{run: make smoke}}]
+  distro-test:
+    if: github.event.pull_request.draft == false
+    needs: smoke-tests
+    strategy:
+      matrix:
+        distro: [debian_12, fedora_42]
+    runs-on: ubuntu-latest
+    steps: [{{run: tox}}]
+"""
+
+
+def test_a_draft_gate_is_harmless_when_the_workflow_runs_again_on_ready_for_review() -> None:
+    text = DRAFT_GATED.format(types="opened, synchronize, reopened, ready_for_review").encode()
+    found = ci({".github/workflows/test.yml": text})
+    assert found.checks == ("distro-test (debian_12)", "distro-test (fedora_42)", "smoke-tests")
+    # Without ready_for_review a draft's last commit keeps the skipped run: the matrix names never arrive.
+    found = ci({".github/workflows/test.yml": DRAFT_GATED.format(types="opened, synchronize").encode()})
+    assert found.checks == ("smoke-tests",)
+    assert any("distro-test may be skipped" in note for note in found.notes)
+
+
+def test_a_reusable_workflow_called_by_a_job_that_may_be_skipped_is_left_out() -> None:
+    caller = b"""on: pull_request
+jobs:
+  always:
+    uses: ./.github/workflows/reusable.yml
+  gated:
+    if: needs.plan.outputs.run == 'true'
+    uses: ./.github/workflows/reusable.yml
+  tags:
+    if: startsWith(github.ref, 'refs/tags/')
+    uses: ./.github/workflows/reusable.yml
+"""
+    callee = b"""on: workflow_call
+jobs:
+  unit:
+    runs-on: ubuntu-latest
+    steps: [{run: make}]
+  publish:
+    if: github.event_name == 'push'
+    runs-on: ubuntu-latest
+    steps: [{run: make publish}]
+"""
+    found = ci({".github/workflows/pr.yml": caller, ".github/workflows/reusable.yml": callee})
+    assert found.checks == ("always / unit",)
+    notes = "\n".join(found.notes)
+    assert "job gated may be skipped" in notes
+    assert "job tags is skipped" in notes
+    assert "job publish is skipped" in notes
+
+
+def test_needs_cycles_and_odd_values_never_raise() -> None:
+    jobs = ("  a:\n    needs: b\n" + STEP + "  b:\n    needs: [a, 3, {x: 1}]\n" + STEP
+            + "  c:\n    needs: missing\n    if: [1, 2]\n" + STEP)
+    found = ci({".github/workflows/x.yml": workflow("  pull_request:\n", jobs)})
+    assert found.checks == ("a", "b", "c")  # not known to be skipped: kept
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="()!=&|'. ,*[]abgithubevent_namepushrefsalwaysfailure0123-${}", max_size=80))
+def test_any_if_expression_never_raises(condition: str) -> None:
+    text = workflow("  pull_request:\n", "  check:\n    if: " + json.dumps(condition) + "\n" + STEP)
+    found = ci({".github/workflows/x.yml": text})
+    assert found.checks in ((), ("check",))
+
+
+def test_a_long_expression_is_read_quickly() -> None:
+    condition = " || ".join(["(github.event_name == 'push' && !(startsWith(github.ref, 'x')))"] * 300)
+    started = time.monotonic()
+    found = ci({".github/workflows/x.yml": workflow("  pull_request:\n", f"  check:\n    if: \"{condition}\"\n" + STEP)})
+    assert found.checks == ("check",)  # too long to read: not known to be skipped
+    assert time.monotonic() - started < 2
+
+
+# Shaped like a compiler project's CircleCI configuration: templates in a `defaults` list, anchors
+# defined twice, `<<` merges, workflows on every branch, on version tags only, and nightly.
+CIRCLECI_TEMPLATES = b"""version: 2.1
+parameters:
+  run-docs:
+    type: boolean
+    default: false
+defaults:
+  - base: &base_env
+      TERM: xterm
+  - base_again: &base_env
+      TERM: dumb
+  - on_all_tags_and_branches: &on_all_tags_and_branches
+      filters:
+        tags:
+          only: /.*/
+  - on_version_tags: &on_version_tags
+      filters:
+        tags:
+          only: /^v.*/
+        branches:
+          ignore: /.*/
+  - on_develop: &on_develop
+      filters:
+        branches:
+          only:
+            - develop
+  - requires_nothing: &requires_nothing
+      <<: *on_all_tags_and_branches
+  - requires_b_ubu: &requires_b_ubu
+      <<: *on_all_tags_and_branches
+      requires:
+        - b_ubu
+  - job_ext_zeppelin: &job_ext_zeppelin
+      <<: *requires_b_ubu
+      name: t_ext_zeppelin
+      project: zeppelin
+jobs:
+  b_ubu:
+    environment: *base_env
+    docker: [{image: cimg/base:stable}]
+    steps: [checkout]
+workflows:
+  version: 2
+  main:
+    jobs:
+      - chk_spelling: *requires_nothing
+      - b_ubu: *requires_nothing
+      - t_ubu_cli: *requires_b_ubu
+      - t_ext: *job_ext_zeppelin
+      - b_bytecode:
+          <<: *on_all_tags_and_branches
+          matrix:
+            parameters:
+              preset: [legacy, via-ir]
+          requires: [b_ubu]
+      - t_bytecode_compare:
+          <<: *on_all_tags_and_branches
+          requires: [b_bytecode]
+      - b_everywhere:
+          filters: {branches: {only: /.*/}}
+      - b_not_trunk:
+          filters: {branches: {ignore: [develop, gh-pages]}}
+      - b_develop_only: *on_develop
+      - t_after_develop_only:
+          requires: [b_develop_only]
+      - hold:
+          type: approval
+          requires: [b_ubu]
+      - c_after_hold:
+          requires: [hold]
+      - c_release_binaries:
+          <<: *on_version_tags
+          requires: [b_ubu]
+  nightly:
+    triggers:
+      - schedule:
+          cron: "0 0 * * *"
+          <<: *on_develop
+    jobs:
+      - b_ubu_asan: *requires_nothing
+  docs:
+    when: << pipeline.parameters.run-docs >>
+    jobs: [b_docs]
+  main-only:
+    when:
+      equal: [main, << pipeline.git.branch >>]
+    jobs: [deploy]
+  not-main:
+    unless:
+      equal: [main, << pipeline.git.branch >>]
+    jobs: [t_everywhere_but_main]
+"""
+
+
+def test_circleci_jobs_that_run_on_every_branch_with_anchors_merges_and_filters() -> None:
+    found = ci({".circleci/config.yml": CIRCLECI_TEMPLATES}, ("main", "develop"), trunk="develop")
+    assert found.provider == "circleci"
+    assert found.checks == tuple(f"ci/circleci: {name}" for name in (
+        "b_everywhere", "b_not_trunk", "b_ubu", "chk_spelling", "t_bytecode_compare", "t_everywhere_but_main",
+        "t_ext_zeppelin", "t_ubu_cli"))
+    assert found.triggers == {".circleci/config.yml": ("develop",)}
+    notes = "\n".join(found.notes)
+    for expected in ("job c_release_binaries runs only on some branches or tags",
+                     "job b_develop_only runs only on some branches",
+                     "job hold waits for a manual approval",
+                     "job b_bytecode uses a matrix",
+                     "workflow nightly runs only on a schedule",
+                     "workflow docs runs only when",
+                     "workflow main-only runs only when",
+                     "Build forked pull requests"):
+        assert expected in notes
+
+
+def test_github_actions_and_circleci_together() -> None:
+    found = ci({
+        ".circleci/config.yml": CIRCLECI_TEMPLATES,
+        ".github/workflows/greet.yml": workflow("  pull_request_target:\n    types: [opened]\n",
+                                                "  comment-external-pr:\n" + STEP),
+        ".github/workflows/lint.yml": workflow("  pull_request:\n", "  lint:\n" + STEP),
+    }, trunk="develop")
+    assert found.provider == "github-actions, circleci"
+    assert "lint" in found.checks and "ci/circleci: b_ubu" in found.checks
+    assert "comment-external-pr" not in found.checks
+
+
+def test_a_yaml_merge_bomb_is_read_quickly() -> None:
+    lines = ["a0: &a0 {" + ", ".join(f"k{i}: {i}" for i in range(50)) + "}"]
+    lines += [f"a{i}: &a{i}\n  <<: [*a{i - 1}, *a{i - 1}]\n  x{i}: 1" for i in range(1, 40)]
+    lines.append("workflows:\n  main:\n    jobs: [build]")
+    started = time.monotonic()
+    found = ci({".circleci/config.yml": "\n".join(lines).encode()})
+    assert found.checks in ((), ("ci/circleci: build",))
+    assert time.monotonic() - started < 2
+
+
+# -- real repositories, when their mirrors are on this machine ---------------------
+
+MIRRORS = Path("/work/.mirror")
+
+
+@pytest.mark.parametrize("repository, trunk, absent, present", [
+    ("twpayne+chezmoi", "master",
+     {"clear-caches", "deploy-website", "release", "lint-macos-15", "test-install-sh (macos-14)"},
+     {"check", "test-release", "test-ubuntu-umask022", "test-windows", "govulncheck"}),
+    ("pi-hole+pi-hole", "development",
+     {"main", "Syncing branches", "stale", "stale_action"},
+     {"smoke-tests", "distro-test (debian_12)", "Analyze"}),
+    ("pi-hole+pi-hole", "master", {"main"}, {"smoke-tests", "Analyze"}),
+    ("ethereum+solidity", "develop",
+     {"comment-external-pr", "ci/circleci: c_release_binaries", "ci/circleci: b_ubu_asan",
+      "ci/circleci: t_ubu_ossfuzz"},
+     {"ci/circleci: b_ubu", "ci/circleci: t_ubu_soltest_all", "ci/circleci: chk_spelling",
+      "ci/circleci: t_bytecode_compare"}),
+])
+def test_real_repositories(repository: str, trunk: str, absent: set[str], present: set[str]) -> None:
+    git_dir = MIRRORS / repository / "repo"
+    if not git_dir.is_dir():
+        pytest.skip(f"no mirror of {repository} on this machine")
+    files = gitread.ci_files(git_dir, "HEAD")
+    if not files:
+        pytest.skip(f"the mirror of {repository} has no CI files at HEAD")
+    found = find_checks(files, ("master", "main", "develop", "development"), trunk)
+    assert not absent & set(found.checks)
+    assert present <= set(found.checks)
