@@ -8,7 +8,6 @@ Ctrl-C -> 130.
 from __future__ import annotations
 
 import functools
-import importlib
 import os
 import re
 import sys
@@ -21,7 +20,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
-from advisor import __version__, config, gitread, pipeline, progress, render, scan, snapshot, store
+from advisor import __version__, asof, config, gitread, pipeline, progress, render, scan, snapshot, store
 from advisor.errors import AdvisorError, BadOption, ExitCode, UnreadablePath
 from advisor.history import DEFAULT_BOT_PATTERNS, HistoryOptions
 from advisor.recommend import Plan
@@ -130,6 +129,7 @@ def scan_command(
                                                             "(0 turns them off).")] = 10.0,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")] = False,
     history_dir: Annotated[str | None, typer.Option(help=HISTORY_DIR_HELP)] = None,
+    plan_dir: Annotated[str | None, typer.Option(help=PLAN_DIR_HELP)] = None,
     no_history: Annotated[bool, typer.Option("--no-history", help="Do not store a snapshot of this scan.")] = False,
     as_of: Annotated[str | None, typer.Option("--as-of", help=AS_OF_HELP)] = None,
 ) -> None:
@@ -145,7 +145,7 @@ def scan_command(
     text = render.scan_json(result) if output is OutputFormat.json else render.scan_text(result)
     typer.echo(text, nl=False)
     if not no_history:
-        _store_snapshot(result, path, history_dir, announce=status.enabled)
+        _store_snapshot(request, result, path, history_dir, plan_dir, announce=status.enabled)
 
 
 @app.command("plan")
@@ -223,6 +223,8 @@ def _check_bot_patterns(patterns: tuple[str, ...]) -> None:
 # ---------------------------------------------------------------------------
 # History of scans: snapshots, progress, check, backfill (docs/progress.md)
 
+PLAN_DIR_HELP = ("The plan folder whose targets the snapshot's stage and criteria status is measured against "
+                 "(default: advisor plan's default folder, when it exists).")
 HISTORY_DIR_HELP = ("Folder of this repository's snapshots (default: $XDG_DATA_HOME/advisor/history/<repo-key>, "
                     "else ~/.local/share/advisor/history/<repo-key>).")
 
@@ -238,31 +240,9 @@ class Every(str, Enum):
     month = "month"
 
 
-def _settings(path: Path, revision: str | None) -> config.Config:
-    """The repository's own settings: from its working tree, else (bare, mirror) from `revision` or HEAD."""
-    location = gitread.locate(path)
-    texts = {}
-    for name in config.FILES:
-        data: bytes | None
-        if location.work_tree is not None:
-            file = location.work_tree / name
-            try:
-                data = file.read_bytes() if file.is_file() else None
-            except OSError as error:
-                raise UnreadablePath(f"{file} cannot be read ({error.strerror}).") from None
-        else:
-            data = gitread.read_file_at(path, revision or "HEAD", name)
-        if data is not None:
-            try:
-                texts[name] = data.decode("utf-8")
-            except UnicodeDecodeError:
-                raise config.ConfigError(f"{name} is not UTF-8 text.") from None
-    return config.parse(texts)
-
-
 def _history_options(path: str, trunk: str | None, bot: list[str] | None) -> HistoryOptions:
     """Options and flags win over the repository's settings, which win over the defaults."""
-    settings = _settings(Path(path), trunk)
+    settings = pipeline.repository_settings(Path(path), trunk)
     patterns = tuple(bot) if bot else (settings.bot_patterns or DEFAULT_BOT_PATTERNS)
     return HistoryOptions(trunk=trunk or settings.trunk, bot_patterns=patterns)
 
@@ -273,17 +253,21 @@ def _history_folder(path: str, history_dir: str | None) -> Path:
     return store.history_folder(store.default_history_dir(os.environ), gitread.locate(Path(path)).git_dir)
 
 
-def _plan_of(_result: scan.Scan) -> Plan | None:
-    """The plan whose status a snapshot records. `recommend.build_plan` is not on this branch yet: when it
-    lands, return its plan for the scan here, and every stored snapshot carries its stage and criteria status."""
-    return None
+def _plan_folder(path: str, plan_dir: str | None) -> Path | None:
+    """The plan whose targets a snapshot's plan status is measured against: --plan-dir, else the default folder."""
+    if plan_dir:
+        return Path(plan_dir)
+    folder = store.default_plan_dir(os.environ, gitread.locate(Path(path)).git_dir)
+    return folder if folder.is_dir() else None
 
 
-def _store_snapshot(result: scan.Scan, path: str, history_dir: str | None, *, announce: bool) -> Path | None:
+def _store_snapshot(request: pipeline.ScanRequest, result: scan.Scan, path: str, history_dir: str | None,
+                    plan_dir: str | None, *, announce: bool) -> Path | None:
     """Store the scan's snapshot. A default folder that cannot be written costs a warning; a named one, an error."""
     folder = _history_folder(path, history_dir)
+    plan = pipeline.plan_status(request, result, _plan_folder(path, plan_dir))
     try:
-        stored = store.save_snapshot(folder, snapshot.from_scan(result, _plan_of(result)))
+        stored = store.save_snapshot(folder, snapshot.from_scan(result, plan))
     except OSError as error:
         message = f"the snapshot could not be stored in {folder} ({error.strerror or error})."
         if history_dir:
@@ -335,7 +319,7 @@ def check_command(
     history_dir: Annotated[str | None, typer.Option(help=HISTORY_DIR_HELP)] = None,
 ) -> None:
     """For CI: exit 4 when a criterion that held has regressed or a configured threshold is crossed."""
-    settings = _settings(Path(path), None)
+    settings = pipeline.repository_settings(Path(path), None)
     folder = _history_folder(path, history_dir)
     found = _read_history(folder)
     if not found:
@@ -355,18 +339,6 @@ def check_command(
                f"{'s' if len(settings.thresholds) != 1 else ''} checked (snapshot of {latest:%Y-%m-%d}).")
 
 
-def _backfill_api() -> tuple[Callable[..., Iterator[scan.Scan]], Callable[[datetime, datetime, str], list[datetime]]]:
-    """`pipeline.backfill` and `asof.dates_between`, which the as-of work provides."""
-    try:
-        asof = importlib.import_module("advisor.asof")
-    except ImportError:
-        raise BadOption("backfill needs scans as of a past date (advisor.asof), which this build does not have.") from None
-    backfill = getattr(pipeline, "backfill", None)
-    if backfill is None:
-        raise BadOption("backfill needs scans as of a past date (pipeline.backfill), which this build does not have.")
-    return backfill, asof.dates_between
-
-
 @app.command("backfill")
 @boundary
 def backfill_command(
@@ -375,6 +347,7 @@ def backfill_command(
     until: Annotated[str | None, typer.Option(help="The last date (default: today).")] = None,
     every: Annotated[Every, typer.Option(help="One snapshot every week or every month.")] = Every.week,
     history_dir: Annotated[str | None, typer.Option(help=HISTORY_DIR_HELP)] = None,
+    plan_dir: Annotated[str | None, typer.Option(help=PLAN_DIR_HELP)] = None,
     trunk: Annotated[str | None, typer.Option(help="The trunk branch, when the default guess is wrong.")] = None,
     bot: Annotated[list[str] | None, typer.Option(help="Regex of bot author names or emails (repeatable).")] = None,
     allow_shallow: Annotated[bool, typer.Option(help="Scan a shallow clone anyway (older history is missing).")] = False,
@@ -391,8 +364,7 @@ def backfill_command(
     end = parse_date(until, "--until") or datetime.now(timezone.utc)
     if start > end:
         raise BadOption(f"--since {since} is after --until; nothing to backfill.")
-    backfill, dates_between = _backfill_api()
-    dates = dates_between(start, end, every.value)
+    dates = asof.dates_between(start, end, every.value)
     request = pipeline.ScanRequest(
         path=Path(path), now=end, options=_history_options(path, trunk, bot), allow_shallow=allow_shallow,
         cache_dir=None if no_cache else (Path(cache_dir) if cache_dir else store.default_cache_dir(os.environ)),
@@ -404,8 +376,9 @@ def backfill_command(
     status = _Status(enabled=not quiet and sys.stderr.isatty())
     stored = 0
     try:
-        for result in backfill(request, dates, status=status):
-            store.save_snapshot(folder, snapshot.from_scan(result, _plan_of(result)))
+        for result in pipeline.backfill(request, dates, status=status):
+            plan = pipeline.plan_status(request, result, _plan_folder(path, plan_dir))
+            store.save_snapshot(folder, snapshot.from_scan(result, plan))
             stored += 1
             status(f"stored {stored} of {len(dates)} snapshots")
     finally:

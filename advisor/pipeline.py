@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from advisor import asof, ciconfig, gitread, history, plandoc, protection, recommend, scan, store
-from advisor.errors import BadOption
+from advisor import asof, ciconfig, config, gitread, history, plandoc, protection, recommend, scan, store
+from advisor.errors import BadOption, UnreadablePath
 from advisor.model import CommitGraph, History, MergeCheck, RefKind, Window, aware
 from advisor.protection import CiChecks
 from advisor.store import Cache
@@ -227,24 +227,63 @@ class PlanRun:
     written: tuple[Path, ...]
     notes: tuple[str, ...]
     ci: CiChecks
+    scan: scan.Scan
+
+
+def _plan_state(folder: Path) -> tuple[Callable[[str], str | None], plandoc.State]:
+    read = store.plan_reader(folder)
+    try:
+        return read, plandoc.read_state(read(plandoc.STATE_FILE))
+    except plandoc.BadState as error:
+        raise BadOption(f"{folder / plandoc.STATE_FILE} is not a plan state advisor can read ({error}); "
+                        "move it away or choose another folder.") from None
+
+
+def _build_plan(request: ScanRequest, result: scan.Scan, state: plandoc.State) -> tuple[recommend.Plan, CiChecks]:
+    location = gitread.locate(request.path)
+    lines = [line.name for line in result.history.long_lived]
+    ci = ciconfig.find_checks(gitread.ci_files(location.git_dir, result.history.trunk.tip), lines,
+                              trunk=result.history.trunk.name)
+    return recommend.build_plan(result, ci, state.prior), ci
 
 
 def run_plan(request: ScanRequest, folder: Path, status: Status = _quiet) -> PlanRun:
     """Scan, read the CI configuration on the trunk, and write the plan folder (merging with what is there)."""
-    read = store.plan_reader(folder)  # a folder advisor may not write is refused before the scan
+    read, state = _plan_state(folder)  # a folder advisor may not write is refused before the scan
     result = run_scan(request, status)
-    location = gitread.locate(request.path)
-    lines = [line.name for line in result.history.long_lived]
-    ci = ciconfig.find_checks(gitread.ci_files(location.git_dir, result.history.trunk.tip), lines)
-    try:
-        state = plandoc.read_state(read(plandoc.STATE_FILE))
-    except plandoc.BadState as error:
-        raise BadOption(f"{folder / plandoc.STATE_FILE} is not a plan state advisor can read ({error}); "
-                        "move it away or choose another folder.") from None
     status("writing the plan")
-    plan = recommend.build_plan(result, ci, state.prior)
-    slug = plandoc.repository_slug(gitread.remote_url(location.git_dir))
+    plan, ci = _build_plan(request, result, state)
+    slug = plandoc.repository_slug(gitread.remote_url(gitread.locate(request.path).git_dir))
     settings = {stage.id: protection.render_policy(stage.policy, slug) for stage in plan.stages}
     output = plandoc.render(plan, result, old=read, state=state, settings=settings)
     written = store.write_plan(folder, output.files, last=plandoc.STATE_FILE)
-    return PlanRun(folder=folder, plan=plan, written=tuple(written), notes=output.notes, ci=ci)
+    return PlanRun(folder=folder, plan=plan, written=tuple(written), notes=output.notes, ci=ci, scan=result)
+
+
+def plan_status(request: ScanRequest, result: scan.Scan, folder: Path | None) -> recommend.Plan:
+    """The plan a snapshot records: against the targets of the plan in `folder` when there is one."""
+    state = _plan_state(folder)[1] if folder is not None and (folder / plandoc.STATE_FILE).is_file() \
+        else plandoc.State()
+    return _build_plan(request, result, state)[0]
+
+
+def repository_settings(path: Path, revision: str | None) -> config.Config:
+    """The repository's own settings: from its working tree, else (bare, mirror) from `revision` or HEAD."""
+    location = gitread.locate(path)
+    texts = {}
+    for name in config.FILES:
+        data: bytes | None
+        if location.work_tree is not None:
+            file = location.work_tree / name
+            try:
+                data = file.read_bytes() if file.is_file() else None
+            except OSError as error:
+                raise UnreadablePath(f"{file} cannot be read ({error.strerror}).") from None
+        else:
+            data = gitread.read_file_at(path, revision or "HEAD", name)
+        if data is not None:
+            try:
+                texts[name] = data.decode("utf-8")
+            except UnicodeDecodeError:
+                raise config.ConfigError(f"{name} is not UTF-8 text.") from None
+    return config.parse(texts)

@@ -1,12 +1,7 @@
-"""`advisor backfill` with the real as-of scans (advisor.asof, pipeline.backfill).
-
-Skipped, with the reason, until the as-of work is merged; the command's own
-wiring is tested with stand-ins in tests/test_cli_progress.py.
-"""
+"""`advisor backfill` seeds a history from the repository's past (advisor.asof, pipeline.backfill)."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
@@ -16,10 +11,6 @@ from typer.testing import CliRunner
 from advisor import cli, pipeline, store
 from tests import evolving
 
-pytestmark = pytest.mark.skipif(
-    importlib.util.find_spec("advisor.asof") is None or not hasattr(pipeline, "backfill"),
-    reason="advisor.asof and pipeline.backfill (scans as of a past date) are not in this build yet",
-)
 runner = CliRunner()
 
 

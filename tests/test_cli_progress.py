@@ -25,7 +25,6 @@ from advisor import cli, pipeline, store
 from advisor.errors import ExitCode
 from tests import evolving, scenarios
 from tests.builders import RepoBuilder, git_cli
-from tests.plans import plan_for
 
 runner = CliRunner()
 
@@ -44,18 +43,19 @@ def freeze(monkeypatch: pytest.MonkeyPatch, moment: datetime) -> None:
     monkeypatch.setattr(cli, "datetime", Frozen)
 
 
-def weekly_scan(monkeypatch: pytest.MonkeyPatch, repo: Path, history: Path, moment: datetime) -> None:
+def weekly_scan(monkeypatch: pytest.MonkeyPatch, repo: Path, history: Path, moment: datetime,
+                plan: Path | None = None) -> None:
+    """What the weekly recipe runs: scan and store a snapshot, then regenerate the plan."""
     freeze(monkeypatch, moment)
     since = (moment - timedelta(days=evolving.WINDOW_DAYS)).isoformat()
+    extra = ["--plan-dir", str(plan)] if plan else []
     code, _, err = run("scan", str(repo), "--no-cache", "--merge-check-seconds", "0", "--since", since,
-                       "--history-dir", str(history))
+                       "--history-dir", str(history), *extra)
     assert code == 0, err
-
-
-@pytest.fixture
-def with_plans(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Snapshots carry plan status (the hook recommend.build_plan will fill)."""
-    monkeypatch.setattr(cli, "_plan_of", plan_for)
+    if plan:
+        code, _, err = run("plan", str(repo), "--no-cache", "--merge-check-seconds", "0", "--since", since,
+                           "--out", str(plan))
+        assert code == 0, err
 
 
 # -- storing ----------------------------------------------------------------------
@@ -120,39 +120,42 @@ def team(tmp_path: Path) -> evolving.Team:
     return evolving.Team(tmp_path / "repo")
 
 
-def test_progress_and_check_follow_the_team(team: evolving.Team, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                           with_plans: None) -> None:
-    repo, history = team.b.path, tmp_path / "history"
+def test_progress_and_check_follow_the_team(team: evolving.Team, tmp_path: Path,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    repo, history, plan = team.b.path, tmp_path / "history", tmp_path / "plan"
     code, out, _ = run("progress", str(repo), "--history-dir", str(history))
     assert code == 0 and "No snapshots in" in out
     code, out, _ = run("check", str(repo), "--history-dir", str(history))
     assert code == 0 and "no snapshots" in out
 
     team.phase("A")
-    weekly_scan(monkeypatch, repo, history, evolving.SCANS["A"])
+    weekly_scan(monkeypatch, repo, history, evolving.SCANS["A"], plan)
     code, out, _ = run("check", str(repo), "--history-dir", str(history))
     assert code == 0 and "ok: one snapshot" in out
 
     team.phase("B")
-    weekly_scan(monkeypatch, repo, history, evolving.SCANS["B"])
+    weekly_scan(monkeypatch, repo, history, evolving.SCANS["B"], plan)
     code, out, err = run("progress", str(repo), "--history-dir", str(history))
     assert code == 0, err
     assert "Since the baseline, the previous scan (2024-04-08)" in out
-    assert "stop-adding-wip.stale-branches (stale branches): 1 -> 0 (target at most 0)" in out
-    assert "Current stage: shrink-batches (Shrink batches): 0 of 1 exit criteria hold" in out
+    assert "model: gitflow -> trunk-based" in out
+    assert "stop-adding-wip.stale-branches (stale branches (no commit in 90 days)): 1 -> 0 (target at most 0)" in out
+    assert "shrink-batches.lifetime (median branch lifetime): 72 h -> 4 h (target at most 36 h)" in out
+    assert "Current stage: automate (Automate the tests and the pipeline): 0 of 1 exit criteria hold" in out
 
     team.phase("C")
-    weekly_scan(monkeypatch, repo, history, evolving.SCANS["C"])
+    weekly_scan(monkeypatch, repo, history, evolving.SCANS["C"], plan)
     code, out, _ = run("progress", str(repo), "--history-dir", str(history), "--format", "json")
     report = json.loads(out)
-    assert report["plan_done"] is True and report["snapshots"] == 3
+    assert report["plan_done"] is False and report["snapshots"] == 3
+    assert report["current_stage"]["id"] == "automate"  # no CI configuration: the one stage left
     lifetime = next(d for d in report["since_baseline"]["deltas"] if d["measure"] == "branch_lifetime_p50_hours")
     assert lifetime["direction"] == "better" and lifetime["better"] == "lower"
     code, out, _ = run("check", str(repo), "--history-dir", str(history))
     assert code == 0 and "ok: no criterion regressed" in out
 
     team.phase("D")
-    weekly_scan(monkeypatch, repo, history, evolving.SCANS["D"])
+    weekly_scan(monkeypatch, repo, history, evolving.SCANS["D"], plan)
     code, out, err = run("check", str(repo), "--history-dir", str(history))
     assert code == ExitCode.REGRESSED == 4
     lines = out.strip().splitlines()
@@ -296,51 +299,23 @@ def test_two_scans_at_once_store_two_whole_snapshots(tmp_path: Path) -> None:
     assert len(assert_intact(history)) == 2
 
 
-# -- backfill's wiring, with stand-ins for the as-of work -------------------------------
+# -- backfill -------------------------------------------------------------------------
 
 
-def test_backfill_stores_one_snapshot_per_date(team: evolving.Team, tmp_path: Path,
-                                               monkeypatch: pytest.MonkeyPatch) -> None:
-    """Until advisor.asof lands: stand-ins with its names and signatures (tests/test_cli_backfill.py runs the real
-    one). The stand-in scans as of each date with the stages that exist today."""
+def test_backfill_stores_one_snapshot_per_date(team: evolving.Team, tmp_path: Path) -> None:
     team.phase("A")
     team.phase("B")
-    calls: dict[str, object] = {}
-
-    def dates_between(since: datetime, until: datetime, every: str) -> list[datetime]:
-        calls["every"] = every
-        step = timedelta(days=7)
-        return [since + i * step for i in range(int((until - since) / step) + 1)]
-
-    def backfill(request: pipeline.ScanRequest, dates: Sequence[datetime],
-                 status: object = None) -> Iterator[object]:
-        for moment in dates:
-            yield pipeline.run_scan(pipeline.ScanRequest(
-                path=request.path, now=moment, options=request.options,
-                since=moment - timedelta(days=evolving.WINDOW_DAYS), merge_check_seconds=0))
-
-    fake = types.ModuleType("advisor.asof")
-    fake.dates_between = dates_between  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "advisor.asof", fake)
-    monkeypatch.setattr(pipeline, "backfill", backfill, raising=False)
     history = tmp_path / "history"
     code, out, err = run("backfill", str(team.b.path), "--since", "2024-04-01", "--until", "2024-04-29",
                          "--every", "week", "--history-dir", str(history), "--no-cache")
     assert code == 0, err
     assert out == (f"advisor backfill: stored 5 snapshots in {history}, 2024-04-01 to 2024-04-29 every week.\n")
-    assert calls["every"] == "week"
     code, out, _ = run("progress", str(team.b.path), "--history-dir", str(history), "--format", "json")
     assert [p["at"][:10] for p in json.loads(out)["trend"]] == [
         "2024-04-01", "2024-04-08", "2024-04-15", "2024-04-22", "2024-04-29"]
     code, _, _ = run("backfill", str(team.b.path), "--since", "2024-04-01", "--until", "2024-04-29",
                      "--history-dir", str(history), "--no-cache")
     assert len(store.snapshot_files(history)) == 5  # backfilling the same dates again replaces, never duplicates
-
-
-def test_backfill_without_the_as_of_work_is_one_sentence(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(sys.modules, "advisor.asof", None)  # import fails
-    code, _, err = run("backfill", ".", "--since", "2024-01-01", "--history-dir", str(tmp_path))
-    assert code == ExitCode.USER_ERROR and "backfill needs scans as of a past date" in err
 
 
 @pytest.mark.parametrize(("args", "message"), [
