@@ -256,9 +256,10 @@ def criterion_value(value: float | None, unit: str) -> str:
     """A criterion's value with the plan's own unit ("", "h", "days", "%", "per day"...)."""
     if value is None:
         return "not measured"
+    shown = f"{round(value, 1 if abs(value) >= 10 else 2):g}"  # 41.6 h, 0.55 per day: not 41.5925 h
     if unit == "%":
-        return f"{value:g}%"
-    return f"{value:g}" + (f" {unit}" if unit else "")
+        return f"{shown}%"
+    return shown + (f" {unit}" if unit else "")
 
 
 def check(snapshots: Sequence[Snapshot], thresholds: Sequence[Threshold], *,

@@ -239,3 +239,10 @@ def evolving_free_snapshot() -> snapshot.Snapshot:
     return snapshot.Snapshot(version=snapshot.VERSION, tool_version="0", scanned_at=moment, since=moment,
                              until=moment, repo="r", trunk="main", trunk_tip="0" * 40, model="m", confidence="c",
                              measures={}, plan=None, metrics={}, verdict={})
+
+
+def test_criterion_values_are_rounded_for_people() -> None:
+    assert progress.criterion_value(41.5925, "h") == "41.6 h"
+    assert progress.criterion_value(0.55, "per day") == "0.55 per day"
+    assert progress.criterion_value(87.5, "%") == "87.5%"
+    assert progress.criterion_value(None, "h") == "not measured"
