@@ -15,11 +15,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from advisor import pipeline, snapshot
+from advisor import pipeline, recommend, snapshot
+from advisor.protection import CiChecks
 from advisor.history import HistoryOptions
 from advisor.scan import Scan
 from tests.builders import ALICE, BOB, CAROL, RepoBuilder
-from tests.plans import plan_for
 
 UTC = timezone.utc
 SCANS = {
@@ -30,6 +30,7 @@ SCANS = {
 }
 WINDOW_DAYS = 30
 PEOPLE = (ALICE, BOB, CAROL)
+NO_CI = CiChecks(provider=None, files=(), checks=(), triggers={})
 
 
 class Team:
@@ -111,8 +112,13 @@ def snapshots(path: Path, phases: str = "ABCD") -> list[snapshot.Snapshot]:
     """Grow the team's repository phase by phase and take the snapshot a scan after each would store."""
     team = Team(path)
     taken = []
+    prior = recommend.Prior()
     for name in phases:
         team.phase(name)
         scan = scan_at(path, SCANS[name])
-        taken.append(snapshot.from_scan(scan, plan_for(scan)))
+        plan = recommend.build_plan(scan, NO_CI, prior)
+        # The targets set by the first plan are kept, as the plan folder's plan.json keeps them.
+        prior = recommend.Prior(stages=tuple(stage.id for stage in plan.stages),
+                                targets={c.id: c.target for stage in plan.stages for c in stage.criteria})
+        taken.append(snapshot.from_scan(scan, plan))
     return taken

@@ -50,19 +50,26 @@ def test_the_move_off_gitflow_reads_as_better_since_the_baseline(snaps: list[sna
     assert deltas["active_branches"].direction is Direction.SAME
     assert deltas["restore_p50_hours"].direction is Direction.SAME  # unmeasured on both sides
     met = {c.id for c in since.criteria if c.change is CriterionChange.MET}
-    assert met == {"stop-adding-wip.stale-branches", "shrink-batches.lifetime", "retire-integration-line.lines"}
-    assert result.plan_done and result.current_stage is None
+    assert met == {"stop-adding-wip.stale-branches", "shrink-batches.lifetime", "shrink-batches.merged-within-a-day",
+                   "shrink-batches.daily-integration", "collapse-lines.lines-active",
+                   "collapse-lines.no-integration-line", "continuous-delivery.release-interval",
+                   "continuous-delivery.lead-time"}
+    # The team has no CI configuration: the one stage still open.
+    assert not result.plan_done and result.current_stage is not None and result.current_stage.id == "automate"
 
 
 def test_criteria_that_became_true_since_the_previous_scan(snaps: list[snapshot.Snapshot]) -> None:
     result = progress.report(snaps[:2])
     assert result.since_previous is not None
     changes = {c.id: c.change for c in result.since_previous.criteria}
-    assert changes == {"stop-adding-wip.stale-branches": CriterionChange.MET}
+    assert changes == {name: CriterionChange.MET for name in (
+        "stop-adding-wip.stale-branches", "shrink-batches.lifetime", "shrink-batches.merged-within-a-day",
+        "shrink-batches.daily-integration", "continuous-delivery.release-interval", "continuous-delivery.lead-time")}
     stages = {s.id: (s.before, s.after) for s in result.since_previous.stages}
-    assert stages == {"stop-adding-wip": ("current", "done"), "shrink-batches": ("later", "current")}
-    assert result.current_stage is not None and result.current_stage.id == "shrink-batches"
-    assert [c.id for c in result.current_stage.open] == ["shrink-batches.lifetime"]
+    assert stages == {"stop-adding-wip": ("current", "done"), "automate": ("later", "current"),
+                      "shrink-batches": ("later", "done"), "continuous-delivery": ("later", "done")}
+    assert result.current_stage is not None and result.current_stage.id == "automate"
+    assert [c.id for c in result.current_stage.open] == ["automate.ci-configured"]
 
 
 def test_a_regression_is_reported_and_the_stage_reopens(snaps: list[snapshot.Snapshot]) -> None:
@@ -78,7 +85,7 @@ def test_a_regression_is_reported_and_the_stage_reopens(snaps: list[snapshot.Sna
 def test_trend_has_one_point_per_snapshot_in_order(snaps: list[snapshot.Snapshot]) -> None:
     result = progress.report(snaps)
     assert [p.at for p in result.trend] == [evolving.SCANS[name] for name in "ABCD"]
-    assert [p.stage for p in result.trend] == ["stop-adding-wip", "shrink-batches", None, "stop-adding-wip"]
+    assert [p.stage for p in result.trend] == ["stop-adding-wip", "automate", "automate", "stop-adding-wip"]
     lifetimes = progress.series(result.trend, "branch_lifetime_p50_hours")
     assert len(lifetimes) == 4 and lifetimes[0][1] > lifetimes[-1][1]
 
