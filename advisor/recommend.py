@@ -306,7 +306,7 @@ def _branch_items(prefix: str, reports: Sequence[LiveBranchReport], text: str,
     return items
 
 
-def _rules(ev: _Evidence, *, pull_requests: bool, checks: bool, linear: bool, strict: bool,
+def _rules(ev: _Evidence, *, pull_requests: bool, checks: bool, linear: bool,
            release_lines: bool, lock: tuple[str, ...]) -> tuple[BranchRule, ...]:
     methods = ("squash", "rebase") if linear else ("merge", "squash", "rebase")
     trunk = BranchRule(
@@ -314,7 +314,7 @@ def _rules(ev: _Evidence, *, pull_requests: bool, checks: bool, linear: bool, st
         require_pull_request=pull_requests, required_approvals=1 if pull_requests else 0,
         dismiss_stale_reviews=linear, require_last_push_approval=pull_requests,
         require_conversation_resolution=pull_requests and linear,
-        required_checks=ev.ci.checks if checks else (), strict_checks=checks and (strict or bool(ev.ci.checks)),
+        required_checks=ev.ci.checks if checks else (), strict_checks=checks and bool(ev.ci.checks),  # up to date needs a check to wait for
         linear_history=linear, allowed_merge_methods=methods,
         why=("The trunk is where everyone integrates: it is never deleted or rewritten"
              + (", changes arrive through reviewed pull requests" if pull_requests else "")
@@ -380,7 +380,7 @@ def _stage_escape(ev: _Evidence, prior: Prior) -> Stage | None:
         rollback="Redeploy the previous release; the calendar stays.",
         status=StageStatus.LATER, policy=_policy("escape-death-spiral", "Break the release death spiral", ev,
                                                   _rules(ev, pull_requests=False, checks=False, linear=False,
-                                                         strict=False, release_lines=False, lock=()),
+                                                         release_lines=False, lock=()),
                                                   linear=False, auto_merge=False),
     )
 
@@ -420,7 +420,7 @@ def _stage_wip(ev: _Evidence, prior: Prior) -> Stage:
         rollback="Recreate a deleted branch from its last commit: git push origin COMMIT:refs/heads/NAME.",
         status=StageStatus.LATER,
         policy=_policy("stop-adding-wip", "Stop adding work in progress", ev,
-                       _rules(ev, pull_requests=False, checks=False, linear=False, strict=False,
+                       _rules(ev, pull_requests=False, checks=False, linear=False,
                               release_lines=False, lock=()), linear=False, auto_merge=False),
     )
 
@@ -481,7 +481,7 @@ def _stage_automate(ev: _Evidence, prior: Prior) -> Stage:
                  "while the pipeline is fixed.",
         status=StageStatus.LATER,
         policy=_policy("automate", "Automate the tests and the pipeline", ev,
-                       _rules(ev, pull_requests=True, checks=True, linear=False, strict=False,
+                       _rules(ev, pull_requests=True, checks=True, linear=False,
                               release_lines=False, lock=()), linear=False, auto_merge=False),
     )
 
@@ -530,7 +530,7 @@ def _stage_batches(ev: _Evidence, prior: Prior) -> Stage:
         rollback="Flags turn a feature off without a deploy; a bad small change is reverted in one commit.",
         status=StageStatus.LATER,
         policy=_policy("shrink-batches", "Shrink the batches", ev,
-                       _rules(ev, pull_requests=True, checks=True, linear=True, strict=False,
+                       _rules(ev, pull_requests=True, checks=True, linear=True,
                               release_lines=False, lock=()), linear=True, auto_merge=True),
     )
 
@@ -587,7 +587,7 @@ def _stage_collapse(ev: _Evidence, prior: Prior) -> Stage | None:
         rollback="Unlock the line (remove its ruleset); its commits are all on the trunk, so nothing is lost.",
         status=StageStatus.LATER,
         policy=_policy("collapse-lines", "Collapse the long-lived lines into the trunk", ev,
-                       _rules(ev, pull_requests=True, checks=True, linear=True, strict=False,
+                       _rules(ev, pull_requests=True, checks=True, linear=True,
                               release_lines=False, lock=tuple(ev.lines_to_retire)), linear=True, auto_merge=True),
     )
 
@@ -639,7 +639,7 @@ def _stage_release(ev: _Evidence, prior: Prior) -> Stage:
         rollback="Releases are tags: a bad one is superseded by the next, or the previous tag is redeployed.",
         status=StageStatus.LATER,
         policy=_policy("release-from-trunk", "Release from the trunk, more often", ev,
-                       _rules(ev, pull_requests=True, checks=True, linear=True, strict=False,
+                       _rules(ev, pull_requests=True, checks=True, linear=True,
                               release_lines=ev.release_branches, lock=tuple(ev.lines_to_retire)),
                        linear=True, auto_merge=True),
     )
@@ -680,7 +680,7 @@ def _stage_delivery(ev: _Evidence, prior: Prior) -> Stage:
         rollback="Turn automatic releases back into a manual button; the pipeline stays.",
         status=StageStatus.LATER,
         policy=_policy("continuous-delivery", "Deliver continuously", ev,
-                       _rules(ev, pull_requests=True, checks=True, linear=True, strict=True,
+                       _rules(ev, pull_requests=True, checks=True, linear=True,
                               release_lines=ev.release_branches, lock=tuple(ev.lines_to_retire)),
                        linear=True, auto_merge=True),
     )
