@@ -198,7 +198,7 @@ def test_golden_one_snapshot_text(snaps: list[snapshot.Snapshot]) -> None:
 
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "progress.md"
-BEGIN, END = "<!-- BEGIN progress-example -->\n```\n", "```\n<!-- END progress-example -->"
+BEGIN, END = "<!-- BEGIN progress-example -->\n\n```text\n", "```\n\n<!-- END progress-example -->"
 
 
 def test_docs_show_the_golden_report_as_their_example(snaps: list[snapshot.Snapshot]) -> None:
