@@ -156,9 +156,10 @@ def observe(history: History, window: Window, now: datetime, stale_days: int,
     all_episodes = episodes_in_window(history, window)
     roles = roles or line_roles(history)
     production, maintenance, environment = roles.production, roles.maintenance, roles.environment
-    if production is not None and not (window.contains(lines[production].last_commit_at) or any(
-            r.line == production and window.contains(r.at) for r in history.releases)):
-        production = None  # a line with no commit and no release in the window carries no releases now
+    released_in_window = [r for r in history.releases if window.contains(r.at)]
+    if production is not None and released_in_window and not window.contains(lines[production].last_commit_at) \
+            and not any(r.line == production for r in released_in_window):
+        production = None  # the window's releases came from elsewhere: this idle line carries none now
     landed = Counter(e.target for e in counted)
     # An integration line passes its work on to the trunk; a long branch whose work
     # never reached the trunk is work in progress, not an integration line.

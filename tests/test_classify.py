@@ -214,18 +214,24 @@ def test_trap_develop_merged_straight_into_master_is_gitflow_not_a_maintenance_l
     assert verdict.integration_line == "development"
 
 
-def test_a_production_line_quiet_for_the_whole_window_carries_no_releases_now(repo_path: Path) -> None:
-    """solidity's shape: an old branch with release tags, idle for years, beside a develop that now tags itself."""
+@pytest.mark.parametrize("tag_elsewhere", [True, False])
+def test_a_production_line_quiet_for_the_whole_window_carries_no_releases_now(repo_path: Path,
+                                                                              tag_elsewhere: bool) -> None:
+    """solidity's shape: an old branch with release tags, idle for years, beside a develop that now tags itself.
+    Without a release anywhere in the window (nvie/gitflow's last year), the line stays the production line."""
     scenarios.gitflow(repo_path)
     b = RepoBuilder(repo_path, trunk="develop")
     later = (NOW - scenarios.START).total_seconds() / 3600 + 24 * 400  # a year after the scenario's end
     for number in range(8):
         feature(b, f"feature/late-{number}", later + 48 * number, 5, into="develop",
                 message=f"Merge pull request #{900 + number} from me/feature/late-{number}")
-    b.tag("v9.0", "develop")
+    if tag_elsewhere:
+        b.tag("v9.0", "develop")
     moment = scenarios.START + timedelta(hours=later + 48 * 9)
     result = pipeline.run_scan(pipeline.ScanRequest(path=repo_path, now=moment, options=HistoryOptions(trunk="develop"),
                                                     since=moment - timedelta(days=60), merge_check_seconds=0))
-    assert result.verdict.production_line is None
-    assert result.verdict.model != "gitflow"
+    if tag_elsewhere:
+        assert result.verdict.production_line is None and result.verdict.model != "gitflow"
+    else:
+        assert result.verdict.production_line == "master"
     assert scan(repo_path, trunk="develop").verdict.production_line == "master"  # in its own time it did
