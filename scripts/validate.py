@@ -1,6 +1,6 @@
 """Run advisor on public repositories and print the validation table of docs/validation.md.
 
-Usage: python scripts/validate.py REPOS.tsv [--markdown]
+Usage: python scripts/validate.py REPOS.tsv   (prints the Markdown table)
 REPOS.tsv columns: name, path to a local clone or mirror, the model its own docs
 describe, where the docs say so. Each repository is scanned over the year
 before the newest commit of its default branch (so an old project still has a
