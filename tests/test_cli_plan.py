@@ -36,7 +36,7 @@ def test_plan_writes_the_folder_and_leaves_the_repository_alone(gitflow_repo: Pa
     assert code == ExitCode.OK, stderr
     assert f"Plan written to {out}" in stdout and "From gitflow" in stdout
     assert "<- work on this" in stdout
-    assert (out / "README.md").read_text().startswith("# Branching plan: from gitflow to trunk-based")
+    assert "\n# Branching plan: from gitflow to trunk-based\n" in (out / "README.md").read_text()
     state = json.loads((out / "plan.json").read_text())
     for stage in state["stages"]:
         assert (out / "stages" / f"{stage}.md").is_file()

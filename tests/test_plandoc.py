@@ -51,6 +51,8 @@ def test_every_stage_has_a_file_with_sealed_blocks_and_the_state_lists_them(repo
             assert segments is not None
             blocks = [s for s in segments if isinstance(s, plandoc.Block)]
             assert blocks and all(b.digest == plandoc.digest(b.body) for b in blocks)
+            # The title names the model and the stage number, which change: it is generated too.
+            assert segments[0] == "" and blocks[0].body.lstrip().startswith("# "), path
     assert state["current_stage"] in state["stages"]
 
 
