@@ -84,7 +84,7 @@ def load_history(request: ScanRequest, status: Status = _quiet) -> tuple[scan.Re
         fingerprint = gitread.fingerprint(request.path, allow_shallow=request.allow_shallow)
         when = request.as_of.isoformat() if request.as_of is not None else None
         key = Cache.key(fingerprint, request.options, request.moment.date().isoformat(), str(request.path), when)
-        cached = cache.get("history", key)
+        cached = cache.get(_history_slot(request), key)
         if cached is not None:
             facts, reconstructed = cached
             return facts, reconstructed, cache
@@ -104,8 +104,13 @@ def load_history(request: ScanRequest, status: Status = _quiet) -> tuple[scan.Re
     facts = _facts(request, graph, bare=location.work_tree is None)
     del graph  # the compact graph is no longer needed: free it before the cache is written
     if cache is not None:
-        cache.put("history", key, (facts, reconstructed))
+        cache.put(_history_slot(request), key, (facts, reconstructed))
     return facts, reconstructed, cache
+
+
+def _history_slot(request: ScanRequest) -> str:
+    """Scans of the past have a cache slot of their own, so one never evicts today's history."""
+    return "history" if request.as_of is None else "history-as-of"
 
 
 class _LineStats:

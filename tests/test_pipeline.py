@@ -175,6 +175,8 @@ def test_the_history_cache_is_keyed_by_the_date(built: dict[str, tuple[Path, dat
     assert pipeline.run_scan(past_request(path, NOW, early, cache_dir=cache)) == at_early  # the cache holds one
     monkeypatch.setattr(gitread, "load", no_reading)
     assert pipeline.run_scan(past_request(path, NOW, early, cache_dir=cache)) == at_early
+    # ... and a scan of the past does not evict today's history: both come from the cache now.
+    assert pipeline.run_scan(past_request(path, NOW, None, cache_dir=cache)) == now
 
 
 def test_a_date_before_the_first_commit_is_one_sentence(built: dict[str, tuple[Path, datetime, datetime]]) -> None:
