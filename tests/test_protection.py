@@ -1,7 +1,8 @@
 """The host-neutral protection policy and its translations into each host's format.
 
 Every generated JSON body is validated against the official request schemas
-in `../shared/schemas/` (beside the project), tightened so unknown keys fail;
+in `../shared/schemas/` (beside the project; in a checkout without it, the copy
+in `tests/schemas/`, kept identical), tightened so unknown keys fail;
 Terraform is parsed with a real HCL parser, YAML with a real YAML parser, and
 the scripts are checked by bash (and shellcheck when installed) and run
 against stand-ins for `gh` and `glab`.
@@ -38,7 +39,9 @@ from advisor.protection import (
 )
 
 PROJECT = Path(__file__).resolve().parents[1]
-SCHEMAS = PROJECT.parent / "shared" / "schemas"
+OFFICIAL = PROJECT.parent / "shared" / "schemas"
+COPY = Path(__file__).resolve().parent / "schemas"  # for a clone with no shared/ beside it
+SCHEMAS = OFFICIAL if OFFICIAL.is_dir() else COPY
 
 RULESET = "github-repository-ruleset.request"
 CLASSIC = "github-branch-protection.request"
@@ -71,7 +74,7 @@ def strict(schema: Any) -> Any:
 
 def schemas_folder() -> Path:
     if not SCHEMAS.is_dir():
-        message = f"../shared/schemas not found beside the project: looked for {SCHEMAS}"
+        message = f"../shared/schemas not found beside the project, nor its copy: looked for {SCHEMAS}"
         if os.environ.get("CI"):
             pytest.fail(message)
         pytest.skip(message)
@@ -113,6 +116,15 @@ def test_missing_schemas_skip_locally_and_fail_on_ci(monkeypatch: pytest.MonkeyP
     monkeypatch.setenv("CI", "true")
     with pytest.raises(pytest.fail.Exception, match="not found beside the project"):
         schemas_folder()
+
+
+def test_the_copy_of_the_schemas_is_identical_to_the_official_files() -> None:
+    if not OFFICIAL.is_dir():
+        pytest.skip(f"no {OFFICIAL} to compare tests/schemas with; the tests use the copy")
+    official = sorted(p.name for p in OFFICIAL.glob("*.json"))
+    assert sorted(p.name for p in COPY.glob("*.json")) == official
+    for name in official:
+        assert (COPY / name).read_bytes() == (OFFICIAL / name).read_bytes(), name
 
 
 @pytest.mark.parametrize("name", ALL_SCHEMAS)
