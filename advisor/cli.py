@@ -265,7 +265,7 @@ def _store_snapshot(request: pipeline.ScanRequest, result: scan.Scan, path: str,
                     plan_dir: str | None, *, announce: bool) -> Path | None:
     """Store the scan's snapshot. A default folder that cannot be written costs a warning; a named one, an error."""
     folder = _history_folder(path, history_dir)
-    plan = pipeline.plan_status(request, result, _plan_folder(path, plan_dir))
+    plan = pipeline.plan_status(request, result, pipeline.plan_targets(_plan_folder(path, plan_dir)))
     try:
         stored = store.save_snapshot(folder, snapshot.from_scan(result, plan))
     except OSError as error:
@@ -375,9 +375,10 @@ def backfill_command(
     folder = _history_folder(path, history_dir)
     status = _Status(enabled=not quiet and sys.stderr.isatty())
     stored = 0
+    targets = pipeline.plan_targets(_plan_folder(path, plan_dir))  # read once, not per date
     try:
         for result in pipeline.backfill(request, dates, status=status):
-            plan = pipeline.plan_status(request, result, _plan_folder(path, plan_dir))
+            plan = pipeline.plan_status(request, result, targets)
             store.save_snapshot(folder, snapshot.from_scan(result, plan))
             stored += 1
             status(f"stored {stored} of {len(dates)} snapshots")

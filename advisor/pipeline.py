@@ -11,6 +11,7 @@ one reading of the history.
 from __future__ import annotations
 
 import gc
+from contextlib import contextmanager
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -51,6 +52,19 @@ def _quiet(_: str) -> None:
     pass
 
 
+@contextmanager
+def _cyclic_gc_paused() -> Iterator[None]:
+    """Loading and reconstruction make millions of objects and no reference cycles: the
+    cyclic collector would only walk them again and again (12-20 % of the time)."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
+
+
 def _read_graph(request: ScanRequest, status: Status) -> CommitGraph:
     status("reading commits")
     return gitread.load(request.path, allow_shallow=request.allow_shallow,
@@ -88,19 +102,12 @@ def load_history(request: ScanRequest, status: Status = _quiet) -> tuple[scan.Re
         if cached is not None:
             facts, reconstructed = cached
             return facts, reconstructed, cache
-    # Loading and reconstruction make millions of objects and no reference cycles: the
-    # cyclic collector would only walk them again and again (12-20 % of the time).
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    with _cyclic_gc_paused():
         graph = _read_graph(request, status)
         if request.as_of is not None:
             graph = _as_of(graph, request, request.as_of)
         status(f"reconstructing {len(graph)} commits")
         reconstructed = history.reconstruct(graph, request.options, request.moment)
-    finally:
-        if collecting:
-            gc.enable()
     facts = _facts(request, graph, bare=location.work_tree is None)
     del graph  # the compact graph is no longer needed: free it before the cache is written
     if cache is not None:
@@ -192,7 +199,7 @@ def backfill(request: ScanRequest, dates: Sequence[datetime], status: Status = _
     (one `git log`), then for each date truncated in memory (`asof.truncate`),
     reconstructed and scanned with `now` = the date; `request.as_of` is ignored. The
     window is `request.since`/`request.until` when given (`until` is capped at the date),
-    else the year before each date. Line counts are asked of git only for commits no
+    else the `request.window_days` before each date. Line counts are asked of git only for commits no
     earlier date (and no cache) already counted. Trial merges of live branches are
     off: they merge today's trees and describe the present, not the past.
     A date before the first commit raises `BadOption` when its turn comes.
@@ -202,22 +209,13 @@ def backfill(request: ScanRequest, dates: Sequence[datetime], status: Status = _
     cache = Cache(request.cache_dir, location.git_dir) if request.cache_dir is not None else None
     stats = _LineStats(request, cache, location.git_dir, status)
     bare = location.work_tree is None
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    with _cyclic_gc_paused():
         graph = _read_graph(request, status)
-    finally:
-        if collecting:
-            gc.enable()
     for number, date in enumerate(dates, start=1):
         status(f"{date:%Y-%m-%d} ({number}/{len(dates)}): reconstructing")
-        gc.disable()
-        try:
+        with _cyclic_gc_paused():
             past = _as_of(graph, request, date)
             reconstructed = history.reconstruct(past, request.options, date)
-        finally:
-            if collecting:
-                gc.enable()
         facts = _facts(request, past, bare)
         del past
         window = _window(request, date, past=True)
@@ -232,7 +230,6 @@ class PlanRun:
     written: tuple[Path, ...]
     notes: tuple[str, ...]
     ci: CiChecks
-    scan: scan.Scan
 
 
 def _plan_state(folder: Path) -> tuple[Callable[[str], str | None], plandoc.State]:
@@ -262,14 +259,19 @@ def run_plan(request: ScanRequest, folder: Path, status: Status = _quiet) -> Pla
     settings = {stage.id: protection.render_policy(stage.policy, slug) for stage in plan.stages}
     output = plandoc.render(plan, result, old=read, state=state, settings=settings)
     written = store.write_plan(folder, output.files, last=plandoc.STATE_FILE)
-    return PlanRun(folder=folder, plan=plan, written=tuple(written), notes=output.notes, ci=ci, scan=result)
+    return PlanRun(folder=folder, plan=plan, written=tuple(written), notes=output.notes, ci=ci)
 
 
-def plan_status(request: ScanRequest, result: scan.Scan, folder: Path | None) -> recommend.Plan:
-    """The plan a snapshot records: against the targets of the plan in `folder` when there is one."""
-    state = _plan_state(folder)[1] if folder is not None and (folder / plandoc.STATE_FILE).is_file() \
-        else plandoc.State()
-    return _build_plan(request, result, state)[0]
+def plan_targets(folder: Path | None) -> plandoc.State:
+    """The targets a snapshot's plan status is measured against: the plan in `folder`, when there is one."""
+    if folder is None or not (folder / plandoc.STATE_FILE).is_file():
+        return plandoc.State()
+    return _plan_state(folder)[1]
+
+
+def plan_status(request: ScanRequest, result: scan.Scan, targets: plandoc.State) -> recommend.Plan:
+    """The plan a snapshot records (the CI configuration is read at the scan's own trunk tip)."""
+    return _build_plan(request, result, targets)[0]
 
 
 def repository_settings(path: Path, revision: str | None) -> config.Config:
