@@ -112,22 +112,33 @@ AS_OF_HELP = ("Scan the repository as it was on this date, from its history alon
               "tags left out; no trial merges). --until defaults to it and may not pass it.")
 
 
+# Options several commands share, declared once.
+PathArgument = Annotated[str, typer.Argument(help="A clone, bare repository or mirror (default: here).")]
+TrunkOption = Annotated[str | None, typer.Option(help="The trunk branch, when the default guess is wrong.")]
+ShallowOption = Annotated[bool, typer.Option(help="Read a shallow clone anyway (older history is missing).")]
+BotOption = Annotated[list[str] | None, typer.Option(help="Regex of bot author names or emails (repeatable; "
+                                                          "replaces the defaults).")]
+CacheDirOption = Annotated[str | None, typer.Option(help="Cache folder (default: ~/.cache/advisor).")]
+NoCacheOption = Annotated[bool, typer.Option("--no-cache", help="Neither read nor write the cache.")]
+MergeCheckOption = Annotated[float, typer.Option(help="Time budget for trial merges of live branches "
+                                                      "(0 turns them off).")]
+QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")]
+
+
 @app.command("scan")
 @boundary
 def scan_command(
-    path: Annotated[str, typer.Argument(help="A clone, bare repository or mirror (default: here).")] = ".",
+    path: PathArgument = ".",
     output: Annotated[OutputFormat, typer.Option("--format", "-f", help="text or json.")] = OutputFormat.text,
-    trunk: Annotated[str | None, typer.Option(help="The trunk branch, when the default guess is wrong.")] = None,
+    trunk: TrunkOption = None,
     since: Annotated[str | None, typer.Option(help="Report from this date (default: a year before --until).")] = None,
     until: Annotated[str | None, typer.Option(help="Report up to this date (default: now).")] = None,
-    allow_shallow: Annotated[bool, typer.Option(help="Scan a shallow clone anyway (older history is missing).")] = False,
-    bot: Annotated[list[str] | None, typer.Option(help="Regex of bot author names or emails (repeatable; "
-                                                        "replaces the defaults).")] = None,
-    cache_dir: Annotated[str | None, typer.Option(help="Cache folder (default: ~/.cache/advisor).")] = None,
-    no_cache: Annotated[bool, typer.Option("--no-cache", help="Neither read nor write the cache.")] = False,
-    merge_check_seconds: Annotated[float, typer.Option(help="Time budget for trial merges of live branches "
-                                                            "(0 turns them off).")] = 10.0,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")] = False,
+    allow_shallow: ShallowOption = False,
+    bot: BotOption = None,
+    cache_dir: CacheDirOption = None,
+    no_cache: NoCacheOption = False,
+    merge_check_seconds: MergeCheckOption = 10.0,
+    quiet: QuietOption = False,
     history_dir: Annotated[str | None, typer.Option(help=HISTORY_DIR_HELP)] = None,
     plan_dir: Annotated[str | None, typer.Option(help=PLAN_DIR_HELP)] = None,
     no_history: Annotated[bool, typer.Option("--no-history", help="Do not store a snapshot of this scan.")] = False,
@@ -151,20 +162,18 @@ def scan_command(
 @app.command("plan")
 @boundary
 def plan_command(
-    path: Annotated[str, typer.Argument(help="A clone, bare repository or mirror (default: here).")] = ".",
+    path: PathArgument = ".",
     out: Annotated[str | None, typer.Option("--out", "-o", help="Folder for the plan (default: "
                                                                 "~/.local/share/advisor/plans/<repository>-<id>).")] = None,
-    trunk: Annotated[str | None, typer.Option(help="The trunk branch, when the default guess is wrong.")] = None,
+    trunk: TrunkOption = None,
     since: Annotated[str | None, typer.Option(help="Measure from this date (default: a year before --until).")] = None,
     until: Annotated[str | None, typer.Option(help="Measure up to this date (default: now).")] = None,
-    allow_shallow: Annotated[bool, typer.Option(help="Plan from a shallow clone anyway (older history is missing).")] = False,
-    bot: Annotated[list[str] | None, typer.Option(help="Regex of bot author names or emails (repeatable; "
-                                                        "replaces the defaults).")] = None,
-    cache_dir: Annotated[str | None, typer.Option(help="Cache folder (default: ~/.cache/advisor).")] = None,
-    no_cache: Annotated[bool, typer.Option("--no-cache", help="Neither read nor write the cache.")] = False,
-    merge_check_seconds: Annotated[float, typer.Option(help="Time budget for trial merges of live branches "
-                                                            "(0 turns them off).")] = 10.0,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")] = False,
+    allow_shallow: ShallowOption = False,
+    bot: BotOption = None,
+    cache_dir: CacheDirOption = None,
+    no_cache: NoCacheOption = False,
+    merge_check_seconds: MergeCheckOption = 10.0,
+    quiet: QuietOption = False,
     as_of: Annotated[str | None, typer.Option("--as-of", help=AS_OF_HELP)] = None,
 ) -> None:
     """Write the staged migration plan: Markdown checklists and branch-protection settings per stage."""
@@ -342,18 +351,18 @@ def check_command(
 @app.command("backfill")
 @boundary
 def backfill_command(
-    path: Annotated[str, typer.Argument(help="A clone, bare repository or mirror (default: here).")] = ".",
+    path: PathArgument = ".",
     since: Annotated[str, typer.Option(help="The first date to scan as of (YYYY-MM-DD).")] = "",
     until: Annotated[str | None, typer.Option(help="The last date (default: today).")] = None,
     every: Annotated[Every, typer.Option(help="One snapshot every week or every month.")] = Every.week,
     history_dir: Annotated[str | None, typer.Option(help=HISTORY_DIR_HELP)] = None,
     plan_dir: Annotated[str | None, typer.Option(help=PLAN_DIR_HELP)] = None,
-    trunk: Annotated[str | None, typer.Option(help="The trunk branch, when the default guess is wrong.")] = None,
-    bot: Annotated[list[str] | None, typer.Option(help="Regex of bot author names or emails (repeatable).")] = None,
-    allow_shallow: Annotated[bool, typer.Option(help="Scan a shallow clone anyway (older history is missing).")] = False,
-    cache_dir: Annotated[str | None, typer.Option(help="Cache folder (default: ~/.cache/advisor).")] = None,
-    no_cache: Annotated[bool, typer.Option("--no-cache", help="Neither read nor write the cache.")] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")] = False,
+    trunk: TrunkOption = None,
+    bot: BotOption = None,
+    allow_shallow: ShallowOption = False,
+    cache_dir: CacheDirOption = None,
+    no_cache: NoCacheOption = False,
+    quiet: QuietOption = False,
     window_days: Annotated[int, typer.Option(min=7, help="Each snapshot measures the days before its date "
                                                          "(default 365, as advisor scan does).")] = 365,
 ) -> None:
