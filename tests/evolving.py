@@ -16,10 +16,10 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from advisor import pipeline, recommend, snapshot
-from advisor.protection import CiChecks
 from advisor.history import HistoryOptions
 from advisor.scan import Scan
 from tests.builders import ALICE, BOB, CAROL, RepoBuilder
+from tests.plans import NO_CI
 
 UTC = timezone.utc
 SCANS = {
@@ -30,7 +30,6 @@ SCANS = {
 }
 WINDOW_DAYS = 30
 PEOPLE = (ALICE, BOB, CAROL)
-NO_CI = CiChecks(provider=None, files=(), checks=(), triggers={})
 
 
 class Team:

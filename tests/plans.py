@@ -1,8 +1,9 @@
-"""Plans built by hand from a scan, with the recommend.py dataclasses (until build_plan lands).
+"""Plans built by hand from a scan, so the snapshot tests control every stage and criterion.
 
 Three stages, each with exit criteria measured on the scan, ticked the way the
 planner ticks them: a stage is done when all its criteria hold, the first one
-not done is current.
+not done is current. `NO_CI` is a repository without CI configuration, for the
+tests that build real plans.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from __future__ import annotations
 from advisor.protection import CiChecks, MergeSettings, Policy
 from advisor.recommend import Criterion, Plan, Stage, StageStatus
 from advisor.scan import Scan
+
+NO_CI = CiChecks(provider=None, files=(), checks=(), triggers={})
 
 # (stage id, title, [(criterion id, name, metric, direction, target, unit, read)])
 STAGES = (
@@ -46,7 +49,7 @@ def policy(stage: str, trunk: str) -> Policy:
         stage=stage, title=stage, trunk=trunk, rules=(),
         merge=MergeSettings(allow_merge_commit=True, allow_squash_merge=True, allow_rebase_merge=True,
                             allow_auto_merge=False, delete_branch_on_merge=True, pipeline_must_succeed=False),
-        scorecard_tier=0, checks=CiChecks(provider=None, files=(), checks=(), triggers={}),
+        scorecard_tier=0, checks=NO_CI,
     )
 
 

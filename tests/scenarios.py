@@ -218,3 +218,14 @@ def environment_branches(path: Path) -> Truth:
         sim.truth.line_merges.append(("main", "production", "promotion"))
         hour += 1
     return sim.truth
+
+
+def trunk_with_an_idle_branch(path: Path, days: int, name: str = "old-idea") -> RepoBuilder:
+    """A trunk with a commit a day for `days` days, and `name` forked at the start and never touched again."""
+    b = RepoBuilder(path)
+    b.commit("root", branch="main", at=0)
+    b.branch(name, "main")
+    b.commit("idea", branch=name, at=1)
+    for day in range(1, days):
+        b.commit(f"work {day}", branch="main", at=24 * day)
+    return b

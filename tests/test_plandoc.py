@@ -13,8 +13,8 @@ from advisor import pipeline, plandoc, recommend
 from advisor.history import HistoryOptions
 from tests import scenarios
 from tests.builders import START, RepoBuilder
+from tests.plans import NO_CI
 
-NO_CI = recommend.CiChecks(provider=None, files=(), checks=(), triggers={})
 NOW = datetime(2024, 6, 1, tzinfo=timezone.utc)
 
 
@@ -118,12 +118,7 @@ def test_a_changed_settings_file_is_written_beside_it(repo_path: Path) -> None:
 
 
 def test_a_branch_that_is_gone_ticks_its_item(repo_path: Path) -> None:
-    builder = RepoBuilder(repo_path)
-    builder.commit("root", branch="main", at=0)
-    builder.branch("old-idea", "main")
-    builder.commit("idea", branch="old-idea", at=1)
-    for day in range(1, 120):
-        builder.commit(f"work {day}", branch="main", at=24 * day)
+    builder = scenarios.trunk_with_an_idle_branch(repo_path, days=120)
     folder: dict[str, str] = {}
     now = START + timedelta(days=120)
     generate(repo_path, folder, now=now)

@@ -37,6 +37,7 @@ from advisor.protection import (
     render_policy,
     scorecard_tier,
 )
+from tests.plans import NO_CI
 
 PROJECT = Path(__file__).resolve().parents[1]
 OFFICIAL = PROJECT.parent / "shared" / "schemas"
@@ -145,7 +146,6 @@ MERGE = MergeSettings(allow_merge_commit=False, allow_squash_merge=True, allow_r
                       allow_auto_merge=True, delete_branch_on_merge=True, pipeline_must_succeed=True)
 FOUND = CiChecks(provider="github-actions", files=(".github/workflows/ci.yml",), checks=("test (3.12)", "lint"),
                  triggers={".github/workflows/ci.yml": ("develop",)}, notes=("job docs uses a computed matrix",))
-NOTHING = CiChecks(provider=None, files=(), checks=(), triggers={})
 HOSTILE = 'a"b${x}%{y}\\z $(touch pwned) `id` <img src=x onerror=alert(1)> [l](http://e.x)\n# heading\r\u2028'
 
 
@@ -172,8 +172,8 @@ def policy(rules: tuple[BranchRule, ...], checks: CiChecks = FOUND, trunk: str =
 POLICIES = {
     "trunk-only": policy((trunk_rule(),)),
     "trunk-release-develop": policy((trunk_rule(), RELEASE, DEVELOP)),
-    "no-checks": policy((trunk_rule(checks=()), DEVELOP), checks=NOTHING),
-    "bare": policy((BranchRule(pattern="trunk", is_trunk=True),), checks=NOTHING, trunk="trunk"),
+    "no-checks": policy((trunk_rule(checks=()), DEVELOP), checks=NO_CI),
+    "bare": policy((BranchRule(pattern="trunk", is_trunk=True),), checks=NO_CI, trunk="trunk"),
     "hostile": policy((trunk_rule(HOSTILE, checks=(HOSTILE, "ok")),
                        BranchRule(pattern="rel ease\n*", is_trunk=False, required_checks=(HOSTILE,)),
                        BranchRule(pattern=HOSTILE + "x", is_trunk=False, lock=True, why=HOSTILE)),
@@ -603,7 +603,7 @@ def test_any_rules_give_valid_files(rule_list: list[BranchRule], merge: MergeSet
                                     repo: str | None, tmp_path: Path) -> None:
     chosen = tuple(rule_list)
     files = render_policy(Policy(stage="s", title="t", trunk=trunk, rules=chosen, merge=merge,
-                                 scorecard_tier=scorecard_tier(chosen), checks=NOTHING), repo)
+                                 scorecard_tier=scorecard_tier(chosen), checks=NO_CI), repo)
     validate_all(files)
     check_terraform(files, repo)
     check_safe_settings(files)

@@ -8,7 +8,8 @@ from pathlib import Path
 from advisor import pipeline, recommend
 from advisor.history import HistoryOptions
 from tests import scenarios
-from tests.builders import START, RepoBuilder
+from tests.builders import START
+from tests.plans import NO_CI
 
 
 def steps_for(path: Path) -> list[str]:
@@ -58,7 +59,6 @@ def test_the_collapse_advice_names_the_right_line(repo_path: Path) -> None:
 # ---------------------------------------------------------------------------
 # The staged plan
 
-NO_CI = recommend.CiChecks(provider=None, files=(), checks=(), triggers={})
 NOW = datetime(2024, 6, 1, tzinfo=timezone.utc)
 
 
@@ -97,12 +97,7 @@ def test_release_branching_keeps_release_branches_in_the_target(repo_path: Path)
 
 
 def test_stale_and_active_branches_are_named_with_their_numbers(repo_path: Path) -> None:
-    builder = RepoBuilder(repo_path)
-    builder.commit("root", branch="main", at=0)
-    builder.branch("old-idea", "main")
-    builder.commit("idea", branch="old-idea", at=1)
-    for day in range(1, 200):
-        builder.commit(f"work {day}", branch="main", at=24 * day)
+    builder = scenarios.trunk_with_an_idle_branch(repo_path, days=200)
     for name in ("feature/a", "feature/b"):
         builder.branch(name, "main")
         builder.commit(f"{name} 1", branch=name, at=24 * 199 + 1)
