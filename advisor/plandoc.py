@@ -24,7 +24,7 @@ from typing import Any
 from advisor import __version__
 from advisor.markdown import code, environment, md
 from advisor.model import human_hours
-from advisor.recommend import Action, Plan, Prior, Stage, StageStatus
+from advisor.recommend import TARGET_RELEASE_BRANCHES, Action, Plan, Prior, Stage, StageStatus
 from advisor.scan import Scan
 
 STATE_FILE = "plan.json"
@@ -324,21 +324,19 @@ def _flow(scan: Scan, plan: Plan) -> dict[str, Any]:
         current.append((verdict.integration_line, trunk, "release merge"))
     if verdict.production_line and verdict.production_line != trunk:
         current.append((trunk, verdict.production_line, "release merge"))
-    roles_lines = [line for line in plan_lines(scan) if line not in (trunk, verdict.integration_line,
-                                                                       verdict.production_line)]
-    for line in roles_lines:
-        current.append((trunk, line, "fixes and backports"))
+    drawn = {trunk, verdict.integration_line, verdict.production_line}
+    for line in scan.history.long_lived:
+        if line.live and line.name not in drawn:
+            label = ("fixes and backports" if line.name in plan.maintenance_lines
+                     else "promotion" if line.name in plan.environment_lines else "long-lived branch")
+            current.append((trunk, line.name, label))
     release_from = verdict.production_line or trunk
     current.append((release_from, "release tags", "tag"))
     target: list[tuple[str, str, str]] = [("short-lived branches", trunk, "merge within a day"),
                                           (trunk, "release tags", "tag")]
-    if plan.target_model != "trunk-based":
+    if plan.target_model == TARGET_RELEASE_BRANCHES:
         target.append((trunk, "release/* branches", "cherry-pick fixes"))
     return {"current": current, "target": target}
-
-
-def plan_lines(scan: Scan) -> list[str]:
-    return [line.name for line in scan.history.long_lived if line.live]
 
 
 def render(plan: Plan, scan: Scan, *, old: Callable[[str], str | None], state: State,

@@ -183,6 +183,8 @@ class Plan:
     stages: tuple[Stage, ...]
     skipped: tuple[SkippedStage, ...]
     current_stage: str | None  # None when every stage is done
+    maintenance_lines: tuple[str, ...] = ()  # release lines fed with fixes, as the history shows them
+    environment_lines: tuple[str, ...] = ()  # lines the trunk's work is promoted into (staging, production...)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -260,6 +262,7 @@ class _Evidence:
     active: tuple[LiveBranchReport, ...]  # open, recently active short-lived branches
     lines_to_retire: tuple[str, ...]  # integration, production and environment lines
     maintenance: tuple[str, ...]
+    environment: tuple[str, ...]
     release_branches: bool  # several release lines are maintained: keep short release branches
 
 
@@ -276,6 +279,7 @@ def _gather(scan: Scan, ci: CiChecks) -> _Evidence:
     return _Evidence(
         scan=scan, ci=ci, trunk=history.trunk.name, stale=tuple(stale), merged_leftovers=tuple(merged),
         active=tuple(active), lines_to_retire=tuple(dict.fromkeys(retire)), maintenance=roles.maintenance,
+        environment=roles.environment,
         release_branches=verdict.model == "release-branching" or bool(roles.maintenance),
     )
 
@@ -726,4 +730,5 @@ def build_plan(scan: Scan, ci: CiChecks, prior: Prior = Prior()) -> Plan:
                   "the trunk alone carries the work, and releases are tags on it.")
     return Plan(current_model=scan.verdict.model, confidence=scan.verdict.confidence, target_model=target,
                 target_reason=reason, trunk=ev.trunk, trunk_tip=scan.history.trunk.tip, scanned_at=scan.scanned_at,
-                stages=tuple(stages), skipped=tuple(skipped), current_stage=current)
+                stages=tuple(stages), skipped=tuple(skipped), current_stage=current,
+                maintenance_lines=ev.maintenance, environment_lines=ev.environment)
