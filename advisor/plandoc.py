@@ -201,7 +201,7 @@ def merge(old: str, new: str) -> str | None:
 class OldItem:
     ticked: bool
     by_tool: bool
-    line: str
+    text: str  # the item's Markdown, without the note the tool added to it
 
 
 def old_items(text: str | None) -> dict[str, OldItem]:
@@ -211,7 +211,8 @@ def old_items(text: str | None) -> dict[str, OldItem]:
     for line in text.splitlines():
         match = _ITEM.match(line)
         if match:
-            items[match["id"]] = OldItem(ticked=match["mark"] != " ", by_tool=bool(match["tool"]), line=line)
+            text = re.sub(r" \((?:verified by|done:) .*\)$", "", match["text"])
+            items[match["id"]] = OldItem(ticked=match["mark"] != " ", by_tool=bool(match["tool"]), text=text)
     return items
 
 
@@ -269,11 +270,8 @@ def checkboxes(stage: Stage, old: Mapping[str, OldItem], verified: dict[str, Ver
     for ident, item in old.items():
         if ident in current or not ident.startswith(RESOLVED_WHEN_GONE):
             continue
-        match = _ITEM.match(item.line)
-        assert match is not None
-        text = re.sub(r" \((?:verified by|done:) .*\)$", "", match["text"])
         verified.setdefault(ident, fresh)
-        boxes.append(Checkbox(id=ident, text=text, ticked=True,
+        boxes.append(Checkbox(id=ident, text=item.text, ticked=True,
                               note=f"done: the branch is gone or merged; {_verification_note(verified[ident])}"))
     return boxes
 
