@@ -14,6 +14,7 @@ come out. Re-generation keeps people's work:
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -345,16 +346,17 @@ def render(plan: Plan, scan: Scan, *, old: Callable[[str], str | None], state: S
     `settings` maps a stage id to its protection files (path -> text).
     """
     env = environment()
+    old = functools.cache(old)  # each file is read once: for its ticks and for the merge
     fresh = Verification(at=plan.scanned_at.date().isoformat(), trunk=plan.trunk_tip)
     verified = dict(state.verified)
     generated: dict[str, str] = {}
     stage_boxes = {}
-    for stage in plan.stages:
+    for number, stage in enumerate(plan.stages, start=1):
         path = stage_path(stage.id)
         boxes = checkboxes(stage, old_items(old(path)), verified, fresh)
         stage_boxes[stage.id] = boxes
         generated[path] = seal(env.get_template("plan-stage.md.j2").render(
-            plan=plan, stage=stage, number=plan.stages.index(stage) + 1, boxes=boxes,
+            plan=plan, stage=stage, number=number, boxes=boxes,
             criteria=criterion_rows(stage), settings=sorted(settings.get(stage.id, {})),
             status=STATUS_LABEL[stage.status]))
     metrics = scan.metrics
