@@ -149,11 +149,12 @@ def default_plan_dir(env: Mapping[str, str], git_dir: Path) -> Path:
 
     Data, not cache: a plan holds ticks people made, so it must not live where caches are cleared.
     """
-    base = env.get("XDG_DATA_HOME") or os.path.join(env.get("HOME") or os.path.expanduser("~"), ".local", "share")
-    resolved = git_dir.resolve()
-    name = resolved.parent.name if resolved.name == ".git" else resolved.name.removesuffix(".git")
-    key = hashlib.sha256(str(resolved).encode()).hexdigest()[:8]
-    return Path(base) / "advisor" / "plans" / f"{name or 'repository'}-{key}"
+    return history_folder(_data_home(env) / "advisor" / "plans", git_dir)
+
+
+def _data_home(env: Mapping[str, str]) -> Path:
+    """$XDG_DATA_HOME, else ~/.local/share: where a person's data lives (plans, snapshots)."""
+    return Path(env.get("XDG_DATA_HOME") or os.path.join(env.get("HOME") or os.path.expanduser("~"), ".local", "share"))
 
 
 def _inside(folder: Path, relative: str) -> Path:
@@ -206,12 +207,12 @@ HISTORY_TEMP_MAX_AGE_SECONDS = 24 * 3600
 
 def default_history_dir(env: Mapping[str, str]) -> Path:
     """$XDG_DATA_HOME/advisor/history, else ~/.local/share/advisor/history."""
-    base = env.get("XDG_DATA_HOME") or os.path.join(env.get("HOME") or os.path.expanduser("~"), ".local", "share")
-    return Path(base) / "advisor" / "history"
+    return _data_home(env) / "advisor" / "history"
 
 
 def history_folder(root: Path, git_dir: Path) -> Path:
-    """The folder of one repository's snapshots under `root`: its folder name and a digest of its git directory."""
+    """One repository's folder under `root` (its snapshots, or its plan): its folder name and a digest of its
+    git directory, so two clones of the same name never share one."""
     resolved = git_dir.resolve()
     name = resolved.parent.name if resolved.name == ".git" else resolved.name
     readable = "".join(c if c.isalnum() or c in "-_." else "_" for c in name).strip(".") or "repo"
