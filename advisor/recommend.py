@@ -292,11 +292,12 @@ def _line_is_active(scan: Scan, name: str) -> bool:
 
 
 def _ids(*parts: str) -> str:
-    """A stable checklist id; branch names are hashed so any name gives a safe, short id."""
+    """A stable checklist id from its parts (names in it go through `_name_key` first)."""
     return ".".join(parts)
 
 
 def _name_key(name: str) -> str:
+    """A branch or file name as a short id part: hashed, so any name gives a safe, stable id."""
     return hashlib.sha1(name.encode("utf-8", "surrogateescape")).hexdigest()[:8]
 
 
@@ -364,7 +365,7 @@ def _stage_escape(ev: _Evidence, prior: Prior) -> Stage | None:
     )
     actions = [
         Action(id="escape-death-spiral.ship-now",
-               text=f"Ship what the trunk already has in a small release now"
+               text="Ship what the trunk already has in a small release now"
                     + (f" ({unreleased} commits are waiting)" if unreleased else ""), criterion=criteria[1].id),
         Action(id="escape-death-spiral.fixed-cadence",
                text="Fix the next release dates on the calendar (every two weeks at most) and cut scope, not dates",
