@@ -20,7 +20,8 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
-from advisor import __version__, asof, config, gitread, pipeline, progress, render, scan, snapshot, store
+from advisor import __version__, asof, config, gitread, pipeline, progress, scan, snapshot, store
+from advisor.report import jsonout, markdown, terminal
 from advisor.errors import AdvisorError, BadOption, ExitCode, UnreadablePath
 from advisor.history import DEFAULT_BOT_PATTERNS, HistoryOptions
 from advisor.recommend import Plan
@@ -89,7 +90,7 @@ class _Status:
 
     def __call__(self, message: str) -> None:
         if self.enabled:
-            sys.stderr.write(f"\r\x1b[K{render.term(message)}…")
+            sys.stderr.write(f"\r\x1b[K{terminal.term(message)}…")
             sys.stderr.flush()
             self.shown = True
 
@@ -153,7 +154,7 @@ def scan_command(
         result = pipeline.run_scan(request, status)
     finally:
         status.clear()
-    text = render.scan_json(result) if output is OutputFormat.json else render.scan_text(result)
+    text = jsonout.scan_json(result) if output is OutputFormat.json else terminal.scan_text(result)
     typer.echo(text, nl=False)
     if not no_history:
         _store_snapshot(request, result, path, history_dir, plan_dir, announce=status.enabled)
@@ -186,7 +187,7 @@ def plan_command(
         run = pipeline.run_plan(request, folder, status)
     finally:
         status.clear()
-    typer.echo(render.plan_text(run.plan, str(folder), len(run.written), run.notes, run.ci), nl=False)
+    typer.echo(terminal.plan_text(run.plan, str(folder), len(run.written), run.notes, run.ci), nl=False)
 
 
 def scan_request(path: str, *, trunk: str | None, since: str | None, until: str | None, allow_shallow: bool,
@@ -284,14 +285,14 @@ def _store_snapshot(request: pipeline.ScanRequest, result: scan.Scan, path: str,
         typer.echo(f"advisor: warning: {message}", err=True)
         return None
     if announce:
-        typer.echo(f"advisor: snapshot stored in {render.term(stored)}", err=True)
+        typer.echo(f"advisor: snapshot stored in {terminal.term(stored)}", err=True)
     return stored
 
 
 def _read_history(folder: Path) -> list[snapshot.Snapshot]:
     found, warnings = store.read_snapshots(folder)
     for warning in warnings:
-        typer.echo(f"advisor: warning: {render.term(warning)}", err=True)
+        typer.echo(f"advisor: warning: {terminal.term(warning)}", err=True)
     return found
 
 
@@ -310,11 +311,11 @@ def progress_command(
     report = progress.report(_read_history(folder))
     where = str(folder)
     if output is ProgressFormat.json:
-        text = render.progress_json(report)
+        text = jsonout.progress_json(report)
     elif output is ProgressFormat.markdown:
-        text = render.progress_markdown(report, where)
+        text = markdown.progress_markdown(report, where)
     else:
-        text = render.progress_text(report, where)
+        text = terminal.progress_text(report, where)
     if out:
         store.write_atomic(Path(out), text.encode("utf-8"))
     else:
@@ -332,11 +333,11 @@ def check_command(
     folder = _history_folder(path, history_dir)
     found = _read_history(folder)
     if not found:
-        typer.echo(f"advisor check: no snapshots in {render.term(folder)} yet; nothing to check.")
+        typer.echo(f"advisor check: no snapshots in {terminal.term(folder)} yet; nothing to check.")
         return
     findings = progress.check(found, settings.thresholds, fail_on_regression=settings.fail_on_regression)
     for finding in findings:
-        typer.echo(render.term(finding.text))
+        typer.echo(terminal.term(finding.text))
     failed = [f for f in findings if f.failed]
     latest = found[-1].until
     if failed:
@@ -393,7 +394,7 @@ def backfill_command(
             status(f"stored {stored} of {len(dates)} snapshots")
     finally:
         status.clear()
-    typer.echo(f"advisor backfill: stored {stored} snapshot{'s' if stored != 1 else ''} in {render.term(folder)}"
+    typer.echo(f"advisor backfill: stored {stored} snapshot{'s' if stored != 1 else ''} in {terminal.term(folder)}"
                + (f", {dates[0]:%Y-%m-%d} to {dates[-1]:%Y-%m-%d} every {every.value}." if dates else "."))
 
 

@@ -29,7 +29,7 @@ from advisor.model import (
     Window,
     is_stale,
 )
-from advisor.recommend import Step, first_steps
+from advisor.firststeps import Step, first_steps
 
 DEFAULT_WINDOW_DAYS = 365
 

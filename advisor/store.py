@@ -20,7 +20,7 @@ from typing import IO, Any
 from advisor import __version__, snapshot
 from advisor.errors import BadOption
 from advisor.model import RECORD_SHAPE
-from advisor.render import _encode
+from advisor.report.jsonout import encode
 
 CACHE_FORMAT = 1
 
@@ -223,7 +223,7 @@ def save_snapshot(folder: Path, snap: snapshot.Snapshot) -> Path:
     """Store a snapshot as its own file; the same scan stored twice replaces itself."""
     refuse_git_dir(folder)
     path = folder / snapshot.file_name(snap)
-    write_text(path, _encode(snapshot.to_document(snap), 0) + "\n")
+    write_text(path, encode(snapshot.to_document(snap), 0) + "\n")
     _sweep_temporaries(folder)
     return path
 

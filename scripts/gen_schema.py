@@ -6,10 +6,10 @@
     python scripts/gen_schema.py --markdown # print the field tables
 
 The schema is derived from the records themselves: the type hints of `advisor.scan.Scan` and of
-every dataclass it reaches (`typing.get_type_hints`), converted by the rules `advisor.render._jsonable`
+every dataclass it reaches (`typing.get_type_hints`), converted by the rules `advisor.report.jsonout.jsonable`
 applies (enums -> their value, datetimes -> ISO 8601 strings, mappings -> objects with string keys,
 tuples and lists -> arrays). Keys the renderer drops or computes (`Episode.commits` becomes
-`commit_count`, plus `lifetime_seconds`; `render.scan_document` adds `history.episodes_total`) are
+`commit_count`, plus `lifetime_seconds`; `jsonout.scan_document` adds `history.episodes_total`) are
 found by running the renderer on probe instances of the records, so the schema follows the renderer
 instead of describing it again; a computed key takes its type from the property of that name, else
 from EXTRA_HINTS, and the generator stops when it has neither.
@@ -47,7 +47,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as `python scripts/gen_schema.py` from a checkout
     sys.path.insert(0, str(ROOT))
 
-from advisor import classify, metrics, model, render  # noqa: E402
+from advisor import classify, metrics, model  # noqa: E402
+from advisor.report import jsonout  # noqa: E402
 from advisor.scan import Scan  # noqa: E402
 
 SCHEMA_PATH = ROOT / "advisor" / "schemas" / "scan.schema.json"
@@ -428,8 +429,8 @@ def _inner(hint: Any) -> tuple[str, type | None]:
 @cache
 def _document_changes() -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
     """record name -> (keys added, keys dropped) by the renderer's whole-document step beyond
-    `_jsonable` (render.scan_document, when the renderer has one), found by rendering a probe Scan."""
-    if not hasattr(render, "scan_document"):
+    `jsonable` (jsonout.scan_document, when the renderer has one), found by rendering a probe Scan."""
+    if not hasattr(jsonout, "scan_document"):
         return {}
     probe = _probe(Scan)
     changes: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
@@ -454,7 +455,7 @@ def _document_changes() -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
             if record is not None and field.name in full and field.name in plain:
                 walk(record, one(full[field.name], how), one(plain[field.name], how))
 
-    walk(Scan, render.scan_document(probe), render._jsonable(probe))
+    walk(Scan, jsonout.scan_document(probe), jsonout.jsonable(probe))
     return changes
 
 
@@ -463,7 +464,7 @@ def json_fields(cls: type) -> list[tuple[str, Any]]:
     hints = typing.get_type_hints(cls)
     names = {f.name for f in dataclasses.fields(cls)}
     added, dropped = _document_changes().get(cls.__name__, ((), ()))
-    keys = [k for k in render._jsonable(_probe(cls)) if k not in dropped] + list(added)
+    keys = [k for k in jsonout.jsonable(_probe(cls)) if k not in dropped] + list(added)
     result = []
     for key in keys:
         if key in names:

@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from advisor import cli, pipeline, render
+from advisor import cli, pipeline
 from advisor.errors import ExitCode
 from advisor.history import HistoryOptions
+from advisor.report import jsonout
 from tests import scenarios
 
 runner = CliRunner()
@@ -51,7 +52,7 @@ def test_scan_as_of_a_date_shows_the_repository_as_it_was(gitflow_repo: Path) ->
     assert document["repo"]["commits"] < json.loads(today)["repo"]["commits"]
     same = pipeline.run_scan(pipeline.ScanRequest(path=gitflow_repo, now=datetime.now(UTC), options=HistoryOptions(),
                                                   as_of=date))
-    assert out == render.scan_json(same)
+    assert out == jsonout.scan_json(same)
 
 
 def test_scan_as_of_in_text_with_a_time_and_an_earlier_until(gitflow_repo: Path) -> None:

@@ -13,10 +13,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from advisor import asof, gitread, pipeline, render, scan
+from advisor import asof, gitread, pipeline, scan
 from advisor.errors import BadOption
 from advisor.history import HistoryOptions
 from advisor.model import CommitGraph, aware
+from advisor.report import jsonout
 from tests import scenarios
 from tests.builders import START, RepoBuilder
 from tests.test_asof import random_history, truncated_copy
@@ -74,7 +75,7 @@ SCENARIOS = {
 def comparable(result: scan.Scan) -> dict[str, Any]:
     """A scan's JSON document without what legitimately differs between a repository and
     its truncated mirror (where it lives, whether it is bare), plus every episode's commits."""
-    document = json.loads(render.scan_json(result))
+    document = json.loads(jsonout.scan_json(result))
     del document["repo"]["path"], document["repo"]["bare"]
     document["episode_commits"] = {e.id: sorted(e.commits) for e in result.history.episodes}
     return document

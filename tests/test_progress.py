@@ -15,8 +15,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
-from advisor import config, progress, render, snapshot
+from advisor import config, progress, snapshot
 from advisor.progress import CriterionChange, Direction, Threshold
+from advisor.report import jsonout, markdown, terminal
 from tests import evolving
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
@@ -93,12 +94,12 @@ def test_trend_has_one_point_per_snapshot_in_order(snaps: list[snapshot.Snapshot
 def test_zero_and_one_snapshot(snaps: list[snapshot.Snapshot]) -> None:
     empty = progress.report([])
     assert empty.snapshots == 0 and empty.latest is None and empty.trend == ()
-    assert "No snapshots in" in render.progress_text(empty, WHERE)
-    assert "No snapshots in" in render.progress_markdown(empty, WHERE)
+    assert "No snapshots in" in terminal.progress_text(empty, WHERE)
+    assert "No snapshots in" in markdown.progress_markdown(empty, WHERE)
     one = progress.report(snaps[:1])
     assert one.since_previous is None and one.since_baseline is None
     assert one.baseline == one.latest
-    text = render.progress_text(one, WHERE)
+    text = terminal.progress_text(one, WHERE)
     assert "One snapshot: it is the baseline" in text
     assert "Since the previous scan" not in text
 
@@ -151,15 +152,15 @@ def test_check_thresholds(snaps: list[snapshot.Snapshot]) -> None:
 
 
 def test_json_document_is_versioned_and_complete(snaps: list[snapshot.Snapshot]) -> None:
-    document = render.progress_document(progress.report(snaps))
-    assert document["kind"] == "advisor-progress" and document["version"] == render.PROGRESS_FORMAT
+    document = jsonout.progress_document(progress.report(snaps))
+    assert document["kind"] == "advisor-progress" and document["version"] == jsonout.PROGRESS_FORMAT
     assert len(document["trend"]) == 4
     assert {d["direction"] for d in document["since_baseline"]["deltas"]} <= {"better", "worse", "same", "unknown"}
     assert {m["name"] for m in document["measures"]} == set(snapshot.BY_NAME)
 
 
 def test_markdown_has_mermaid_trend_charts_and_tables(snaps: list[snapshot.Snapshot]) -> None:
-    text = render.progress_markdown(progress.report(snaps), WHERE)
+    text = markdown.progress_markdown(progress.report(snaps), WHERE)
     assert text.count("```mermaid\nxychart-beta") == 4
     html = MarkdownIt("gfm-like").render(text)
     assert html.count("<table>") == 3  # since previous, since baseline, snapshots
@@ -171,10 +172,10 @@ def test_untrusted_names_stay_literal_in_markdown(snaps: list[snapshot.Snapshot]
     stages = tuple(dataclasses.replace(stage, title=hostile, criteria=tuple(
         dataclasses.replace(c, name=hostile) for c in stage.criteria)) for stage in snaps[-1].plan.stages)
     latest = dataclasses.replace(snaps[-1], trunk=hostile, plan=dataclasses.replace(snaps[-1].plan, stages=stages))
-    text = render.progress_markdown(progress.report([*snaps[:-1], latest]), hostile)
+    text = markdown.progress_markdown(progress.report([*snaps[:-1], latest]), hostile)
     html = MarkdownIt("gfm-like").render(text)
     assert "<script>" not in html and "<a href" not in html
-    assert "\x1b" not in render.progress_text(progress.report([*snaps[:-1], latest]), "x\x1b[2J")
+    assert "\x1b" not in terminal.progress_text(progress.report([*snaps[:-1], latest]), "x\x1b[2J")
 
 
 def golden(name: str, actual: str) -> None:
@@ -186,15 +187,15 @@ def golden(name: str, actual: str) -> None:
 
 
 def test_golden_markdown(snaps: list[snapshot.Snapshot]) -> None:
-    golden("progress.md", render.progress_markdown(progress.report(snaps), WHERE))
+    golden("progress.md", markdown.progress_markdown(progress.report(snaps), WHERE))
 
 
 def test_golden_text(snaps: list[snapshot.Snapshot]) -> None:
-    golden("progress.txt", render.progress_text(progress.report(snaps), WHERE))
+    golden("progress.txt", terminal.progress_text(progress.report(snaps), WHERE))
 
 
 def test_golden_one_snapshot_text(snaps: list[snapshot.Snapshot]) -> None:
-    golden("progress-baseline.txt", render.progress_text(progress.report(snaps[:1]), WHERE))
+    golden("progress-baseline.txt", terminal.progress_text(progress.report(snaps[:1]), WHERE))
 
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "progress.md"
@@ -203,7 +204,7 @@ BEGIN, END = "<!-- BEGIN progress-example -->\n\n```text\n", "```\n\n<!-- END pr
 
 def test_docs_show_the_golden_report_as_their_example(snaps: list[snapshot.Snapshot]) -> None:
     docs = DOCS.read_text(encoding="utf-8")
-    actual = render.progress_text(progress.report(snaps), WHERE)
+    actual = terminal.progress_text(progress.report(snaps), WHERE)
     if os.environ.get("ADVISOR_UPDATE_GOLDEN"):
         head, rest = docs.split(BEGIN, 1)
         docs = head + BEGIN + actual + END + rest.split(END, 1)[1]

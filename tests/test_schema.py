@@ -20,8 +20,9 @@ import typer.main
 from jsonschema import Draft202012Validator, FormatChecker
 from typer.testing import CliRunner
 
-from advisor import cli, pipeline, render
+from advisor import cli, pipeline
 from advisor.history import HistoryOptions
+from advisor.report import jsonout
 from tests import scenarios
 from tests.builders import ALICE, BOB, RepoBuilder
 
@@ -179,7 +180,7 @@ SCENARIOS: dict[str, Callable[[Path], object]] = {
 
 def scan_document(path: Path) -> Any:
     result = pipeline.run_scan(pipeline.ScanRequest(path=path, now=NOW, options=HistoryOptions(), since=SINCE))
-    return json.loads(render.scan_json(result))
+    return json.loads(jsonout.scan_json(result))
 
 
 @pytest.mark.parametrize("name", sorted(SCENARIOS))

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from advisor import pipeline, render, snapshot
+from advisor import pipeline, snapshot
 from advisor.history import HistoryOptions
+from advisor.report import jsonout
 from advisor.scan import Scan
 from tests import scenarios
 from tests.plans import plan_for
@@ -75,7 +76,7 @@ def test_version_1_fixture_is_read_and_migrated() -> None:
 
 def test_migrating_a_scan_document_gives_the_measures_from_scan_gives(gitflow_scan: Scan) -> None:
     direct = snapshot.from_scan(gitflow_scan)
-    migrated = snapshot.from_document(json.loads(render.scan_json(gitflow_scan)))
+    migrated = snapshot.from_document(json.loads(jsonout.scan_json(gitflow_scan)))
     assert migrated.measures == direct.measures
     assert (migrated.trunk, migrated.trunk_tip, migrated.model, migrated.until) == (
         direct.trunk, direct.trunk_tip, direct.model, direct.until)

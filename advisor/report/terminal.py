@@ -1,28 +1,24 @@
-"""Turn a Scan into text: the terminal summary and the JSON document.
+"""What the terminal shows: the scan summary, the plan, the progress report.
 
-Branch names, tag names and commit subjects are untrusted: the terminal
-escapes control characters (an escape sequence could rewrite the screen), and
-JSON escapes by construction.
+Branch names, tag names and commit subjects are untrusted: `term` shows control
+and bidi characters as escapes (an escape sequence could rewrite the screen).
 """
 
 from __future__ import annotations
 
-import dataclasses
-import json
 import re
-from collections.abc import Mapping, Sequence
-from datetime import datetime
-from enum import Enum
+from collections.abc import Sequence
 from typing import Any
 
 from tabulate import tabulate
 
-from advisor.model import Episode, EpisodeKind, LineMergeKind, MergeMethod
-from advisor.metrics import episodes_in_window
-from advisor.model import STALE_DAYS, Distribution, human_hours
+from advisor import progress as _progress
+from advisor.model import STALE_DAYS, Distribution, EpisodeKind, LineMergeKind, MergeMethod, human_hours
 from advisor.protection import CiChecks
 from advisor.recommend import Plan
+from advisor.report.common import day, empty_message, progress_sections, trend_labels
 from advisor.scan import Scan
+from advisor.snapshot import MEASURES as _MEASURES
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 LIVE_ROWS = 15
@@ -32,76 +28,6 @@ def term(text: object) -> str:
     """Text safe to print on a terminal: control and bidi characters shown as escapes."""
     return _CONTROL.sub(lambda m: m.group(0).encode("unicode_escape").decode("ascii"), str(text))
 
-
-# ---------------------------------------------------------------------------
-# JSON
-
-
-_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
-
-
-def _names(kind: type) -> tuple[str, ...]:
-    if kind not in _FIELD_NAMES:
-        _FIELD_NAMES[kind] = tuple(f.name for f in dataclasses.fields(kind))
-    return _FIELD_NAMES[kind]
-
-
-def _jsonable(value: Any) -> Any:
-    """Records as dicts, enums as their values, times as ISO 8601; Episode.commits as a count."""
-    kind = type(value)
-    if value is None or kind in (str, int, float, bool):
-        return value
-    if isinstance(value, Enum):
-        return value.value
-    if kind is datetime:
-        return value.isoformat()
-    if kind in (list, tuple):
-        return [_jsonable(v) for v in value]
-    if kind is Episode:
-        fields = {name: _jsonable(getattr(value, name)) for name in _names(kind) if name != "commits"}
-        fields["commit_count"] = len(value.commits)
-        fields["lifetime_seconds"] = value.lifetime_seconds
-        return fields
-    if dataclasses.is_dataclass(value):
-        return {name: _jsonable(getattr(value, name)) for name in _names(kind)}
-    if isinstance(value, Mapping):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    return value
-
-
-def scan_document(scan: Scan) -> dict[str, Any]:
-    """The scan as JSON data. Episodes are those merged in the window (reconstruction used
-    them all); `history.episodes_total` counts every episode ever rebuilt."""
-    document: dict[str, Any] = _jsonable(dataclasses.replace(
-        scan, history=dataclasses.replace(scan.history, episodes=tuple(episodes_in_window(scan.history, scan.window)))))
-    document["history"]["episodes_total"] = len(scan.history.episodes)
-    return document
-
-
-def _encode(value: Any, level: int) -> str:
-    """indent=2, sorted keys; but each record of a list of records on one line, encoded by
-    json's C encoder, so a scan with a hundred thousand episodes renders in moments."""
-    pad = "  " * level
-    if isinstance(value, dict) and value:
-        items = [f"{pad}  {json.dumps(key, ensure_ascii=False)}: {_encode(value[key], level + 1)}"
-                 for key in sorted(value)]
-        return "{\n" + ",\n".join(items) + "\n" + pad + "}"
-    if isinstance(value, list) and value:
-        if all(isinstance(item, dict) for item in value):
-            items = [pad + "  " + json.dumps(item, sort_keys=True, ensure_ascii=False, separators=(", ", ": "))
-                     for item in value]
-        else:
-            items = [pad + "  " + _encode(item, level + 1) for item in value]
-        return "[\n" + ",\n".join(items) + "\n" + pad + "]"
-    return json.dumps(value, ensure_ascii=False)
-
-
-def scan_json(scan: Scan) -> str:
-    return _encode(scan_document(scan), 0) + "\n"
-
-
-# ---------------------------------------------------------------------------
-# Terminal
 
 
 _hours = human_hours
@@ -353,37 +279,7 @@ def _releases(scan: Scan, add: Any) -> None:
 
 
 # ---------------------------------------------------------------------------
-# Progress between snapshots (`advisor progress`): JSON, terminal text, Markdown
-
-from advisor import progress as _progress  # noqa: E402 - this section's own imports, kept with it
-from advisor.markdown import environment as _environment  # noqa: E402
-from advisor.snapshot import MEASURES as _MEASURES  # noqa: E402
-
-PROGRESS_FORMAT = 1  # `version` of the progress JSON document
-
-
-def progress_document(report: _progress.Report) -> dict[str, Any]:
-    document: dict[str, Any] = {"kind": "advisor-progress", "version": PROGRESS_FORMAT}
-    document.update(_jsonable(report))
-    document["measures"] = [{"name": m.name, "label": m.label, "unit": m.unit, "better": m.better}
-                            for m in _MEASURES]
-    return document
-
-
-def progress_json(report: _progress.Report) -> str:
-    return _encode(progress_document(report), 0) + "\n"
-
-
-def _day(moment: datetime) -> str:
-    return f"{moment:%Y-%m-%d}"
-
-
-def _trend_labels(trend: tuple[_progress.Point, ...]) -> list[str]:
-    """Dates, or date and time when two snapshots share a day."""
-    days = [_day(p.at) for p in trend]
-    if len(set(days)) == len(days):
-        return days
-    return [f"{p.at:%Y-%m-%d %H:%M}" for p in trend]
+# Progress between snapshots (`advisor progress`)
 
 
 def _delta_row(delta: _progress.Delta) -> list[str]:
@@ -398,20 +294,15 @@ def _criterion_line(change: _progress.CriterionDelta) -> str:
             f"{_progress.criterion_value(change.target, change.unit)})")
 
 
-def _empty_message(where: str) -> str:
-    return (f"No snapshots in {where} yet: `advisor scan` stores one each time it runs, and "
-            "`advisor backfill` seeds the past.")
-
-
 def progress_text(report: _progress.Report, where: str) -> str:
     out: list[str] = []
     add = out.append
     if report.latest is None or report.baseline is None:
-        return term(_empty_message(where)) + "\n"
+        return term(empty_message(where)) + "\n"
     latest, baseline = report.latest, report.baseline
     add(f"advisor progress: {report.snapshots} snapshot{'s' if report.snapshots != 1 else ''} in {term(where)}, "
-        f"{_day(baseline.at)} to {_day(latest.at)}")
-    add(f"  latest: {_day(latest.at)}, trunk {term(latest.trunk)} at {latest.trunk_tip[:12]}, "
+        f"{day(baseline.at)} to {day(latest.at)}")
+    add(f"  latest: {day(latest.at)}, trunk {term(latest.trunk)} at {latest.trunk_tip[:12]}, "
         f"model {latest.model} (confidence {latest.confidence})")
     add("")
     _progress_plan_text(report, add)
@@ -421,9 +312,9 @@ def progress_text(report: _progress.Report, where: str) -> str:
         rows = [[m.label, _progress.format_value(latest.measures.get(m.name), m.unit), f"{m.better} is better"]
                 for m in _MEASURES]
         add(_indent(tabulate(rows, headers=["measure", "baseline", "direction"], tablefmt="simple")))
-    for title, comparison in _progress_sections(report):
+    for title, comparison in progress_sections(report):
         add("")
-        add(f"{title} ({_day(comparison.since.at)}): {comparison.better} better, {comparison.worse} worse")
+        add(f"{title} ({day(comparison.since.at)}): {comparison.better} better, {comparison.worse} worse")
         if comparison.model_changed:
             add(f"  model: {comparison.since.model} -> {comparison.to.model}")
         rows = [_delta_row(d) for d in comparison.deltas]
@@ -443,17 +334,9 @@ def progress_text(report: _progress.Report, where: str) -> str:
     headers = ["date", "trunk tip", "model", "stage"] + [short for _, short in _progress.TREND_MEASURES]
     rows = [[label, p.trunk_tip[:12], p.model, term(p.stage or "-")]
             + [_progress.format_value(p.measures.get(n), _progress.measure_of(n).unit) for n, _ in _progress.TREND_MEASURES]
-            for label, p in zip(_trend_labels(report.trend), report.trend)]
+            for label, p in zip(trend_labels(report.trend), report.trend)]
     add(_indent(tabulate(rows, headers=headers, tablefmt="simple", disable_numparse=True)))
     return "\n".join(out) + "\n"
-
-
-def _progress_sections(report: _progress.Report) -> list[tuple[str, _progress.Comparison]]:
-    if report.since_previous is None or report.since_baseline is None:
-        return []
-    if report.snapshots == 2:
-        return [("Since the baseline, the previous scan", report.since_previous)]
-    return [("Since the previous scan", report.since_previous), ("Since the baseline", report.since_baseline)]
 
 
 def _progress_plan_text(report: _progress.Report, add: Any) -> None:
@@ -468,42 +351,3 @@ def _progress_plan_text(report: _progress.Report, add: Any) -> None:
             bound = "at most" if criterion.direction == "at-most" else "at least"
             add(f"  [ ] {term(criterion.name)}: {_progress.criterion_value(criterion.current, criterion.unit)} "
                 f"(target {bound} {_progress.criterion_value(criterion.target, criterion.unit)})")
-
-
-def _chart(report: _progress.Report, name: str) -> dict[str, Any] | None:
-    measure = _progress.measure_of(name)
-    labels = _trend_labels(report.trend)
-    points = [(label, p.measures.get(name)) for label, p in zip(labels, report.trend)]
-    measured = [(label, value) for label, value in points if value is not None]
-    if len(measured) < 2:
-        return None
-    scale = 100.0 if measure.unit in ("share", "score") else 1.0
-    unit = {"h": "hours", "d": "days", "share": "%", "score": "%", "rate": "rate", "count": "count"}[measure.unit]
-    return {
-        "title": f"{measure.label} ({unit}, {measure.better} is better)",
-        "labels": [label for label, _ in measured],
-        "values": [f"{value * scale:.2f}".rstrip("0").rstrip(".") for _, value in measured],
-        "unit": unit,
-    }
-
-
-def progress_markdown(report: _progress.Report, where: str) -> str:
-    """The progress report as GitHub Markdown: tables, and Mermaid xychart-beta trend charts."""
-    template = _environment().get_template("progress.md.j2")
-    fv = _progress.format_value
-    return template.render(
-        report=report,
-        where=where,
-        empty=_empty_message(where),
-        sections=_progress_sections(report),
-        trend_rows=list(zip(_trend_labels(report.trend), report.trend)),
-        charts=[chart for name in _progress.CHART_MEASURES if (chart := _chart(report, name)) is not None],
-        trend_measures=[(_progress.measure_of(n), short) for n, short in _progress.TREND_MEASURES],
-        measures=_MEASURES,
-        value=fv,
-        change=_progress.format_change,
-        criterion_value=_progress.criterion_value,
-        day=_day,
-        MET=_progress.CriterionChange.MET,
-        REGRESSED=_progress.CriterionChange.REGRESSED,
-    )

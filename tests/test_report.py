@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from advisor import pipeline, render
+from advisor import pipeline
 from advisor.history import HistoryOptions
+from advisor.report import jsonout, terminal
 from tests import scenarios
 
 NOW = datetime(2024, 3, 1, tzinfo=timezone.utc)
@@ -24,7 +25,7 @@ NOW = datetime(2024, 3, 1, tzinfo=timezone.utc)
     ("émoji 🚀 <script>", "émoji 🚀 <script>"),
 ])
 def test_terminal_escapes_control_characters(raw: str, shown: str) -> None:
-    assert render.term(raw) == shown
+    assert terminal.term(raw) == shown
 
 
 def scan_of(path: Path) -> object:
@@ -35,8 +36,8 @@ def scan_of(path: Path) -> object:
 
 def test_json_is_deterministic_and_sorted(repo_path: Path) -> None:
     result = scan_of(repo_path)
-    text = render.scan_json(result)  # type: ignore[arg-type]
-    assert text == render.scan_json(result)  # type: ignore[arg-type]
+    text = jsonout.scan_json(result)  # type: ignore[arg-type]
+    assert text == jsonout.scan_json(result)  # type: ignore[arg-type]
     document = json.loads(text)
     assert list(document) == sorted(document)
     assert document["summary"]["methods"]["merge"] == 4
@@ -44,7 +45,7 @@ def test_json_is_deterministic_and_sorted(repo_path: Path) -> None:
 
 
 def test_text_has_every_section(repo_path: Path) -> None:
-    text = render.scan_text(scan_of(repo_path))  # type: ignore[arg-type]
+    text = terminal.scan_text(scan_of(repo_path))  # type: ignore[arg-type]
     for heading in ("Trunk: master", "Long-lived branches", "How changes reached master", "Episodes rebuilt",
                     "Patterns in the window", "Live branches:", "Releases (version tags): 4 in all"):
         assert heading in text

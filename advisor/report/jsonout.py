@@ -1,0 +1,97 @@
+"""The JSON documents advisor prints (scan, progress), and the encoder its files use too.
+
+Records become objects, enums their values, times ISO 8601; keys are sorted, so
+the same records always give the same bytes. JSON escapes untrusted text by
+construction.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Mapping
+from datetime import datetime
+from enum import Enum
+from typing import Any
+
+from advisor import progress as _progress
+from advisor.metrics import episodes_in_window
+from advisor.model import Episode
+from advisor.scan import Scan
+from advisor.snapshot import MEASURES as _MEASURES
+
+PROGRESS_FORMAT = 1  # `version` of the progress JSON document
+
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _names(kind: type) -> tuple[str, ...]:
+    if kind not in _FIELD_NAMES:
+        _FIELD_NAMES[kind] = tuple(f.name for f in dataclasses.fields(kind))
+    return _FIELD_NAMES[kind]
+
+
+def jsonable(value: Any) -> Any:
+    """Records as dicts, enums as their values, times as ISO 8601; Episode.commits as a count."""
+    kind = type(value)
+    if value is None or kind in (str, int, float, bool):
+        return value
+    if isinstance(value, Enum):
+        return value.value
+    if kind is datetime:
+        return value.isoformat()
+    if kind in (list, tuple):
+        return [jsonable(v) for v in value]
+    if kind is Episode:
+        fields = {name: jsonable(getattr(value, name)) for name in _names(kind) if name != "commits"}
+        fields["commit_count"] = len(value.commits)
+        fields["lifetime_seconds"] = value.lifetime_seconds
+        return fields
+    if dataclasses.is_dataclass(value):
+        return {name: jsonable(getattr(value, name)) for name in _names(kind)}
+    if isinstance(value, Mapping):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    return value
+
+
+def scan_document(scan: Scan) -> dict[str, Any]:
+    """The scan as JSON data. Episodes are those merged in the window (reconstruction used
+    them all); `history.episodes_total` counts every episode ever rebuilt."""
+    document: dict[str, Any] = jsonable(dataclasses.replace(
+        scan, history=dataclasses.replace(scan.history, episodes=tuple(episodes_in_window(scan.history, scan.window)))))
+    document["history"]["episodes_total"] = len(scan.history.episodes)
+    return document
+
+
+def encode(value: Any, level: int) -> str:
+    """indent=2, sorted keys; but each record of a list of records on one line, encoded by
+    json's C encoder, so a scan with a hundred thousand episodes renders in moments."""
+    pad = "  " * level
+    if isinstance(value, dict) and value:
+        items = [f"{pad}  {json.dumps(key, ensure_ascii=False)}: {encode(value[key], level + 1)}"
+                 for key in sorted(value)]
+        return "{\n" + ",\n".join(items) + "\n" + pad + "}"
+    if isinstance(value, list) and value:
+        if all(isinstance(item, dict) for item in value):
+            items = [pad + "  " + json.dumps(item, sort_keys=True, ensure_ascii=False, separators=(", ", ": "))
+                     for item in value]
+        else:
+            items = [pad + "  " + encode(item, level + 1) for item in value]
+        return "[\n" + ",\n".join(items) + "\n" + pad + "]"
+    return json.dumps(value, ensure_ascii=False)
+
+
+def scan_json(scan: Scan) -> str:
+    return encode(scan_document(scan), 0) + "\n"
+
+
+def progress_document(report: _progress.Report) -> dict[str, Any]:
+    document: dict[str, Any] = {"kind": "advisor-progress", "version": PROGRESS_FORMAT}
+    document.update(jsonable(report))
+    document["measures"] = [{"name": m.name, "label": m.label, "unit": m.unit, "better": m.better}
+                            for m in _MEASURES]
+    return document
+
+
+def progress_json(report: _progress.Report) -> str:
+    return encode(progress_document(report), 0) + "\n"

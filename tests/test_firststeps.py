@@ -1,0 +1,54 @@
+"""The first steps follow the evidence, in the order of the way out."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+
+from advisor import firststeps, pipeline
+from advisor.history import HistoryOptions
+from tests import scenarios
+
+
+def steps_for(path: Path) -> list[str]:
+    result = pipeline.run_scan(pipeline.ScanRequest(
+        path=path, now=datetime(2024, 6, 1, tzinfo=timezone.utc), options=HistoryOptions(),
+        since=datetime(2023, 6, 1, tzinfo=timezone.utc)))
+    return [step.id for step in result.first_steps]
+
+
+def test_gitflow_is_told_to_shrink_batches_and_retire_develop(repo_path: Path) -> None:
+    scenarios.gitflow(repo_path)
+    steps = steps_for(repo_path)
+    assert steps[:2] == ["shrink-branches", "retire-integration-branch"]
+    assert len(steps) <= 3
+
+
+def test_trunk_based_team_gets_little_advice(repo_path: Path) -> None:
+    scenarios.trunk_direct(repo_path)
+    assert "retire-integration-branch" not in steps_for(repo_path)
+
+
+def test_release_branching_is_told_to_fix_on_trunk_when_fixes_flow_up(repo_path: Path) -> None:
+    scenarios.release_branching(repo_path)
+    assert "fix-on-trunk" not in steps_for(repo_path)  # its fixes already go trunk -> release lines
+
+
+def test_every_rule_cites_a_source_and_has_a_unique_id() -> None:
+    ids = [rule.id for rule in firststeps.RULES]
+    assert len(ids) == len(set(ids))
+    assert all(rule.source for rule in firststeps.RULES)
+
+
+def test_the_collapse_advice_names_the_right_line(repo_path: Path) -> None:
+    scenarios.gitflow(repo_path)
+    result = pipeline.run_scan(pipeline.ScanRequest(
+        path=repo_path, now=datetime(2024, 6, 1, tzinfo=timezone.utc), options=HistoryOptions(),
+        since=datetime(2023, 6, 1, tzinfo=timezone.utc)))
+    texts = {step.id: step.text for step in result.first_steps}
+    assert "instead of through develop" in texts["retire-integration-branch"]
+    as_develop = pipeline.run_scan(pipeline.ScanRequest(
+        path=repo_path, now=datetime(2024, 6, 1, tzinfo=timezone.utc), options=HistoryOptions(trunk="develop"),
+        since=datetime(2023, 6, 1, tzinfo=timezone.utc)))
+    texts = {step.id: step.text for step in as_develop.first_steps}
+    assert "instead of merging into master, then retire master" in texts["retire-integration-branch"]
