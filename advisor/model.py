@@ -332,22 +332,6 @@ class EpisodeLines:
     deleted: int
 
 
-def _episode_from(values: tuple[object, ...]) -> Episode:
-    """Rebuild a pickled episode by filling its slots directly: the values were an Episode's
-    own (written by _episode_reduce), so __init__ has nothing to check, and skipping it makes
-    loading a cache of a hundred thousand episodes several times faster."""
-    episode = object.__new__(Episode)
-    for set_slot, value in zip(_EPISODE_SLOT_SETTERS, values):
-        set_slot(episode, value)
-    return episode
-
-
-def _episode_reduce(episode: Episode) -> tuple[object, tuple[tuple[object, ...]]]:
-    """Pickle an episode as a plain tuple: several times faster to load than dataclass state,
-    and a cache of a large repository holds a hundred thousand of them."""
-    return _episode_from, (_EPISODE_VALUES(episode),)
-
-
 def _record_shape() -> str:
     """Every record's field names, in order: a cache written by other code has another shape."""
     import dataclasses
@@ -362,8 +346,3 @@ def _record_shape() -> str:
 
 
 RECORD_SHAPE = _record_shape()
-
-_EPISODE_FIELDS = tuple(f.name for f in __import__("dataclasses").fields(Episode))
-_EPISODE_VALUES = __import__("operator").attrgetter(*_EPISODE_FIELDS)
-_EPISODE_SLOT_SETTERS = tuple(vars(Episode)[name].__set__ for name in _EPISODE_FIELDS)
-Episode.__reduce__ = _episode_reduce  # type: ignore[assignment,method-assign]

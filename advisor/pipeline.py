@@ -98,7 +98,7 @@ def load_history(request: ScanRequest, status: Status = _quiet) -> tuple[scan.Re
         fingerprint = gitread.fingerprint(request.path, allow_shallow=request.allow_shallow)
         when = request.as_of.isoformat() if request.as_of is not None else None
         key = Cache.key(fingerprint, request.options, request.moment.date().isoformat(), str(request.path), when)
-        cached = cache.get(_history_slot(request), key)
+        cached = cache.get(_history_slot(request), key, _CACHED_HISTORY)
         if cached is not None:
             facts, reconstructed = cached
             return facts, reconstructed, cache
@@ -111,8 +111,12 @@ def load_history(request: ScanRequest, status: Status = _quiet) -> tuple[scan.Re
     facts = _facts(request, graph, bare=location.work_tree is None)
     del graph  # the compact graph is no longer needed: free it before the cache is written
     if cache is not None:
-        cache.put(_history_slot(request), key, (facts, reconstructed))
+        cache.put(_history_slot(request), key, (facts, reconstructed), _CACHED_HISTORY)
     return facts, reconstructed, cache
+
+
+_CACHED_HISTORY = tuple[scan.RepoFacts, History]
+_CACHED_CHECKS = tuple[MergeCheck, ...]
 
 
 def _history_slot(request: ScanRequest) -> str:
@@ -180,7 +184,7 @@ def _trial_merges(request: ScanRequest, reconstructed: History, cache: Cache | N
     checks: tuple[MergeCheck, ...] = ()
     if candidates and request.merge_check_seconds > 0:
         merge_key = Cache.key(reconstructed.trunk.tip, candidates, request.merge_check_seconds)
-        cached_checks = cache.get("merge-checks", merge_key) if cache is not None else None
+        cached_checks = cache.get("merge-checks", merge_key, _CACHED_CHECKS) if cache is not None else None
         if cached_checks is not None:
             checks = cached_checks
         else:
@@ -188,7 +192,7 @@ def _trial_merges(request: ScanRequest, reconstructed: History, cache: Cache | N
             checks = gitread.trial_merges(git_dir, reconstructed.trunk.tip, candidates,
                                           request.merge_check_seconds)
             if cache is not None and all(c.clean is not None for c in checks):
-                cache.put("merge-checks", merge_key, checks)
+                cache.put("merge-checks", merge_key, checks, _CACHED_CHECKS)
     return checks
 
 

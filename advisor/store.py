@@ -10,19 +10,20 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import pickle
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import IO, Any
 
-from advisor import __version__, snapshot
+from advisor import __version__, codec, snapshot
 from advisor.errors import BadOption
 from advisor.model import RECORD_SHAPE
 from advisor.report.jsonout import encode
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2  # 1 was pickle, which runs code planted in a shared cache folder
+CACHE_MAGIC = "advisor-cache"
+_HEADER_LIMIT = 4096
 
 
 def _code_digest() -> str:
@@ -86,8 +87,10 @@ def write_crash_log(folder: Path, text: str) -> Path:
 class Cache:
     """Per-repository caches, keyed by content so a stale entry is never used.
 
-    A missing or unreadable entry is a miss, never an error: the cache only
-    saves time.
+    An entry is one file: a JSON header line (magic, format, slot, key, the body's
+    length and SHA-256), then the value as `codec` JSON, decoded only into the type the
+    caller asks for. Nothing in it can run code. A missing, unreadable, truncated,
+    foreign or other-version entry is a miss, never an error: the cache only saves time.
     """
 
     def __init__(self, root: Path, git_dir: Path) -> None:
@@ -96,19 +99,41 @@ class Cache:
         self.folder = root / "repos" / hashlib.sha256(str(git_dir.resolve()).encode()).hexdigest()[:20]
 
     def _path(self, name: str) -> Path:
-        return self.folder / f"{name}.v{CACHE_FORMAT}.pickle"
+        return self.folder / f"{name}.v{CACHE_FORMAT}.json"
 
-    def _read(self, name: str) -> Any:
+    def _read(self, name: str, key: str | None, shape: Any) -> Any:
+        """The entry's value, or None when there is no valid entry of `shape` under `key` (None: any key)."""
         try:
             with open(self._path(name), "rb") as stream:
-                return pickle.load(stream)
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
-            return None
+                header = json.loads(stream.readline(_HEADER_LIMIT))
+                if (type(header) is not dict or header.get("magic") != CACHE_MAGIC
+                        or header.get("format") != CACHE_FORMAT or header.get("slot") != name
+                        or (key is not None and header.get("key") != key)):
+                    return None
+                length = header.get("length")
+                if type(length) is not int or length != os.fstat(stream.fileno()).st_size - stream.tell():
+                    return None  # truncated or extended
+                body = stream.read(length)
+            if len(body) != length or hashlib.sha256(body).hexdigest() != header.get("sha256"):
+                return None  # altered, or changed while read
+            return codec.loads(body, shape)
+        except (OSError, ValueError, RecursionError, MemoryError):
+            return None  # codec.Invalid is a ValueError
 
-    def _write(self, name: str, value: Any) -> None:
+    def _write(self, name: str, key: str, value: Any, shape: Any) -> None:
         try:
-            # Streamed into the file: a large history never exists twice in memory as bytes.
-            write_atomic(self._path(name), lambda stream: pickle.dump(value, stream, protocol=pickle.HIGHEST_PROTOCOL))
+            body = codec.dumps(value, shape)
+        except (codec.Invalid, TypeError, ValueError):
+            return  # a value the format cannot hold is simply not cached
+        header = json.dumps({"magic": CACHE_MAGIC, "format": CACHE_FORMAT, "slot": name, "key": key,
+                             "length": len(body), "sha256": hashlib.sha256(body).hexdigest()}).encode()
+
+        def write(stream: IO[bytes]) -> None:
+            stream.write(header + b"\n")
+            stream.write(body)
+
+        try:
+            write_atomic(self._path(name), write)
         except OSError:
             pass  # a read-only or full disk costs speed, not correctness
 
@@ -116,28 +141,29 @@ class Cache:
     def key(*parts: object) -> str:
         return hashlib.sha256(repr((__version__, CACHE_FORMAT, RECORD_SHAPE, CODE_DIGEST, parts)).encode()).hexdigest()
 
-    def get(self, name: str, key: str) -> Any:
-        entry = self._read(name)
-        if isinstance(entry, tuple) and len(entry) == 2 and entry[0] == key:
-            return entry[1]
-        return None
+    def get(self, name: str, key: str, shape: Any) -> Any:
+        """The value stored under `key`, of type `shape` (e.g. `tuple[RepoFacts, History]`); None on a miss."""
+        return self._read(name, key, shape)
 
-    def put(self, name: str, key: str, value: Any) -> None:
-        self._write(name, (key, value))
+    def put(self, name: str, key: str, value: Any, shape: Any) -> None:
+        self._write(name, key, value, shape)
 
     def line_stats(self, shas: Iterable[str]) -> dict[str, tuple[int, int]]:
-        known = self._read("line-stats")
-        if not isinstance(known, dict):
+        known = self._read("line-stats", None, _LINE_STATS)
+        if not known:
             return {}
         return {sha: known[sha] for sha in shas if sha in known}
 
     def add_line_stats(self, fresh: Mapping[str, tuple[int, int]]) -> None:
         if not fresh:
             return
-        known = self._read("line-stats")
-        merged = dict(known) if isinstance(known, dict) else {}
+        known = self._read("line-stats", None, _LINE_STATS)
+        merged = dict(known) if known else {}
         merged.update(fresh)
-        self._write("line-stats", merged)
+        self._write("line-stats", "", merged, _LINE_STATS)
+
+
+_LINE_STATS = dict[str, tuple[int, int]]
 
 
 # ---------------------------------------------------------------------------

@@ -109,7 +109,7 @@ def test_cache_gives_the_same_answer(gitflow_repo: Path, tmp_path: Path) -> None
         return "\n".join(line for line in text.splitlines() if not any(k in line for k in drop))
 
     assert stable(first[1]) == stable(second[1])
-    assert any((cache / "repos").rglob("history.v1.pickle"))
+    assert any((cache / "repos").rglob("history.v2.json"))
 
 
 def test_cache_dir_inside_a_git_directory_is_refused(gitflow_repo: Path) -> None:

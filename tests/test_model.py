@@ -27,17 +27,3 @@ def test_lifetime_in_seconds_or_none_under_skew() -> None:
     start = datetime(2024, 1, 1, tzinfo=timezone.utc)
     assert make(start, start + timedelta(hours=3), False).lifetime_seconds == 3 * 3600
     assert make(start + timedelta(hours=3), start, True).lifetime_seconds is None
-
-
-def test_an_episode_survives_pickling_whole_and_frozen() -> None:
-    import dataclasses
-    import pickle
-
-    import pytest
-
-    start = datetime(2024, 1, 1, tzinfo=timezone.utc)
-    episode = make(start, start + timedelta(hours=3), False)
-    copy = pickle.loads(pickle.dumps(episode))
-    assert copy == episode and copy.lifetime_seconds == 3 * 3600
-    with pytest.raises(dataclasses.FrozenInstanceError):
-        copy.target = "other"  # type: ignore[misc]

@@ -9,6 +9,7 @@ import pytest
 
 from advisor import store
 from advisor.errors import BadOption
+from advisor.model import MergeCheck
 
 
 def test_default_cache_dir_follows_xdg() -> None:
@@ -48,14 +49,89 @@ def test_never_writes_into_a_git_directory(tmp_path: Path, inside: str) -> None:
         store.write_text(tmp_path / inside / "x.txt", "no")
 
 
+CHECKS = tuple[MergeCheck, ...]
+VALUE = (MergeCheck(branch="topic", clean=False, conflicts=("a.txt",)),)
+
+
 def test_cache_misses_on_a_different_key_and_on_garbage(tmp_path: Path) -> None:
     cache = store.Cache(tmp_path / "cache", tmp_path / "repo")
-    cache.put("history", "k1", {"a": 1})
-    assert cache.get("history", "k1") == {"a": 1}
-    assert cache.get("history", "k2") is None
-    path = next((tmp_path / "cache").rglob("history.*.pickle"))
+    cache.put("merge-checks", "k1", VALUE, CHECKS)
+    assert cache.get("merge-checks", "k1", CHECKS) == VALUE
+    assert cache.get("merge-checks", "k2", CHECKS) is None
+    assert cache.get("merge-checks", "k1", tuple[str, ...]) is None  # asked for another type
+    path = next((tmp_path / "cache").rglob("merge-checks.*.json"))
     path.write_bytes(b"garbage")
-    assert cache.get("history", "k1") is None
+    assert cache.get("merge-checks", "k1", CHECKS) is None
+
+
+class Planted:
+    """Unpickling this runs a command: what a hostile user of a shared cache folder would plant."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self) -> tuple[object, tuple[str]]:
+        return os.system, (f"touch {self.marker}",)
+
+
+def entry(cache: store.Cache, name: str) -> Path:
+    return cache.folder / f"{name}.v{store.CACHE_FORMAT}.json"
+
+
+def test_a_planted_pickle_is_a_miss_and_runs_nothing(tmp_path: Path) -> None:
+    import pickle
+
+    marker = tmp_path / "ran"
+    cache = store.Cache(tmp_path / "cache", tmp_path / "repo")
+    cache.folder.mkdir(parents=True)
+    for name in ("history.v1.pickle", "line-stats.v1.pickle", f"history.v{store.CACHE_FORMAT}.json",
+                 f"line-stats.v{store.CACHE_FORMAT}.json"):
+        (cache.folder / name).write_bytes(pickle.dumps(("k1", Planted(marker))))
+    assert cache.get("history", "k1", CHECKS) is None
+    assert cache.line_stats(["a" * 40]) == {}
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize("damage", ["truncated", "extended", "altered", "other version", "other slot", "foreign",
+                                    "header only", "huge length"])
+def test_a_damaged_or_foreign_entry_is_a_miss(tmp_path: Path, damage: str) -> None:
+    import json
+
+    cache = store.Cache(tmp_path / "cache", tmp_path / "repo")
+    cache.put("merge-checks", "k1", VALUE, CHECKS)
+    path = entry(cache, "merge-checks")
+    data = path.read_bytes()
+    header, _, body = data.partition(b"\n")
+    fields = json.loads(header)
+    if damage == "truncated":
+        data = data[:-5]
+    elif damage == "extended":
+        data += b" "
+    elif damage == "altered":
+        data = header + b"\n" + body.replace(b"topic", b"tapic")
+    elif damage in ("other version", "other slot", "foreign", "huge length"):
+        key, value = {"other version": ("format", 1), "other slot": ("slot", "history"),
+                      "foreign": ("magic", "someone-else"), "huge length": ("length", 1 << 60)}[damage]
+        fields[key] = value
+        data = json.dumps(fields).encode() + b"\n" + body
+    elif damage == "header only":
+        data = header + b"\n"
+    path.write_bytes(data)
+    assert cache.get("merge-checks", "k1", CHECKS) is None
+
+
+def test_an_entry_with_a_matching_digest_but_another_shape_is_a_miss(tmp_path: Path) -> None:
+    """The digest only finds damage; what is read is still checked against the type asked for."""
+    import hashlib
+    import json
+
+    cache = store.Cache(tmp_path / "cache", tmp_path / "repo")
+    body = b'{"len":[1],"items":{"fields":["branch","clean","conflicts"],"columns":[["b"],["yes"],[]]}}'
+    header = {"magic": store.CACHE_MAGIC, "format": store.CACHE_FORMAT, "slot": "merge-checks", "key": "k1",
+              "length": len(body), "sha256": hashlib.sha256(body).hexdigest()}
+    cache.folder.mkdir(parents=True)
+    entry(cache, "merge-checks").write_bytes(json.dumps(header).encode() + b"\n" + body)
+    assert cache.get("merge-checks", "k1", CHECKS) is None
 
 
 def test_line_stats_accumulate(tmp_path: Path) -> None:

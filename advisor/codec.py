@@ -1,0 +1,274 @@
+"""Records to JSON and back, every value checked against the type the caller names: the cache's format.
+
+Nothing read can run code. The file never names a type: the caller says what it
+expects (`loads(data, tuple[RepoFacts, History])`), and decoding builds only
+that, from JSON values whose every type is checked against the records'
+annotations (str, int, bool, float, None, enums by value, aware datetimes,
+tuples, dicts, frozen dataclasses). Anything else raises `Invalid`.
+
+Columnar, for speed and size: a sequence of N records is stored as one list
+per field (a datetime column as lists of epoch seconds and zone minutes, a
+column of tuples as their lengths and the items flattened), so a history of a
+hundred thousand episodes is a few dozen JSON lists, checked and rebuilt column
+by column with no per-record dictionary.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import json
+import types
+import typing
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta, timezone
+from functools import lru_cache
+from typing import Any
+
+from advisor.model import aware
+
+
+class Invalid(ValueError):
+    """The data does not have the shape of the type asked for."""
+
+
+Encode = Callable[[Sequence[Any]], Any]
+Decode = Callable[[Any, int], list[Any]]
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_SECOND = timedelta(seconds=1)
+
+
+def dumps(value: Any, shape: Any) -> bytes:
+    """`value`, which must be of type `shape`, as compact JSON."""
+    encode, _ = _codec(shape)
+    return json.dumps(encode([value]), separators=(",", ":")).encode("ascii")
+
+
+def loads(data: bytes | str, shape: Any) -> Any:
+    """The value of type `shape` that `dumps` wrote; `Invalid` when `data` is anything else."""
+    _, decode = _codec(shape)
+    try:
+        document = json.loads(data)
+    except (ValueError, RecursionError) as error:
+        raise Invalid(f"not JSON ({type(error).__name__})") from None
+    try:
+        return decode(document, 1)[0]
+    except RecursionError:
+        raise Invalid("nested too deeply") from None
+
+
+def _list(data: Any, n: int) -> list[Any]:
+    if type(data) is not list or len(data) != n:
+        raise Invalid(f"expected a list of {n} values")
+    return data
+
+
+def _of_type(kind: type) -> Decode:
+    def decode(data: Any, n: int) -> list[Any]:
+        column = _list(data, n)
+        if n and not set(map(type, column)) <= {kind}:
+            raise Invalid(f"expected {kind.__name__} values")
+        return column
+    return decode
+
+
+def _identity(values: Sequence[Any]) -> list[Any]:
+    return list(values)
+
+
+def _decode_float(data: Any, n: int) -> list[Any]:
+    column = _list(data, n)
+    if n and not set(map(type, column)) <= {float, int}:
+        raise Invalid("expected numbers")
+    return [float(v) for v in column]
+
+
+def _decode_none(data: Any, n: int) -> list[Any]:
+    if data != n or type(data) is not int:
+        raise Invalid("expected a count of nulls")
+    return [None] * n
+
+
+def _enum_codec(kind: type[enum.Enum]) -> tuple[Encode, Decode]:
+    members = {member.value: member for member in kind}
+    strings = _of_type(str)
+
+    def encode(values: Sequence[Any]) -> Any:
+        return [v.value for v in values]
+
+    def decode(data: Any, n: int) -> list[Any]:
+        try:
+            return [members[v] for v in strings(data, n)]
+        except KeyError:
+            raise Invalid(f"not a {kind.__name__}") from None
+    return encode, decode
+
+
+def _datetime_codec() -> tuple[Encode, Decode]:
+    ints = _of_type(int)
+
+    def encode(values: Sequence[Any]) -> Any:
+        seconds, micros, zones = [], [], []
+        for value in values:
+            offset = value.utcoffset() if type(value) is datetime else None
+            if offset is None or offset % timedelta(minutes=1):
+                raise Invalid("only aware datetimes with whole-minute zones are stored")
+            seconds.append((value - _EPOCH) // _SECOND)
+            micros.append(value.microsecond)
+            zones.append(offset // timedelta(minutes=1))
+        return {"s": seconds, "z": zones, **({"us": micros} if any(micros) else {})}
+
+    def decode(data: Any, n: int) -> list[Any]:
+        if type(data) is not dict or not {"s", "z"} <= data.keys() <= {"s", "z", "us"}:
+            raise Invalid("expected a datetime column")
+        seconds, zones = ints(data["s"], n), ints(data["z"], n)
+        if any(not -1440 < z < 1440 for z in zones):
+            raise Invalid("a zone offset out of range")
+        try:
+            column = list(map(aware, seconds, zones))
+            if "us" in data:
+                micros = ints(data["us"], n)
+                if any(not 0 <= us < 1_000_000 for us in micros):
+                    raise Invalid("microseconds out of range")
+                column = [d.replace(microsecond=us) if us else d for d, us in zip(column, micros)]
+        except (OverflowError, OSError, ValueError) as error:
+            raise Invalid(f"a date out of range ({error})") from None
+        return column
+    return encode, decode
+
+
+def _optional_codec(inner: tuple[Encode, Decode]) -> tuple[Encode, Decode]:
+    encode_inner, decode_inner = inner
+
+    def encode(values: Sequence[Any]) -> Any:
+        return {"set": "".join("0" if v is None else "1" for v in values),
+                "values": encode_inner([v for v in values if v is not None])}
+
+    def decode(data: Any, n: int) -> list[Any]:
+        if type(data) is not dict or data.keys() != {"set", "values"}:
+            raise Invalid("expected an optional column")
+        mask = data["set"]
+        if type(mask) is not str or len(mask) != n or not set(mask) <= {"0", "1"}:
+            raise Invalid("a malformed presence mask")
+        present = iter(decode_inner(data["values"], mask.count("1")))
+        return [next(present) if flag == "1" else None for flag in mask]
+    return encode, decode
+
+
+def _lengths(data: Any, n: int) -> list[int]:
+    lengths: list[int] = _of_type(int)(data, n)
+    if any(length < 0 for length in lengths):
+        raise Invalid("a negative length")
+    return lengths
+
+
+def _split(flat: list[Any], lengths: list[int]) -> list[tuple[Any, ...]]:
+    out, at = [], 0
+    for length in lengths:
+        out.append(tuple(flat[at:at + length]))
+        at += length
+    return out
+
+
+def _sequence_codec(inner: tuple[Encode, Decode]) -> tuple[Encode, Decode]:
+    encode_inner, decode_inner = inner
+
+    def encode(values: Sequence[Any]) -> Any:
+        return {"len": [len(v) for v in values], "items": encode_inner([item for v in values for item in v])}
+
+    def decode(data: Any, n: int) -> list[Any]:
+        if type(data) is not dict or data.keys() != {"len", "items"}:
+            raise Invalid("expected a tuple column")
+        lengths = _lengths(data["len"], n)
+        return _split(decode_inner(data["items"], sum(lengths)), lengths)
+    return encode, decode
+
+
+def _fixed_tuple_codec(parts: tuple[tuple[Encode, Decode], ...]) -> tuple[Encode, Decode]:
+    def encode(values: Sequence[Any]) -> Any:
+        if any(len(v) != len(parts) for v in values):
+            raise Invalid("a tuple of the wrong length")
+        return [enc([v[i] for v in values]) for i, (enc, _) in enumerate(parts)]
+
+    def decode(data: Any, n: int) -> list[Any]:
+        columns = [dec(column, n) for column, (_, dec) in zip(_list(data, len(parts)), parts)]
+        return list(zip(*columns)) if columns else [()] * n
+    return encode, decode
+
+
+def _dict_codec(key: tuple[Encode, Decode], value: tuple[Encode, Decode]) -> tuple[Encode, Decode]:
+    def encode(values: Sequence[Any]) -> Any:
+        return {"len": [len(v) for v in values], "keys": key[0]([k for v in values for k in v]),
+                "values": value[0]([x for v in values for x in v.values()])}
+
+    def decode(data: Any, n: int) -> list[Any]:
+        if type(data) is not dict or data.keys() != {"len", "keys", "values"}:
+            raise Invalid("expected a mapping column")
+        lengths = _lengths(data["len"], n)
+        total = sum(lengths)
+        keys, items = key[1](data["keys"], total), value[1](data["values"], total)
+        out, at = [], 0
+        for length in lengths:
+            out.append(dict(zip(keys[at:at + length], items[at:at + length])))
+            at += length
+        return out
+    return encode, decode
+
+
+def _dataclass_codec(kind: type) -> tuple[Encode, Decode]:
+    hints = typing.get_type_hints(kind)
+    fields = [f.name for f in dataclasses.fields(kind)]
+    codecs = [_codec(hints[name]) for name in fields]
+    # Frozen slotted records are filled through their slot descriptors: every value has been
+    # checked against its field's type, so there is nothing left for __init__ to do.
+    setters = [vars(kind)[name].__set__ for name in fields]
+    getters = [vars(kind)[name].__get__ for name in fields]
+    new = object.__new__
+
+    def encode(values: Sequence[Any]) -> Any:
+        if any(type(v) is not kind for v in values):
+            raise Invalid(f"expected {kind.__name__} records")
+        return {"fields": fields, "columns": [enc([get(v) for v in values]) for get, (enc, _) in zip(getters, codecs)]}
+
+    def decode(data: Any, n: int) -> list[Any]:
+        if type(data) is not dict or data.keys() != {"fields", "columns"} or data["fields"] != fields:
+            raise Invalid(f"not the fields of {kind.__name__}")
+        columns = [dec(column, n) for column, (_, dec) in zip(_list(data["columns"], len(fields)), codecs)]
+        records: list[Any] = [new(kind) for _ in range(n)]
+        for set_slot, column in zip(setters, columns):
+            for record, item in zip(records, column):
+                set_slot(record, item)
+        return records
+    return encode, decode
+
+
+@lru_cache(maxsize=None)
+def _codec(shape: Any) -> tuple[Encode, Decode]:
+    if shape in (str, int, bool):
+        return _identity, _of_type(shape)
+    if shape is float:
+        return _identity, _decode_float
+    if shape is type(None):
+        return len, _decode_none
+    if shape is datetime:
+        return _datetime_codec()
+    if isinstance(shape, type) and issubclass(shape, enum.Enum):
+        return _enum_codec(shape)
+    if isinstance(shape, type) and dataclasses.is_dataclass(shape):
+        if "__slots__" not in vars(shape):
+            raise TypeError(f"{shape.__name__} is not a slotted dataclass")
+        return _dataclass_codec(shape)
+    origin, arguments = typing.get_origin(shape), typing.get_args(shape)
+    if origin in (types.UnionType, typing.Union):
+        others = [a for a in arguments if a is not type(None)]
+        if len(others) != 1 or len(arguments) != 2:
+            raise TypeError(f"only X | None unions are stored, not {shape}")
+        return _optional_codec(_codec(others[0]))
+    if origin is tuple:
+        if len(arguments) == 2 and arguments[1] is Ellipsis:
+            return _sequence_codec(_codec(arguments[0]))
+        return _fixed_tuple_codec(tuple(_codec(a) for a in arguments))
+    if origin is dict:
+        return _dict_codec(_codec(arguments[0]), _codec(arguments[1]))
+    raise TypeError(f"no codec for {shape!r}")

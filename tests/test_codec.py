@@ -1,0 +1,113 @@
+"""The cache's format: every record type round-trips exactly, and anything else is refused, never run."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import pickle
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from advisor import codec, history, pipeline, scan
+from advisor.model import Episode, EpisodeKind, History, MergeCheck, MergeMethod, NameOrigin, Release
+from tests import scenarios
+
+ZONE = timezone(timedelta(hours=5, minutes=30))
+
+
+def episode(**changes: object) -> Episode:
+    start = datetime(2024, 1, 1, 9, tzinfo=ZONE)
+    base = Episode(
+        id="x", target="main", source="topic", name_origin=NameOrigin.LIVE_REF, pr=7, host="github",
+        method=MergeMethod.SQUASH, kind=EpisodeKind.FEATURE, commits=("a" * 40, "b" * 40), sync_merges=1,
+        authors=("Ann", "Bo"), author="Ann", fork_point=None, forked_from="main", first_commit_at=start,
+        last_commit_at=start + timedelta(hours=1), merged_at=start + timedelta(hours=2), behind=None, deleted=True,
+        bot=False, clock_skew=False, exact_lifetime=True, released_at=datetime(1969, 12, 31, tzinfo=timezone.utc),
+    )
+    return dataclasses.replace(base, **changes)  # type: ignore[arg-type]
+
+
+def test_records_round_trip_exactly_with_zones_and_microseconds() -> None:
+    values = (episode(), episode(id="y", pr=None, commits=(), source=None,
+                                 merged_at=datetime(2024, 2, 29, 23, 59, 59, 999_999, tzinfo=timezone(-timedelta(hours=8)))))
+    back = codec.loads(codec.dumps(values, tuple[Episode, ...]), tuple[Episode, ...])
+    assert back == values
+    assert [e.merged_at.utcoffset() for e in back] == [e.merged_at.utcoffset() for e in values]
+    assert back[1].merged_at.microsecond == 999_999
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        back[0].target = "other"  # type: ignore[misc]
+
+
+def test_mappings_fixed_tuples_optionals_and_empty_sequences() -> None:
+    shape = tuple[dict[str, tuple[int, int]], tuple[int, ...] | None, tuple[Release, ...], bool, float]
+    value = ({"a" * 40: (1, 2), "b" * 40: (0, 0)}, None, (), True, 0.5)
+    assert codec.loads(codec.dumps(value, shape), shape) == value
+
+
+def test_a_real_history_round_trips(tmp_path: Path) -> None:
+    scenarios.gitflow(tmp_path / "repo")
+    request = pipeline.ScanRequest(path=tmp_path / "repo", now=datetime(2024, 6, 1, tzinfo=timezone.utc),
+                                   options=history.HistoryOptions())
+    facts, reconstructed, _ = pipeline.load_history(request)
+    shape = tuple[scan.RepoFacts, History]
+    assert reconstructed.episodes and reconstructed.releases and reconstructed.long_lived
+    assert codec.loads(codec.dumps((facts, reconstructed), shape), shape) == (facts, reconstructed)
+
+
+def column_of(document: object, *path: object) -> object:
+    for step in path:
+        document = document[step]  # type: ignore[index]
+    return document
+
+
+@pytest.mark.parametrize("change", [
+    "a string where an int is declared", "a bool where an int is declared", "an unknown enum value",
+    "a renamed field", "a missing column", "a mask of the wrong length", "a zone out of range",
+    "a negative tuple length", "lengths that do not add up", "an extra key",
+])
+def test_data_of_another_shape_is_invalid(change: str) -> None:
+    document = json.loads(codec.dumps((episode(),), tuple[Episode, ...]))
+    record = document["items"]
+    fields = record["fields"]
+    columns = record["columns"]
+    if change == "a string where an int is declared":
+        columns[fields.index("sync_merges")] = ["1"]
+    elif change == "a bool where an int is declared":
+        columns[fields.index("sync_merges")] = [True]
+    elif change == "an unknown enum value":
+        columns[fields.index("method")] = ["teleport"]
+    elif change == "a renamed field":
+        fields[0] = "ident"
+    elif change == "a missing column":
+        columns.pop()
+    elif change == "a mask of the wrong length":
+        columns[fields.index("pr")]["set"] = "11"
+    elif change == "a zone out of range":
+        columns[fields.index("merged_at")]["z"] = [1440]
+    elif change == "a negative tuple length":
+        columns[fields.index("authors")]["len"] = [-1]
+    elif change == "lengths that do not add up":
+        columns[fields.index("commits")]["len"] = [3]
+    elif change == "an extra key":
+        record["__class__"] = "os.system"
+    with pytest.raises(codec.Invalid):
+        codec.loads(json.dumps(document), tuple[Episode, ...])
+
+
+def test_pickle_truncation_and_deep_nesting_are_invalid(tmp_path: Path) -> None:
+    planted = tmp_path / "ran"
+    payload = pickle.dumps(eval)  # any pickle at all: it must not even be looked at as one
+    data = codec.dumps((MergeCheck(branch="b", clean=True, conflicts=("f",)),), tuple[MergeCheck, ...])
+    for bad in (payload, data[:-3], b"[" * 100_000 + b"]" * 100_000, b"", b"null", b"[1]"):
+        with pytest.raises(codec.Invalid):
+            codec.loads(bad, tuple[MergeCheck, ...])
+    assert not planted.exists()
+
+
+def test_a_value_of_another_type_is_not_encoded() -> None:
+    with pytest.raises(codec.Invalid):
+        codec.dumps(("not an episode",), tuple[Episode, ...])
+    with pytest.raises(codec.Invalid):
+        codec.dumps((episode(merged_at=datetime(2024, 1, 1)),), tuple[Episode, ...])  # naive
