@@ -422,7 +422,7 @@ def _parse_shortstat(line: str) -> tuple[int, int]:
 
 
 def _stats_chunk(git_dir: Path, shas: Sequence[str]) -> dict[str, tuple[int, int]]:
-    command = _git(git_dir, "log", "--no-walk=unsorted", "--stdin", "--no-color", "--no-ext-diff",
+    command = _git(git_dir, "log", "--no-walk=unsorted", "--stdin", "--no-color", "--no-ext-diff", "--no-textconv",
                    "--no-renames", "--format=%x00%H", "--shortstat")
     done = subprocess.run(command, input=("\n".join(shas) + "\n").encode(), capture_output=True,
                           env=_git_env(), check=False)
@@ -478,16 +478,75 @@ def line_stats(git_dir: Path, shas: Sequence[str], workers: int = 2) -> dict[str
     return result
 
 
+class _ReadThrough(pygit2.OdbBackend):
+    """An object store that reads the repository's objects and keeps every object written in memory.
+
+    libgit2's merge writes each merged file as a blob, and before writing any object it
+    "freshens" the copy it already has (touching the loose file or the whole pack). A
+    repository opened from disk would take both writes. A repository built on this
+    backend alone has nowhere on disk to write: reads go to the source's object
+    database (which only reads), writes stay in `written`, and the backend has no
+    freshen, so libgit2 asks `exists_cb` instead. The callbacks run with the GIL held.
+    """
+
+    def __init__(self, source: pygit2.Odb) -> None:
+        super().__init__()
+        self.source = source
+        self.written: dict[pygit2.Oid, tuple[int, bytes]] = {}
+
+    def read_cb(self, oid: pygit2.Oid) -> tuple[int, bytes]:
+        kept = self.written.get(oid)
+        if kept is not None:
+            return kept
+        kind, data = self.source.read(oid)
+        return int(kind), data
+
+    def read_header_cb(self, oid: pygit2.Oid) -> tuple[int, int]:
+        kept = self.written.get(oid)
+        if kept is not None:
+            return kept[0], len(kept[1])
+        kind, size = self.source.read_header(oid)
+        return int(kind), size
+
+    def read_prefix_cb(self, oid: str) -> tuple[int, bytes, pygit2.Oid]:
+        raise KeyError(oid)  # merges name objects by full id only
+
+    def exists_cb(self, oid: pygit2.Oid) -> bool:
+        return oid in self.written or self.source.exists(oid)
+
+    def exists_prefix_cb(self, oid: str) -> pygit2.Oid:
+        raise KeyError(oid)
+
+    def write_cb(self, oid: pygit2.Oid, data: bytes, kind: int) -> None:
+        self.written[oid] = (int(kind), bytes(data))
+
+    def refresh_cb(self) -> None:
+        return None
+
+
+def _scratch_repository(source: pygit2.Repository) -> pygit2.Repository:
+    """A repository with no folder, no config and no refs, whose objects are `source`'s, read-only.
+
+    Merging in it can write nothing to `source`: not an object, not a pack's mtime.
+    """
+    odb = pygit2.Odb()
+    odb.add_backend(_ReadThrough(source.odb), 1)
+    scratch = pygit2.Repository()
+    scratch.set_odb(odb)
+    return scratch
+
+
 def trial_merges(git_dir: Path, trunk: str, branches: Sequence[tuple[str, str, str | None]],
                  budget_seconds: float = 10.0) -> tuple[MergeCheck, ...]:
-    """Merge each (name, tip, base) into the trunk in memory; nothing is written.
+    """Merge each (name, tip, base) into the trunk in memory; nothing is written to the repository
+    (the merges run in `_scratch_repository`, whose writes stay in memory).
 
     With the base already known from the reconstruction, the merge is a three-way
     tree merge and no merge-base walk is needed (that walk dominates on large
     histories). Checks stop when the time budget runs out; the rest are reported
     unchecked.
     """
-    repo = _open(git_dir)
+    repo = _scratch_repository(_open(git_dir))
     deadline = time.monotonic() + budget_seconds
     checks = []
     ours = repo.get(trunk)
