@@ -608,11 +608,11 @@ CI_FILE_LIMIT = 1 << 20  # bytes; a CI file larger than this is not configuratio
 
 
 def ci_files(git_dir: Path, commit: str) -> dict[str, bytes]:
-    """The CI configuration blobs (`ciconfig.is_ci_path`) in the tree of `commit`; {} when there is none.
+    """The CI configuration blobs (`ci.is_ci_path`) in the tree of `commit`; {} when there is none.
 
     Reads objects only. Missing commits, odd trees and oversized blobs give fewer files, never an error.
     """
-    from advisor.ciconfig import CI_DIRS, CI_PATHS, is_ci_path
+    from advisor.ci import CI_DIRS, CI_PATHS, is_ci_path
 
     try:
         repo = _open(git_dir)

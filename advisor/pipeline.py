@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from advisor import asof, ciconfig, config, gitread, history, plandoc, protection, recommend, scan, store
+from advisor import asof, ci, config, gitread, history, plandoc, protection, recommend, scan, store
 from advisor.errors import BadOption, UnreadablePath
 from advisor.model import CommitGraph, History, MergeCheck, RefKind, Window, aware
-from advisor.protection import CiChecks
+from advisor.ci.model import CiChecks
 from advisor.store import Cache
 
 Status = Callable[[str], None]
@@ -248,9 +248,9 @@ def _plan_state(folder: Path) -> tuple[Callable[[str], str | None], plandoc.Stat
 def _build_plan(request: ScanRequest, result: scan.Scan, state: plandoc.State) -> tuple[recommend.Plan, CiChecks]:
     location = gitread.locate(request.path)
     lines = [line.name for line in result.history.long_lived]
-    ci = ciconfig.find_checks(gitread.ci_files(location.git_dir, result.history.trunk.tip), lines,
-                              trunk=result.history.trunk.name)
-    return recommend.build_plan(result, ci, state.prior), ci
+    found = ci.find_checks(gitread.ci_files(location.git_dir, result.history.trunk.tip), lines,
+                           trunk=result.history.trunk.name)
+    return recommend.build_plan(result, found, state.prior), found
 
 
 def run_plan(request: ScanRequest, folder: Path, status: Status = _quiet) -> PlanRun:

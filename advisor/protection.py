@@ -20,6 +20,7 @@ from urllib.parse import quote
 
 import yaml
 
+from advisor.ci.model import CiChecks as CiChecks  # re-exported: policies carry the checks found
 from advisor.markdown import code, code_cell, md
 
 
@@ -55,17 +56,6 @@ class MergeSettings:
     allow_auto_merge: bool
     delete_branch_on_merge: bool
     pipeline_must_succeed: bool  # GitLab: only_allow_merge_if_pipeline_succeeds
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class CiChecks:
-    """The status checks the repository's own CI configuration reports, when it can be found."""
-
-    provider: str | None  # "github-actions", "gitlab-ci", "jenkins", "circleci", "travis", ... or None
-    files: tuple[str, ...]  # the configuration files read, repository-relative
-    checks: tuple[str, ...]  # status check contexts, e.g. "test (3.12)" or "ci/circleci: build"
-    triggers: dict[str, tuple[str, ...]]  # file -> branch names it names in its triggers (to move when retiring)
-    notes: tuple[str, ...] = ()  # what could not be read or named (skipped files, computed matrices, ...)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

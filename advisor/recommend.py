@@ -18,7 +18,8 @@ from enum import StrEnum
 from advisor.classify import Verdict, line_roles
 from advisor.metrics import Metrics
 from advisor.model import STALE_DAYS
-from advisor.protection import BranchRule, CiChecks, MergeSettings, Policy, scorecard_tier
+from advisor.ci.model import CiChecks
+from advisor.protection import BranchRule, MergeSettings, Policy, scorecard_tier
 from advisor.scan import LiveBranchReport, Scan
 
 

@@ -37,7 +37,7 @@ ONLY_IN = {
 }
 # Pure stages: no file, clock, environment or console access.
 PURE = {"model", "merges", "history", "scan", "classify", "metrics", "firststeps", "recommend", "protection",
-        "report", "ciconfig", "asof", "plandoc", "snapshot", "progress", "config"}
+        "report", "ci", "asof", "plandoc", "snapshot", "progress", "config"}
 IMPURE_CALLS = {"open", "print"}
 IMPURE_ATTRIBUTES = {("datetime", "now"), ("datetime", "today"), ("time", "time"), ("os", "environ"),
                      ("Path", "read_text"), ("Path", "write_text"), ("os", "getenv")}

@@ -11,14 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from advisor import gitread
-from advisor.ciconfig import (
-    DRONE_CONTEXT,
-    JENKINS_CONTEXT,
-    TRAVIS_CONTEXT,
-    _glob_match,
-    find_checks,
-    is_ci_path,
-)
+from advisor.ci import DRONE_CONTEXT, JENKINS_CONTEXT, TRAVIS_CONTEXT, find_checks, is_ci_path
+from advisor.ci.branches import glob_match
 
 # Shaped like a common Python library's test workflow: a matrix job named by an expression.
 NAMED_MATRIX = b"""---
@@ -336,13 +330,13 @@ jobs:
     ("*.x", "main", False),
     ("main", "main", True),
 ])
-def test_glob_match(pattern: str, name: str, expected: bool) -> None:
-    assert _glob_match(pattern, name) is expected
+def testglob_match(pattern: str, name: str, expected: bool) -> None:
+    assert glob_match(pattern, name) is expected
 
 
 def test_a_glob_of_many_stars_is_matched_quickly() -> None:
     started = time.monotonic()
-    assert not _glob_match("**a" * 120 + "b", "a" * 250)
+    assert not glob_match("**a" * 120 + "b", "a" * 250)
     assert time.monotonic() - started < 2
 
 
@@ -772,3 +766,22 @@ def test_real_repositories(repository: str, trunk: str, absent: set[str], presen
     found = find_checks(files, ("master", "main", "develop", "development"), trunk)
     assert not absent & set(found.checks)
     assert present <= set(found.checks)
+
+
+def test_each_file_is_one_workflow_record_saying_when_it_runs_what_it_reports_and_what_was_left_out() -> None:
+    files = {
+        ".github/workflows/test-suite.yml": NAMED_MATRIX,
+        ".github/workflows/nightly.yml": b"name: Nightly\non:\n  schedule: [{cron: '0 3 * * *'}]\n"
+                                         b"jobs:\n  slow:\n    runs-on: ubuntu-latest\n    steps: [{run: make slow}]\n",
+        "Jenkinsfile": b"pipeline { agent any }\n",
+    }
+    found = ci(files, ("master", "develop"), "master")
+    by_path = {w.path: w for w in found.workflows}
+    suite = by_path[".github/workflows/test-suite.yml"]
+    assert (suite.system, suite.name, suite.events) == ("github-actions", "Test Suite", ("push", "pull_request"))
+    assert suite.branches == ("master",)
+    assert suite.checks == ("Python 3.10", "Python 3.11", "Python 3.12")
+    nightly = by_path[".github/workflows/nightly.yml"]
+    assert (nightly.name, nightly.events, nightly.checks) == ("Nightly", ("schedule",), ())
+    assert by_path["Jenkinsfile"].checks == (JENKINS_CONTEXT,)
+    assert by_path["Jenkinsfile"].name == "Jenkinsfile"

@@ -1,0 +1,72 @@
+"""YAML as CI files are written: PyYAML's safe loader, made to accept what CI systems accept."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import yaml
+
+
+class Loader(yaml.SafeLoader):
+    """PyYAML's safe loader, with two changes.
+
+    An anchor may be defined again, an alias naming the latest definition: YAML 1.2 allows it and
+    CircleCI accepts it (large configurations do it), where PyYAML refuses the whole file. And
+    `<<` merges have a budget: merges of merges of the same mapping could otherwise make work (and,
+    in some PyYAML versions, lists) that grow exponentially with the number of lines.
+    """
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.budget = 20 * len(text) + 10_000  # mapping entries the merges may handle in all
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        if not self.check_event(yaml.AliasEvent):
+            anchor = self.peek_event().anchor  # type: ignore[no-untyped-call]
+            if anchor is not None:
+                self.anchors.pop(anchor, None)
+        return super().compose_node(parent, index)
+
+    def flatten_mapping(self, node: yaml.MappingNode) -> None:
+        super().flatten_mapping(node)
+        seen: set[tuple[str, Any]] = set()
+        kept: list[tuple[yaml.Node, yaml.Node]] = []
+        for key, value in reversed(node.value):  # the last of equal keys is the one that counts
+            if isinstance(key, yaml.ScalarNode):
+                if (key.tag, key.value) in seen:
+                    continue
+                seen.add((key.tag, key.value))
+            kept.append((key, value))
+        kept.reverse()
+        node.value = kept
+        self.budget -= len(kept)
+        if self.budget < 0:
+            raise yaml.YAMLError("too much merging")
+
+
+def load_yaml(text: str) -> Any:
+    """The document, or None when it is not YAML (or is YAML of nothing useful)."""
+    try:
+        loader = Loader(text)
+        try:
+            document = loader.get_single_data()
+        finally:
+            loader.dispose()
+    except (yaml.YAMLError, ValueError, TypeError, RecursionError):
+        return None
+    return document if isinstance(document, dict) else None
+
+
+def strings(value: Any) -> Iterator[str]:
+    """Every string in a YAML value, each shared node once (YAML aliases can make a list of lists
+    of the same list: walked as a tree, a few lines would take forever)."""
+    seen: set[int] = set()
+    todo = [value]
+    while todo:
+        item = todo.pop()
+        if isinstance(item, str):
+            yield item
+        elif isinstance(item, (list, dict)) and id(item) not in seen:
+            seen.add(id(item))
+            todo.extend(reversed(list(item.values() if isinstance(item, dict) else item)))
