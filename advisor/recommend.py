@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from advisor.ci.model import CiChecks
 from advisor.classify import Verdict, line_roles
 from advisor.metrics import Metrics
 from advisor.model import STALE_DAYS
-from advisor.ci.model import CiChecks
 from advisor.protection import BranchRule, MergeSettings, Policy, scorecard_tier
 from advisor.scan import LiveBranchReport, Scan
 
