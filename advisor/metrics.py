@@ -374,14 +374,23 @@ def failures(history: History, window: Window) -> Failures:
     quick = 0
     restore: list[float] = []
     failed = 0
+    # Releases are sorted by time, hotfixes by merge time: each look-up is a bisection, not a
+    # scan of every release (vim's 20k tags made this step quadratic).
+    finals = sorted(finals, key=lambda r: r.at)  # already in time order: a linear pass
+    final_at = [r.at for r in finals]
+    hotfix_at = [e.merged_at for e in hotfixes]
     for release in in_window:
+        after = bisect.bisect_right(final_at, release.at)
         # A fix belongs to the latest release before it: the window closes at the next release.
-        following = next((r.at for r in finals if r.at > release.at), None)
+        following = final_at[after] if after < len(finals) else None
         limit = release.at + timedelta(days=QUICK_PATCH_DAYS)
         fix = None if patches_are_routine else next(
-            (r for r in finals if release.at < r.at <= limit and _is_patch_of(r, release)), None)
-        hotfix = next((e for e in hotfixes if release.at < e.merged_at <= limit
-                       and (following is None or e.merged_at < following)), None)
+            (r for r in finals[after:bisect.bisect_right(final_at, limit, lo=after)] if _is_patch_of(r, release)),
+            None)
+        first_hotfix = bisect.bisect_right(hotfix_at, release.at)
+        hotfix = hotfixes[first_hotfix] if first_hotfix < len(hotfixes) else None
+        if hotfix is not None and not (hotfix.merged_at <= limit and (following is None or hotfix.merged_at < following)):
+            hotfix = None
         if fix is not None:
             quick += 1
         if fix is not None or hotfix is not None:
