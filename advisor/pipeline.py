@@ -155,7 +155,7 @@ def run_scan(request: ScanRequest, status: Status = _quiet) -> scan.Scan:
     """One scan; with `as_of`, of the repository as it was then (trial merges off: they
     merge today's trees, which says nothing about the past)."""
     facts, reconstructed, cache = load_history(request, status)
-    window = _window(request, request.moment, past=request.as_of is not None)
+    window, dormant = _window(request, reconstructed, request.moment, past=request.as_of is not None)
     location = gitread.locate(request.path)
     stats = _LineStats(request, cache, location.git_dir, status).get(
         scan.commits_needing_stats(reconstructed, window))
@@ -163,15 +163,19 @@ def run_scan(request: ScanRequest, status: Status = _quiet) -> scan.Scan:
     if request.as_of is None:
         checks = _trial_merges(request, reconstructed, cache, location.git_dir, status)
     return scan.scan(history=reconstructed, repo=facts, stats=stats, checks=checks, window=window,
-                     now=request.moment)
+                     now=request.moment, dormant=dormant)
 
 
-def _window(request: ScanRequest, now: datetime, past: bool) -> Window:
-    """The requested window; when scanning the past, it never reaches past that date."""
+def _window(request: ScanRequest, reconstructed: History, now: datetime,
+            past: bool) -> tuple[Window, scan.Dormancy | None]:
+    """The requested window; when scanning the past, it never reaches past that date. A date
+    the user gave (--since, --until, --as-of) is obeyed as given; the default window of a
+    dormant repository ends at its newest commit (`scan.choose_window`)."""
     until = request.until
     if past and until is not None:
         until = min(until, now)
-    return scan.default_window(now, request.since, until, request.window_days)
+    return scan.choose_window(reconstructed, now, since=request.since, until=until, days=request.window_days,
+                              explicit=past)
 
 
 def _trial_merges(request: ScanRequest, reconstructed: History, cache: Cache | None, git_dir: Path,
@@ -222,7 +226,7 @@ def backfill(request: ScanRequest, dates: Sequence[datetime], status: Status = _
             reconstructed = history.reconstruct(past, request.options, date)
         facts = _facts(request, past, bare)
         del past
-        window = _window(request, date, past=True)
+        window, _ = _window(request, reconstructed, date, past=True)
         counted = stats.get(scan.commits_needing_stats(reconstructed, window))
         yield scan.scan(history=reconstructed, repo=facts, stats=counted, checks=(), window=window, now=date)
 
@@ -263,7 +267,8 @@ def run_plan(request: ScanRequest, folder: Path, status: Status = _quiet) -> Pla
     settings = {stage.id: protection.render_policy(stage.policy, slug) for stage in plan.stages}
     output = plandoc.render(plan, result, old=read, state=state, settings=settings)
     written = store.write_plan(folder, output.files, last=plandoc.STATE_FILE)
-    return PlanRun(folder=folder, plan=plan, written=tuple(written), notes=output.notes, ci=ci)
+    notes = ((result.dormant.note,) if result.dormant is not None else ()) + tuple(output.notes)
+    return PlanRun(folder=folder, plan=plan, written=tuple(written), notes=notes, ci=ci)
 
 
 def plan_targets(folder: Path | None) -> plandoc.State:

@@ -80,6 +80,7 @@ class Point:
     stage: str | None  # the current stage of its plan
     measures: dict[str, float | None]
     source: str
+    window_note: str | None = None  # why its window is not the default (a dormant repository)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -126,7 +127,7 @@ def point(snapshot: Snapshot) -> Point:
     return Point(at=snapshot.until, scanned_at=snapshot.scanned_at, trunk=snapshot.trunk, trunk_tip=snapshot.trunk_tip,
                  model=snapshot.model, confidence=snapshot.confidence,
                  stage=snapshot.plan.current_stage if snapshot.plan else None, measures=dict(snapshot.measures),
-                 source=snapshot.source)
+                 source=snapshot.source, window_note=snapshot.window_note)
 
 
 def direction(measure: Measure, before: float | None, after: float | None) -> Direction:
@@ -233,7 +234,7 @@ class Threshold:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Finding:
-    kind: str  # "regressed", "threshold" or "unmeasured"
+    kind: str  # "window" (a note on the latest snapshot's window), "regressed", "threshold" or "unmeasured"
     failed: bool  # whether it fails the check
     text: str
 
@@ -269,6 +270,8 @@ def check(snapshots: Sequence[Snapshot], thresholds: Sequence[Threshold], *,
         return ()
     latest = snapshots[-1]
     findings = []
+    if latest.window_note is not None:
+        findings.append(Finding(kind="window", failed=False, text=f"window: {latest.window_note}"))
     if len(snapshots) > 1:
         before = snapshots[-2]
         for change in criterion_changes(before, latest):

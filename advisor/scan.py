@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta, timezone
 
 from advisor import __version__
 from advisor.classify import Verdict, classify
@@ -39,6 +39,56 @@ def default_window(now: datetime, since: datetime | None = None, until: datetime
     """[since, until): by default the `days` before `until`, which defaults to now."""
     end = until or now
     return Window(since=since or end - timedelta(days=days), until=end)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Dormancy:
+    """The default window held no commit on any long-lived line, so it was moved back to
+    end where the history does: at the UTC day after the newest commit on any long-lived line."""
+
+    newest: datetime  # committer date of the newest tip of any long-lived line (git log -1 --format=%cI <line>)
+    line: str  # the long-lived line that commit is the tip of
+    idle_days: int  # whole days from that commit to the scan's time
+    note: str  # the one line every command prints about it
+
+
+def dormancy_note(newest: datetime, line: str, idle_days: int, days: int = DEFAULT_WINDOW_DAYS) -> str:
+    span = "the year" if days == DEFAULT_WINDOW_DAYS else f"the {days} days"
+    return (f"no commit in the last {days} days; the newest is {newest:%Y-%m-%d} (on {line}, {idle_days} days ago): "
+            f"measuring {span} before it; pass --until to choose")
+
+
+def newest_line_commit(history: History) -> tuple[datetime, str] | None:
+    """The newest tip of any long-lived line (the trunk is one) and its line's name."""
+    tips = [(line.last_commit_at, line.name) for line in history.long_lived]
+    return max(tips, key=lambda t: (t[0], t[1])) if tips else None
+
+
+def dormancy(history: History, now: datetime, days: int = DEFAULT_WINDOW_DAYS) -> Dormancy | None:
+    """When the `days` before `now` hold no commit on any long-lived line: the dormancy, else None."""
+    newest = newest_line_commit(history)
+    if newest is None or newest[0] >= now - timedelta(days=days):
+        return None
+    moment, line = newest
+    idle = int((now - moment).total_seconds() // 86_400)
+    return Dormancy(newest=moment, line=line, idle_days=idle, note=dormancy_note(moment, line, idle, days))
+
+
+def choose_window(history: History, now: datetime, *, since: datetime | None = None, until: datetime | None = None,
+                  days: int = DEFAULT_WINDOW_DAYS, explicit: bool = False) -> tuple[Window, Dormancy | None]:
+    """The window to measure. Given dates (`explicit`, or `since`/`until`) are obeyed as given;
+    otherwise the `days` before `now`, unless those hold no commit on any long-lived line: then
+    the `days` before the UTC day after the newest such commit (a dormant repository is
+    measured over its last active year, not over a year of silence)."""
+    if explicit or since is not None or until is not None:
+        return default_window(now, since, until, days), None
+    dormant = dormancy(history, now, days)
+    if dormant is None:
+        return default_window(now, days=days), None
+    day_after = datetime.combine(dormant.newest.astimezone(timezone.utc).date() + timedelta(days=1), time(),
+                                 tzinfo=timezone.utc)
+    end = min(day_after, now)
+    return Window(since=end - timedelta(days=days), until=end), dormant
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -92,6 +142,12 @@ class Scan:
     metrics: Metrics
     verdict: Verdict
     first_steps: tuple[Step, ...]
+    dormant: Dormancy | None = None  # set when the default window was moved back to the newest commit: the numbers describe the window's end
+
+    @property
+    def measured_at(self) -> datetime:
+        """The moment the numbers describe: the window's end for a dormant repository, else now."""
+        return self.window.until if self.dormant is not None else self.scanned_at
 
 
 def commits_needing_stats(history: History, window: Window) -> list[str]:
@@ -146,10 +202,14 @@ def summarise(history: History, window: Window, lines: Mapping[str, EpisodeLines
 
 
 def scan(*, history: History, repo: RepoFacts, stats: Mapping[str, tuple[int, int]],
-         checks: Sequence[MergeCheck], window: Window, now: datetime) -> Scan:
+         checks: Sequence[MergeCheck], window: Window, now: datetime, dormant: Dormancy | None = None) -> Scan:
+    """The scan at `now`. With `dormant`, the window was moved back to the history's end, and
+    staleness, work in progress and the verdict are read at the window's end (as the team
+    stood when it last worked), not a year of silence later."""
     lines = episode_lines(episodes_in_window(history, window), stats)
-    metrics = measure(history, window, lines, now, STALE_DAYS)
-    verdict = classify(history, metrics, window, now, STALE_DAYS)
+    moment = window.until if dormant is not None else now
+    metrics = measure(history, window, lines, moment, STALE_DAYS)
+    verdict = classify(history, metrics, window, moment, STALE_DAYS)
     return Scan(
         schema_version=SCHEMA_VERSION,
         tool_version=__version__,
@@ -158,9 +218,10 @@ def scan(*, history: History, repo: RepoFacts, stats: Mapping[str, tuple[int, in
         repo=repo,
         history=history,
         lines=lines,
-        live=_live_reports(history, checks, now),
+        live=_live_reports(history, checks, moment),
         summary=summarise(history, window, lines, history.releases),
         metrics=metrics,
         verdict=verdict,
         first_steps=first_steps(verdict, metrics),
+        dormant=dormant,
     )

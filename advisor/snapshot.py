@@ -187,6 +187,7 @@ class Snapshot:
     metrics: dict[str, Any]
     verdict: dict[str, Any]
     source: str = ""  # the file it was read from; not part of the document
+    window_note: str | None = None  # why the window is not the default (a dormant repository), when it is not
 
 
 def plan_state(plan: Plan) -> PlanState:
@@ -212,7 +213,7 @@ def from_scan(scan: Scan, plan: Plan | None = None) -> Snapshot:
         since=scan.window.since, until=scan.window.until, repo=scan.repo.path, trunk=trunk.name,
         trunk_tip=trunk.tip, model=scan.verdict.model, confidence=scan.verdict.confidence,
         measures=measures_of(metrics, verdict, extra), plan=plan_state(plan) if plan is not None else None,
-        metrics=metrics, verdict=verdict,
+        metrics=metrics, verdict=verdict, window_note=scan.dormant.note if scan.dormant is not None else None,
     )
 
 
@@ -246,7 +247,8 @@ def to_document(snapshot: Snapshot) -> dict[str, Any]:
         "version": VERSION,
         "tool_version": snapshot.tool_version,
         "scanned_at": snapshot.scanned_at.isoformat(),
-        "window": {"since": snapshot.since.isoformat(), "until": snapshot.until.isoformat()},
+        "window": {"since": snapshot.since.isoformat(), "until": snapshot.until.isoformat(),
+                   **({"note": snapshot.window_note} if snapshot.window_note is not None else {})},
         "repo": {"path": snapshot.repo, "trunk": snapshot.trunk, "trunk_tip": snapshot.trunk_tip},
         "measures": dict(snapshot.measures),
         "plan": _plain(snapshot.plan),
@@ -334,6 +336,7 @@ def from_document(document: Any) -> Snapshot:
             trunk_tip=str(repo.get("trunk_tip", "")), model=str(verdict.get("model", "unknown")),
             confidence=str(verdict.get("confidence", "")), measures=measures,
             plan=None if plan is None else _plan(plan), metrics=dict(_mapping(current, "metrics")), verdict=verdict,
+            window_note=window["note"] if isinstance(window.get("note"), str) else None,
         )
     except (KeyError, TypeError, ValueError) as error:
         raise SnapshotError(f"a field is missing or malformed ({error})") from None

@@ -37,8 +37,8 @@ def run(*args: str) -> tuple[int, str, str]:
 def freeze(monkeypatch: pytest.MonkeyPatch, moment: datetime) -> None:
     class Frozen(datetime):
         @classmethod
-        def now(cls, tz: object = None) -> Frozen:  # type: ignore[override]
-            return cls.fromtimestamp(moment.timestamp(), timezone.utc)
+        def now(cls, tz: object = None) -> datetime:  # type: ignore[override]
+            return datetime.fromtimestamp(moment.timestamp(), timezone.utc)  # a plain datetime, as the real clock gives
 
     monkeypatch.setattr(cli, "datetime", Frozen)
 
@@ -326,3 +326,35 @@ def test_backfill_stores_one_snapshot_per_date(team: evolving.Team, tmp_path: Pa
 def test_backfill_bad_dates(args: tuple[str, ...], message: str, tmp_path: Path) -> None:
     code, _, err = run("backfill", ".", *args, "--history-dir", str(tmp_path))
     assert code == ExitCode.USER_ERROR and message in err
+
+
+def test_every_command_says_when_a_dormant_repository_is_measured_before_its_newest_commit(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    scenarios.github_flow(repo)  # its newest commit: the merge of 2024-01-12 16:00 UTC
+    freeze(monkeypatch, datetime(2026, 1, 5, tzinfo=timezone.utc))
+    history = tmp_path / "history"
+    note = ("no commit in the last 365 days; the newest is 2024-01-12 (on main, 723 days ago): "
+            "measuring the year before it; pass --until to choose")
+    code, out, err = run("scan", str(repo), "--no-cache", "--merge-check-seconds", "0", "--history-dir", str(history))
+    assert code == 0, err
+    assert f"  window: 2023-01-13 to 2024-01-13\n  {note}\n" in out
+    assert "Model: github-flow" in out and "(9 integrations)" in out
+    code, out, err = run("scan", str(repo), "--no-cache", "--format", "json", "--merge-check-seconds", "0",
+                         "--no-history")
+    assert code == 0, err
+    assert json.loads(out)["dormant"] == {"idle_days": 723, "line": "main", "newest": "2024-01-12T16:00:00+00:00",
+                                          "note": note}
+    code, out, err = run("progress", str(repo), "--history-dir", str(history))
+    assert code == 0, err
+    assert f"  window: {note}\n" in out
+    code, out, err = run("check", str(repo), "--history-dir", str(history))
+    assert code == 0, err
+    assert f"window: {note}\n" in out
+    code, out, err = run("plan", str(repo), "--no-cache", "--merge-check-seconds", "0", "--out", str(tmp_path / "plan"))
+    assert code == 0, err
+    assert note in out
+    code, out, err = run("scan", str(repo), "--no-cache", "--merge-check-seconds", "0", "--no-history",
+                         "--until", "2026-01-05")
+    assert code == 0, err
+    assert "no commit in the last" not in out and "window: 2025-01-05 to 2026-01-05" in out

@@ -194,3 +194,24 @@ def test_the_window_never_reaches_past_the_date(built: dict[str, tuple[Path, dat
     result = pipeline.run_scan(past_request(path, NOW, middle, until=NOW, since=first))
     assert result.window.until == middle and result.window.since == first
     assert result.metrics == pipeline.run_scan(past_request(path, NOW, middle, since=first)).metrics
+
+
+def test_a_dormant_repository_is_measured_over_its_last_active_year(repo_path: Path) -> None:
+    # GitHub flow over twelve days of January 2024 (the last merge at 2024-01-12 16:00 UTC), scanned
+    # two years later with the default window, which alone would hold nothing.
+    scenarios.github_flow(repo_path)
+    later = datetime(2026, 1, 5, tzinfo=timezone.utc)
+    result = pipeline.run_scan(pipeline.ScanRequest(path=repo_path, now=later, options=HistoryOptions(),
+                                                    merge_check_seconds=0))
+    assert result.window == scan.Window(since=datetime(2023, 1, 13, tzinfo=timezone.utc),
+                                        until=datetime(2024, 1, 13, tzinfo=timezone.utc))
+    assert result.dormant is not None
+    assert (result.dormant.line, result.dormant.idle_days) == ("main", 723)
+    assert result.metrics.integration.integrations == 9  # the first commit and eight merged pull requests
+    assert result.verdict.model == "github-flow"
+    assert result.scanned_at == later and result.measured_at == result.window.until
+    explicit = pipeline.run_scan(pipeline.ScanRequest(path=repo_path, now=later, options=HistoryOptions(),
+                                                      merge_check_seconds=0, until=later))
+    assert explicit.dormant is None and explicit.metrics.integration.integrations == 0
+    past = pipeline.run_scan(pipeline.ScanRequest(path=repo_path, now=later, options=HistoryOptions(), as_of=later))
+    assert past.dormant is None and past.window.until == later

@@ -127,3 +127,54 @@ def test_live_branches_are_stale_after_90_days() -> None:
     assert by_name["old"].age_days == pytest.approx(200)
     assert by_name["new"].merge == MergeCheck(branch="new", clean=True, conflicts=())
     assert by_name["old"].merge is None
+
+
+def line(name: str, last: datetime) -> "LongLivedBranch":
+    from advisor.model import LongLivedBranch
+    return LongLivedBranch(name=name, live=True, tip="a" * 40, first_commit_at=last - timedelta(days=900),
+                           last_commit_at=last, mainline_commits=10, merges_received=0, merged_into_trunk=0, tags=0,
+                           reasons=())
+
+
+def with_lines(*lines: "LongLivedBranch") -> History:
+    import dataclasses
+    return dataclasses.replace(make_history([]), long_lived=lines)
+
+
+def test_a_dormant_repository_is_measured_over_the_year_before_its_newest_commit() -> None:
+    # develop's tip (2023-11-11 15:00 +02:00) is newer than main's; both are over a year before NOW.
+    newest = datetime(2023, 11, 11, 15, 0, tzinfo=timezone(timedelta(hours=2)))
+    history = with_lines(line("main", datetime(2023, 10, 1, tzinfo=timezone.utc)), line("develop", newest))
+    window, dormant = scan.choose_window(history, NOW)
+    assert window == Window(since=datetime(2022, 11, 12, tzinfo=timezone.utc),
+                            until=datetime(2023, 11, 12, tzinfo=timezone.utc))
+    assert dormant is not None and (dormant.line, dormant.newest, dormant.idle_days) == ("develop", newest, 567)
+    assert dormant.note == ("no commit in the last 365 days; the newest is 2023-11-11 (on develop, 567 days ago): "
+                            "measuring the year before it; pass --until to choose")
+
+
+def test_a_dormant_window_of_other_length_says_its_days() -> None:
+    history = with_lines(line("main", datetime(2025, 1, 10, tzinfo=timezone.utc)))
+    window, dormant = scan.choose_window(history, NOW, days=90)
+    assert window == Window(since=datetime(2024, 10, 13, tzinfo=timezone.utc),
+                            until=datetime(2025, 1, 11, tzinfo=timezone.utc))
+    assert dormant is not None and "no commit in the last 90 days" in dormant.note
+    assert "measuring the 90 days before it" in dormant.note
+
+
+@pytest.mark.parametrize("given", [
+    {"since": datetime(2023, 1, 1, tzinfo=timezone.utc)},
+    {"until": datetime(2025, 1, 1, tzinfo=timezone.utc)},
+    {"explicit": True},
+])
+def test_dates_the_user_gave_are_obeyed_even_when_dormant(given: dict) -> None:
+    history = with_lines(line("main", datetime(2023, 1, 1, tzinfo=timezone.utc)))
+    window, dormant = scan.choose_window(history, NOW, **given)
+    assert dormant is None
+    assert window == scan.default_window(NOW, given.get("since"), given.get("until"))
+
+
+def test_a_commit_inside_the_default_window_keeps_it() -> None:
+    history = with_lines(line("main", NOW - timedelta(days=364)), line("old", datetime(2020, 1, 1, tzinfo=timezone.utc)))
+    assert scan.choose_window(history, NOW) == (scan.default_window(NOW), None)
+    assert scan.choose_window(with_lines(), NOW) == (scan.default_window(NOW), None)  # no lines: nothing to move to

@@ -54,6 +54,8 @@ def scan_text(scan: Scan) -> str:
         + (f", {scan.repo.pull_refs} pull-request refs" if scan.repo.pull_refs else "")
         + (" (shallow: older history missing)" if scan.repo.shallow else ""))
     add(f"  window: {scan.window.since:%Y-%m-%d} to {scan.window.until:%Y-%m-%d}")
+    if scan.dormant is not None:
+        add(f"  {term(scan.dormant.note)}")
     add("")
     _verdict(scan, add)
     add("")
@@ -304,6 +306,8 @@ def progress_text(report: _progress.Report, where: str) -> str:
         f"{day(baseline.at)} to {day(latest.at)}")
     add(f"  latest: {day(latest.at)}, trunk {term(latest.trunk)} at {latest.trunk_tip[:12]}, "
         f"model {latest.model} (confidence {latest.confidence})")
+    if latest.window_note is not None:
+        add(f"  window: {term(latest.window_note)}")
     add("")
     _progress_plan_text(report, add)
     if report.snapshots == 1:
