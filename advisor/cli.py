@@ -2,7 +2,7 @@
 
 `AdvisorError` -> its one sentence on stderr, exit 1; usage errors -> 2
 (click); anything unexpected -> one sentence and a crash log, exit 3;
-Ctrl-C -> 130.
+`advisor check` finding a regression -> 4; Ctrl-C -> 130.
 """
 
 from __future__ import annotations
@@ -20,17 +20,24 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
-from advisor import __version__, asof, config, gitread, pipeline, progress, scan, snapshot, store
+from advisor import __version__, asof, config, dates, gitread, pipeline, progress, scan, snapshot, store
 from advisor.report import jsonout, markdown, terminal
 from advisor.errors import AdvisorError, BadOption, ExitCode, UnreadablePath
 from advisor.history import DEFAULT_BOT_PATTERNS, HistoryOptions
 from advisor.recommend import Plan
 
+EXIT_CODES = ("Exit codes: 0 done; 1 bad input or an unusable repository (one sentence on stderr); 2 a usage "
+              "error; 3 an internal error (a crash log is written); 4 advisor check found a regression or a "
+              "crossed threshold; 130 interrupted.")
+
 app = typer.Typer(
-    add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
-    help="See how a team really branches, from git history alone, and what to change first.",
+    rich_markup_mode=None,  # plain help, wrapped to the terminal (readable at 80 columns)
+    help="See how a team really branches, from git history alone, and what to change first.\n\n"
+         "\b\nExamples:\n  advisor scan ~/src/project\n  advisor plan ~/src/project\n"
+         "  advisor progress ~/src/project\n\nDates (--since, --until, --as-of) take " + dates.FORMS + ".",
+    epilog=EXIT_CODES,
 )
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -71,14 +78,16 @@ def _crash_log() -> str:
         return "(no crash log could be written)"
 
 
-def parse_date(value: str | None, option: str) -> datetime | None:
-    if value is None:
-        return None
+def parse_date(value: str | None, option: str, now: datetime | None = None, *, end: bool = False) -> datetime | None:
+    """An option's date in any form `dates` accepts; `end` for options that end a span (--until, --as-of)."""
+    return None if value is None else when(value, option, now or datetime.now(timezone.utc), end=end)
+
+
+def when(value: str, option: str, now: datetime, *, end: bool = False) -> datetime:
     try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        raise BadOption(f"{option} {value!r} is not a date; use YYYY-MM-DD or an ISO 8601 time.") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+        return dates.parse(value, option, now, end=end)
+    except dates.NotADate as error:
+        raise BadOption(str(error)) from None
 
 
 class _Status:
@@ -100,13 +109,18 @@ class _Status:
             sys.stderr.flush()
 
 
+def _show_version(value: bool) -> None:
+    if value:
+        typer.echo(f"advisor {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
 def main_callback(
-    version: Annotated[bool, typer.Option("--version", help="Show the version and exit.")] = False,
+    version: Annotated[bool, typer.Option("--version", callback=_show_version, is_eager=True,
+                                          help="Show the version and exit.")] = False,
 ) -> None:
-    if version:
-        typer.echo(__version__)
-        raise typer.Exit()
+    """See how a team really branches, from git history alone, and what to change first."""
 
 
 AS_OF_HELP = ("Scan the repository as it was on this date, from its history alone (later commits, branches and "
@@ -114,14 +128,15 @@ AS_OF_HELP = ("Scan the repository as it was on this date, from its history alon
 
 
 # Options several commands share, declared once.
-PathArgument = Annotated[str, typer.Argument(help="A clone, bare repository or mirror (default: here).")]
-TrunkOption = Annotated[str | None, typer.Option(help="The trunk branch, when the default guess is wrong.")]
-ShallowOption = Annotated[bool, typer.Option(help="Read a shallow clone anyway (older history is missing).")]
-BotOption = Annotated[list[str] | None, typer.Option(help="Regex of bot author names or emails (repeatable; "
+PathArgument = Annotated[str, typer.Argument(metavar="PATH", help="A clone, bare repository or mirror (default: here).",
+                                             show_default=False)]
+TrunkOption = Annotated[str | None, typer.Option(metavar="BRANCH", help="The trunk branch, when the default guess is wrong.")]
+ShallowOption = Annotated[bool, typer.Option("--allow-shallow", help="Read a shallow clone anyway (older history is missing).")]
+BotOption = Annotated[list[str] | None, typer.Option(metavar="REGEX", help="Regex of bot author names or emails (repeatable; "
                                                           "replaces the defaults).")]
-CacheDirOption = Annotated[str | None, typer.Option(help="Cache folder (default: ~/.cache/advisor).")]
+CacheDirOption = Annotated[str | None, typer.Option(metavar="DIR", help="Cache folder (default: ~/.cache/advisor).")]
 NoCacheOption = Annotated[bool, typer.Option("--no-cache", help="Neither read nor write the cache.")]
-MergeCheckOption = Annotated[float, typer.Option(help="Time budget for trial merges of live branches "
+MergeCheckOption = Annotated[float, typer.Option(metavar="SECONDS", help="Time budget for trial merges of live branches "
                                                       "(0 turns them off).")]
 QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")]
 
@@ -132,20 +147,27 @@ def scan_command(
     path: PathArgument = ".",
     output: Annotated[OutputFormat, typer.Option("--format", "-f", help="text or json.")] = OutputFormat.text,
     trunk: TrunkOption = None,
-    since: Annotated[str | None, typer.Option(help="Report from this date (default: a year before --until).")] = None,
-    until: Annotated[str | None, typer.Option(help="Report up to this date (default: now).")] = None,
+    since: Annotated[str | None, typer.Option(metavar="DATE", help="Report from this date (default: a year before --until).")] = None,
+    until: Annotated[str | None, typer.Option(metavar="DATE", help="Report up to this date (default: now).")] = None,
     allow_shallow: ShallowOption = False,
     bot: BotOption = None,
     cache_dir: CacheDirOption = None,
     no_cache: NoCacheOption = False,
     merge_check_seconds: MergeCheckOption = 10.0,
     quiet: QuietOption = False,
-    history_dir: Annotated[str | None, typer.Option(help=HISTORY_DIR_HELP)] = None,
-    plan_dir: Annotated[str | None, typer.Option(help=PLAN_DIR_HELP)] = None,
+    history_dir: Annotated[str | None, typer.Option(metavar="DIR", help=HISTORY_DIR_HELP)] = None,
+    plan_dir: Annotated[str | None, typer.Option(metavar="DIR", help=PLAN_DIR_HELP)] = None,
     no_history: Annotated[bool, typer.Option("--no-history", help="Do not store a snapshot of this scan.")] = False,
-    as_of: Annotated[str | None, typer.Option("--as-of", help=AS_OF_HELP)] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", metavar="DATE", help=AS_OF_HELP)] = None,
 ) -> None:
-    """Reconstruct the repository's branching history and summarise it."""
+    """Reconstruct the repository's branching history and summarise it.
+
+    \b
+    Examples:
+      advisor scan ~/src/project
+      advisor scan . --since "90 days ago" --format json > scan.json
+      advisor scan /srv/mirrors/project.git --as-of 2025-Q4
+    """
     request = scan_request(path, trunk=trunk, since=since, until=until, allow_shallow=allow_shallow, bot=bot,
                            cache_dir=cache_dir, no_cache=no_cache, merge_check_seconds=merge_check_seconds,
                            as_of=as_of)
@@ -167,17 +189,23 @@ def plan_command(
     out: Annotated[str | None, typer.Option("--out", "-o", help="Folder for the plan (default: "
                                                                 "~/.local/share/advisor/plans/<repository>-<id>).")] = None,
     trunk: TrunkOption = None,
-    since: Annotated[str | None, typer.Option(help="Measure from this date (default: a year before --until).")] = None,
-    until: Annotated[str | None, typer.Option(help="Measure up to this date (default: now).")] = None,
+    since: Annotated[str | None, typer.Option(metavar="DATE", help="Measure from this date (default: a year before --until).")] = None,
+    until: Annotated[str | None, typer.Option(metavar="DATE", help="Measure up to this date (default: now).")] = None,
     allow_shallow: ShallowOption = False,
     bot: BotOption = None,
     cache_dir: CacheDirOption = None,
     no_cache: NoCacheOption = False,
     merge_check_seconds: MergeCheckOption = 10.0,
     quiet: QuietOption = False,
-    as_of: Annotated[str | None, typer.Option("--as-of", help=AS_OF_HELP)] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", metavar="DATE", help=AS_OF_HELP)] = None,
 ) -> None:
-    """Write the staged migration plan: Markdown checklists and branch-protection settings per stage."""
+    """Write the staged migration plan: Markdown checklists and branch-protection settings per stage.
+
+    \b
+    Examples:
+      advisor plan ~/src/project
+      advisor plan . --out docs/trunk-plan
+    """
     request = scan_request(path, trunk=trunk, since=since, until=until, allow_shallow=allow_shallow, bot=bot,
                            cache_dir=cache_dir, no_cache=no_cache, merge_check_seconds=merge_check_seconds,
                            as_of=as_of)
@@ -198,10 +226,11 @@ def scan_request(path: str, *, trunk: str | None, since: str | None, until: str 
     request = pipeline.ScanRequest(
         path=Path(path),
         now=now,
-        as_of=_check_as_of(parse_date(as_of, "--as-of"), parse_date(until, "--until"), now),
+        as_of=_check_as_of(parse_date(as_of, "--as-of", now, end=True), parse_date(until, "--until", now, end=True),
+                           now),
         options=_history_options(path, trunk, bot),
-        since=parse_date(since, "--since"),
-        until=parse_date(until, "--until"),
+        since=parse_date(since, "--since", now),
+        until=parse_date(until, "--until", now, end=True),
         allow_shallow=allow_shallow,
         cache_dir=None if no_cache else (Path(cache_dir) if cache_dir else store.default_cache_dir(os.environ)),
         merge_check_seconds=merge_check_seconds,
@@ -302,11 +331,17 @@ def progress_command(
     path: Annotated[str, typer.Argument(help="The repository whose snapshots to compare (default: here).")] = ".",
     output: Annotated[ProgressFormat, typer.Option("--format", "-f", help="text, json or markdown.")] = (
         ProgressFormat.text),
-    history_dir: Annotated[str | None, typer.Option(help=HISTORY_DIR_HELP)] = None,
+    history_dir: Annotated[str | None, typer.Option(metavar="DIR", help=HISTORY_DIR_HELP)] = None,
     out: Annotated[str | None, typer.Option(help="Write the report to this file (atomically) instead of "
                                                  "printing it.")] = None,
 ) -> None:
-    """Progress since the previous scan and since the first: every measure, criteria, the stage, trends."""
+    """Progress since the previous scan and since the first: every measure, criteria, the stage, trends.
+
+    \b
+    Examples:
+      advisor progress ~/src/project
+      advisor progress . --format markdown --out progress.md
+    """
     folder = _history_folder(path, history_dir)
     report = progress.report(_read_history(folder))
     where = str(folder)
@@ -326,9 +361,14 @@ def progress_command(
 @boundary
 def check_command(
     path: Annotated[str, typer.Argument(help="The repository whose latest snapshot to check (default: here).")] = ".",
-    history_dir: Annotated[str | None, typer.Option(help=HISTORY_DIR_HELP)] = None,
+    history_dir: Annotated[str | None, typer.Option(metavar="DIR", help=HISTORY_DIR_HELP)] = None,
 ) -> None:
-    """For CI: exit 4 when a criterion that held has regressed or a configured threshold is crossed."""
+    """For CI: exit 4 when a criterion that held has regressed or a configured threshold is crossed.
+
+    \b
+    Examples:
+      advisor scan . --quiet > /dev/null && advisor check .
+    """
     settings = pipeline.repository_settings(Path(path), None)
     folder = _history_folder(path, history_dir)
     found = _read_history(folder)
@@ -352,12 +392,13 @@ def check_command(
 @app.command("backfill")
 @boundary
 def backfill_command(
+    since: Annotated[str, typer.Option(metavar="DATE", help="The first date to scan as of (e.g. 2025-01-01, '1 year ago', "
+                                            "2025-Q1).")],
     path: PathArgument = ".",
-    since: Annotated[str, typer.Option(help="The first date to scan as of (YYYY-MM-DD).")] = "",
-    until: Annotated[str | None, typer.Option(help="The last date (default: today).")] = None,
+    until: Annotated[str | None, typer.Option(metavar="DATE", help="The last date (default: today).")] = None,
     every: Annotated[Every, typer.Option(help="One snapshot every week or every month.")] = Every.week,
-    history_dir: Annotated[str | None, typer.Option(help=HISTORY_DIR_HELP)] = None,
-    plan_dir: Annotated[str | None, typer.Option(help=PLAN_DIR_HELP)] = None,
+    history_dir: Annotated[str | None, typer.Option(metavar="DIR", help=HISTORY_DIR_HELP)] = None,
+    plan_dir: Annotated[str | None, typer.Option(metavar="DIR", help=PLAN_DIR_HELP)] = None,
     trunk: TrunkOption = None,
     bot: BotOption = None,
     allow_shallow: ShallowOption = False,
@@ -367,11 +408,16 @@ def backfill_command(
     window_days: Annotated[int, typer.Option(min=7, help="Each snapshot measures the days before its date "
                                                          "(default 365, as advisor scan does).")] = 365,
 ) -> None:
-    """Seed the history with one snapshot per week or month, as the repository was on each date."""
-    start = parse_date(since or None, "--since")
-    if start is None:
-        raise BadOption("backfill needs --since, the first date to scan as of (YYYY-MM-DD).")
-    end = parse_date(until, "--until") or datetime.now(timezone.utc)
+    """Seed the history with one snapshot per week or month, as the repository was on each date.
+
+    \b
+    Examples:
+      advisor backfill ~/src/project --since "1 year ago"
+      advisor backfill . --since 2025-Q1 --until 2025-Q4 --every month
+    """
+    now = datetime.now(timezone.utc)
+    start = when(since, "--since", now)
+    end = parse_date(until, "--until", now, end=True) or now
     if start > end:
         raise BadOption(f"--since {since} is after --until; nothing to backfill.")
     dates = asof.dates_between(start, end, every.value)

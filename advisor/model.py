@@ -30,12 +30,17 @@ def is_stale(last_commit_at: datetime, now: datetime, days: int = STALE_DAYS) ->
 
 
 def human_hours(hours: float | None, days: str = "d") -> str:
-    """A duration for people: hours up to two days, then days; '-' when unknown."""
+    """A duration for people, the one style of every output: hours under 48 h, then days; '-' when unknown."""
     if hours is None:
         return "-"
-    if hours < 48:
+    if abs(hours) < 48:
         return f"{hours:.1f} h"
     return f"{hours / 24:.1f} {days}"
+
+
+def human_days(days: float | None) -> str:
+    """A duration measured in days, in the style of `human_hours` (so 1.5 days is 36.0 h)."""
+    return human_hours(None if days is None else days * 24)
 
 
 def aware(epoch: int, offset_minutes: int) -> datetime:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from advisor.model import human_days, human_hours
 from advisor.snapshot import BY_NAME, MEASURES, CriterionState, Measure, Snapshot
 
 # Changes smaller than this are "the same": a p50 that moved in the 4th decimal did not move.
@@ -245,9 +246,9 @@ def _value(value: float | None, unit: str) -> str:
     if unit in ("share", "score"):
         return f"{value:.0%}"
     if unit == "h":
-        return f"{value:.1f} h"
+        return human_hours(value)
     if unit == "d":
-        return f"{value:.1f} days"
+        return human_days(value)
     if unit == "rate":
         return f"{value:.2f}"
     return f"{value:g}"
@@ -260,6 +261,8 @@ def criterion_value(value: float | None, unit: str) -> str:
     shown = f"{round(value, 1 if abs(value) >= 10 else 2):g}"  # 41.6 h, 0.55 per day: not 41.5925 h
     if unit == "%":
         return f"{shown}%"
+    if unit in ("h", "days"):  # durations in the one style of every output
+        return human_hours(value) if unit == "h" else human_days(value)
     return shown + (f" {unit}" if unit else "")
 
 
@@ -315,9 +318,9 @@ def format_change(delta: Delta) -> str:
     if delta.unit in ("share", "score"):
         return f"{sign}{size * 100:.0f} pp"
     if delta.unit == "h":
-        return f"{sign}{size:.1f} h"
+        return sign + human_hours(size)
     if delta.unit == "d":
-        return f"{sign}{size:.1f} days"
+        return sign + human_days(size)
     if delta.unit == "rate":
         return f"{sign}{size:.2f}"
     return f"{sign}{size:g}"

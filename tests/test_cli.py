@@ -308,3 +308,45 @@ def test_a_missing_blob_costs_only_its_line_counts(gitflow_repo: Path) -> None:
     code, out, err = run("scan", str(gitflow_repo), "--format", "json", "--since", "2023-01-01")
     assert code == 0, err
     assert len(json.loads(out)["history"]["episodes"]) > 0
+
+
+# ---------------------------------------------------------------------------
+# The command line itself: version, module entry point, help, relative dates
+
+
+def test_version_prints_the_version_without_a_command() -> None:
+    from advisor import __version__
+    code, out, _ = run("--version")
+    assert code == 0 and out == f"advisor {__version__}\n"
+
+
+def test_python_dash_m_advisor_runs_the_command_line() -> None:
+    import sys
+    done = subprocess.run([sys.executable, "-m", "advisor", "--version"], capture_output=True, text=True, check=False)
+    assert done.returncode == 0 and done.stdout.startswith("advisor ")
+
+
+@pytest.mark.parametrize("command", ["", "scan", "plan", "progress", "check", "backfill"])
+def test_help_fits_80_columns_and_shows_an_example(command: str) -> None:
+    result = CliRunner().invoke(cli.app, [*command.split(), "--help"], env={"COLUMNS": "80"}, terminal_width=80)
+    assert result.exit_code == 0
+    wide = [line for line in result.stdout.splitlines() if len(line) > 80]
+    assert wide == []
+    assert "Examples:" in result.stdout and f"advisor {command}".strip() in result.stdout
+    if not command:
+        assert "Exit codes: 0 done; 1 bad input" in result.stdout and "--install-completion" in result.stdout
+
+
+def test_scan_takes_relative_dates_and_quarters(repo_path: Path) -> None:
+    scenarios.gitflow(repo_path)
+    code, out, err = run("scan", str(repo_path), "--since", "2023-Q1", "--until", "2023-Q4", "--format", "json",
+                         "--no-history")
+    assert code == 0, err
+    window = json.loads(out)["window"]
+    assert window["since"].startswith("2023-01-01") and window["until"].startswith("2024-01-01")
+    code, out, err = run("scan", str(repo_path), "--since", "90 days ago", "--format", "json", "--no-history")
+    assert code == 0, err
+    since = datetime.fromisoformat(json.loads(out)["window"]["since"])
+    assert abs((datetime.now(timezone.utc) - since).days - 90) <= 1
+    code, _, err = run("scan", str(repo_path), "--since", "last tuesday")
+    assert code == ExitCode.USER_ERROR and "--since 'last tuesday' is not a date; use YYYY-MM-DD" in err

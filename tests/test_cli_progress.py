@@ -140,7 +140,7 @@ def test_progress_and_check_follow_the_team(team: evolving.Team, tmp_path: Path,
     assert "Since the baseline, the previous scan (2024-04-08)" in out
     assert "model: gitflow -> trunk-based" in out
     assert "stop-adding-wip.stale-branches (stale branches (no commit in 90 days)): 1 -> 0 (target at most 0)" in out
-    assert "shrink-batches.lifetime (median branch lifetime): 72 h -> 4 h (target at most 36 h)" in out
+    assert "shrink-batches.lifetime (median branch lifetime): 3.0 d -> 4.0 h (target at most 36.0 h)" in out
     assert "Current stage: automate (Automate the tests and the pipeline): 0 of 1 exit criteria hold" in out
 
     team.phase("C")
@@ -318,8 +318,13 @@ def test_backfill_stores_one_snapshot_per_date(team: evolving.Team, tmp_path: Pa
     assert len(store.snapshot_files(history)) == 5  # backfilling the same dates again replaces, never duplicates
 
 
+def test_backfill_marks_since_as_required(tmp_path: Path) -> None:
+    code, _, err = run("backfill", ".", "--history-dir", str(tmp_path))
+    assert code == ExitCode.USAGE and "Missing option '--since'" in err
+    assert "[required]" in run("backfill", "--help")[1]
+
+
 @pytest.mark.parametrize(("args", "message"), [
-    ((), "backfill needs --since"),
     (("--since", "soon"), "is not a date"),
     (("--since", "2024-05-01", "--until", "2024-04-01"), "is after --until"),
 ])

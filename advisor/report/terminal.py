@@ -13,7 +13,7 @@ from typing import Any
 from tabulate import tabulate
 
 from advisor import progress as _progress
-from advisor.model import STALE_DAYS, Distribution, EpisodeKind, LineMergeKind, MergeMethod, human_hours
+from advisor.model import STALE_DAYS, Distribution, EpisodeKind, LineMergeKind, MergeMethod, human_days, human_hours
 from advisor.protection import CiChecks
 from advisor.recommend import Plan
 from advisor.report.common import day, empty_message, progress_sections, trend_labels
@@ -205,8 +205,7 @@ def _flow(scan: Scan, add: Any) -> None:
             add(f"  {number}. {term(step.text)} ({step.source})")
 
 
-def _days(value: float | None) -> str:
-    return "-" if value is None else f"{value:.1f} d"
+_days = human_days
 
 
 def _indent(block: str) -> str:
