@@ -46,6 +46,7 @@ _LOG_FORMAT = "%x1f".join(_FIELDS)
 # A cheap first look at a body (substring tests run at C speed): only bodies
 # holding one of these go through merges.TRAILER_PATTERN.
 _TRAILER_HINTS = ("cherry picked from", "This reverts", "Change-Id:", "merge request", "Merge", "#", "!")
+_MAY_HOLD_TRAILERS = re.compile("|".join(re.escape(word) for word in _TRAILER_HINTS)).search
 _PULL_REF = re.compile(r"^refs/(?:pull|merge-requests)/(\d+)/head$")
 # Environment for every git subprocess: no pager, no locks taken, no prompts,
 # and no system or user config that could make a read write or run something.
@@ -295,7 +296,7 @@ def _stream_commits(location: RepoLocation, repo: pygit2.Repository, graph: Comm
     offsets = _Offsets()
     for text in _chunks(proc.stdout):
         fields = text.replace("\0", "\x1f").split("\x1f")
-        if len(fields) % _WIDTH or any(len(sha) != 40 and len(sha) != 64 for sha in fields[0::_WIDTH]):
+        if len(fields) % _WIDTH or not set(map(len, fields[0::_WIDTH])) <= {40, 64}:
             fields = _fields_record_by_record(text)  # a subject or body held a \x1f: split the slow way
         first = len(graph.shas)
         graph.shas.extend(fields[0::_WIDTH])
@@ -339,7 +340,7 @@ def _stream_commits(location: RepoLocation, repo: pygit2.Repository, graph: Comm
 
 
 def _may_hold_trailers(body: str) -> bool:
-    return any(word in body for word in _TRAILER_HINTS)
+    return _MAY_HOLD_TRAILERS(body) is not None  # one C call, not one `in` per hint
 
 
 def _fields_record_by_record(text: str) -> list[str]:
@@ -543,8 +544,9 @@ def trial_merges(git_dir: Path, trunk: str, branches: Sequence[tuple[str, str, s
 
     With the base already known from the reconstruction, the merge is a three-way
     tree merge and no merge-base walk is needed (that walk dominates on large
-    histories). Checks stop when the time budget runs out; the rest are reported
-    unchecked.
+    histories). A base of None means the branch shares no commit with the trunk: it is
+    merged against the empty tree, as git merges unrelated histories. Checks stop when
+    the time budget runs out; the rest are reported unchecked.
     """
     repo = _scratch_repository(_open(git_dir))
     deadline = time.monotonic() + budget_seconds
@@ -556,10 +558,16 @@ def trial_merges(git_dir: Path, trunk: str, branches: Sequence[tuple[str, str, s
             continue
         try:
             theirs = repo.get(tip)
-            if base is not None and isinstance(ours, pygit2.Commit) and isinstance(theirs, pygit2.Commit):
-                ancestor = repo.get(base)
-                assert isinstance(ancestor, pygit2.Commit)
-                index = repo.merge_trees(ancestor.tree, ours.tree, theirs.tree, flags=pygit2.enums.MergeFlag(0))
+            if isinstance(ours, pygit2.Commit) and isinstance(theirs, pygit2.Commit):
+                if base is not None:
+                    ancestor = repo.get(base)
+                    assert isinstance(ancestor, pygit2.Commit)
+                    ancestor_tree = ancestor.tree
+                else:
+                    # No base: the branch shares no commit with the trunk. libgit2 would walk all
+                    # of history to learn that, then merge against nothing: the empty tree.
+                    ancestor_tree = repo[repo.TreeBuilder().write()]
+                index = repo.merge_trees(ancestor_tree, ours.tree, theirs.tree, flags=pygit2.enums.MergeFlag(0))
             else:
                 index = repo.merge_commits(trunk, tip, flags=pygit2.enums.MergeFlag(0))
         except (pygit2.GitError, KeyError, ValueError, AssertionError):

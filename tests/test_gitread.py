@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pygit2
 import pytest
 
 from advisor import gitread
@@ -81,12 +82,25 @@ def test_trial_merges_list_conflicts_and_write_nothing(repo_path: Path) -> None:
     b.commit(files={"f.txt": "ours\n"})
     objects_before = sorted(p.name for p in (repo_path / ".git" / "objects").rglob("*"))
     checks = gitread.trial_merges(gitread.locate(repo_path).git_dir, b.tip("main"),
-                                  [("clash", b.tip("clash"), None), ("fine", b.tip("fine"), b.merge_base(b.tip("fine"), b.tip("main")))])
+                                  [("clash", b.tip("clash"), b.merge_base(b.tip("clash"), b.tip("main"))), ("fine", b.tip("fine"), b.merge_base(b.tip("fine"), b.tip("main")))])
     assert [(c.branch, c.clean, c.conflicts) for c in checks] == [("clash", False, ("f.txt",)), ("fine", True, ())]
     assert sorted(p.name for p in (repo_path / ".git" / "objects").rglob("*")) == objects_before
     timed_out = gitread.trial_merges(gitread.locate(repo_path).git_dir, b.tip("main"),
                                      [("fine", b.tip("fine"), None)], budget_seconds=-1)
     assert timed_out[0].clean is None
+
+
+def test_a_branch_with_no_common_history_merges_against_the_empty_tree(repo_path: Path) -> None:
+    """What libgit2's merge of unrelated histories gives, without its walk of all history to find no base."""
+    b = RepoBuilder(repo_path)
+    b.commit(files={"same.txt": "one\n", "f.txt": "ours\n"})
+    b.commit(branch="pages", parents=[], files={"same.txt": "one\n", "f.txt": "theirs\n", "index.html": "x\n"})
+    expected = b.repo.merge_commits(pygit2.Oid(hex=b.tip("main")), pygit2.Oid(hex=b.tip("pages")))
+    assert sorted({e.path for entries in expected.conflicts for e in entries if e is not None}) == ["f.txt"]
+    objects_before = sorted(p.name for p in (repo_path / ".git" / "objects").rglob("*"))
+    checks = gitread.trial_merges(gitread.locate(repo_path).git_dir, b.tip("main"), [("pages", b.tip("pages"), None)])
+    assert [(c.clean, c.conflicts) for c in checks] == [(False, ("f.txt",))]
+    assert sorted(p.name for p in (repo_path / ".git" / "objects").rglob("*")) == objects_before
 
 
 def test_fingerprint_changes_with_refs(repo_path: Path) -> None:
