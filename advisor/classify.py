@@ -55,6 +55,7 @@ class Observation:
     squash_or_rebase: int
     with_pr: int
     within_a_day: int  # branch episodes living under 24 hours
+    dated_branches: int = 0  # branch episodes whose lifetime is known (not squashes without their PR ref)
     lifetime_p50_hours: float | None
     active_branches: int
     ff_pointer: str | None  # a branch named like a second line that only ever fast-forwards with the trunk
@@ -207,6 +208,7 @@ def observe(history: History, window: Window, now: datetime, stale_days: int,
         squash_or_rebase=sum(1 for e in branches if e.method in (MergeMethod.SQUASH, MergeMethod.REBASE)),
         with_pr=sum(1 for e in branches if e.pr is not None),
         within_a_day=sum(1 for seconds in lifetimes if seconds <= DAY),
+        dated_branches=len(lifetimes),
         lifetime_p50_hours=lifetimes[(len(lifetimes) + 1) // 2 - 1] / 3600 if lifetimes else None,
         active_branches=sum(1 for b in live_open if not is_stale(b.last_commit_at, now, stale_days)),
         ff_pointer=pointer,
@@ -254,11 +256,19 @@ def evidence(obs: Observation, history: History) -> tuple[Evidence, ...]:
             Model.TRUNK_BASED, Model.GITHUB_FLOW)
         add("direct", f"{obs.direct} of {obs.integrations} integrations were direct commits "
             f"({share(obs.direct, obs.integrations)})", Model.TRUNK_BASED)
+    lifetime = "-" if obs.lifetime_p50_hours is None else f"{obs.lifetime_p50_hours:.1f} h"
+    if obs.dated_branches:
+        # Shares of the branches whose lifetime is known: a squash merge without its PR ref has none
+        # (clock-skewed episodes are no changes at all: metrics.changes leaves them out).
+        undated = obs.branch_episodes - obs.dated_branches
+        add("lifetime", f"branches lived {lifetime} at the median; {share(obs.within_a_day, obs.dated_branches)} "
+            "were merged within a day" + (f" ({undated} squash merges without their pull-request refs left out)"
+                                          if undated else ""),
+            Model.TRUNK_BASED if obs.within_a_day * 2 >= obs.dated_branches else Model.GITHUB_FLOW)
+    elif obs.branch_episodes:
+        add("lifetime", f"no branch lifetime is known: the {obs.branch_episodes} branches are squash merges without "
+            "their pull-request refs (fetch refs/pull/* to date them)")
     if obs.branch_episodes:
-        lifetime = "-" if obs.lifetime_p50_hours is None else f"{obs.lifetime_p50_hours:.1f} h"
-        add("lifetime", f"branches lived {lifetime} at the median; {share(obs.within_a_day, obs.branch_episodes)} "
-            "were merged within a day", Model.TRUNK_BASED if obs.within_a_day * 2 >= obs.branch_episodes
-            else Model.GITHUB_FLOW)
         add("pull-requests", f"{share(obs.with_pr, obs.branch_episodes)} of branches came through a pull or "
             f"merge request; {share(obs.squash_or_rebase, obs.branch_episodes)} were squashed or rebased",
             Model.GITHUB_FLOW, Model.TRUNK_BASED)
@@ -280,14 +290,16 @@ def score(obs: Observation) -> dict[str, float]:
     gitflow = 0.0
     if two_lines:
         gitflow = (0.5 + 0.25 * min(1.0, obs.release_branch_merges / 2) + 0.25 * min(1.0, obs.back_merges / 2))
-    within = (obs.within_a_day + obs.direct) / n if n else 0.0
+    # Over the integrations whose time to land is known (direct commits, dated branches).
+    dated_n = obs.direct + obs.dated_branches
+    within = (obs.within_a_day + obs.direct) / dated_n if dated_n else 0.0
     short_lived = 1.0 if obs.lifetime_p50_hours is None or obs.lifetime_p50_hours <= 24 else 0.0
     few_branches = 1.0 if obs.active_branches <= 3 else 0.0
     single_line = 1.0 - two_lines
     trunk_based = single_line * (0.5 * within + 0.3 * short_lived + 0.2 * few_branches)
     pr_share = obs.with_pr / branch_n if branch_n else 0.0
     branch_share = branch_n / n if n else 0.0
-    long_share = 1 - obs.within_a_day / branch_n if branch_n else 0.0
+    long_share = 1 - obs.within_a_day / obs.dated_branches if obs.dated_branches else 0.0
     github_flow = single_line * (0.4 * branch_share + 0.3 * long_share + 0.3 * pr_share)
     release_branching = 0.0
     if obs.maintenance_lines:

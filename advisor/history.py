@@ -22,11 +22,12 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from advisor import merges
 from advisor.errors import TrunkNotFound
 from advisor.model import (
+    CLOCK_SKEW_SECONDS,
     Anomalies,
     CherryPick,
     CherryPickDirection,
@@ -50,6 +51,7 @@ from advisor.model import (
 )
 
 DAY = 86_400
+_SKEW = timedelta(seconds=CLOCK_SKEW_SECONDS)
 CONVENTIONAL_TRUNKS = ("main", "master", "trunk")
 DEFAULT_BOT_PATTERNS = (
     r"\[bot\]",
@@ -428,7 +430,8 @@ class _Labeller:
 
     def add_episode(self, shape: _Shape, *, id: str, target: str, source: str | None, origin: NameOrigin,
                     pr: int | None, host: str, method: MergeMethod, merged_at: datetime, deleted: bool, exact: bool,
-                    members: Iterable[int], anchor: int, kind: EpisodeKind | None = None) -> int:
+                    members: Iterable[int], anchor: int, kind: EpisodeKind | None = None,
+                    lifetime_unknown: bool = False) -> int:
         return self.add(Episode(
             id=id, target=target, source=source, name_origin=origin, pr=pr, host=host, method=method,
             kind=kind or _kind_of(source), commits=shape.commits, sync_merges=shape.sync_merges,
@@ -436,8 +439,8 @@ class _Labeller:
             first_commit_at=shape.first_commit_at, last_commit_at=shape.last_commit_at, merged_at=merged_at,
             # A branch still carrying its name (it went on after the merge) is not deleted.
             behind=shape.behind, deleted=deleted and source not in self.branch_names, bot=shape.bot,
-            clock_skew=shape.first_commit_at > merged_at,
-            exact_lifetime=exact, **self.flow(anchor),
+            clock_skew=shape.first_commit_at > merged_at + _SKEW,
+            exact_lifetime=exact, lifetime_unknown=lifetime_unknown, **self.flow(anchor),
         ), members, anchor)
 
     def add(self, episode: Episode, commits: Iterable[int], anchor: int) -> int:
@@ -614,7 +617,10 @@ def _label_squashes(lab: _Labeller, line_id: int, singles: Sequence[int]) -> Non
         lab.add_episode(
             shape, id=graph.shas[commit], target=lab.lines.names[line_id], source=source, origin=origin,
             pr=info.pr, host=info.host.value, method=method, merged_at=lab.time(commit),
-            deleted=lab.live_name(branch) is None, exact=bool(branch), members=members, anchor=commit)
+            deleted=lab.live_name(branch) is None, exact=bool(branch), members=members, anchor=commit,
+            # Without the branch (no PR ref) the squash commit's own dates say when it was merged,
+            # not when the work started: the lifetime is unknown, not 0.
+            lifetime_unknown=not branch and method is MergeMethod.SQUASH)
 
 
 def _label_fast_forwards(lab: _Labeller, line_id: int, chain: Sequence[int]) -> None:
@@ -887,10 +893,10 @@ def _anomalies(graph: CommitGraph, now: datetime) -> Anomalies:
     before_author = before_parent = future_dated = epoch_dated = 0
     for commit in range(len(graph)):
         authored, committed = graph.author_time[commit], graph.commit_time[commit]
-        before_author += committed < authored - 60
+        before_author += committed < authored - CLOCK_SKEW_SECONDS
         future_dated += max(authored, committed) > future
         epoch_dated += min(authored, committed) < epoch_floor
-        before_parent += any(committed < graph.commit_time[p] - 60 for p in graph.parents[commit])
+        before_parent += any(committed < graph.commit_time[p] - CLOCK_SKEW_SECONDS for p in graph.parents[commit])
     return Anomalies(
         committer_before_author=before_author, commit_before_parent=before_parent,
         future_dated=future_dated, epoch_dated=epoch_dated, missing_parents=graph.missing_parents,

@@ -104,6 +104,7 @@ class LeadTime:
     constraint_sentence: str
     tier: str | None
     tier_basis: str  # which distribution the tier was read from
+    unknown_start: int = 0  # changes left out: squash merges whose branch git no longer has (no PR ref)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -128,6 +129,7 @@ class Integration:
     batch_commits: Distribution
     batch_lines: Distribution
     direct_share: float | None
+    lifetime_unknown: int = 0  # branch episodes left out of lifetime and within-a-day: squashes without a PR ref
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -267,7 +269,9 @@ def _stage_hours(episode: Episode) -> tuple[float, float, float | None, float | 
 
 
 def lead_time(history: History, window: Window) -> LeadTime:
-    counted = [e for e in changes(history, window) if e.reached_trunk_at is not None]
+    reached = [e for e in changes(history, window) if e.reached_trunk_at is not None]
+    # A squash merge without its branch has no first commit git can date: no lead time, not 0.
+    counted = [e for e in reached if not e.lifetime_unknown]
     per_stage: list[list[float]] = [[], [], [], []]
     for episode in counted:
         for index, value in enumerate(_stage_hours(episode)):
@@ -284,7 +288,10 @@ def lead_time(history: History, window: Window) -> LeadTime:
     released = [e for e in counted if e.released_at]
     to_release = Distribution.of([_hours(e.released_at, e.first_commit_at) for e in released if e.released_at])
     constraint = max(stages, key=lambda s: s.total_hours) if whole else None
-    if not counted:
+    if not counted and reached:
+        sentence = (f"None of the {len(reached)} changes that reached the trunk has a known first commit (squash "
+                    "merges without their pull-request refs), so there is no lead time to split.")
+    elif not counted:
         sentence = "No changes reached the trunk in the window, so there is no lead time to split."
     elif constraint is None:
         sentence = (f"All {len(counted)} changes reached the trunk the moment they were written (direct commits): "
@@ -298,6 +305,7 @@ def lead_time(history: History, window: Window) -> LeadTime:
         changes=len(counted), to_trunk_hours=to_trunk, to_release_hours=to_release, stages=stages,
         constraint=constraint.name if constraint else None, constraint_sentence=sentence,
         tier=lead_time_tier(to_release.p50 if released else to_trunk.p50), tier_basis=basis,
+        unknown_start=len(reached) - len(counted),
     )
 
 
@@ -351,6 +359,7 @@ def integration(history: History, window: Window, lines: Mapping[str, EpisodeLin
         batch_commits=Distribution.of([len(e.commits) for e in branches]),
         batch_lines=Distribution.of([lines[e.id].added + lines[e.id].deleted for e in branches if e.id in lines]),
         direct_share=(len(counted) - len(branches)) / len(counted) if counted else None,
+        lifetime_unknown=sum(1 for e in branches if e.lifetime_unknown),
     )
 
 

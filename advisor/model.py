@@ -21,6 +21,7 @@ def _zone(offset_minutes: int) -> timezone:
     return timezone(timedelta(minutes=offset_minutes))
 
 
+CLOCK_SKEW_SECONDS = 60  # clocks this far apart are tolerated, not read as skew (history's anomaly count agrees)
 STALE_DAYS = 90  # GitHub and GitLab call a branch stale after 3 months without commits (FIELD-NOTES §3)
 
 
@@ -164,6 +165,7 @@ class Episode:
     bot: bool
     clock_skew: bool  # its earliest commit is dated after the merge: lifetime not trusted
     exact_lifetime: bool  # False for squash merges without the original branch
+    lifetime_unknown: bool = False  # a squash merge whose branch git no longer has (no PR ref): no lifetime
     repeat_of: str | None = None  # the same branch merged again into another line (no new work)
     reached_trunk_at: datetime | None = None  # when the change arrived on the trunk (None: not yet)
     released_at: datetime | None = None  # when the first final release containing it was tagged
@@ -171,9 +173,11 @@ class Episode:
 
     @property
     def lifetime_seconds(self) -> int | None:
-        if self.clock_skew:
+        """Merge time minus first commit time; None when the clocks disagree or the branch is gone."""
+        if self.clock_skew or self.lifetime_unknown:
             return None
-        return int((self.merged_at - self.first_commit_at).total_seconds())
+        # Within the skew tolerated (CLOCK_SKEW_SECONDS) a first commit dated after the merge lived 0 s.
+        return max(0, int((self.merged_at - self.first_commit_at).total_seconds()))
 
 
 class LineMergeKind(StrEnum):

@@ -126,6 +126,8 @@ class Summary:
     behind_at_merge: Distribution
     releases_in_window: int
     clock_skewed_episodes: int
+    lifetime_unknown: int = 0  # squash merges into the trunk in the window without their branch (no PR ref)
+    squashes_from_pull_refs: int = 0  # squash merges into the trunk in the window dated from their PR ref
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -198,6 +200,8 @@ def summarise(history: History, window: Window, lines: Mapping[str, EpisodeLines
         behind_at_merge=Distribution.of([e.behind for e in branches if e.behind is not None]),
         releases_in_window=sum(1 for r in releases if window.contains(r.at)),
         clock_skewed_episodes=sum(1 for e in into_trunk if e.clock_skew),
+        lifetime_unknown=sum(1 for e in branches if e.lifetime_unknown),
+        squashes_from_pull_refs=sum(1 for e in branches if e.method is MergeMethod.SQUASH and e.exact_lifetime),
     )
 
 

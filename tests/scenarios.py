@@ -67,11 +67,14 @@ class Simulator:
 
     def merge(self, name: str, into: str, hours: float, *, commits: int, first: float, method: str = "merge",
               pr: bool = False, message: str | None = None, delete: bool = True, kind: str = "feature",
-              who: tuple[str, str] = ALICE, deleted_later: bool = False) -> str:
+              who: tuple[str, str] = ALICE, deleted_later: bool = False, pull_ref: bool = False) -> str:
+        """`pull_ref`: keep the branch's head as refs/pull/N/head, as a mirror of the host has it."""
         number = None
         if pr:
             self.pr += 1
             number = self.pr
+            if pull_ref:
+                self.b.set_ref(f"refs/pull/{number}/head", self.b.tip(name))
         if message is None and pr and method == "merge":
             message = f"Merge pull request #{number} from team/{name}"
         if message is None and pr and method == "squash":
@@ -139,17 +142,26 @@ def github_flow(path: Path) -> Truth:
     return sim.truth
 
 
-def trunk_squash(path: Path) -> Truth:
-    """Trunk-based with short branches squash-merged through pull requests."""
+def trunk_squash(path: Path, pull_refs: bool = False) -> Truth:
+    """Trunk-based with short branches squash-merged through pull requests, each living 3 hours.
+
+    As a plain clone has it (no refs/pull/*), each squash is one commit dated at its merge;
+    with `pull_refs`, as a mirror of the host has it, each PR's head keeps its two commits."""
     sim = Simulator(path)
     sim.direct("main", 0)
     hour = 1.0
     for number in range(1, 11):
         name = f"short-{number}"
         sim.work(name, "main", hour, 2, who=DEVELOPERS[number % 3], spacing=0.5)
-        sim.merge(name, "main", hour + 3, commits=1, first=hour + 3, method="squash", pr=True)
+        sim.merge(name, "main", hour + 3, commits=2 if pull_refs else 1, first=hour if pull_refs else hour + 3,
+                  method="squash", pr=True, pull_ref=pull_refs)
         hour += 6
     return sim.truth
+
+
+def trunk_squash_pull_refs(path: Path) -> Truth:
+    """trunk_squash as a mirror of the host has it: every PR's head kept as refs/pull/N/head."""
+    return trunk_squash(path, pull_refs=True)
 
 
 def trunk_rebase(path: Path) -> Truth:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -37,6 +37,7 @@ SIMULATORS: dict[str, Callable[[Path], Truth]] = {
     "gitflow": scenarios.gitflow,
     "github-flow": scenarios.github_flow,
     "trunk-squash": scenarios.trunk_squash,
+    "trunk-squash-pull-refs": scenarios.trunk_squash_pull_refs,
     "trunk-rebase": scenarios.trunk_rebase,
     "trunk-direct": scenarios.trunk_direct,
 }
@@ -170,10 +171,44 @@ def test_squash_with_its_pull_request_ref_has_the_real_lifetime(repo_path: Path)
     b.merge("pr-branch", method="squash", message="Do it (#7)", at=8, delete=True)
     episode = only(reconstruct(repo_path), pr=7)
     assert episode.method.value == "squash"
-    assert episode.exact_lifetime
+    assert episode.exact_lifetime and not episode.lifetime_unknown
     assert len(episode.commits) == 2
     assert episode.first_commit_at == at(1)
+    assert episode.lifetime_seconds == 7 * 3600
     assert episode.name_origin.value == "pull-ref"
+
+
+def test_squash_without_its_pull_request_ref_has_an_unknown_lifetime_not_zero(repo_path: Path) -> None:
+    """A plain clone has no refs/pull/*: the squash commit dates its merge, not the work."""
+    scenarios.trunk_squash(repo_path)
+    squashes = [e for e in reconstruct(repo_path).episodes if e.method.value == "squash"]
+    assert len(squashes) == 10
+    assert all(e.lifetime_unknown and e.lifetime_seconds is None and not e.exact_lifetime for e in squashes)
+
+
+def test_squash_with_pull_request_refs_lives_three_hours(repo_path: Path) -> None:
+    scenarios.trunk_squash_pull_refs(repo_path)
+    squashes = [e for e in reconstruct(repo_path).episodes if e.method.value == "squash"]
+    assert [e.lifetime_seconds for e in squashes] == [3 * 3600] * 10
+    assert not any(e.lifetime_unknown for e in squashes)
+
+
+def test_a_first_commit_a_second_after_the_merge_is_tolerated_skew(repo_path: Path) -> None:
+    """Author and committer clocks a second apart: lifetime 0, not 'clock skew'; a day apart is skew."""
+    b = RepoBuilder(repo_path)
+    b.commit(at=0)
+    b.branch("quick")
+    b.commit(branch="quick", at=at(5) + timedelta(seconds=1))
+    b.set_ref("refs/pull/3/head", b.tip("quick"))
+    b.merge("quick", method="squash", message="Quick (#3)", at=5, delete=True)
+    b.branch("odd")
+    b.commit(branch="odd", at=30)
+    b.set_ref("refs/pull/4/head", b.tip("odd"))
+    b.merge("odd", method="squash", message="Odd (#4)", at=6, delete=True)
+    result = reconstruct(repo_path)
+    quick, odd = only(result, pr=3), only(result, pr=4)
+    assert (quick.clock_skew, quick.lifetime_seconds) == (False, 0)
+    assert (odd.clock_skew, odd.lifetime_seconds) == (True, None)
 
 
 def test_fast_forward_seen_through_a_pull_request_ref(repo_path: Path) -> None:

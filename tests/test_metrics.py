@@ -230,3 +230,21 @@ def test_random_histories_keep_the_invariants(tmp_path_factory: pytest.TempPathF
     trunk_commits = {sha for e in result.history.episodes for sha in e.commits}
     assert len(trunk_commits) <= result.repo.commits
     assert all(s.total_hours >= 0 for s in result.metrics.lead_time.stages)
+
+
+@pytest.mark.parametrize(("pull_refs", "dated", "unknown", "within", "lead_changes"), [
+    (False, 0, 10, None, 1),  # a plain clone: ten squash merges git cannot date, one direct commit
+    (True, 10, 0, 1.0, 11),  # a mirror with refs/pull/*: each PR lived 3 hours
+])
+def test_squash_merges_without_pull_request_refs_are_left_out_not_zero(
+        pull_refs: bool, dated: int, unknown: int, within: float | None, lead_changes: int, repo_path: Path) -> None:
+    scenarios.trunk_squash(repo_path, pull_refs=pull_refs)
+    result = pipeline.run_scan(pipeline.ScanRequest(
+        path=repo_path, now=datetime(2024, 6, 1, tzinfo=timezone.utc), options=HistoryOptions(),
+        since=datetime(2023, 6, 1, tzinfo=timezone.utc)))
+    flow, lead = result.metrics.integration, result.metrics.lead_time
+    assert flow.integrations == 11
+    assert (flow.lifetime_hours.count, flow.lifetime_unknown, flow.merged_within_a_day) == (dated, unknown, within)
+    assert (lead.changes, lead.unknown_start) == (lead_changes, unknown)
+    assert flow.lifetime_hours.p50 == (3.0 if pull_refs else None)
+    assert (result.summary.lifetime_unknown, result.summary.squashes_from_pull_refs) == (unknown, dated)
