@@ -357,16 +357,21 @@ def judge(scores: dict[str, float], integrations: int) -> tuple[str, str, str | 
 def conformance(obs: Observation, metrics: Metrics, history: History) -> Conformance:
     lifetime = metrics.integration.lifetime_hours
     within = metrics.integration.merged_within_a_day
+    # With no dated branch but undated squash merges the two lifetime checks cannot pass: unknown is no 0 h.
+    undated = metrics.integration.lifetime_unknown if within is None else 0
+    unknown = f"unknown ({undated} squash merges without their pull-request refs)"
     checks = (
         Check(id="active-branches", name="three or fewer active branches", passed=obs.active_branches <= 3,
               value=str(obs.active_branches), threshold="<= 3",
               source="dora.dev/capabilities/trunk-based-development"),
         Check(id="merged-within-a-day", name="branches merged within a day",
-              passed=within is None or within >= 0.9, value="no branches" if within is None else f"{within:.0%}",
+              passed=not undated and (within is None or within >= 0.9),
+              value=unknown if undated else "no branches" if within is None else f"{within:.0%}",
               threshold=">= 90%", source="dora.dev/capabilities/trunk-based-development; advisor defaults"),
         Check(id="short-branches", name="branches live two days at most (p90)",
-              passed=lifetime.p90 is None or lifetime.p90 <= 48,
-              value="-" if lifetime.p90 is None else f"{lifetime.p90:.1f} h", threshold="<= 48 h",
+              passed=not undated and (lifetime.p90 is None or lifetime.p90 <= 48),
+              value=unknown if undated else "-" if lifetime.p90 is None else f"{lifetime.p90:.1f} h",
+              threshold="<= 48 h",
               source="trunkbaseddevelopment.com/short-lived-feature-branches"),
         Check(id="daily-integration", name="the team integrates at least once a working day",
               passed=metrics.integration.per_working_day >= 1,

@@ -300,6 +300,9 @@ def lead_time(history: History, window: Window) -> LeadTime:
         sentence = (f"The constraint is {constraint.name}: {constraint.share:.0%} of all the time changes spent "
                     f"between first commit and release (median {human_hours(constraint.hours.p50, 'days')} per change, "
                     f"over {len(counted)} changes).")
+    if counted and len(reached) > len(counted):
+        sentence += (f" {len(reached) - len(counted)} squash merges without a known first commit (no pull-request "
+                     "refs) are left out.")
     basis = "first commit to release" if released else "first commit to trunk"
     return LeadTime(
         changes=len(counted), to_trunk_hours=to_trunk, to_release_hours=to_release, stages=stages,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta, timezone
 
 from advisor import __version__
@@ -128,6 +128,7 @@ class Summary:
     clock_skewed_episodes: int
     lifetime_unknown: int = 0  # squash merges into the trunk in the window without their branch (no PR ref)
     squashes_from_pull_refs: int = 0  # squash merges into the trunk in the window dated from their PR ref
+    lifetime_notes: tuple[str, ...] = ()  # how squash merges were dated, or how many were not and how to fix that
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -181,6 +182,34 @@ def _live_reports(history: History, checks: Sequence[MergeCheck], now: datetime)
     return tuple(reports)
 
 
+PULL_REFSPECS = {
+    "GitHub": "git fetch origin '+refs/pull/*/head:refs/pull/*/head'",
+    "GitLab": "git fetch origin '+refs/merge-requests/*/head:refs/merge-requests/*/head'",
+}
+
+
+def lifetime_notes(metrics: Metrics, squashes_from_pull_refs: int, pull_refs: int) -> tuple[str, ...]:
+    """Whether squash merges could be dated: from their pull-request refs, or not at all (a plain clone)."""
+    notes = []
+    unknown = metrics.integration.lifetime_unknown
+    if unknown:
+        why = ("their pull-request refs are not in this repository" if not pull_refs
+               else "no pull-request ref of this repository holds their branch")
+        fetch = "; ".join(f"{host}: {command}" for host, command in PULL_REFSPECS.items())
+        notes.append(f"{unknown} squash merges have no lifetime: {why}, and a squash commit dates only its merge. "
+                     f"They are left out of branch lifetime, merged within a day and lead time "
+                     f"({metrics.lead_time.unknown_start} changes), never counted as 0 h. To date them, fetch "
+                     f"the pull-request heads ({fetch}) and scan again.")
+    if squashes_from_pull_refs:
+        notes.append(f"{squashes_from_pull_refs} squash merges into the trunk are dated from their pull-request "
+                     f"refs ({pull_refs} in this repository): their lifetimes run from the branch's first commit.")
+    return tuple(notes)
+
+
+def _with_notes(summary: Summary, metrics: Metrics, pull_refs: int) -> Summary:
+    return replace(summary, lifetime_notes=lifetime_notes(metrics, summary.squashes_from_pull_refs, pull_refs))
+
+
 def summarise(history: History, window: Window, lines: Mapping[str, EpisodeLines],
               releases: Sequence[Release]) -> Summary:
     into_trunk = [e for e in episodes_in_window(history, window)
@@ -223,7 +252,7 @@ def scan(*, history: History, repo: RepoFacts, stats: Mapping[str, tuple[int, in
         history=history,
         lines=lines,
         live=_live_reports(history, checks, moment),
-        summary=summarise(history, window, lines, history.releases),
+        summary=_with_notes(summarise(history, window, lines, history.releases), metrics, repo.pull_refs),
         metrics=metrics,
         verdict=verdict,
         first_steps=first_steps(verdict, metrics),

@@ -350,3 +350,32 @@ def test_scan_takes_relative_dates_and_quarters(repo_path: Path) -> None:
     assert abs((datetime.now(timezone.utc) - since).days - 90) <= 1
     code, _, err = run("scan", str(repo_path), "--since", "last tuesday")
     assert code == ExitCode.USER_ERROR and "--since 'last tuesday' is not a date; use YYYY-MM-DD" in err
+
+
+def test_scan_of_a_plain_clone_says_squash_lifetimes_are_unknown_and_how_to_get_them(tmp_path: Path) -> None:
+    scenarios.trunk_squash(tmp_path / "clone")
+    code, out, err = run("scan", str(tmp_path / "clone"), "--since", "2023-01-01", "--until", "2024-06-01")
+    assert code == ExitCode.OK, err
+    assert "10 squash merges have no lifetime: their pull-request refs are not in this repository" in out
+    assert "git fetch origin '+refs/pull/*/head:refs/pull/*/head'" in out
+    assert "refs/merge-requests/*/head" in out
+    assert "branch lifetime p50 / p90              - / -" in out
+    assert "[ ] branches merged within a day: unknown (10 squash merges without their pull-request refs)" in out
+    code, out, _ = run("scan", str(tmp_path / "clone"), "--format", "json", "--since", "2023-01-01",
+                       "--until", "2024-06-01")
+    document = json.loads(out)
+    assert document["metrics"]["integration"]["lifetime_unknown"] == 10
+    assert document["metrics"]["lead_time"]["unknown_start"] == 10
+    assert document["summary"]["lifetime_unknown"] == 10
+    assert "git fetch origin '+refs/pull/*/head:refs/pull/*/head'" in document["summary"]["lifetime_notes"][0]
+    squashes = [e for e in document["history"]["episodes"] if e["method"] == "squash"]
+    assert len(squashes) == 10 and all(e["lifetime_seconds"] is None and e["lifetime_unknown"] for e in squashes)
+
+
+def test_scan_with_pull_request_refs_says_squashes_are_dated_from_them(tmp_path: Path) -> None:
+    scenarios.trunk_squash_pull_refs(tmp_path / "mirror")
+    code, out, err = run("scan", str(tmp_path / "mirror"), "--since", "2023-01-01", "--until", "2024-06-01")
+    assert code == ExitCode.OK, err
+    assert "10 squash merges into the trunk are dated from their pull-request refs (10 in this repository)" in out
+    assert "have no lifetime" not in out
+    assert "branch lifetime p50 / p90              3.0 h / 3.0 h" in out

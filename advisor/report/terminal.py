@@ -193,6 +193,8 @@ def _flow(scan: Scan, add: Any) -> None:
     add("Flow in the window (tiers: DORA 2023)")
     add(_indent(tabulate(rows, headers=["metric", "value", "tier"], tablefmt="simple")))
     add(f"  {lead.constraint_sentence}")
+    for sentence in scan.summary.lifetime_notes:
+        add(f"  {term(sentence)}")
     if metrics.death_spiral.warning:
         add(f"  Death-spiral warning: {metrics.death_spiral.reason}.")
     if metrics.freeze.suspected:
