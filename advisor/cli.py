@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import functools
+import math
 import os
 import re
 import sys
@@ -20,9 +21,9 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
-from advisor import __version__, asof, config, dates, gitread, pipeline, progress, scan, snapshot, store
+from advisor import __version__, asof, config, dates, escape, gitread, interrupts, pipeline, progress, scan, snapshot, store
 from advisor.report import jsonout, markdown, terminal
-from advisor.errors import AdvisorError, BadOption, ExitCode, UnreadablePath
+from advisor.errors import AdvisorError, BadOption, CannotWrite, ExitCode, UnreadablePath
 from advisor.history import DEFAULT_BOT_PATTERNS, HistoryOptions
 from advisor.recommend import Plan
 
@@ -53,22 +54,34 @@ def boundary(command: F) -> F:
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        interrupts.interrupts_raise()  # from here a Ctrl-C unwinds (temporary files are removed) to the line below
         try:
             return command(*args, **kwargs)
         except AdvisorError as error:
-            typer.echo(f"advisor: {error}", err=True)
+            _error(str(error))
             raise typer.Exit(ExitCode.USER_ERROR) from None
         except KeyboardInterrupt:
-            typer.echo("advisor: interrupted.", err=True)
+            _error(interrupts.INTERRUPTED)
             raise typer.Exit(ExitCode.INTERRUPTED) from None
         except (typer.Exit, typer.Abort):
             raise
         except Exception as error:  # noqa: BLE001 - the boundary for bugs
             where = _crash_log()
-            typer.echo(f"advisor: internal error ({type(error).__name__}: {error}); details in {where}", err=True)
+            _error(f"internal error ({type(error).__name__}: {error}); details in {where}")
             raise typer.Exit(ExitCode.CRASH) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def _error(sentence: str) -> None:
+    """One line on stderr: untrusted text in it (names, paths) escaped, line breaks included."""
+    typer.echo(f"advisor: {escape.terminal(sentence)}", err=True)
+
+
+def _say(text: str, *, err: bool = False, nl: bool = True) -> None:
+    """Everything advisor prints goes through here: values were escaped by the renderers; this
+    escapes again whatever one of them missed (line breaks kept)."""
+    typer.echo(escape.terminal_lines(text), err=err, nl=nl)
 
 
 def _crash_log() -> str:
@@ -85,9 +98,18 @@ def parse_date(value: str | None, option: str, now: datetime | None = None, *, e
 
 def when(value: str, option: str, now: datetime, *, end: bool = False) -> datetime:
     try:
-        return dates.parse(value, option, now, end=end)
+        moment = dates.parse(value, option, now, end=end)
     except dates.NotADate as error:
         raise BadOption(str(error)) from None
+    if not EARLIEST_DATE <= moment <= LATEST_DATE:
+        raise BadOption(f"{option} {value} is out of range; use a date from {EARLIEST_DATE:%Y-%m-%d} "
+                        f"to {LATEST_DATE:%Y-%m-%d}.")
+    return moment
+
+
+# git cannot date a commit before 1970, and a window of a year must fit before datetime's end (year 9999).
+EARLIEST_DATE = datetime(1970, 1, 1, tzinfo=timezone.utc)
+LATEST_DATE = datetime(9998, 12, 31, tzinfo=timezone.utc)
 
 
 class _Status:
@@ -99,7 +121,7 @@ class _Status:
 
     def __call__(self, message: str) -> None:
         if self.enabled:
-            sys.stderr.write(f"\r\x1b[K{terminal.term(message)}…")
+            sys.stderr.write(f"\r\x1b[K{escape.terminal(message)}…")
             sys.stderr.flush()
             self.shown = True
 
@@ -177,7 +199,7 @@ def scan_command(
     finally:
         status.clear()
     text = jsonout.scan_json(result) if output is OutputFormat.json else terminal.scan_text(result)
-    typer.echo(text, nl=False)
+    _say(text, nl=False)
     if not no_history:
         _store_snapshot(request, result, path, history_dir, plan_dir, announce=status.enabled)
 
@@ -215,7 +237,7 @@ def plan_command(
         run = pipeline.run_plan(request, folder, status)
     finally:
         status.clear()
-    typer.echo(terminal.plan_text(run.plan, str(folder), len(run.written), run.notes, run.ci), nl=False)
+    _say(terminal.plan_text(run.plan, str(folder), len(run.written), run.notes, run.ci), nl=False)
 
 
 def scan_request(path: str, *, trunk: str | None, since: str | None, until: str | None, allow_shallow: bool,
@@ -223,6 +245,8 @@ def scan_request(path: str, *, trunk: str | None, since: str | None, until: str 
                  merge_check_seconds: float, as_of: str | None = None) -> pipeline.ScanRequest:
     """The options every command that scans shares, checked and turned into a request."""
     now = datetime.now(timezone.utc)
+    _check_window(parse_date(since, "--since"), parse_date(until, "--until"))
+    _check_budget(merge_check_seconds)
     request = pipeline.ScanRequest(
         path=Path(path),
         now=now,
@@ -237,6 +261,18 @@ def scan_request(path: str, *, trunk: str | None, since: str | None, until: str 
     )
     _check_bot_patterns(request.options.bot_patterns)
     return request
+
+
+def _check_window(since: datetime | None, until: datetime | None) -> None:
+    if since is not None and until is not None and since >= until:
+        raise BadOption(f"--since {since:%Y-%m-%d %H:%M} is not before --until {until:%Y-%m-%d %H:%M}; "
+                        "the window would be empty. Swap them, or leave one out.")
+
+
+def _check_budget(seconds: float) -> None:
+    if not math.isfinite(seconds) or seconds < 0:
+        raise BadOption(f"--merge-check-seconds {seconds} is not a time budget; give a number of seconds, "
+                        "0 or more (0 turns trial merges off).")
 
 
 def _check_as_of(as_of: datetime | None, until: datetime | None, now: datetime) -> datetime | None:
@@ -308,20 +344,20 @@ def _store_snapshot(request: pipeline.ScanRequest, result: scan.Scan, path: str,
     try:
         stored = store.save_snapshot(folder, snapshot.from_scan(result, plan))
     except OSError as error:
-        message = f"the snapshot could not be stored in {folder} ({error.strerror or error})."
+        message = f"the snapshot could not be stored in {folder} ({store.reason(error)})"
         if history_dir:
-            raise UnreadablePath(message[0].upper() + message[1:]) from None
-        typer.echo(f"advisor: warning: {message}", err=True)
+            raise CannotWrite(f"The{message[3:]}; choose another --history-dir.") from None
+        _error(f"warning: {message}; pass --history-dir to store it elsewhere, or --no-history.")
         return None
     if announce:
-        typer.echo(f"advisor: snapshot stored in {terminal.term(stored)}", err=True)
+        _say(f"advisor: snapshot stored in {terminal.term(stored)}", err=True)
     return stored
 
 
 def _read_history(folder: Path) -> list[snapshot.Snapshot]:
     found, warnings = store.read_snapshots(folder)
     for warning in warnings:
-        typer.echo(f"advisor: warning: {terminal.term(warning)}", err=True)
+        _error(f"warning: {warning}")
     return found
 
 
@@ -352,9 +388,13 @@ def progress_command(
     else:
         text = terminal.progress_text(report, where)
     if out:
-        store.write_atomic(Path(out), text.encode("utf-8"))
+        target = Path(out)
+        if target.is_dir():
+            raise BadOption(f"--out {out} is a folder; name the file to write the report to.")
+        store.write_atomic(target, (text if output is ProgressFormat.json else escape.terminal_lines(text))
+                           .encode("utf-8"))
     else:
-        typer.echo(text, nl=False)
+        _say(text, nl=False)
 
 
 @app.command("check")
@@ -362,8 +402,13 @@ def progress_command(
 def check_command(
     path: Annotated[str, typer.Argument(help="The repository whose latest snapshot to check (default: here).")] = ".",
     history_dir: Annotated[str | None, typer.Option(metavar="DIR", help=HISTORY_DIR_HELP)] = None,
+    first_run: Annotated[bool, typer.Option("--first-run", help="No snapshot yet is expected (the first run of a "
+                                                                "new gate): pass instead of failing.")] = False,
 ) -> None:
     """For CI: exit 4 when a criterion that held has regressed or a configured threshold is crossed.
+
+    A missing or empty history fails (exit 1), since a mistyped --history-dir would
+    otherwise pass every build, unless --first-run says none is expected yet.
 
     \b
     Examples:
@@ -373,19 +418,23 @@ def check_command(
     folder = _history_folder(path, history_dir)
     found = _read_history(folder)
     if not found:
-        typer.echo(f"advisor check: no snapshots in {terminal.term(folder)} yet; nothing to check.")
+        what = "does not exist" if not folder.exists() else "holds no snapshot"
+        if not first_run:
+            raise UnreadablePath(f"{folder} {what}, so there is nothing to check; store a snapshot first "
+                                 "(advisor scan), fix --history-dir, or pass --first-run if none is expected yet.")
+        _say(f"advisor check: {terminal.term(folder)} {what} yet; nothing to check (--first-run).")
         return
     findings = progress.check(found, settings.thresholds, fail_on_regression=settings.fail_on_regression)
     for finding in findings:
-        typer.echo(terminal.term(finding.text))
+        _say(terminal.term(finding.text))
     failed = [f for f in findings if f.failed]
     latest = found[-1].until
     if failed:
-        typer.echo(f"advisor check: {len(failed)} problem{'s' if len(failed) != 1 else ''} in the snapshot of "
+        _say(f"advisor check: {len(failed)} problem{'s' if len(failed) != 1 else ''} in the snapshot of "
                    f"{latest:%Y-%m-%d} (exit {int(ExitCode.REGRESSED)}).")
         raise typer.Exit(ExitCode.REGRESSED)
     held = "no criterion regressed" if len(found) > 1 else "one snapshot, no criterion to compare"
-    typer.echo(f"advisor check: ok: {held}; {len(settings.thresholds)} threshold"
+    _say(f"advisor check: ok: {held}; {len(settings.thresholds)} threshold"
                f"{'s' if len(settings.thresholds) != 1 else ''} checked (snapshot of {latest:%Y-%m-%d}).")
 
 
@@ -440,7 +489,7 @@ def backfill_command(
             status(f"stored {stored} of {len(dates)} snapshots")
     finally:
         status.clear()
-    typer.echo(f"advisor backfill: stored {stored} snapshot{'s' if stored != 1 else ''} in {terminal.term(folder)}"
+    _say(f"advisor backfill: stored {stored} snapshot{'s' if stored != 1 else ''} in {terminal.term(folder)}"
                + (f", {dates[0]:%Y-%m-%d} to {dates[-1]:%Y-%m-%d} every {every.value}." if dates else "."))
 
 

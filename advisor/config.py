@@ -8,6 +8,7 @@ not there, a value of the wrong type, or both files configuring advisor is a
 
 from __future__ import annotations
 
+import math
 import re
 import tomllib
 from collections.abc import Mapping
@@ -81,12 +82,21 @@ class Config:
     thresholds: tuple[Threshold, ...] = ()
 
 
+# TOML spells a [tool.advisor] table many ways ([tool . "advisor"], tool.advisor.x = 1, tool = {advisor = {}}):
+# a file that does not say "advisor" anywhere configures none of them.
+_MENTIONS_ADVISOR = re.compile("advisor", re.IGNORECASE)
+
+
 def _table(name: str, text: str) -> Mapping[str, Any] | None:
     """The advisor settings of one file: None when it has none."""
     try:
         data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"{name} is not valid TOML ({error}).") from None
+    except (tomllib.TOMLDecodeError, RecursionError) as error:
+        if name != DEDICATED and not _MENTIONS_ADVISOR.search(text):
+            return None  # a broken pyproject.toml that never mentions advisor is not advisor's to judge
+        reason = "nested too deeply" if isinstance(error, RecursionError) else str(error)
+        raise ConfigError(f"{name} is not valid TOML ({reason}); fix it, or move advisor's settings to "
+                          f"{DEDICATED}.") from None
     if name == DEDICATED:
         return data
     tool = data.get("tool")
@@ -152,7 +162,7 @@ def _checked(key: Key, value: Any, where: str) -> object:
                 raise ConfigError(f"{key.name} in {where}: {pattern!r} is not a valid regular expression "
                                   f"({error}).") from None
         return tuple(value)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
         raise ConfigError(f"{key.name} in {where} must be a number of zero or more, not {value!r}.")
     if key.unit_is_share and value > 1:
         raise ConfigError(f"{key.name} in {where} is a share between 0 and 1, not {value!r}.")

@@ -56,3 +56,18 @@ class GitFailed(AdvisorError):
 
 class BadOption(AdvisorError):
     pass
+
+
+class CannotWrite(AdvisorError, OSError):
+    """A file advisor writes could not be written (full disk, read-only folder, a folder in the way).
+
+    Also an `OSError`, so code that shrugs off a failed write (a cache) still does.
+    """
+
+    def __init__(self, message: str, errno: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.errno = errno
+
+    def __str__(self) -> str:
+        return self.message

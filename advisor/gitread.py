@@ -63,6 +63,9 @@ def locate(path: Path) -> RepoLocation:
     """Find the repository containing `path` (a worktree, a bare repo or a subfolder)."""
     if not path.exists():
         raise UnreadablePath(f"{path} does not exist.")
+    if not path.is_dir():
+        raise NotARepository(f"{path} is a file, not a repository; give the folder of a clone, a bare "
+                             "repository or a mirror.")
     if not os.access(path, os.R_OK | os.X_OK):
         raise UnreadablePath(f"{path} cannot be read: permission denied.")
     try:
@@ -83,7 +86,7 @@ def _open(git_dir: Path) -> pygit2.Repository:
         return pygit2.Repository(str(git_dir), pygit2.enums.RepositoryOpenFlag.NO_SEARCH)
     except pygit2.GitError as error:
         message = str(error)
-        if "owner" in message:
+        if "owned" in message or "owner" in message:  # libgit2: "repository path '...' is not owned by current user"
             raise NotARepository(
                 f"{git_dir} is owned by another user; if you trust it, run "
                 f"`git config --global --add safe.directory {git_dir}`."
@@ -144,7 +147,7 @@ def read_refs(repo: pygit2.Repository, listing: str) -> tuple[list[RawRef], str 
             sha = peeled
             epoch, _, zone = tag_date.partition(" ")
             if epoch.isdigit():
-                tag_time, tag_offset = int(epoch), _offset_minutes(zone)
+                tag_time, tag_offset = _epoch(epoch), _offset_minutes(zone)
         elif kind != "commit":
             continue
         remote = None
@@ -198,10 +201,49 @@ def _git(git_dir: Path, *args: str, work_tree: Path | None = None) -> list[str]:
 
 
 def _offset_minutes(text: str) -> int:
-    if len(text) != 5:
+    """'+0130' -> 90; anything else (no zone, garbage, a day or more) -> 0, UTC."""
+    if len(text) != 5 or text[0] not in "+-" or not text[1:].isdigit():
         return 0
-    sign = -1 if text[0] == "-" else 1
-    return sign * (int(text[1:3]) * 60 + int(text[3:5]))
+    minutes = int(text[1:3]) * 60 + int(text[3:5])
+    if minutes >= 24 * 60:
+        return 0
+    return -minutes if text[0] == "-" else minutes
+
+
+# The latest time every zone can show before year 9999 ends (datetime's limit): 9999-12-30 UTC.
+LATEST_EPOCH = 253_402_128_000
+_RAW_STAMP = re.compile(r"(\d+) ([+-]\d{4})")
+
+
+def _epoch(text: str) -> int:
+    """A commit or tag time as git prints it raw, held inside what a datetime can show."""
+    return min(int(text), LATEST_EPOCH)
+
+
+def _stamps(authored: list[str], committed: list[str],
+            offsets: dict[str, int]) -> tuple[list[int], list[int], list[int], list[int]]:
+    """(author times, author offsets, commit times, commit offsets) of `--date=raw` stamps.
+
+    git prints an empty stamp for a date it cannot read (negative, garbage, no zone,
+    overflowing); such a commit takes its other date, else 1970 (counted as an
+    epoch-dated anomaly). Times past year 9999 are held at its end.
+    """
+    try:
+        times = [list(map(int, [stamp[:-6] for stamp in stamps])) for stamps in (authored, committed)]
+        if all(not t or (min(t) >= 0 and max(t) <= LATEST_EPOCH) for t in times) and all(
+                len(stamp) > 6 and stamp[-6] == " " for stamps in (authored, committed) for stamp in stamps):
+            return (times[0], list(map(offsets.__getitem__, [stamp[-5:] for stamp in authored])),
+                    times[1], list(map(offsets.__getitem__, [stamp[-5:] for stamp in committed])))
+    except ValueError:
+        pass
+    result: tuple[list[int], list[int], list[int], list[int]] = ([], [], [], [])
+    for author, committer in zip(authored, committed):
+        parsed = [_RAW_STAMP.fullmatch(stamp) for stamp in (author, committer)]
+        pairs = [(_epoch(m.group(1)), offsets[m.group(2)]) if m else None for m in parsed]
+        first, second = pairs[0] or pairs[1] or (0, 0), pairs[1] or pairs[0] or (0, 0)
+        for column, value in zip(result, (*first, *second)):
+            column.append(value)
+    return result
 
 
 def load(path: Path, *, allow_shallow: bool = False, progress: Progress | None = None) -> CommitGraph:
@@ -301,11 +343,12 @@ def _stream_commits(location: RepoLocation, repo: pygit2.Repository, graph: Comm
         first = len(graph.shas)
         graph.shas.extend(fields[0::_WIDTH])
         parent_text.extend(fields[1::_WIDTH])
-        authored, committed = fields[2::_WIDTH], fields[3::_WIDTH]
-        graph.author_time.extend(map(int, [stamp[:-6] for stamp in authored]))
-        graph.author_offset.extend(map(offsets.__getitem__, [stamp[-5:] for stamp in authored]))
-        graph.commit_time.extend(map(int, [stamp[:-6] for stamp in committed]))
-        graph.commit_offset.extend(map(offsets.__getitem__, [stamp[-5:] for stamp in committed]))
+        author_time, author_offset, commit_time, commit_offset = _stamps(fields[2::_WIDTH], fields[3::_WIDTH],
+                                                                         offsets)
+        graph.author_time.extend(author_time)
+        graph.author_offset.extend(author_offset)
+        graph.commit_time.extend(commit_time)
+        graph.commit_offset.extend(commit_offset)
         graph.author.extend(map(people.__getitem__, fields[4::_WIDTH]))
         graph.committer.extend(map(people.__getitem__, fields[5::_WIDTH]))
         graph.subject.extend(fields[6::_WIDTH])

@@ -17,7 +17,8 @@ from typing import Any
 
 import jinja2
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+from advisor import escape
+
 _INLINE = re.compile(r"([\\`*_\[\]|~$@])")  # emphasis, code, links, tables, strikeout, math, email autolinks
 _SCHEME = re.compile(r"(?i)(:)(?=/)|(?<=mailto)(:)|(?<=xmpp)(:)")  # what GitHub turns into a link: scheme://, mailto:
 _LINE_START = re.compile(r"^(\s*)(#|>|[+-](?=\s|$)|\d+[.)](?=\s|$)|=+\s*$)")  # a heading, quote, list or rule
@@ -26,8 +27,7 @@ _WWW = re.compile(r"(?i)\bwww\.")
 
 def _clean(text: object) -> str:
     """One line of text without control or bidi characters (they can hide or reorder what is shown)."""
-    flat = str(text).replace("\r\n", " ").replace("\n", " ").replace("\r", " ").replace("\t", " ")
-    return _CONTROL.sub("\N{REPLACEMENT CHARACTER}", flat)
+    return escape.one_line(text)
 
 
 def md(text: object) -> str:

@@ -7,6 +7,9 @@ the new one, never half of one. Nothing is ever written inside a `.git`.
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import fcntl
 import hashlib
 import json
 import os
@@ -17,7 +20,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from advisor import __version__, codec, snapshot
-from advisor.errors import BadOption
+from advisor.errors import BadOption, CannotWrite
 from advisor.model import RECORD_SHAPE
 from advisor.report.jsonout import encode
 
@@ -52,11 +55,48 @@ def refuse_git_dir(path: Path) -> None:
             raise BadOption(f"{path} is inside a git directory; advisor never writes there. Choose another folder.")
 
 
+# A writer's temporary file: `.<target>.advisor-<random>.tmp` beside its target, locked
+# (flock) for as long as the writer lives. The lock dies with the process, however it
+# dies, so the next write to the same folder removes what a killed writer left.
+_TEMP_MARK = ".advisor-"
+_WHY = {
+    errno.ENOSPC: "the disk is full", errno.EDQUOT: "the disk quota is used up",
+    errno.EROFS: "the file system is read-only", errno.EACCES: "permission denied", errno.EPERM: "permission denied",
+    errno.EISDIR: "a folder of that name is in the way", errno.ENOTDIR: "a file is in the way of its folder",
+    errno.EEXIST: "a file is in the way of its folder", errno.EFBIG: "the file is larger than this process may write",
+    errno.ENAMETOOLONG: "the name is too long",
+}
+
+
+def reason(error: OSError) -> str:
+    """Why a write failed, in a few words ("the disk is full")."""
+    return _WHY.get(error.errno or 0) or (error.strerror or str(error)).lower()
+
+
+def cannot_write(path: Path, error: OSError) -> CannotWrite:
+    """The one sentence for a failed write: what failed, why, what to do."""
+    if isinstance(error, CannotWrite):
+        return error
+    why = reason(error)
+    advice = "free some space or choose another place" if error.errno in (errno.ENOSPC, errno.EDQUOT) else (
+        "choose another place")
+    return CannotWrite(f"{path} could not be written: {why}; {advice}.", error.errno)
+
+
 def write_atomic(path: Path, data: bytes | Callable[[IO[bytes]], None]) -> None:
-    """Write `data` (bytes, or a function that writes to a stream) to `path` all or nothing."""
+    """Write `data` (bytes, or a function that writes to a stream) to `path` all or nothing.
+
+    A failure of the file system (full disk, read-only folder, a folder where the file
+    should be) is a `CannotWrite` naming `path`; the target is then as it was.
+    """
     refuse_git_dir(path.parent)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    if path.is_dir():
+        raise CannotWrite(f"{path} is a folder; name a file to write to.", errno.EISDIR)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = _locked_temporary(path)
+    except OSError as error:
+        raise cannot_write(path, error) from None
     try:
         with os.fdopen(handle, "wb") as stream:
             if isinstance(data, bytes):
@@ -65,13 +105,54 @@ def write_atomic(path: Path, data: bytes | Callable[[IO[bytes]], None]) -> None:
                 data(stream)
             stream.flush()
             os.fsync(stream.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        try:
+            os.replace(temporary, path)  # still locked: no sweeper takes a file about to be renamed
+    except BaseException as error:
+        with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
+        if isinstance(error, OSError):
+            raise cannot_write(path, error) from None
+        raise
+    sweep_temporaries(path.parent)
+
+
+def _locked_temporary(path: Path) -> tuple[int, str]:
+    """A new temporary file beside `path`, open and locked by this process."""
+    while True:
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}{_TEMP_MARK}", suffix=".tmp")
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            if os.stat(temporary).st_ino == os.fstat(handle).st_ino:
+                return handle, temporary
         except FileNotFoundError:
             pass
-        raise
+        os.close(handle)  # a sweeper took it between creation and lock: make another
+
+
+def sweep_temporaries(folder: Path) -> int:
+    """Remove the temporary files of writers that died (their lock is free); the number removed."""
+    removed = 0
+    try:
+        names = [entry.name for entry in os.scandir(folder)]
+    except OSError:
+        return 0
+    for name in names:
+        if not (name.startswith(".") and name.endswith(".tmp") and _TEMP_MARK in name):
+            continue
+        leftover = folder / name
+        try:
+            handle = os.open(leftover, os.O_RDONLY | os.O_NOFOLLOW)
+        except OSError:
+            continue
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            if os.stat(leftover, follow_symlinks=False).st_ino == os.fstat(handle).st_ino:
+                os.unlink(leftover)
+                removed += 1
+        except OSError:
+            pass  # a live writer holds it
+        finally:
+            os.close(handle)
+    return removed
 
 
 def write_text(path: Path, text: str) -> None:
@@ -226,7 +307,8 @@ def write_plan(folder: Path, files: Mapping[str, str], last: str) -> list[Path]:
 # A snapshot file is written once, atomically, under a name made of the moment
 # it describes and the trunk tip (snapshot.file_name), so two scans at once
 # write two files and a scan killed mid-write leaves at most a hidden
-# temporary file, which listing ignores. The history is the folder's listing.
+# temporary file, which listing ignores and the next write removes (its lock
+# died with its writer). The history is the folder's listing.
 
 HISTORY_TEMP_MAX_AGE_SECONDS = 24 * 3600
 
@@ -249,15 +331,17 @@ def save_snapshot(folder: Path, snap: snapshot.Snapshot) -> Path:
     """Store a snapshot as its own file; the same scan stored twice replaces itself."""
     refuse_git_dir(folder)
     path = folder / snapshot.file_name(snap)
-    write_text(path, encode(snapshot.to_document(snap), 0) + "\n")
-    _sweep_temporaries(folder)
+    write_text(path, encode(snapshot.to_document(snap), 0) + "\n")  # sweeps what killed writers left
+    _sweep_unlocked_temporaries(folder)
     return path
 
 
-def _sweep_temporaries(folder: Path) -> None:
-    """Temporary files of writers killed long ago (a live writer's are recent and kept)."""
+def _sweep_unlocked_temporaries(folder: Path) -> None:
+    """Temporary files of older versions, which took no lock: removed once a day old."""
     limit = time.time() - HISTORY_TEMP_MAX_AGE_SECONDS
     for leftover in folder.glob(".*.tmp"):
+        if _TEMP_MARK in leftover.name:
+            continue
         try:
             if leftover.stat().st_mtime < limit:
                 leftover.unlink()

@@ -125,8 +125,10 @@ def test_progress_and_check_follow_the_team(team: evolving.Team, tmp_path: Path,
     repo, history, plan = team.b.path, tmp_path / "history", tmp_path / "plan"
     code, out, _ = run("progress", str(repo), "--history-dir", str(history))
     assert code == 0 and "No snapshots in" in out
-    code, out, _ = run("check", str(repo), "--history-dir", str(history))
-    assert code == 0 and "no snapshots" in out
+    code, out, err = run("check", str(repo), "--history-dir", str(history))
+    assert code == 1 and "does not exist, so there is nothing to check" in err and "--first-run" in err
+    code, out, _ = run("check", str(repo), "--history-dir", str(history), "--first-run")
+    assert code == 0 and "does not exist yet; nothing to check (--first-run)" in out
 
     team.phase("A")
     weekly_scan(monkeypatch, repo, history, evolving.SCANS["A"], plan)

@@ -14,6 +14,7 @@ from datetime import datetime
 from enum import Enum
 from typing import Any
 
+from advisor import escape
 from advisor import progress as _progress
 from advisor.metrics import episodes_in_window
 from advisor.model import Episode
@@ -64,21 +65,22 @@ def scan_document(scan: Scan) -> dict[str, Any]:
 
 
 def encode(value: Any, level: int) -> str:
-    """indent=2, sorted keys; but each record of a list of records on one line, encoded by
+    """indent=2, sorted keys, control and bidi characters as `\\u` escapes (`escape.json`); but each record of a list of records on one line, encoded by
     json's C encoder, so a scan with a hundred thousand episodes renders in moments."""
     pad = "  " * level
     if isinstance(value, dict) and value:
-        items = [f"{pad}  {json.dumps(key, ensure_ascii=False)}: {encode(value[key], level + 1)}"
+        items = [f"{pad}  {escape.json(json.dumps(key, ensure_ascii=False))}: {encode(value[key], level + 1)}"
                  for key in sorted(value)]
         return "{\n" + ",\n".join(items) + "\n" + pad + "}"
     if isinstance(value, list) and value:
         if all(isinstance(item, dict) for item in value):
-            items = [pad + "  " + json.dumps(item, sort_keys=True, ensure_ascii=False, separators=(", ", ": "))
+            items = [pad + "  " + escape.json(json.dumps(item, sort_keys=True, ensure_ascii=False,
+                                                         separators=(", ", ": ")))
                      for item in value]
         else:
             items = [pad + "  " + encode(item, level + 1) for item in value]
         return "[\n" + ",\n".join(items) + "\n" + pad + "]"
-    return json.dumps(value, ensure_ascii=False)
+    return escape.json(json.dumps(value, ensure_ascii=False))
 
 
 def scan_json(scan: Scan) -> str:

@@ -6,12 +6,12 @@ and bidi characters as escapes (an escape sequence could rewrite the screen).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import Any
 
 from tabulate import tabulate
 
+from advisor import escape
 from advisor import progress as _progress
 from advisor.model import STALE_DAYS, Distribution, EpisodeKind, LineMergeKind, MergeMethod, human_days, human_hours
 from advisor.protection import CiChecks
@@ -20,13 +20,12 @@ from advisor.report.common import day, empty_message, progress_sections, trend_l
 from advisor.scan import Scan
 from advisor.snapshot import MEASURES as _MEASURES
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 LIVE_ROWS = 15
 
 
 def term(text: object) -> str:
-    """Text safe to print on a terminal: control and bidi characters shown as escapes."""
-    return _CONTROL.sub(lambda m: m.group(0).encode("unicode_escape").decode("ascii"), str(text))
+    """Text safe to print on a terminal: control and bidi characters shown as escapes (`escape.terminal`)."""
+    return escape.terminal(text)
 
 
 
