@@ -1,5 +1,5 @@
-"""`python -m advisor` runs the command line."""
+"""`python -m advisor` runs the command line, with Ctrl-C handled from the start (`launch`)."""
 
-from advisor.cli import main
+from advisor.launch import main
 
 main()
