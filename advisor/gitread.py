@@ -580,6 +580,9 @@ def _scratch_repository(source: pygit2.Repository) -> pygit2.Repository:
     return scratch
 
 
+NO_COMMON_HISTORY = ""  # the base of a trial merge whose branch shares no commit with the trunk
+
+
 def trial_merges(git_dir: Path, trunk: str, branches: Sequence[tuple[str, str, str | None]],
                  budget_seconds: float = 10.0) -> tuple[MergeCheck, ...]:
     """Merge each (name, tip, base) into the trunk in memory; nothing is written to the repository
@@ -587,9 +590,10 @@ def trial_merges(git_dir: Path, trunk: str, branches: Sequence[tuple[str, str, s
 
     With the base already known from the reconstruction, the merge is a three-way
     tree merge and no merge-base walk is needed (that walk dominates on large
-    histories). A base of None means the branch shares no commit with the trunk: it is
-    merged against the empty tree, as git merges unrelated histories. Checks stop when
-    the time budget runs out; the rest are reported unchecked.
+    histories). A base of NO_COMMON_HISTORY says the branch shares no commit with the
+    trunk: it is merged against the empty tree, as git merges unrelated histories; a
+    base of None is looked for by libgit2. Checks stop when the time budget runs out;
+    the rest are reported unchecked.
     """
     repo = _scratch_repository(_open(git_dir))
     deadline = time.monotonic() + budget_seconds
@@ -601,14 +605,14 @@ def trial_merges(git_dir: Path, trunk: str, branches: Sequence[tuple[str, str, s
             continue
         try:
             theirs = repo.get(tip)
-            if isinstance(ours, pygit2.Commit) and isinstance(theirs, pygit2.Commit):
-                if base is not None:
+            if base is not None and isinstance(ours, pygit2.Commit) and isinstance(theirs, pygit2.Commit):
+                if base != NO_COMMON_HISTORY:
                     ancestor = repo.get(base)
                     assert isinstance(ancestor, pygit2.Commit)
                     ancestor_tree = ancestor.tree
                 else:
-                    # No base: the branch shares no commit with the trunk. libgit2 would walk all
-                    # of history to learn that, then merge against nothing: the empty tree.
+                    # The branch shares no commit with the trunk. libgit2 would walk all of
+                    # history to learn that, then merge against nothing: the empty tree.
                     ancestor_tree = repo[repo.TreeBuilder().write()]
                 index = repo.merge_trees(ancestor_tree, ours.tree, theirs.tree, flags=pygit2.enums.MergeFlag(0))
             else:

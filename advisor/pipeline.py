@@ -181,7 +181,8 @@ def _window(request: ScanRequest, reconstructed: History, now: datetime,
 def _trial_merges(request: ScanRequest, reconstructed: History, cache: Cache | None, git_dir: Path,
                   status: Status) -> tuple[MergeCheck, ...]:
     candidates = [
-        (b.name, b.tip, b.base)
+        # The reconstruction found every trunk commit: a branch with no base shares none with it.
+        (b.name, b.tip, b.base if b.base is not None else gitread.NO_COMMON_HISTORY)
         for b in sorted(reconstructed.live_branches, key=lambda b: b.last_commit_at, reverse=True)
         if not b.merged
     ]

@@ -98,7 +98,7 @@ def test_a_branch_with_no_common_history_merges_against_the_empty_tree(repo_path
     expected = b.repo.merge_commits(pygit2.Oid(hex=b.tip("main")), pygit2.Oid(hex=b.tip("pages")))
     assert sorted({e.path for entries in expected.conflicts for e in entries if e is not None}) == ["f.txt"]
     objects_before = sorted(p.name for p in (repo_path / ".git" / "objects").rglob("*"))
-    checks = gitread.trial_merges(gitread.locate(repo_path).git_dir, b.tip("main"), [("pages", b.tip("pages"), None)])
+    checks = gitread.trial_merges(gitread.locate(repo_path).git_dir, b.tip("main"), [("pages", b.tip("pages"), gitread.NO_COMMON_HISTORY)])
     assert [(c.clean, c.conflicts) for c in checks] == [(False, ("f.txt",))]
     assert sorted(p.name for p in (repo_path / ".git" / "objects").rglob("*")) == objects_before
 
