@@ -11,6 +11,7 @@ import functools
 import math
 import os
 import re
+import shutil
 import sys
 import traceback
 from collections.abc import Callable, Iterator
@@ -24,6 +25,8 @@ import typer
 from advisor import __version__, asof, config, dates, escape, gitread, interrupts, pipeline, progress, scan, snapshot, store
 from advisor.report import jsonout, markdown, terminal
 from advisor.errors import AdvisorError, BadOption, CannotWrite, ExitCode, UnreadablePath
+from advisor.report import layout
+from advisor.report.layout import Style, paint
 from advisor.history import DEFAULT_BOT_PATTERNS, HistoryOptions
 from advisor.recommend import Plan
 
@@ -78,10 +81,14 @@ def _error(sentence: str) -> None:
     typer.echo(f"advisor: {escape.terminal(sentence)}", err=True)
 
 
-def _say(text: str, *, err: bool = False, nl: bool = True) -> None:
+def _say(text: str, *, err: bool = False, nl: bool = True, style: Style | None = None) -> None:
     """Everything advisor prints goes through here: values were escaped by the renderers; this
-    escapes again whatever one of them missed (line breaks kept)."""
-    typer.echo(escape.terminal_lines(text), err=err, nl=nl)
+    escapes again whatever one of them missed (line breaks kept). With a colour style, the
+    colour codes `layout.paint` writes are kept, and nothing else."""
+    if style is not None and style.color:
+        typer.echo(layout.keep_colour(text, escape.terminal_lines), err=err, nl=nl)
+    else:
+        typer.echo(escape.terminal_lines(text), err=err, nl=nl)
 
 
 def _crash_log() -> str:
@@ -131,6 +138,36 @@ class _Status:
             sys.stderr.flush()
 
 
+class _Bar:
+    """A progress bar on stderr with a time estimate, only when a person is watching; gone when done.
+
+    Also a status callback: a message replaces the bar's description until the next step."""
+
+    def __init__(self, enabled: bool, total: int, label: str) -> None:
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+        self.enabled, self.label = enabled, label
+        self.progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                 TextColumn("eta"), TimeRemainingColumn(), transient=True,
+                                 console=Console(stderr=True), disable=not enabled)
+        self.task = self.progress.add_task(label, total=total)
+
+    def __enter__(self) -> _Bar:
+        self.progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.progress.stop()
+
+    def __call__(self, message: str) -> None:
+        self.progress.update(self.task, description=f"{self.label}: {terminal.term(message)}"[:60])
+
+    def advance(self, message: str = "") -> None:
+        self.progress.update(self.task, advance=1, description=f"{self.label}{': ' if message else ''}"
+                                                               f"{terminal.term(message)}"[:60])
+
+
 def _show_version(value: bool) -> None:
     if value:
         typer.echo(f"advisor {__version__}")
@@ -161,6 +198,20 @@ NoCacheOption = Annotated[bool, typer.Option("--no-cache", help="Neither read no
 MergeCheckOption = Annotated[float, typer.Option(metavar="SECONDS", help="Time budget for trial merges of live branches "
                                                       "(0 turns them off).")]
 QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")]
+NoColorOption = Annotated[bool, typer.Option("--no-color", help="No colour even on a terminal (NO_COLOR=1 does "
+                                                                "the same).")]
+
+
+def terminal_style(no_color: bool = False) -> Style:
+    """The width and colour of what goes to stdout: COLUMNS, else the terminal's width (none for a
+    file or a pipe); colour only on a terminal, unless NO_COLOR is set or --no-color given."""
+    tty = sys.stdout.isatty()
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) >= 20:
+        width: int | None = int(columns)
+    else:
+        width = shutil.get_terminal_size().columns if tty else None
+    return Style(width=width, color=tty and not no_color and not os.environ.get("NO_COLOR"))
 
 
 @app.command("scan")
@@ -177,6 +228,7 @@ def scan_command(
     no_cache: NoCacheOption = False,
     merge_check_seconds: MergeCheckOption = 10.0,
     quiet: QuietOption = False,
+    no_color: NoColorOption = False,
     history_dir: Annotated[str | None, typer.Option(metavar="DIR", help=HISTORY_DIR_HELP)] = None,
     plan_dir: Annotated[str | None, typer.Option(metavar="DIR", help=PLAN_DIR_HELP)] = None,
     no_history: Annotated[bool, typer.Option("--no-history", help="Do not store a snapshot of this scan.")] = False,
@@ -198,8 +250,9 @@ def scan_command(
         result = pipeline.run_scan(request, status)
     finally:
         status.clear()
-    text = jsonout.scan_json(result) if output is OutputFormat.json else terminal.scan_text(result)
-    _say(text, nl=False)
+    style = terminal_style(no_color)
+    text = jsonout.scan_json(result) if output is OutputFormat.json else terminal.scan_text(result, style)
+    _say(text, nl=False, style=style)
     if not no_history:
         _store_snapshot(request, result, path, history_dir, plan_dir, announce=status.enabled)
 
@@ -219,6 +272,7 @@ def plan_command(
     no_cache: NoCacheOption = False,
     merge_check_seconds: MergeCheckOption = 10.0,
     quiet: QuietOption = False,
+    no_color: NoColorOption = False,
     as_of: Annotated[str | None, typer.Option("--as-of", metavar="DATE", help=AS_OF_HELP)] = None,
 ) -> None:
     """Write the staged migration plan: Markdown checklists and branch-protection settings per stage.
@@ -237,7 +291,9 @@ def plan_command(
         run = pipeline.run_plan(request, folder, status)
     finally:
         status.clear()
-    _say(terminal.plan_text(run.plan, str(folder), len(run.written), run.notes, run.ci), nl=False)
+    style = terminal_style(no_color)
+    _say(terminal.plan_text(run.plan, str(folder), len(run.written), run.notes, run.ci, style), nl=False,
+         style=style)
 
 
 def scan_request(path: str, *, trunk: str | None, since: str | None, until: str | None, allow_shallow: bool,
@@ -370,6 +426,7 @@ def progress_command(
     history_dir: Annotated[str | None, typer.Option(metavar="DIR", help=HISTORY_DIR_HELP)] = None,
     out: Annotated[str | None, typer.Option(help="Write the report to this file (atomically) instead of "
                                                  "printing it.")] = None,
+    no_color: NoColorOption = False,
 ) -> None:
     """Progress since the previous scan and since the first: every measure, criteria, the stage, trends.
 
@@ -380,13 +437,14 @@ def progress_command(
     """
     folder = _history_folder(path, history_dir)
     report = progress.report(_read_history(folder))
+    style = Style() if out else terminal_style(no_color)
     where = str(folder)
     if output is ProgressFormat.json:
         text = jsonout.progress_json(report)
     elif output is ProgressFormat.markdown:
         text = markdown.progress_markdown(report, where)
     else:
-        text = terminal.progress_text(report, where)
+        text = terminal.progress_text(report, where, style)
     if out:
         target = Path(out)
         if target.is_dir():
@@ -394,7 +452,7 @@ def progress_command(
         store.write_atomic(target, (text if output is ProgressFormat.json else escape.terminal_lines(text))
                            .encode("utf-8"))
     else:
-        _say(text, nl=False)
+        _say(text, nl=False, style=style)
 
 
 @app.command("check")
@@ -404,6 +462,7 @@ def check_command(
     history_dir: Annotated[str | None, typer.Option(metavar="DIR", help=HISTORY_DIR_HELP)] = None,
     first_run: Annotated[bool, typer.Option("--first-run", help="No snapshot yet is expected (the first run of a "
                                                                 "new gate): pass instead of failing.")] = False,
+    no_color: NoColorOption = False,
 ) -> None:
     """For CI: exit 4 when a criterion that held has regressed or a configured threshold is crossed.
 
@@ -425,8 +484,9 @@ def check_command(
         _say(f"advisor check: {terminal.term(folder)} {what} yet; nothing to check (--first-run).")
         return
     findings = progress.check(found, settings.thresholds, fail_on_regression=settings.fail_on_regression)
+    style = terminal_style(no_color)
     for finding in findings:
-        _say(terminal.term(finding.text))
+        _say(paint(terminal.term(finding.text), "bad" if finding.failed else None, style), style=style)
     failed = [f for f in findings if f.failed]
     latest = found[-1].until
     if failed:
@@ -478,17 +538,14 @@ def backfill_command(
     )
     _check_bot_patterns(request.options.bot_patterns)
     folder = _history_folder(path, history_dir)
-    status = _Status(enabled=not quiet and sys.stderr.isatty())
     stored = 0
     targets = pipeline.plan_targets(_plan_folder(path, plan_dir))  # read once, not per date
-    try:
-        for result in pipeline.backfill(request, dates, status=status):
+    with _Bar(not quiet and sys.stderr.isatty(), len(dates), "backfill") as bar:
+        for result in pipeline.backfill(request, dates, status=bar):
             plan = pipeline.plan_status(request, result, targets)
             store.save_snapshot(folder, snapshot.from_scan(result, plan))
             stored += 1
-            status(f"stored {stored} of {len(dates)} snapshots")
-    finally:
-        status.clear()
+            bar.advance(f"{result.scanned_at:%Y-%m-%d} stored")
     _say(f"advisor backfill: stored {stored} snapshot{'s' if stored != 1 else ''} in {terminal.term(folder)}"
                + (f", {dates[0]:%Y-%m-%d} to {dates[-1]:%Y-%m-%d} every {every.value}." if dates else "."))
 

@@ -9,14 +9,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from tabulate import tabulate
-
 from advisor import escape
 from advisor import progress as _progress
 from advisor.model import STALE_DAYS, Distribution, EpisodeKind, LineMergeKind, MergeMethod, human_days, human_hours
 from advisor.protection import CiChecks
 from advisor.recommend import Plan
 from advisor.report.common import day, empty_message, progress_sections, trend_labels
+from advisor.report.layout import PLAIN, Style, fit, paint, table, tier
 from advisor.scan import Scan
 from advisor.snapshot import MEASURES as _MEASURES
 
@@ -44,7 +43,14 @@ def _distribution_row(label: str, dist: Distribution, fmt: Any) -> list[str]:
     return [label, str(dist.count), fmt(dist.p50), fmt(dist.p90), fmt(dist.max)]
 
 
-def scan_text(scan: Scan) -> str:
+def _table(style: Style, rows: Any, headers: Any = (), **options: Any) -> str:
+    """A table indented by two spaces, fitted to the style's width."""
+    width = None if style.width is None else style.width - 2
+    return _indent(table(rows, headers, width=width, **options))
+
+
+def scan_text(scan: Scan, style: Style = PLAIN) -> str:
+    """The terminal summary; `style` fits it to a width and colours it (the default: neither)."""
     history, summary = scan.history, scan.summary
     out: list[str] = []
     add = out.append
@@ -56,9 +62,9 @@ def scan_text(scan: Scan) -> str:
     if scan.dormant is not None:
         add(f"  {term(scan.dormant.note)}")
     add("")
-    _verdict(scan, add)
+    _verdict(scan, add, style)
     add("")
-    _flow(scan, add)
+    _flow(scan, add, style)
     add("")
     add(f"Trunk: {term(history.trunk.name)}  ({history.trunk.rule.value}; "
         f"{history.trunk_commits} first-parent commits)")
@@ -69,13 +75,13 @@ def scan_text(scan: Scan) -> str:
          b.mainline_commits, b.merges_received, b.merged_into_trunk, b.tags]
         for b in history.long_lived
     ]
-    add(_indent(tabulate(rows, headers=["branch", "live", "first", "last", "own commits", "merges in",
-                                        "into trunk", "tags"], tablefmt="simple")))
+    add(_table(style, rows, ["branch", "live", "first", "last", "own commits", "merges in", "into trunk", "tags"],
+               wrap=(0,), drop=(7, 6, 5, 2)))
     add("")
     add(f"How changes reached {term(history.trunk.name)} in the window "
         f"({summary.episodes_in_window} integrations)")
     rows = [[method, count, _share(count, summary.episodes_in_window)] for method, count in summary.methods.items()]
-    add(_indent(tabulate(rows, headers=["method", "count", "share"], tablefmt="simple")))
+    add(_table(style, rows, ["method", "count", "share"]))
     add("")
     branch_count = sum(count for method, count in summary.methods.items() if method != MergeMethod.DIRECT.value)
     direct_total = sum(1 for e in history.episodes if e.kind is EpisodeKind.DIRECT)
@@ -89,16 +95,16 @@ def scan_text(scan: Scan) -> str:
         _distribution_row("size (lines added + deleted)", summary.size_lines, _number),
         _distribution_row("behind the trunk at merge", summary.behind_at_merge, _number),
     ]
-    add(_indent(tabulate(rows, headers=["branches", "n", "p50", "p90", "max"], tablefmt="simple")))
+    add(_table(style, rows, ["branches", "n", "p50", "p90", "max"], wrap=(0,)))
     if summary.clock_skewed_episodes:
         add(f"  {summary.clock_skewed_episodes} episodes have commits dated after their merge (clock skew): "
             "their lifetimes are left out.")
     add("")
-    _patterns(scan, add)
+    _patterns(scan, add, style)
     add("")
-    _live(scan, add)
+    _live(scan, add, style)
     add("")
-    _releases(scan, add)
+    _releases(scan, add, style)
     anomalies = history.anomalies
     flagged = {
         "commits dated before their author date": anomalies.committer_before_author,
@@ -111,10 +117,10 @@ def scan_text(scan: Scan) -> str:
     if notes:
         add("")
         add("Clock and history anomalies (tolerated, not trusted): " + "; ".join(notes))
-    return "\n".join(out) + "\n"
+    return fit("\n".join(out), style.width) + "\n"
 
 
-def plan_text(plan: Plan, folder: str, files: int, notes: Sequence[str], ci: CiChecks) -> str:
+def plan_text(plan: Plan, folder: str, files: int, notes: Sequence[str], ci: CiChecks, style: Style = PLAIN) -> str:
     """What `advisor plan` prints: where the plan went, the stages, and what to do now."""
     lines = [f"Plan written to {term(folder)} ({files} files).",
              f"From {term(plan.current_model)} ({term(plan.confidence)} confidence) to {term(plan.target_model)}.",
@@ -125,8 +131,8 @@ def plan_text(plan: Plan, folder: str, files: int, notes: Sequence[str], ci: CiC
     for number, stage in enumerate(plan.stages, 1):
         met = sum(1 for c in stage.criteria if c.met)
         rows.append([number, term(stage.title), stage.status.value, f"{met} of {len(stage.criteria)}",
-                     "<- work on this" if stage.id == plan.current_stage else ""])
-    lines.append(tabulate(rows, headers=["", "stage", "status", "criteria met", ""], tablefmt="simple"))
+                     paint("<- work on this", "bold", style) if stage.id == plan.current_stage else ""])
+    lines.append(table(rows, ["", "stage", "status", "criteria met", ""], width=style.width, wrap=(1,)))
     for skipped in plan.skipped:
         lines.append(f"  left out: {term(skipped.title)} ({term(skipped.reason)})")
     if plan.current_stage:
@@ -134,10 +140,10 @@ def plan_text(plan: Plan, folder: str, files: int, notes: Sequence[str], ci: CiC
                       f"settings in {term(folder)}/protection/{plan.current_stage}/"]
     for note in notes:
         lines.append(f"note: {term(note)}")
-    return "\n".join(lines) + "\n"
+    return fit("\n".join(lines), style.width) + "\n"
 
 
-def _verdict(scan: Scan, add: Any) -> None:
+def _verdict(scan: Scan, add: Any, style: Style) -> None:
     verdict = scan.verdict
     if verdict.thin:
         add(f"Model: unknown ({term(verdict.thin)})")
@@ -155,14 +161,14 @@ def _verdict(scan: Scan, add: Any) -> None:
     passed = sum(c.passed for c in verdict.conformance.checks)
     add(f"  trunk-based conformance: {passed} of {len(verdict.conformance.checks)} checks pass")
     for check in verdict.conformance.checks:
-        add(f"    [{'x' if check.passed else ' '}] {check.name}: {term(check.value)} (target {check.threshold}; "
+        add(f"    {'[x]' if check.passed else paint('[ ]', 'bad', style)} {check.name}: {term(check.value)} (target {check.threshold}; "
             f"{check.source})")
 
 
 _TIER = {"elite": "elite", "high": "high", "medium": "medium", "low": "low", None: "-"}
 
 
-def _flow(scan: Scan, add: Any) -> None:
+def _flow(scan: Scan, add: Any, style: Style) -> None:
     metrics = scan.metrics
     releases, lead, wip, flow, fail = (metrics.releases, metrics.lead_time, metrics.wip, metrics.integration,
                                        metrics.failures)
@@ -190,7 +196,8 @@ def _flow(scan: Scan, add: Any) -> None:
         ["time to restore (proxy) p50", _hours(fail.restore_hours.p50), _TIER[fail.restore_tier]],
     ]
     add("Flow in the window (tiers: DORA 2023)")
-    add(_indent(tabulate(rows, headers=["metric", "value", "tier"], tablefmt="simple")))
+    rows = [[metric, value, tier(shown, style)] for metric, value, shown in rows]
+    add(_table(style, rows, ["metric", "value", "tier"], wrap=(1, 0)))
     add(f"  {lead.constraint_sentence}")
     for sentence in scan.summary.lifetime_notes:
         add(f"  {term(sentence)}")
@@ -213,7 +220,7 @@ def _indent(block: str) -> str:
     return "\n".join("  " + line for line in block.splitlines())
 
 
-def _patterns(scan: Scan, add: Any) -> None:
+def _patterns(scan: Scan, add: Any, style: Style) -> None:
     history = scan.history
     in_window = [m for m in history.line_merges if scan.window.contains(m.merged_at)]
     kinds = {kind: sum(1 for m in in_window if m.kind is kind) for kind in LineMergeKind}
@@ -234,10 +241,10 @@ def _patterns(scan: Scan, add: Any) -> None:
         ["reverts", len(reverts)],
         ["octopus merges", len({e.id.split(":")[0] for e in episodes if ":" in e.id})],
     ]
-    add(_indent(tabulate(rows, tablefmt="plain")))
+    add(_table(style, rows, tablefmt="plain", wrap=(1, 0)))
 
 
-def _live(scan: Scan, add: Any) -> None:
+def _live(scan: Scan, add: Any, style: Style) -> None:
     reports = [r for r in scan.live if not r.branch.merged]
     merged = [r for r in scan.live if r.branch.merged]
     stale = sum(1 for r in reports if r.stale)
@@ -259,13 +266,13 @@ def _live(scan: Scan, add: Any) -> None:
             "stale" if report.stale else "active", mergeable,
         ])
     if rows:
-        add(_indent(tabulate(rows, headers=["branch", "ahead", "behind", "age", "idle", "state", "merge today"],
-                             tablefmt="simple")))
+        add(_table(style, rows, ["branch", "ahead", "behind", "age", "idle", "state", "merge today"],
+                   wrap=(6, 0), drop=(3, 2)))
     if len(ordered) > LIVE_ROWS:
         add(f"  ... and {len(ordered) - LIVE_ROWS} more (see --format json)")
 
 
-def _releases(scan: Scan, add: Any) -> None:
+def _releases(scan: Scan, add: Any, style: Style) -> None:
     releases = scan.history.releases
     in_window = [r for r in releases if scan.window.contains(r.at)]
     pre = sum(1 for r in in_window if r.prerelease)
@@ -277,16 +284,21 @@ def _releases(scan: Scan, add: Any) -> None:
         for r in releases[-5:]
     ]
     if rows:
-        add(_indent(tabulate(rows, headers=["latest tags", "date", "on", "new commits", ""], tablefmt="simple")))
+        add(_table(style, rows, ["latest tags", "date", "on", "new commits", ""], wrap=(0, 2), drop=(3,)))
 
 
 # ---------------------------------------------------------------------------
 # Progress between snapshots (`advisor progress`)
 
 
-def _delta_row(delta: _progress.Delta) -> list[str]:
+_DIRECTION_COLOUR = {"worse": "bad", "better": "good"}
+
+
+def _delta_row(delta: _progress.Delta, style: Style = PLAIN) -> list[str]:
+    direction = delta.direction.value
     return [delta.label, _progress.format_value(delta.before, delta.unit), _progress.format_value(delta.after, delta.unit),
-            _progress.format_change(delta), delta.direction.value, f"{delta.better} is better"]
+            _progress.format_change(delta), paint(direction, _DIRECTION_COLOUR.get(direction), style),
+            f"{delta.better} is better"]
 
 
 def _criterion_line(change: _progress.CriterionDelta) -> str:
@@ -296,11 +308,11 @@ def _criterion_line(change: _progress.CriterionDelta) -> str:
             f"{_progress.criterion_value(change.target, change.unit)})")
 
 
-def progress_text(report: _progress.Report, where: str) -> str:
+def progress_text(report: _progress.Report, where: str, style: Style = PLAIN) -> str:
     out: list[str] = []
     add = out.append
     if report.latest is None or report.baseline is None:
-        return term(empty_message(where)) + "\n"
+        return fit(term(empty_message(where)), style.width) + "\n"
     latest, baseline = report.latest, report.baseline
     add(f"advisor progress: {report.snapshots} snapshot{'s' if report.snapshots != 1 else ''} in {term(where)}, "
         f"{day(baseline.at)} to {day(latest.at)}")
@@ -315,22 +327,23 @@ def progress_text(report: _progress.Report, where: str) -> str:
         add("One snapshot: it is the baseline; the next scan is compared with it.")
         rows = [[m.label, _progress.format_value(latest.measures.get(m.name), m.unit), f"{m.better} is better"]
                 for m in _MEASURES]
-        add(_indent(tabulate(rows, headers=["measure", "baseline", "direction"], tablefmt="simple")))
+        add(_table(style, rows, ["measure", "baseline", "direction"], wrap=(0,)))
     for title, comparison in progress_sections(report):
         add("")
         add(f"{title} ({day(comparison.since.at)}): {comparison.better} better, {comparison.worse} worse")
         if comparison.model_changed:
             add(f"  model: {comparison.since.model} -> {comparison.to.model}")
-        rows = [_delta_row(d) for d in comparison.deltas]
-        add(_indent(tabulate(rows, headers=["measure", "then", "now", "change", "direction", ""],
-                             tablefmt="simple", disable_numparse=True)))
+        rows = [_delta_row(d, style) for d in comparison.deltas]
+        add(_table(style, rows, ["measure", "then", "now", "change", "direction", ""], wrap=(0,), drop=(5,),
+                   disable_numparse=True))
         met = [c for c in comparison.criteria if c.change is _progress.CriterionChange.MET]
         regressed = [c for c in comparison.criteria if c.change is _progress.CriterionChange.REGRESSED]
         for label, items in (("criteria that became true", met), ("criteria that regressed", regressed)):
             if items:
                 add(f"  {label}:")
                 for item in items:
-                    add(f"    - {term(_criterion_line(item))}")
+                    line = term(_criterion_line(item))
+                    add(f"    - {paint(line, 'bad', style) if label.endswith('regressed') else line}")
         for stage in comparison.stages:
             add(f"  stage {term(stage.id)} ({term(stage.title)}): {stage.before or 'new'} -> {stage.after}")
     add("")
@@ -339,8 +352,9 @@ def progress_text(report: _progress.Report, where: str) -> str:
     rows = [[label, p.trunk_tip[:12], p.model, term(p.stage or "-")]
             + [_progress.format_value(p.measures.get(n), _progress.measure_of(n).unit) for n, _ in _progress.TREND_MEASURES]
             for label, p in zip(trend_labels(report.trend), report.trend)]
-    add(_indent(tabulate(rows, headers=headers, tablefmt="simple", disable_numparse=True)))
-    return "\n".join(out) + "\n"
+    # At a narrow width the trunk tip goes first, then the counts, then the conformance score.
+    add(_table(style, rows, headers, wrap=(3,), drop=(1, 9, 8, 7, 10), disable_numparse=True))
+    return fit("\n".join(out), style.width) + "\n"
 
 
 def _progress_plan_text(report: _progress.Report, add: Any) -> None:
