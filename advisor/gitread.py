@@ -448,6 +448,10 @@ def _git_error(git_dir: Path, stderr: str) -> AdvisorError:
             f"git refuses to read {git_dir} because another user owns it; if you trust it, run "
             f"`git config --global --add safe.directory {git_dir}`."
         )
+    bad_ref = re.search(r"bad object (refs/\S+)", stderr)
+    if bad_ref:
+        return GitFailed(f"git cannot read the ref {bad_ref.group(1)} in {git_dir}: its name is not one git accepts "
+                         "or its commit is missing; rename or delete it (git update-ref -d).")
     if any(word in stderr.lower() for word in ("bad object", "corrupt", "missing", "unable to read", "could not read",
                                                "invalid", "inflate", "unknown object")):
         return CorruptObject(f"The repository at {git_dir} has a corrupt or missing object: {first}")

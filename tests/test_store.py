@@ -257,3 +257,25 @@ def test_the_history_is_never_written_into_a_git_directory(tmp_path: Path) -> No
     (tmp_path / "repo" / ".git" / "objects").mkdir(parents=True)
     with pytest.raises(BadOption, match="inside a git directory"):
         store.save_snapshot(tmp_path / "repo" / ".git" / "advisor-history", make_snapshot(1))
+
+
+def test_a_dead_writers_temporary_file_goes_on_the_next_write_a_live_ones_stays(tmp_path: Path) -> None:
+    import fcntl
+
+    folder = tmp_path / "history"
+    folder.mkdir()
+    dead = folder / ".a.json.advisor-dead0000.tmp"
+    dead.write_text("half a snap")  # nobody holds its lock: its writer was killed
+    live = folder / ".b.json.advisor-live0000.tmp"
+    live.write_text("being written")
+    handle = os.open(live, os.O_RDONLY)
+    fcntl.flock(handle, fcntl.LOCK_EX)  # a writer at work holds its lock
+    foreign = folder / ".notes.tmp"  # a file advisor did not make
+    foreign.write_text("mine")
+    try:
+        store.write_text(folder / "c.json", "{}")
+        assert not dead.exists() and live.exists() and foreign.exists()
+    finally:
+        os.close(handle)
+    store.write_text(folder / "c.json", "{}")
+    assert not live.exists() and foreign.exists()
