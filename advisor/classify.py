@@ -9,12 +9,15 @@ the evidence shown is exactly what the scores were computed from.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
 from advisor.metrics import Metrics, changes, episodes_in_window
 from advisor.model import CherryPickDirection, EpisodeKind, History, LineMergeKind, MergeMethod, Window, is_stale
+from advisor.roles import Roles as Roles
+from advisor.roles import line_roles as roles_of
 
 MIN_INTEGRATIONS = 5  # fewer than this in a window and no model is named
 DAY = 86_400
@@ -42,9 +45,12 @@ class Observation:
     integration_line: str | None
     production_line: str | None  # a non-trunk line carrying releases and fed by the trunk's work
     release_branch_merges: int  # release/* and hotfix/* episodes
+    release_merges: int  # the integration line merged into the production line (a release)
+    releases_on_production: int  # version tags on the production line in the window
     back_merges: int  # trunk or production merged back into the integration line, or branches merged twice
-    maintenance_lines: tuple[str, ...]  # tagged lines fed by fixes and merged forward or cherry-picked into
-    maintenance_active: int  # of those, lines with a commit or tag in the window
+    maintenance_lines: tuple[str, ...]  # maintained release lines: fed by fixes and active in the window
+    maintenance_active: int  # how many maintained lines (all of maintenance_lines are active)
+    stale_lines: tuple[str, ...]  # release lines with no commit, tag, pick or merge in the window: dormant
     picks_to_branches: int
     picks_to_trunk: int
     forward_merges: int
@@ -99,6 +105,10 @@ class Verdict:
     trunk_habit: str | None  # github-flow or trunk-based: how work reaches the trunk, whatever the model
     integration_line: str | None  # the long-lived line work integrates on, when it is not the trunk alone
     production_line: str | None  # a line beside the trunk that releases come from (Gitflow's master)
+    maintained_lines: tuple[str, ...]  # release lines fed by fixes that were active in the window
+    stale_lines: tuple[str, ...]  # release lines with no commit, tag or merge in the window: not maintained
+    quarters_agreeing: int  # quarters in the window whose own verdict is this model
+    quarters_named: int  # quarters in the window with enough integrations to name a model
     scores: dict[str, float]
     evidence: tuple[Evidence, ...]
     thin: str | None  # why the model is unknown, when it is
@@ -110,42 +120,19 @@ class Verdict:
 # Evidence
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Roles:
-    """What each long-lived line is for, judged on the whole history (not one window)."""
-
-    tagged: frozenset[str]
-    production: str | None
-    maintenance: tuple[str, ...]
-    environment: tuple[str, ...]
-    feeds_trunk: frozenset[str]  # lines some of whose changes went on to reach the trunk
-
-
 def line_roles(history: History) -> Roles:
-    trunk = history.trunk.name
-    lines = {line.name: line for line in history.long_lived}
-    tagged = frozenset({name for name, line in lines.items() if line.tags and name != trunk})
-    promoted = Counter(m.target for m in history.line_merges if m.kind is LineMergeKind.PROMOTION)
-    firsts = [e for e in history.episodes if e.repeat_of is None]
-    received = Counter(e.target for e in firsts) + promoted
-    # What feeds a production line: promotions, release branches cut from another line, hotfixes.
-    fed = promoted + Counter(e.target for e in firsts if (
-        e.kind is EpisodeKind.RELEASE and e.forked_from not in (None, e.target)) or e.kind is EpisodeKind.HOTFIX)
-    # A production line carries releases and takes mostly the trunk's work; a maintenance
-    # line carries releases too, but takes fixes made on it.
-    production = max((name for name in tagged if fed[name] >= 2 and fed[name] * 2 >= received[name]),
-                     key=lambda name: (lines[name].tags, name), default=None)
-    forward_sources = {m.source for m in history.line_merges if m.kind is LineMergeKind.FORWARD}
-    picked_into = {p.line for p in history.cherry_picks if p.direction is CherryPickDirection.TRUNK_TO_BRANCH}
-    # A line that takes more of the work than the trunk is where the team integrates (Gitflow's
-    # develop merged into master to release), not a maintenance line that takes fixes.
-    maintenance = tuple(sorted(name for name in lines if name != trunk and name != production
-                               and received[name] <= received[trunk] and (
-        name in forward_sources or name in picked_into or (name in tagged and not promoted[name]))))
-    environment = tuple(sorted(name for name in lines if promoted[name] and name not in tagged))
-    feeds_trunk = frozenset(e.target for e in firsts if e.target != trunk and e.reached_trunk_at is not None)
-    return Roles(tagged=tagged, production=production, maintenance=maintenance, environment=environment,
-                 feeds_trunk=feeds_trunk)
+    """Each long-lived line's role over the whole history (`advisor.roles`)."""
+    return roles_of(history.trunk.name, history.long_lived, history.episodes, history.line_merges,
+                    history.cherry_picks)
+
+
+def active_lines(history: History, window: Window, names: Iterable[str]) -> tuple[str, ...]:
+    """The lines among `names` with a commit, a tag, a cherry-pick or a merge received in the window."""
+    busy = {e.target for e in history.episodes if e.repeat_of is None and window.contains(e.merged_at)}
+    busy |= {r.line for r in history.releases if r.line and window.contains(r.at)}
+    busy |= {p.line for p in history.cherry_picks if p.line and window.contains(p.at)}
+    busy |= {m.target for m in history.line_merges if window.contains(m.merged_at)}
+    return tuple(name for name in names if name in busy)
 
 
 def observe(history: History, window: Window, now: datetime, stale_days: int,
@@ -158,6 +145,7 @@ def observe(history: History, window: Window, now: datetime, stale_days: int,
     roles = roles or line_roles(history)
     production, maintenance, environment = roles.production, roles.maintenance, roles.environment
     released_in_window = [r for r in history.releases if window.contains(r.at)]
+    maintained = active_lines(history, window, maintenance)
     if production is not None and released_in_window and not window.contains(lines[production].last_commit_at) \
             and not any(r.line == production for r in released_in_window):
         production = None  # the window's releases came from elsewhere: this idle line carries none now
@@ -174,11 +162,6 @@ def observe(history: History, window: Window, now: datetime, stale_days: int,
     branches = [e for e in counted if e.kind is not EpisodeKind.DIRECT]
     lifetimes = sorted(e.lifetime_seconds for e in branches if e.lifetime_seconds is not None)
     live_open = [b for b in history.live_branches if not b.merged and not b.long_lived]
-    maintenance_active = sum(
-        1 for name in maintenance
-        if window.contains(lines[name].last_commit_at) or any(r.line == name and window.contains(r.at)
-                                                             for r in history.releases)
-    )
     # A branch named like a line of its own that rests on the trunk's own first-parent chain.
     pointer = next((b.name for b in history.live_branches if b.on_trunk_line
                     and b.name in ("master", "main", "production", "develop", "stable")), None)
@@ -193,9 +176,12 @@ def observe(history: History, window: Window, now: datetime, stale_days: int,
         production_line=production,
         release_branch_merges=sum(1 for e in counted if e.target in (trunk, production) and (
             e.kind is EpisodeKind.HOTFIX or e.kind is EpisodeKind.RELEASE and e.forked_from not in (None, e.target))),
+        release_merges=sum(1 for m in in_window if m.kind is LineMergeKind.RELEASE),
+        releases_on_production=sum(1 for r in released_in_window if production and r.line == production),
         back_merges=back,
-        maintenance_lines=maintenance,
-        maintenance_active=maintenance_active,
+        maintenance_lines=maintained,
+        maintenance_active=len(maintained),
+        stale_lines=tuple(name for name in maintenance if name not in maintained),
         picks_to_branches=sum(1 for p in history.cherry_picks if window.contains(p.at)
                               and p.direction is CherryPickDirection.TRUNK_TO_BRANCH),
         picks_to_trunk=sum(1 for p in history.cherry_picks if window.contains(p.at)
@@ -223,17 +209,24 @@ def evidence(obs: Observation, history: History) -> tuple[Evidence, ...]:
     def add(ident: str, text: str, *models: Model) -> None:
         found.append(Evidence(id=ident, text=text, supports=tuple(m.value for m in models)))
 
+    def names(found: tuple[str, ...]) -> str:
+        return ", ".join(found[:4]) + ("..." if len(found) > 4 else "")
+
     def share(part: int, whole: int) -> str:
         return f"{100 * part / whole:.0f}%" if whole else "0%"
 
     if obs.integration_line and obs.production_line:
         add("two-lines", f"{obs.integration_line} received {obs.on_integration_line} of {obs.integrations} "
             f"integrations in the window while {obs.production_line} carries the releases "
-            f"({next(line.tags for line in history.long_lived if line.name == obs.production_line)} tags)",
-            Model.GITFLOW)
+            f"({obs.releases_on_production} version tags in the window)", Model.GITFLOW)
     elif obs.integration_line and obs.integration_line != trunk:
         add("integration-line", f"{obs.integration_line} received {obs.on_integration_line} of {obs.integrations} "
             f"integrations in the window and is merged into {trunk} to release", Model.GITFLOW)
+    if obs.release_merges:
+        source = obs.integration_line if obs.production_line else obs.integration_line or trunk
+        into = obs.production_line or trunk
+        add("release-merges", f"{source} was merged into {into} {obs.release_merges} times in the window "
+            "(releases)", Model.GITFLOW)
     if obs.release_branch_merges:
         add("release-branches", f"{obs.release_branch_merges} release/hotfix branches were merged in the window",
             Model.GITFLOW)
@@ -241,10 +234,12 @@ def evidence(obs: Observation, history: History) -> tuple[Evidence, ...]:
         add("back-merges", f"{obs.back_merges} back-merges (a line merged back into the integration line, or a "
             "branch merged into two lines)", Model.GITFLOW)
     if obs.maintenance_lines:
-        add("maintenance-lines", f"{len(obs.maintenance_lines)} maintained release lines "
-            f"({', '.join(obs.maintenance_lines[:4])}{'...' if len(obs.maintenance_lines) > 4 else ''}), "
-            f"{obs.maintenance_active} active in the window; {obs.picks_to_branches} cherry-picks from {trunk} "
-            f"to them and {obs.forward_merges} forward merges into {trunk}", Model.RELEASE_BRANCHING)
+        add("maintenance-lines", f"{len(obs.maintenance_lines)} maintained release lines, active in the window "
+            f"({names(obs.maintenance_lines)}); {obs.picks_to_branches} cherry-picks from {trunk} "
+            f"to release lines and {obs.forward_merges} forward merges into {trunk}", Model.RELEASE_BRANCHING)
+    if obs.stale_lines:
+        add("stale-lines", f"{len(obs.stale_lines)} release lines had no commit, tag or merge in the window "
+            f"({names(obs.stale_lines)}): stale, not maintained")
     if obs.environment_lines:
         add("environments", f"{', '.join(obs.environment_lines)} received {obs.promotions} promotions from "
             f"{trunk} in the window", Model.GITLAB_FLOW)
@@ -289,7 +284,8 @@ def score(obs: Observation) -> dict[str, float]:
     two_lines = 1.0 if separate and (obs.production_line is not None or obs.on_integration_line * 3 >= n) else 0.0
     gitflow = 0.0
     if two_lines:
-        gitflow = (0.5 + 0.25 * min(1.0, obs.release_branch_merges / 2) + 0.25 * min(1.0, obs.back_merges / 2))
+        releases = obs.release_branch_merges + obs.release_merges
+        gitflow = 0.5 + 0.25 * min(1.0, releases / 2) + 0.25 * min(1.0, obs.back_merges / 2)
     # Over the integrations whose time to land is known (direct commits, dated branches).
     dated_n = obs.direct + obs.dated_branches
     within = (obs.within_a_day + obs.direct) / dated_n if dated_n else 0.0
@@ -302,7 +298,7 @@ def score(obs: Observation) -> dict[str, float]:
     long_share = 1 - obs.within_a_day / obs.dated_branches if obs.dated_branches else 0.0
     github_flow = single_line * (0.4 * branch_share + 0.3 * long_share + 0.3 * pr_share)
     release_branching = 0.0
-    if obs.maintenance_lines:
+    if obs.maintenance_active:  # only maintained lines count: a dormant release line is a stale branch
         release_branching = (0.5 + 0.25 * min(1.0, float(obs.maintenance_active))
                              + 0.25 * min(1.0, (obs.picks_to_branches + obs.forward_merges) / 2))
     gitlab_flow = 0.0
@@ -420,15 +416,39 @@ def classify(history: History, metrics: Metrics, window: Window, now: datetime, 
     scores = score(obs)
     model, confidence, thin = judge(scores, obs.integrations)
     periods = []
+    inside: list[str] = []  # the models of the quarters overlapping the window, where one was named
     for period in quarters(history, window):
         period_obs = observe(history, period, now, stale_days, roles)
         period_model, period_confidence, _ = judge(score(period_obs), period_obs.integrations)
         periods.append(Period(period=f"{period.since.year}-Q{(period.since.month - 1) // 3 + 1}",
                               model=period_model, confidence=period_confidence,
                               integrations=period_obs.integrations))
+        if period.until > window.since and period_model != Model.UNKNOWN.value:
+            inside.append(period_model)
+    agreeing = sum(1 for name in inside if name == model)
+    confidence = temper(confidence, agreeing, len(inside))
+    found = evidence(obs, history)
+    if model != Model.UNKNOWN.value and len(inside) >= 2:
+        found += (Evidence(id="quarters", text=f"{agreeing} of {len(inside)} quarters in the window read {model} "
+                           f"on their own ({', '.join(inside)})", supports=(model,)),)
     habit = max(HABITS, key=lambda name: (scores[name], name == Model.TRUNK_BASED.value))
     return Verdict(model=model, confidence=confidence, trunk_habit=habit if scores[habit] >= 0.3 else None,
                    integration_line=obs.integration_line if obs.integration_line != history.trunk.name else None,
-                   production_line=obs.production_line,
-                   scores=scores, evidence=evidence(obs, history), thin=thin,
+                   production_line=obs.production_line, maintained_lines=obs.maintenance_lines,
+                   stale_lines=obs.stale_lines, quarters_agreeing=agreeing, quarters_named=len(inside),
+                   scores=scores, evidence=found, thin=thin,
                    periods=tuple(periods), conformance=conformance(obs, metrics, history))
+
+
+CONFIDENCES = ("low", "medium", "high")
+
+
+def temper(confidence: str, agreeing: int, named: int) -> str:
+    """Confidence no higher than the quarters' agreement allows: a verdict that three quarters
+    of the window's quarters reach on their own can be high; half of them, medium; fewer, low.
+    With fewer than two quarters to compare, the window's own confidence stands."""
+    if named < 2:
+        return confidence
+    share = agreeing / named
+    cap = "high" if share >= 0.75 else "medium" if share >= 0.5 else "low"
+    return CONFIDENCES[min(CONFIDENCES.index(confidence), CONFIDENCES.index(cap))]

@@ -24,7 +24,7 @@ from typing import Any
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from advisor import merges
+from advisor import merges, roles
 from advisor.errors import TrunkNotFound
 from advisor.model import (
     CLOCK_SKEW_SECONDS,
@@ -281,8 +281,11 @@ def find_lines(graph: CommitGraph, trunk: Ref, branches: dict[str, Ref], options
                        priority=0 if _LONG_LIVED_NAME.match(name) else 1)
         for name, ref in branches.items() if name != trunk.short
     ]
-    # Hinted names claim shared chains first, then the most recently active.
-    candidates.sort(key=lambda c: (c.priority, -graph.commit_time[c.tip], c.name))
+    # Hinted names claim shared chains first; among them the line with the longest history of its
+    # own (a master that kept going claims the commits it shares with a support line cut from it),
+    # then the most recently active.
+    reach = {c.name: len(first_parent_chain(graph, c.tip, lines.line_of)) for c in candidates if c.priority == 0}
+    candidates.sort(key=lambda c: (c.priority, -reach.get(c.name, 0), -graph.commit_time[c.tip], c.name))
     accepted: list[LongLivedBranch] = []
     for round_candidates in (candidates, None):
         if round_candidates is None:
@@ -536,7 +539,7 @@ def _label_merges(lab: _Labeller) -> None:
                     lab.line_merges.append(LineMerge(
                         commit=graph.shas[merge], source=lines.names[source_line],
                         target=lines.names[target_line],
-                        kind=LineMergeKind.SYNC,  # named by _line_merge_kinds once releases are known
+                        kind=LineMergeKind.SYNC,  # named by roles.name_merges once every line's role is known
                         merged_at=lab.time(merge),
                     ))
                 continue
@@ -948,11 +951,12 @@ def reconstruct(graph: CommitGraph, options: HistoryOptions, now: datetime) -> H
         tags_on[release.line] += 1
     long_lived = [replace(line, tags=tags_on.get(line.name, 0)) for line in long_lived]
     tagged_lines = {line.name for line in long_lived if line.tags}
+    line_roles = roles.line_roles(trunk_ref.short, long_lived, episodes, lab.line_merges, picks)
     return History(
         trunk=Trunk(name=trunk_ref.short, ref=trunk_ref.name, rule=rule, tip=graph.shas[trunk_ref.target]),
         long_lived=tuple(long_lived),
         episodes=tuple(episodes),
-        line_merges=tuple(sorted(_line_merge_kinds(lab.line_merges, lines, tagged_lines),
+        line_merges=tuple(sorted(roles.name_merges(trunk_ref.short, lab.line_merges, line_roles, tagged_lines),
                                  key=lambda m: (m.merged_at, m.commit))),
         cherry_picks=tuple(sorted(picks, key=lambda p: (p.at, p.commit))),
         reverts=tuple(sorted(reverts, key=lambda r: (r.at, r.commit))),
@@ -965,18 +969,3 @@ def reconstruct(graph: CommitGraph, options: HistoryOptions, now: datetime) -> H
                                      and shipping.first_final[c] == _NONE) if releases else None,
     )
 
-
-def _line_merge_kinds(found: Iterable[LineMerge], lines: _Lines, tagged_lines: set[str]) -> Iterable[LineMerge]:
-    """Name each line-to-line merge once every line's releases are known: a line that
-    carries release tags and merges into the trunk is a maintenance line merged forward."""
-    trunk = lines.names[0]
-    receives = dict(zip(lines.names, lines.receives_branches))
-    for merge in found:
-        if merge.target == trunk:
-            kind = LineMergeKind.FORWARD if merge.source in tagged_lines else LineMergeKind.RELEASE
-        elif merge.source == trunk:
-            kind = LineMergeKind.BACK_MERGE if receives.get(merge.target) else LineMergeKind.PROMOTION
-        else:
-            kind = LineMergeKind.SYNC
-        yield LineMerge(commit=merge.commit, source=merge.source, target=merge.target, kind=kind,
-                        merged_at=merge.merged_at)

@@ -129,6 +129,93 @@ def gitflow(path: Path) -> Truth:
     return sim.truth
 
 
+def gitflow_develop_default(path: Path) -> Truth:
+    """Gitflow with `develop` as the default branch (pi-hole's and many .NET projects' shape):
+    features merge into develop; at each release develop is merged into master, which is tagged;
+    two fix branches forked from master are merged into master and tagged, and master is merged
+    back into develop; a support/1.x line is cut from master for an old release and fed two fixes.
+    Master takes more branch merges than merges from develop, the shape once read as a
+    maintenance line merged forward (release-branching)."""
+    sim = Simulator(path, trunk="develop", long_lived={"develop", "master", "support/1.x"})
+    b = sim.b
+    sim.direct("develop", 0)
+    b.branch("master", "develop")
+    hour = 2.0
+    for release in range(1, 5):
+        for feature in range(1, 4):
+            name = f"feature/r{release}-f{feature}"
+            sim.work(name, "develop", hour, 2, who=DEVELOPERS[feature % 3])
+            sim.merge(name, "develop", hour + 30, commits=2, first=hour, pr=True)
+            hour += 40
+        b.merge("develop", "master", message="Merge branch 'develop'", at=at(hour))
+        sim.truth.line_merges.append(("develop", "master", "release"))
+        b.tag(f"v1.{release}.0", "master", annotated=True, at=at(hour + 0.5))
+        sim.truth.tags.append(f"v1.{release}.0")
+        hour += 10
+        for fix in (1, 2):  # fixes of the release, named like any branch, merged into master by pull request
+            name = f"fix/crash-{release}-{fix}"
+            sim.work(name, "master", hour, 1, who=BOB)
+            sim.merge(name, "master", hour + 3, commits=1, first=hour, pr=True)
+            b.tag(f"v1.{release}.{fix}", "master", annotated=True, at=at(hour + 3.5))
+            sim.truth.tags.append(f"v1.{release}.{fix}")
+            hour += 5
+        b.merge("master", "develop", message="Merge branch 'master' into develop", at=at(hour))
+        sim.truth.line_merges.append(("master", "develop", "back-merge"))
+        hour += 20
+        if release == 2:
+            b.branch("support/1.x", "master")  # the old release is maintained for a while
+    for patch in (3, 4):  # fixes for the old release, made on its own line
+        hour += 24 * 20
+        sim.direct("support/1.x", hour, who=CAROL, message=f"Fix a crash on old configurations ({patch})")
+        b.tag(f"v1.2.{patch}", "support/1.x", annotated=True, at=at(hour + 1))
+        sim.truth.tags.append(f"v1.2.{patch}")
+    return sim.truth
+
+
+def squash_with_sync_merges(path: Path) -> Truth:
+    """Squash-merged pull requests; one feature branch merges the trunk into itself six times
+    over ten weeks to catch up (more merges than commits of its own), then is squash-merged like
+    the others: a feature, not an environment line receiving promotions."""
+    sim = Simulator(path)
+    b = sim.b
+    sim.direct("main", 0)
+    b.branch("feature/big-rewrite", "main")
+    hour = 1.0
+    for number in range(1, 13):
+        name = f"short-{number}"
+        sim.work(name, "main", hour, 2, who=DEVELOPERS[number % 3], spacing=0.5)
+        sim.merge(name, "main", hour + 3, commits=1, first=hour + 3, method="squash", pr=True)
+        if number <= 4:
+            b.commit(branch="feature/big-rewrite", at=at(hour + 4), author=CAROL)
+        if number % 2 == 0:
+            b.merge("main", "feature/big-rewrite", message="Merge branch 'main' into feature/big-rewrite",
+                    at=at(hour + 5))
+            sim.truth.line_merges.append(("main", "feature/big-rewrite", "sync"))
+        hour += 24 * 6
+    sim.merge("feature/big-rewrite", "main", hour, commits=1, first=hour, method="squash", pr=True, delete=False)
+    return sim.truth
+
+
+def dormant_release_line(path: Path) -> Truth:
+    """A trunk of direct commits, with a release-1.0 line cut, cherry-picked into and tagged two
+    years before the window and never touched since: a stale line, not a maintained one."""
+    sim = Simulator(path, long_lived={"main", "release-1.0"})
+    b = sim.b
+    old = -24 * 365 * 2  # two years before START
+    sim.direct("main", old)
+    b.branch("release-1.0", "main")
+    b.tag("v1.0.0", "release-1.0", annotated=True, at=at(old + 1))
+    for patch in range(1, 3):
+        fix = sim.direct("main", old + 24 * 10 * patch, message=f"Fix bug {patch}")
+        b.commit(f"Fix bug {patch}\n\n(cherry picked from commit {fix})", branch="release-1.0",
+                 at=at(old + 24 * 10 * patch + 2))
+        sim.truth.cherry_picks.append("trunk-to-branch")
+        b.tag(f"v1.0.{patch}", "release-1.0", annotated=True, at=at(old + 24 * 10 * patch + 3))
+    for number in range(40):
+        sim.direct("main", 24.0 * number - 24 * 120, who=DEVELOPERS[number % 3])
+    return sim.truth
+
+
 def github_flow(path: Path) -> Truth:
     """One trunk, feature branches living days, merged through pull requests with merge commits."""
     sim = Simulator(path)
@@ -215,7 +302,8 @@ def release_branching(path: Path) -> Truth:
 
 
 def environment_branches(path: Path) -> Truth:
-    """GitLab flow: main is promoted into production by merges; features merge into main."""
+    """GitLab flow: main is promoted into production by merges, every two weeks for three months;
+    features merge into main."""
     sim = Simulator(path, long_lived={"main", "production"})
     b = sim.b
     sim.direct("main", 0)
@@ -225,7 +313,7 @@ def environment_branches(path: Path) -> Truth:
         name = f"feature-{number}"
         sim.work(name, "main", hour, 2, who=DEVELOPERS[number % 3])
         sim.merge(name, "main", hour + 20, commits=2, first=hour, pr=True)
-        hour += 24 * 3
+        hour += 24 * 14
         b.merge("main", "production", message="Merge branch 'main' into production", at=at(hour))
         sim.truth.line_merges.append(("main", "production", "promotion"))
         hour += 1

@@ -36,7 +36,7 @@ ONLY_IN = {
     "subprocess": {"gitread"},
 }
 # Pure stages: no file, clock, environment or console access.
-PURE = {"model", "merges", "history", "scan", "classify", "metrics", "firststeps", "recommend", "protection",
+PURE = {"model", "merges", "roles", "history", "scan", "classify", "metrics", "firststeps", "recommend", "protection",
         "report", "ci", "asof", "plandoc", "snapshot", "progress", "config"}
 IMPURE_CALLS = {"open", "print"}
 IMPURE_ATTRIBUTES = {("datetime", "now"), ("datetime", "today"), ("time", "time"), ("os", "environ"),

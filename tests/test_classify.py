@@ -32,6 +32,9 @@ CASES: list[tuple[Callable[[Path], Truth], str]] = [
     (scenarios.trunk_direct, "trunk-based"),
     (scenarios.release_branching, "release-branching"),
     (scenarios.environment_branches, "gitlab-flow"),
+    (scenarios.gitflow_develop_default, "gitflow"),
+    (scenarios.squash_with_sync_merges, "trunk-based"),
+    (scenarios.dormant_release_line, "trunk-based"),
 ]
 
 
@@ -43,6 +46,109 @@ def test_each_simulated_model_is_recognised(simulate: Callable[[Path], Truth], m
     assert verdict.thin is None
     assert all(0 <= value <= 1 for value in verdict.scores.values())
     assert verdict.evidence
+
+
+# Each simulated class with its exact numbers and its scores: a score that loses a term (the
+# Gitflow back-merges, the maintained lines' activity) or an evidence line that counts another
+# way fails here, not only a changed label.
+PINNED: list[tuple[Callable[[Path], Truth], str, str, dict[str, float], list[str]]] = [
+    (scenarios.gitflow, 'gitflow', 'medium',
+     {'gitflow': 1.0, 'github-flow': 0.0, 'trunk-based': 0.0, 'release-branching': 0.0, 'gitlab-flow': 0.0},
+     [
+         'develop received 10 of 15 integrations in the window and is merged into master to release',
+         '4 release/hotfix branches were merged in the window',
+         '4 back-merges (a line merged back into the integration line, or a branch merged into two lines)',
+         '33% of integrations landed directly on master',
+         '2 of 15 integrations were direct commits (13%)',
+         'branches lived 30.0 h at the median; 31% were merged within a day',
+         '0% of branches came through a pull or merge request; 0% were squashed or rebased',
+     ]),
+    (scenarios.gitflow_develop_default, 'gitflow', 'medium',
+     {'gitflow': 1.0, 'github-flow': 0.0, 'trunk-based': 0.0, 'release-branching': 0.75, 'gitlab-flow': 0.0},
+     [
+         'develop received 13 of 23 integrations in the window while master carries the releases (12 version tags in the window)',
+         'develop was merged into master 4 times in the window (releases)',
+         '4 back-merges (a line merged back into the integration line, or a branch merged into two lines)',
+         '1 maintained release lines, active in the window (support/1.x); 0 cherry-picks from develop to release lines and 0 forward merges into develop',
+         '57% of integrations landed directly on develop',
+         '3 of 23 integrations were direct commits (13%)',
+         'branches lived 30.0 h at the median; 40% were merged within a day',
+         '100% of branches came through a pull or merge request; 0% were squashed or rebased',
+     ]),
+    (scenarios.github_flow, 'github-flow', 'low',
+     {'gitflow': 0.0, 'github-flow': 0.956, 'trunk-based': 0.256, 'release-branching': 0.0, 'gitlab-flow': 0.0},
+     [
+         '100% of integrations landed directly on main',
+         '1 of 9 integrations were direct commits (11%)',
+         'branches lived 60.0 h at the median; 0% were merged within a day',
+         '100% of branches came through a pull or merge request; 0% were squashed or rebased',
+     ]),
+    (scenarios.trunk_squash, 'trunk-based', 'medium',
+     {'gitflow': 0.0, 'github-flow': 0.664, 'trunk-based': 1.0, 'release-branching': 0.0, 'gitlab-flow': 0.0},
+     [
+         '100% of integrations landed directly on main',
+         '1 of 11 integrations were direct commits (9%)',
+         'branches lived 0.0 h at the median; 100% were merged within a day',
+         '100% of branches came through a pull or merge request; 100% were squashed or rebased',
+     ]),
+    (scenarios.trunk_rebase, 'trunk-based', 'low',
+     {'gitflow': 0.0, 'github-flow': 0.343, 'trunk-based': 1.0, 'release-branching': 0.0, 'gitlab-flow': 0.0},
+     [
+         '100% of integrations landed directly on main',
+         '1 of 7 integrations were direct commits (14%)',
+         'branches lived 4.0 h at the median; 100% were merged within a day',
+         '0% of branches came through a pull or merge request; 100% were squashed or rebased',
+     ]),
+    (scenarios.trunk_direct, 'trunk-based', 'medium',
+     {'gitflow': 0.0, 'github-flow': 0.0, 'trunk-based': 1.0, 'release-branching': 0.0, 'gitlab-flow': 0.0},
+     [
+         '100% of integrations landed directly on main',
+         '12 of 12 integrations were direct commits (100%)',
+     ]),
+    (scenarios.release_branching, 'release-branching', 'medium',
+     {'gitflow': 0.0, 'github-flow': 0.0, 'trunk-based': 1.0, 'release-branching': 1.0, 'gitlab-flow': 0.0},
+     [
+         '2 maintained release lines, active in the window (release-1.0, release-1.1); 4 cherry-picks from main to release lines and 0 forward merges into main',
+         '79% of integrations landed directly on main',
+         '19 of 19 integrations were direct commits (100%)',
+     ]),
+    (scenarios.environment_branches, 'gitlab-flow', 'low',
+     {'gitflow': 0.0, 'github-flow': 0.643, 'trunk-based': 1.0, 'release-branching': 0.0, 'gitlab-flow': 1.0},
+     [
+         'production received 6 promotions from main in the window',
+         '100% of integrations landed directly on main',
+         '1 of 7 integrations were direct commits (14%)',
+         'branches lived 20.0 h at the median; 100% were merged within a day',
+         '100% of branches came through a pull or merge request; 0% were squashed or rebased',
+     ]),
+    (scenarios.squash_with_sync_merges, 'trunk-based', 'medium',
+     {'gitflow': 0.0, 'github-flow': 0.589, 'trunk-based': 1.0, 'release-branching': 0.0, 'gitlab-flow': 0.0},
+     [
+         '78% of integrations landed directly on main',
+         '5 of 18 integrations were direct commits (28%)',
+         'branches lived 0.0 h at the median; 100% were merged within a day',
+         '100% of branches came through a pull or merge request; 100% were squashed or rebased',
+     ]),
+    (scenarios.dormant_release_line, 'trunk-based', 'high',
+     {'gitflow': 0.0, 'github-flow': 0.0, 'trunk-based': 1.0, 'release-branching': 0.0, 'gitlab-flow': 0.0},
+     [
+         '1 release lines had no commit, tag or merge in the window (release-1.0): stale, not maintained',
+         '100% of integrations landed directly on main',
+         '40 of 40 integrations were direct commits (100%)',
+     ]),
+]
+
+
+@pytest.mark.parametrize(("simulate", "model", "confidence", "scores", "texts"), PINNED,
+                         ids=[simulate.__name__ for simulate, *_ in PINNED])
+def test_each_simulated_class_has_its_exact_numbers_and_scores(
+        simulate: Callable[[Path], Truth], model: str, confidence: str, scores: dict[str, float], texts: list[str],
+        repo_path: Path) -> None:
+    simulate(repo_path)
+    verdict = scan(repo_path).verdict
+    assert (verdict.model, verdict.confidence) == (model, confidence)
+    assert verdict.scores == scores
+    assert [e.text for e in verdict.evidence if e.id != "quarters"] == texts
 
 
 def test_too_little_history_is_unknown_and_says_why(repo_path: Path) -> None:
@@ -235,3 +341,85 @@ def test_a_production_line_quiet_for_the_whole_window_carries_no_releases_now(re
     else:
         assert result.verdict.production_line == "master"
     assert scan(repo_path, trunk="develop").verdict.production_line == "master"  # in its own time it did
+
+
+def test_gitflow_production_line_merged_back_is_not_a_maintained_release_line(repo_path: Path) -> None:
+    """develop is the default branch; master takes develop's releases and two fix branches per
+    release, carries the tags and is merged back into develop. Read once as a maintenance line
+    merged forward (release-branching, high); the direction of the merges says Gitflow."""
+    truth = scenarios.gitflow_develop_default(repo_path)
+    result = scan(repo_path)
+    verdict = result.verdict
+    assert [(m.source, m.target, m.kind.value) for m in result.history.line_merges] == truth.line_merges
+    assert (verdict.model, verdict.production_line, verdict.integration_line) == ("gitflow", "master", None)
+    assert verdict.maintained_lines == ("support/1.x",)  # the support line cut from master is a release line
+    roles = classify.line_roles(result.history)
+    assert (roles.production, roles.maintenance) == ("master", ("support/1.x",))
+    assert roles.flows[("develop", "master")] == 4 and roles.flows[("master", "develop")] == 4
+    fixes = next(c for c in verdict.conformance.checks if c.id == "fixes-from-trunk")
+    assert fixes.value == "0 picks and 0 merges from release lines into the trunk"
+
+
+def test_sync_merges_into_a_feature_branch_are_not_promotions(repo_path: Path) -> None:
+    truth = scenarios.squash_with_sync_merges(repo_path)
+    result = scan(repo_path)
+    assert [(m.source, m.target, m.kind.value) for m in result.history.line_merges] == truth.line_merges
+    assert classify.line_roles(result.history).environment == ()
+    assert result.verdict.scores["gitlab-flow"] == 0
+    assert not any(e.id == "environments" for e in result.verdict.evidence)
+
+
+def test_an_environment_line_is_promoted_to_over_months_not_weeks(repo_path: Path) -> None:
+    b = RepoBuilder(repo_path)
+    b.commit(at=0)
+    b.branch("production")
+    for number in range(6):  # six promotions in forty days
+        feature(b, f"feature-{number}", 192.0 * number + 1, 10,
+                message=f"Merge pull request #{number} from o/f{number}")
+        b.merge("main", "production", message="Merge branch 'main' into production", at=192.0 * number + 20)
+    result = scan(repo_path)
+    assert [m.kind.value for m in result.history.line_merges] == ["sync"] * 6
+    assert result.verdict.model != "gitlab-flow"
+
+
+def test_a_dormant_release_line_is_stale_and_not_maintained(repo_path: Path) -> None:
+    scenarios.dormant_release_line(repo_path)
+    verdict = scan(repo_path).verdict
+    assert (verdict.maintained_lines, verdict.stale_lines) == ((), ("release-1.0",))
+    assert verdict.scores["release-branching"] == 0
+    assert verdict.model == "trunk-based"
+    stale = next(e for e in verdict.evidence if e.id == "stale-lines")
+    assert stale.supports == ()
+
+
+def test_confidence_follows_the_quarters_that_agree(repo_path: Path) -> None:
+    """Pull-request quarters alternate with direct-commit quarters: the year reads github-flow
+    with scores that alone would say high, but half its quarters say otherwise."""
+    b = RepoBuilder(repo_path)
+    quarter_starts = [datetime(2023, 7, 1, tzinfo=timezone.utc), datetime(2023, 10, 1, tzinfo=timezone.utc),
+                      datetime(2024, 1, 1, tzinfo=timezone.utc), datetime(2024, 4, 1, tzinfo=timezone.utc)]
+    b.commit(at=quarter_starts[0] - timedelta(days=1))
+    for index, start in enumerate(quarter_starts):
+        hour = (start - scenarios.START).total_seconds() / 3600 + 24
+        for number in range(8 if index % 2 == 0 else 12):
+            if index % 2 == 0:
+                feature(b, f"q{index}-{number}", hour, 72, message=f"Merge pull request #{index * 20 + number} "
+                        f"from o/q{index}-{number}", who=(ALICE, BOB)[number % 2])
+            else:
+                b.commit(at=hour, author=(ALICE, CAROL)[number % 2])
+            hour += 24 * 6
+    verdict = scan(repo_path).verdict
+    named = [p.model for p in verdict.periods if p.integrations and p.period >= "2023-Q3"]
+    assert named == ["github-flow", "trunk-based", "github-flow", "trunk-based"]
+    assert classify.judge(verdict.scores, 40) == ("github-flow", "high", None)
+    assert (verdict.model, verdict.confidence) == ("github-flow", "medium")
+    assert (verdict.quarters_agreeing, verdict.quarters_named) == (2, 4)
+    assert any(e.id == "quarters" and e.text.startswith("2 of 4 quarters") for e in verdict.evidence)
+
+
+def test_temper_caps_confidence_by_agreement() -> None:
+    assert classify.temper("high", 3, 4) == "high"
+    assert classify.temper("high", 2, 4) == "medium"
+    assert classify.temper("high", 1, 4) == "low"
+    assert classify.temper("medium", 4, 4) == "medium"
+    assert classify.temper("high", 0, 1) == "high"  # one quarter: nothing to compare
