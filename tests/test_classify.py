@@ -88,7 +88,7 @@ PINNED: list[tuple[Callable[[Path], Truth], str, str, dict[str, float], list[str
      [
          '100% of integrations landed directly on main',
          '1 of 11 integrations were direct commits (9%)',
-         'branches lived 0.0 h at the median; 100% were merged within a day',
+         'no branch lifetime is known: the 10 branches are squash merges without their pull-request refs (fetch refs/pull/* to date them)',
          '100% of branches came through a pull or merge request; 100% were squashed or rebased',
      ]),
     (scenarios.trunk_rebase, 'trunk-based', 'low',
@@ -126,7 +126,7 @@ PINNED: list[tuple[Callable[[Path], Truth], str, str, dict[str, float], list[str
      [
          '78% of integrations landed directly on main',
          '5 of 18 integrations were direct commits (28%)',
-         'branches lived 0.0 h at the median; 100% were merged within a day',
+         'no branch lifetime is known: the 13 branches are squash merges without their pull-request refs (fetch refs/pull/* to date them)',
          '100% of branches came through a pull or merge request; 100% were squashed or rebased',
      ]),
     (scenarios.dormant_release_line, 'trunk-based', 'high',
