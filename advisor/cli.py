@@ -119,6 +119,18 @@ EARLIEST_DATE = datetime(1970, 1, 1, tzinfo=timezone.utc)
 LATEST_DATE = datetime(9998, 12, 31, tzinfo=timezone.utc)
 
 
+def _quiet_notice(_: str) -> None:
+    pass
+
+
+def _notice(status: _Status) -> Callable[[str], None]:
+    """A line on stderr that stays (the progress line, if shown, is cleared first)."""
+    def say(sentence: str) -> None:
+        status.clear()
+        _error(sentence)
+    return say
+
+
 class _Status:
     """A one-line progress display on stderr, only when a person is watching."""
 
@@ -247,7 +259,7 @@ def scan_command(
                            as_of=as_of)
     status = _Status(enabled=not quiet and sys.stderr.isatty())
     try:
-        result = pipeline.run_scan(request, status)
+        result = pipeline.run_scan(request, status, notice=_quiet_notice if quiet else _notice(status))
     finally:
         status.clear()
     style = terminal_style(no_color)

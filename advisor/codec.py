@@ -4,7 +4,7 @@ Nothing read can run code. The file never names a type: the caller says what it
 expects (`loads(data, tuple[RepoFacts, History])`), and decoding builds only
 that, from JSON values whose every type is checked against the records'
 annotations (str, int, bool, float, None, enums by value, aware datetimes,
-tuples, dicts, frozen dataclasses). Anything else raises `Invalid`.
+tuples, lists, dicts, slotted dataclasses). Anything else raises `Invalid`.
 
 Columnar, for speed and size: a sequence of N records is stored as one list
 per field (a datetime column as lists of epoch seconds and zone minutes, a
@@ -109,15 +109,29 @@ def _datetime_codec() -> tuple[Encode, Decode]:
     ints = _of_type(int)
 
     def encode(values: Sequence[Any]) -> Any:
-        seconds, micros, zones = [], [], []
-        for value in values:
-            offset = value.utcoffset() if type(value) is datetime else None
-            if offset is None or offset % timedelta(minutes=1):
-                raise Invalid("only aware datetimes with whole-minute zones are stored")
-            seconds.append((value - _EPOCH) // _SECOND)
-            micros.append(value.microsecond)
-            zones.append(offset // timedelta(minutes=1))
+        if any(type(value) is not datetime for value in values):
+            raise Invalid("expected datetimes")
+        zones = [minutes(value.tzinfo, value) for value in values]
+        micros = [value.microsecond for value in values]
+        if any(micros):
+            seconds = [(value - _EPOCH) // _SECOND for value in values]
+        else:  # whole seconds (every git time): the float timestamp is exact
+            seconds = [int(value.timestamp()) for value in values]
         return {"s": seconds, "z": zones, **({"us": micros} if any(micros) else {})}
+
+    zone_minutes: dict[object, int] = {}
+
+    def minutes(zone: object, value: datetime) -> int:
+        """A fixed zone's offset in minutes, worked out once per zone object."""
+        known = zone_minutes.get(zone) if isinstance(zone, timezone) else None
+        if known is not None:
+            return known
+        offset = value.utcoffset()
+        if offset is None or offset % timedelta(minutes=1):
+            raise Invalid("only aware datetimes with whole-minute zones are stored")
+        if isinstance(zone, timezone):
+            zone_minutes[zone] = offset // timedelta(minutes=1)
+        return offset // timedelta(minutes=1)
 
     def decode(data: Any, n: int) -> list[Any]:
         if type(data) is not dict or not {"s", "z"} <= data.keys() <= {"s", "z", "us"}:
@@ -171,7 +185,7 @@ def _split(flat: list[Any], lengths: list[int]) -> list[tuple[Any, ...]]:
     return out
 
 
-def _sequence_codec(inner: tuple[Encode, Decode]) -> tuple[Encode, Decode]:
+def _sequence_codec(inner: tuple[Encode, Decode], as_list: bool = False) -> tuple[Encode, Decode]:
     encode_inner, decode_inner = inner
 
     def encode(values: Sequence[Any]) -> Any:
@@ -181,7 +195,10 @@ def _sequence_codec(inner: tuple[Encode, Decode]) -> tuple[Encode, Decode]:
         if type(data) is not dict or data.keys() != {"len", "items"}:
             raise Invalid("expected a tuple column")
         lengths = _lengths(data["len"], n)
-        return _split(decode_inner(data["items"], sum(lengths)), lengths)
+        items = decode_inner(data["items"], sum(lengths))
+        if as_list and n == 1:
+            return [items]  # one long list (a graph's column): no copy
+        return [list(part) for part in _split(items, lengths)] if as_list else _split(items, lengths)
     return encode, decode
 
 
@@ -269,6 +286,8 @@ def _codec(shape: Any) -> tuple[Encode, Decode]:
         if len(arguments) == 2 and arguments[1] is Ellipsis:
             return _sequence_codec(_codec(arguments[0]))
         return _fixed_tuple_codec(tuple(_codec(a) for a in arguments))
+    if origin is list:
+        return _sequence_codec(_codec(arguments[0]), as_list=True)
     if origin is dict:
         return _dict_codec(_codec(arguments[0]), _codec(arguments[1]))
     raise TypeError(f"no codec for {shape!r}")

@@ -246,14 +246,13 @@ def _stamps(authored: list[str], committed: list[str],
     return result
 
 
-def load(path: Path, *, allow_shallow: bool = False, progress: Progress | None = None) -> CommitGraph:
-    """Every commit reachable from a ref, with the refs themselves."""
+def _opened(path: Path, allow_shallow: bool) -> tuple[RepoLocation, pygit2.Repository, str | None]:
+    """The repository, refused when empty or (unless allowed) shallow, and the commit HEAD names."""
     location = locate(path)
     repo = _open(location.git_dir)
     if repo.is_empty:
         raise EmptyRepository(f"{path} has no commits yet: there is no history to scan.")
-    shallow = bool(repo.is_shallow)
-    if shallow and not allow_shallow:
+    if repo.is_shallow and not allow_shallow:
         raise ShallowClone(
             f"{path} is a shallow clone: its older history is missing. Run "
             "`git fetch --unshallow` for a faithful scan, or pass --allow-shallow to scan what is there."
@@ -264,11 +263,69 @@ def load(path: Path, *, allow_shallow: bool = False, progress: Progress | None =
             head_target = str(repo.head.target)
         except pygit2.GitError:
             head_target = None
-    graph = CommitGraph(shallow=shallow)
+    return location, repo, head_target
+
+
+def load(path: Path, *, allow_shallow: bool = False, progress: Progress | None = None) -> CommitGraph:
+    """Every commit reachable from a ref, with the refs themselves."""
+    location, repo, head_target = _opened(path, allow_shallow)
+    graph = CommitGraph(shallow=bool(repo.is_shallow))
     # The two logs start first; the refs are read while they run.
     raw_refs, head_ref, remote_head = _stream_commits(location, repo, graph, progress)
     if repo.head_is_unborn and not raw_refs:
         raise UnbornHead(f"{path} has no commits on any branch (HEAD is unborn).")
+    return _with_refs(graph, raw_refs, head_ref, head_target, remote_head)
+
+
+def extend(path: Path, previous: CommitGraph, *, allow_shallow: bool = False,
+           progress: Progress | None = None) -> CommitGraph | str:
+    """`previous` (a graph `load` read earlier, updated in place) with the commits made since, and today's refs.
+
+    Only the new commits are read: `git log` over every ref, stopped at the refs `previous` saw.
+    The result equals a fresh `load` as a set of commits; the new ones come after the old
+    ones. When history was rewritten (a ref force-pushed, reset or deleted, so some commit
+    of `previous` is no longer reachable), nothing is kept: the answer is a sentence saying
+    why, and the caller reads the history again with `load`.
+    """
+    location, repo, head_target = _opened(path, allow_shallow)
+    if repo.is_shallow or previous.shallow:
+        return "the repository is shallow, so its history cannot be extended"
+    seen = {previous.shas[ref.target] for ref in previous.refs}
+    if previous.head_target is not None:
+        seen.add(previous.shas[previous.head_target])
+    if any(sha not in repo for sha in seen):
+        return "commits the last scan saw are gone from the repository (history was rewritten)"
+    try:
+        raw_refs, head_ref, remote_head = _stream_commits(location, repo, previous, progress, stop_at=sorted(seen))
+    except GitFailed:
+        return "git could not list the new commits"
+    graph = _with_refs(previous, raw_refs, head_ref, head_target, remote_head)
+    starts = [ref.target for ref in graph.refs]
+    if graph.head_target is not None:
+        starts.append(graph.head_target)
+    if _reachable(graph, starts) != len(graph):
+        return "history was rewritten since the last scan (a branch or tag was force-pushed, reset or deleted)"
+    return graph
+
+
+def _reachable(graph: CommitGraph, starts: Iterable[int]) -> int:
+    """How many commits can be reached from `starts`."""
+    seen = bytearray(len(graph))
+    stack = list(starts)
+    parents = graph.parents
+    count = 0
+    while stack:
+        commit = stack.pop()
+        if seen[commit]:
+            continue
+        seen[commit] = 1
+        count += 1
+        stack.extend(parents[commit])
+    return count
+
+
+def _with_refs(graph: CommitGraph, raw_refs: list[RawRef], head_ref: str | None, head_target: str | None,
+               remote_head: str | None) -> CommitGraph:
     index = {sha: i for i, sha in enumerate(graph.shas)}
     refs = []
     for name, sha, remote, tag_time, tag_offset in raw_refs:
@@ -284,16 +341,25 @@ def load(path: Path, *, allow_shallow: bool = False, progress: Progress | None =
     return graph
 
 
-def _spawn(location: RepoLocation, args: Sequence[str]) -> subprocess.Popen[bytes]:
-    """`git log` over every ref but the ignored ones (and HEAD)."""
+def _spawn(location: RepoLocation, args: Sequence[str], stop_at: Sequence[str] = ()) -> subprocess.Popen[bytes]:
+    """`git log` over every ref but the ignored ones (and HEAD), not below the commits `stop_at`."""
     excludes = [f"--exclude={pattern}" for pattern in _IGNORED_REFS]
-    command = _git(location.git_dir, *args, *excludes, "--all", work_tree=location.work_tree)
+    stdin = ["--stdin"] if stop_at else []
+    command = _git(location.git_dir, *args, *excludes, "--all", *stdin, work_tree=location.work_tree)
     try:
         # git looks for .mailmap relative to where it runs.
-        return subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        proc = subprocess.Popen(command, stdin=subprocess.PIPE if stop_at else subprocess.DEVNULL,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                 env=_git_env(), cwd=location.work_tree or location.git_dir)
     except FileNotFoundError:
         raise GitFailed("git is not installed or not on PATH; advisor needs it to read history.") from None
+    if stop_at:
+        assert proc.stdin is not None
+        # git reads all of its standard input before it writes anything, so this cannot block on us.
+        with contextlib.suppress(BrokenPipeError):
+            proc.stdin.write("".join(f"^{sha}\n" for sha in stop_at).encode())
+            proc.stdin.close()
+    return proc
 
 
 def _finish(proc: subprocess.Popen[bytes], git_dir: Path) -> None:
@@ -323,18 +389,19 @@ _WIDTH = len(_FIELDS)
 
 
 def _stream_commits(location: RepoLocation, repo: pygit2.Repository, graph: CommitGraph,
-                    progress: Progress | None) -> tuple[list[RawRef], str | None, str | None]:
+                    progress: Progress | None, stop_at: Sequence[str] = ()) -> tuple[list[RawRef], str | None, str | None]:
     """Parse `git log` while it runs, so git and Python each get a core; the refs
     are listed while git starts. Bodies are only kept in the lines later stages read.
+    The commits are appended to `graph` (with `stop_at`, those not reachable from it).
 
     Each megabyte of output is split into fields in one C call and the fields are
     taken column by column (every 8th), so the per-commit Python work is small.
     """
-    proc = _spawn(location, ["log", "--no-color", "-z", "--date=raw", f"--format={_LOG_FORMAT}"])
+    proc = _spawn(location, ["log", "--no-color", "-z", "--date=raw", f"--format={_LOG_FORMAT}"], stop_at)
     raw_refs = read_refs(repo, _for_each_ref(location))
     assert proc.stdout is not None
     parent_text: list[str] = []
-    people = _Interned()
+    people = _Interned({f"{name}\x1e{email}": i for i, (name, email) in enumerate(graph.people)})  # ids given so far
     offsets = _Offsets()
     for text in _chunks(proc.stdout):
         fields = text.replace("\0", "\x1f").split("\x1f")
@@ -378,7 +445,7 @@ def _stream_commits(location: RepoLocation, repo: pygit2.Repository, graph: Comm
                 else:
                     ids.append(found)
             parents_of.append(tuple(ids))
-    graph.missing_parents = missing
+    graph.missing_parents += missing
     return raw_refs
 
 
@@ -651,16 +718,33 @@ def fingerprint(path: Path, *, allow_shallow: bool = False) -> str:
         digest.update(f"{name}\0{sha}\0{remote}\0{tag_time}\n".encode())
     head = None if repo.head_is_unborn else str(repo.head.target)
     digest.update(f"HEAD\0{head_ref}\0{head}\0{remote_head}\0{repo.is_shallow}\0{allow_shallow}\n".encode())
+    digest.update(_mailmap(location, repo, head))
+    return digest.hexdigest()
+
+
+def reading_key(path: Path, *, allow_shallow: bool = False) -> str:
+    """A digest of what shapes each commit as `load` reads it, refs aside: the `.mailmap` (names
+    and emails) and the options. Graphs read under one key can be extended (`extend`)."""
+    import hashlib
+
+    location = locate(path)
+    repo = _open(location.git_dir)
+    head = None if repo.is_empty or repo.head_is_unborn else str(repo.head.target)
+    return hashlib.sha256(b"%s\0%d\0%s" % (_mailmap(location, repo, head), allow_shallow,
+                                            str(location.git_dir.resolve()).encode())).hexdigest()
+
+
+def _mailmap(location: RepoLocation, repo: pygit2.Repository, head: str | None) -> bytes:
+    """The `.mailmap` git log applies: the work tree's file, else (bare) HEAD's blob id."""
     mailmap = location.work_tree / ".mailmap" if location.work_tree else None
     if mailmap is not None and mailmap.is_file():
-        digest.update(mailmap.read_bytes())
-    elif head is not None:
+        return mailmap.read_bytes()
+    if head is not None:
         try:
-            entry = repo.revparse_single("HEAD:.mailmap")
-            digest.update(str(entry.id).encode())
+            return str(repo.revparse_single("HEAD:.mailmap").id).encode()
         except (KeyError, pygit2.GitError, ValueError):
             pass
-    return digest.hexdigest()
+    return b""
 
 
 CI_FILE_LIMIT = 1 << 20  # bytes; a CI file larger than this is not configuration anyone reads

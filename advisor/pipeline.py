@@ -65,10 +65,31 @@ def _cyclic_gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _read_graph(request: ScanRequest, status: Status) -> CommitGraph:
+def _read_graph(request: ScanRequest, status: Status, cache: Cache | None = None,
+                notice: Status = _quiet) -> CommitGraph:
+    """The commit graph: the cached one extended by the commits made since it was read, when
+    history was only added to; else read whole (saying why, through `notice`, when a cached
+    graph could not be extended)."""
+    key = ""
+    if cache is not None:
+        key = Cache.key("graph", gitread.reading_key(request.path, allow_shallow=request.allow_shallow))
+        previous = cache.get("graph", key, CommitGraph)
+        if previous is not None:
+            known, refs = len(previous), previous.refs
+            status(f"reading commits since the last scan ({known} known)")
+            extended = gitread.extend(request.path, previous, allow_shallow=request.allow_shallow,
+                                      progress=lambda n: status(f"reading commits: {n}"))
+            if isinstance(extended, CommitGraph):
+                if len(extended) != known or extended.refs != refs:
+                    cache.put("graph", key, extended, CommitGraph)
+                return extended
+            notice(f"{extended}; reading the whole history again.")
     status("reading commits")
-    return gitread.load(request.path, allow_shallow=request.allow_shallow,
-                        progress=lambda n: status(f"reading commits: {n}"))
+    graph = gitread.load(request.path, allow_shallow=request.allow_shallow,
+                         progress=lambda n: status(f"reading commits: {n}"))
+    if cache is not None:
+        cache.put("graph", key, graph, CommitGraph)
+    return graph
 
 
 def _as_of(graph: CommitGraph, request: ScanRequest, as_of: datetime) -> CommitGraph:
@@ -90,7 +111,10 @@ def _facts(request: ScanRequest, graph: CommitGraph, bare: bool) -> scan.RepoFac
     )
 
 
-def load_history(request: ScanRequest, status: Status = _quiet) -> tuple[scan.RepoFacts, History, Cache | None]:
+def load_history(request: ScanRequest, status: Status = _quiet,
+                 notice: Status = _quiet) -> tuple[scan.RepoFacts, History, Cache | None]:
+    """The reconstructed history: from the cache when nothing changed, else reconstructed from
+    the graph (itself extended from the cached one when history was only added to)."""
     location = gitread.locate(request.path)
     cache = Cache(request.cache_dir, location.git_dir) if request.cache_dir is not None else None
     key = ""
@@ -103,7 +127,7 @@ def load_history(request: ScanRequest, status: Status = _quiet) -> tuple[scan.Re
             facts, reconstructed = cached
             return facts, reconstructed, cache
     with _cyclic_gc_paused():
-        graph = _read_graph(request, status)
+        graph = _read_graph(request, status, cache, notice)
         if request.as_of is not None:
             graph = _as_of(graph, request, request.as_of)
         status(f"reconstructing {len(graph)} commits")
@@ -151,10 +175,11 @@ class _LineStats:
         return {sha: self.known[sha] for sha in needed if sha in self.known}
 
 
-def run_scan(request: ScanRequest, status: Status = _quiet) -> scan.Scan:
+def run_scan(request: ScanRequest, status: Status = _quiet, notice: Status = _quiet) -> scan.Scan:
     """One scan; with `as_of`, of the repository as it was then (trial merges off: they
-    merge today's trees, which says nothing about the past)."""
-    facts, reconstructed, cache = load_history(request, status)
+    merge today's trees, which says nothing about the past). `notice` is told, in one
+    line, when a cached history could not be extended and was read again whole."""
+    facts, reconstructed, cache = load_history(request, status, notice)
     window, dormant = _window(request, reconstructed, request.moment, past=request.as_of is not None)
     location = gitread.locate(request.path)
     stats = _LineStats(request, cache, location.git_dir, status).get(
@@ -219,7 +244,7 @@ def backfill(request: ScanRequest, dates: Sequence[datetime], status: Status = _
     stats = _LineStats(request, cache, location.git_dir, status)
     bare = location.work_tree is None
     with _cyclic_gc_paused():
-        graph = _read_graph(request, status)
+        graph = _read_graph(request, status, cache)
     for number, date in enumerate(dates, start=1):
         status(f"{date:%Y-%m-%d} ({number}/{len(dates)}): reconstructing")
         with _cyclic_gc_paused():

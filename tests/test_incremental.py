@@ -1,0 +1,224 @@
+"""A re-scan after new commits reads only those commits, and gives what a scan from scratch gives.
+
+The cached graph is extended (`gitread.extend`) from the refs the last scan saw; when history
+was rewritten (a force-push, a reset, a deleted branch or tag) nothing cached is kept and the
+scan says so in one line. Either way the result must equal a cold scan's.
+"""
+
+from __future__ import annotations
+
+import random
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from advisor import gitread, pipeline, scan
+from advisor.history import HistoryOptions
+from advisor.model import History
+from tests import scenarios
+from tests.builders import BOB, RepoBuilder
+
+NOW = datetime(2024, 6, 1, tzinfo=timezone.utc)
+
+
+def request(path: Path, cache: Path | None) -> pipeline.ScanRequest:
+    return pipeline.ScanRequest(path=path, now=NOW, options=HistoryOptions(), cache_dir=cache,
+                                since=datetime(2023, 1, 1, tzinfo=timezone.utc))
+
+
+def cold(path: Path) -> tuple[scan.RepoFacts, History]:
+    facts, reconstructed, _ = pipeline.load_history(request(path, None))
+    return facts, reconstructed
+
+
+def warm(path: Path, cache: Path) -> tuple[tuple[scan.RepoFacts, History], list[str]]:
+    said: list[str] = []
+    facts, reconstructed, _ = pipeline.load_history(request(path, cache), notice=said.append)
+    return (facts, reconstructed), said
+
+
+def forbid_full_reads(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_reading(*_: object, **__: object) -> None:
+        raise AssertionError("the whole history was read again")
+
+    monkeypatch.setattr(gitread, "load", no_reading)
+
+
+def test_new_commits_branches_tags_and_merges_extend_the_cached_graph(repo_path: Path, tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    scenarios.gitflow(repo_path)
+    cache = tmp_path / "cache"
+    warm(repo_path, cache)
+    b = RepoBuilder(repo_path, trunk="master")
+    b.when(datetime(2024, 3, 1, tzinfo=timezone.utc))
+    b.branch("feature/new", "develop")
+    b.commit(branch="feature/new")
+    b.commit(branch="feature/new", author=BOB)
+    b.merge("feature/new", "develop", delete=True)
+    b.branch("release/1.4", "develop")
+    b.commit(branch="release/1.4")
+    b.merge("release/1.4", "master")
+    b.tag("1.4.0", "master", annotated=True)
+    b.branch("idea", "master")
+    b.commit(branch="idea")
+    expected = cold(repo_path)
+    with monkeypatch.context() as patched:
+        forbid_full_reads(patched)
+        got, said = warm(repo_path, cache)
+    assert said == []
+    assert got == expected
+    assert got[0].commits == expected[0].commits > 41
+
+
+@pytest.mark.parametrize("rewrite", ["force-push", "deleted branch", "deleted tag"])
+def test_rewritten_history_is_read_again_and_said_so(repo_path: Path, tmp_path: Path, rewrite: str) -> None:
+    b = RepoBuilder(repo_path)
+    b.commit(at=0)
+    b.branch("topic")
+    b.commit(branch="topic", at=1)
+    b.commit(branch="topic", at=2)
+    b.tag("v1.0", "topic")
+    b.merge("topic", at=3)
+    b.branch("spike")
+    b.commit(branch="spike", at=4)
+    b.tag("v1.1", "spike")
+    b.commit(at=5)
+    cache = tmp_path / "cache"
+    warm(repo_path, cache)
+    if rewrite == "force-push":  # spike reset to main and rebuilt: its old commit is unreachable
+        b.branch("spike", "main")
+        b.repo.references.delete("refs/tags/v1.1")
+        b.commit(branch="spike", at=6)
+    elif rewrite == "deleted branch":
+        b.repo.references.delete("refs/tags/v1.1")
+        b.delete_branch("spike")
+    else:
+        b.delete_branch("spike")
+        b.repo.references.delete("refs/tags/v1.1")
+    b.commit(at=7)
+    got, said = warm(repo_path, cache)
+    assert got == cold(repo_path)
+    assert len(said) == 1 and said[0].startswith("history was rewritten") and said[0].endswith("again.")
+
+
+def test_a_rewrite_the_repository_forgot_is_read_again(repo_path: Path, tmp_path: Path) -> None:
+    """The commits the last scan saw are gone from the object store (a force-push, then gc)."""
+    b = RepoBuilder(repo_path)
+    b.commit(at=0)
+    cache = tmp_path / "cache"
+    warm(repo_path, cache)
+    old = b.tip("main")
+    b.commit(at=1, parents=[])  # main now starts over
+    loose = repo_path / ".git" / "objects" / old[:2] / old[2:]
+    loose.unlink()
+    got, said = warm(repo_path, cache)
+    assert got == cold(repo_path)
+    assert said and "gone from the repository" in said[0]
+
+
+def test_a_new_mailmap_starts_the_graph_over(repo_path: Path, tmp_path: Path) -> None:
+    b = RepoBuilder(repo_path)
+    b.commit(at=0)
+    cache = tmp_path / "cache"
+    warm(repo_path, cache)
+    (repo_path / ".mailmap").write_text("Alice Liddell <alice@example.com>\n")
+    b.commit(at=1, author=BOB)
+    got, said = warm(repo_path, cache)
+    assert got == cold(repo_path)
+    assert said == []  # not a rewrite: another reading of the same commits, under another key
+    assert "Alice Liddell" in {e.author for e in got[1].episodes}
+
+
+# ---------------------------------------------------------------------------
+# Random histories, grown in two steps
+
+
+class Grower:
+    """Random work on a repository, in as many steps as asked: commits on the trunk and on
+    branches forked from anything, merges (merge, squash, rebase, fast-forward), tags, and
+    (when `rewrite`) force-pushes and deletions of unmerged branches and tags."""
+
+    def __init__(self, path: Path, seed: int) -> None:
+        self.b = RepoBuilder(path)
+        self.rng = random.Random(seed)
+        self.hour = 0.0
+        self.numbers = iter(range(1, 10_000))
+        self.branches: list[str] = []
+        self.b.commit(at=0)
+
+    def grow(self, steps: int, rewrite: bool) -> None:
+        b, rng = self.b, self.rng
+        for _ in range(steps):
+            self.hour += rng.choice((0.5, 1, 3, 12, 30))
+            roll = rng.random()
+            if roll < 0.25 or not self.branches and roll < 0.75:
+                b.commit(at=self.hour)
+            elif roll < 0.4:
+                name = f"topic-{next(self.numbers)}"
+                b.branch(name, rng.choice(["main", *self.branches]))
+                self.branches.append(name)
+                b.commit(branch=name, at=self.hour, author=rng.choice((BOB, ("Ann", "ann@example.com"))))
+            elif roll < 0.55:
+                b.commit(branch=rng.choice(self.branches), at=self.hour)
+            elif roll < 0.75:
+                name = rng.choice(self.branches)
+                method = rng.choice(("merge", "merge", "squash", "rebase"))
+                message = f"Add {name} (#{next(self.numbers)})" if method == "squash" else None
+                b.merge(name, "main", method=method, message=message, at=self.hour)
+                if rng.random() < 0.6:
+                    b.delete_branch(name)
+                    self.branches.remove(name)
+            elif roll < 0.88:
+                b.tag(f"v1.{next(self.numbers)}", rng.choice(["main", *self.branches]),
+                      annotated=rng.random() < 0.5, at=self.hour)
+            elif rewrite and self.branches:
+                name = rng.choice(self.branches)
+                if rng.random() < 0.5:
+                    b.delete_branch(name)
+                    self.branches.remove(name)
+                else:
+                    b.branch(name, "main")  # force-pushed over
+                    b.commit(branch=name, at=self.hour)
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(seed=st.integers(0, 10**6), before=st.integers(3, 25), after=st.integers(1, 15), rewrite=st.booleans())
+def test_an_extended_scan_equals_a_scan_from_scratch(seed: int, before: int, after: int, rewrite: bool) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        grower = Grower(root / "repo", seed)
+        grower.grow(before, rewrite=False)
+        warm(root / "repo", root / "cache")
+        grower.grow(after, rewrite=rewrite)
+        got, said = warm(root / "repo", root / "cache")
+        assert got == cold(root / "repo")
+        if not rewrite:
+            assert said == []
+        assert len(said) <= 1
+
+
+def test_the_extension_reads_only_the_new_commits(repo_path: Path, tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    grower = Grower(repo_path, 7)
+    grower.grow(30, rewrite=False)
+    warm(repo_path, tmp_path / "cache")
+    before = cold(repo_path)[0].commits
+    grower.grow(5, rewrite=False)
+    listed: list[int] = []
+    real = gitread._stream_commits
+
+    def counting(*args: object, **kwargs: object) -> object:
+        graph = args[2]
+        known = len(graph)  # type: ignore[arg-type]
+        found = real(*args, **kwargs)  # type: ignore[arg-type]
+        listed.append(len(graph) - known)  # type: ignore[arg-type]
+        return found
+
+    monkeypatch.setattr(gitread, "_stream_commits", counting)
+    got, _ = warm(repo_path, tmp_path / "cache")
+    assert listed == [got[0].commits - before] and 0 < listed[0] <= 12
+    assert got == cold(repo_path)
