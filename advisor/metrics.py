@@ -31,6 +31,7 @@ DAY_HOURS = 24.0
 QUICK_PATCH_DAYS = 7  # a patch release this soon after a release marks that release as failed (proxy)
 FREEZE_LOOKBACK_DAYS = 7
 FREEZE_DIP_RATIO = 0.5
+MEASURABLE_HOURS = 0.1  # a stage whose median change waits less (six minutes: the display's precision) holds no wait
 
 DORA_2023 = "DORA 2023 benchmarks as encoded by Apache DevLake (FIELD-NOTES §3)"
 TBD_SITE = "trunkbaseddevelopment.com (FIELD-NOTES §3)"
@@ -287,15 +288,24 @@ def lead_time(history: History, window: Window) -> LeadTime:
                                 if e.reached_trunk_at])
     released = [e for e in counted if e.released_at]
     to_release = Distribution.of([_hours(e.released_at, e.first_commit_at) for e in released if e.released_at])
-    constraint = max(stages, key=lambda s: s.total_hours) if whole else None
+    # The constraint is a wait: the stage holding the most change-hours, among the stages whose
+    # median change spends a measurable time in them (a few amended direct commits add hours
+    # to "coding" without any change waiting there).
+    measurable = [s for s in stages if s.hours.p50 is not None and s.hours.p50 >= MEASURABLE_HOURS]
+    constraint = max(measurable, key=lambda s: s.total_hours) if measurable else None
     if not counted and reached:
         sentence = (f"None of the {len(reached)} changes that reached the trunk has a known first commit (squash "
                     "merges without their pull-request refs), so there is no lead time to split.")
     elif not counted:
         sentence = "No changes reached the trunk in the window, so there is no lead time to split."
     elif constraint is None:
-        sentence = (f"All {len(counted)} changes reached the trunk the moment they were written (direct commits): "
-                    "no stage holds any time.")
+        direct = sum(1 for e in counted if e.kind is EpisodeKind.DIRECT)
+        landing = ("changes land directly" if direct == len(counted)
+                   else f"{direct} of {len(counted)} changes landed directly and the rest within minutes")
+        releasing = ("no release was tagged" if not released
+                     else f"{len(released)} were released within minutes of reaching the trunk")
+        sentence = (f"No stage holds measurable waiting time: {landing} and {releasing} "
+                    f"(no stage's median reaches {MEASURABLE_HOURS:g} h per change, over {len(counted)} changes).")
     else:
         sentence = (f"The constraint is {constraint.name}: {constraint.share:.0%} of all the time changes spent "
                     f"between first commit and release (median {human_hours(constraint.hours.p50, 'days')} per change, "

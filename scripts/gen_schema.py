@@ -222,7 +222,7 @@ DESCRIPTIONS: dict[str, str] = {
     "LeadTime.to_trunk_hours": "hours from a change's first commit to its arrival on the trunk",
     "LeadTime.to_release_hours": "hours from a change's first commit to the first final release containing it",
     "LeadTime.stages": "coding, waiting for merge, waiting in an integration branch, waiting for release",
-    "LeadTime.constraint": "the stage with the most hours in all; null when no change reached the trunk",
+    "LeadTime.constraint": "the stage with the most hours in all among those whose per-change median is at least 0.1 h; null when no change reached the trunk or no stage holds a measurable wait",
     "LeadTime.constraint_sentence": "the constraint in one sentence",
     "LeadTime.tier": "DORA 2023 lead-time tier of the median in tier_basis",
     "WorkInProgress.open_branches": "live short-lived branches not yet in the trunk",

@@ -248,3 +248,25 @@ def test_squash_merges_without_pull_request_refs_are_left_out_not_zero(
     assert (lead.changes, lead.unknown_start) == (lead_changes, unknown)
     assert flow.lifetime_hours.p50 == (3.0 if pull_refs else None)
     assert (result.summary.lifetime_unknown, result.summary.squashes_from_pull_refs) == (unknown, dated)
+
+
+def test_no_constraint_when_no_stage_holds_a_measurable_wait() -> None:
+    # Three direct commits, one committed five hours after it was written (an amend): 5 change-hours
+    # "waiting for merge", but the median change waited 0 h in every stage, and nothing was released.
+    h = history([episode(f"d{i}", first=10 * i, last=10 * i, merged=10 * i + (5 if i == 1 else 0), commits=1,
+                         kind=EpisodeKind.DIRECT) for i in range(3)])
+    lead = metrics.lead_time(h, WINDOW)
+    assert {s.name: s.total_hours for s in lead.stages}["waiting for merge"] == 5
+    assert lead.constraint is None
+    assert lead.constraint_sentence == (
+        "No stage holds measurable waiting time: changes land directly and no release was tagged "
+        "(no stage's median reaches 0.1 h per change, over 3 changes).")
+
+
+def test_direct_commits_on_a_real_trunk_have_no_constraint(tmp_path: Path) -> None:
+    scenarios.trunk_direct(tmp_path / "repo")
+    result = pipeline.run_scan(pipeline.ScanRequest(path=tmp_path / "repo", now=scenarios.at(24 * 30),
+                                                    options=HistoryOptions(), merge_check_seconds=0))
+    assert result.metrics.lead_time.changes == 12 and result.metrics.lead_time.constraint is None
+    assert result.metrics.lead_time.constraint_sentence.startswith(
+        "No stage holds measurable waiting time: changes land directly and no release was tagged")
