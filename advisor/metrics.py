@@ -301,7 +301,7 @@ def lead_time(history: History, window: Window) -> LeadTime:
     elif constraint is None:
         direct = sum(1 for e in counted if e.kind is EpisodeKind.DIRECT)
         landing = ("changes land directly" if direct == len(counted)
-                   else f"{direct} of {len(counted)} changes landed directly and the rest within minutes")
+                   else f"changes are merged within minutes of their last commit ({direct} of {len(counted)} landed directly)")
         releasing = ("no release was tagged" if not released
                      else f"{len(released)} were released within minutes of reaching the trunk")
         sentence = (f"No stage holds measurable waiting time: {landing} and {releasing} "
