@@ -136,10 +136,11 @@ class Integration:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Failures:
     reverts: int
-    hotfixes: int
+    hotfixes: int  # hotfix episodes merged in the window: hotfix/* branches, and work merged straight into the production line
+    hotfixes_unnamed: int  # of those, work branches merged straight into the trunk beside an integration line (Gitflow's develop)
     quick_patch_releases: int
     patches_are_routine: bool  # most releases are patch bumps, so quick patches are not read as fixes
-    change_failure_rate: float | None  # proxy: releases followed by a fix within 7 days / releases
+    change_failure_rate: float | None  # proxy: releases hotfixed later or patched within 7 days / releases
     restore_hours: Distribution  # proxy: release -> its fixing release
     change_failure_tier: str | None
     restore_tier: str | None
@@ -377,8 +378,13 @@ def integration(history: History, window: Window, lines: Mapping[str, EpisodeLin
 
 
 def _is_patch_of(later: Release, earlier: Release) -> bool:
-    a, b = later.version or (), earlier.version or ()
-    return len(a) >= 2 and len(a) == len(b) and a[:-1] == b[:-1] and a[-1] > b[-1]
+    """Same major.minor, a later patch: 1.1.1 after 1.1.0, 6.2.1 after 6.2 (missing parts are 0).
+    A bump of the second part is a minor release, never a patch: 2024.3 after 2024.2, 1.2 after 1.1."""
+    if not later.version or not earlier.version:
+        return False
+    size = max(len(later.version), len(earlier.version), 3)
+    a, b = (v + (0,) * (size - len(v)) for v in (later.version, earlier.version))
+    return a[:2] == b[:2] and a[2:] > b[2:]
 
 
 def patch_cadence(releases: Sequence[Release]) -> bool:
@@ -387,43 +393,86 @@ def patch_cadence(releases: Sequence[Release]) -> bool:
     return len(releases) >= 4 and bumps * 2 > len(releases) - 1
 
 
+def hotfix_failures(history: History, finals: Sequence[Release], hotfixes: Sequence[Episode]) -> dict[str, datetime]:
+    """Release tag -> when its first hotfix was merged. A hotfix episode merged into a
+    production line (the trunk, or a line final releases are tagged on) fixes the latest
+    final release before it, however long after and whatever tag (if any) follows it; a
+    release of the hotfix's own commits (its tag on the hotfix branch) is not the one it fixes."""
+    production = {history.trunk.name} | {r.line for r in finals if r.line is not None}
+    final_at = [r.at for r in finals]
+    fixed: dict[str, datetime] = {}
+    for hotfix in hotfixes:
+        if hotfix.target not in production:
+            continue
+        own = {hotfix.id, *hotfix.commits}
+        index = bisect.bisect_left(final_at, hotfix.merged_at) - 1
+        while index >= 0 and finals[index].commit in own:
+            index -= 1
+        if index >= 0:
+            fixed.setdefault(finals[index].tag, hotfix.merged_at)
+    return fixed
+
+
+def integration_line(history: History) -> str | None:
+    """Gitflow's develop: the long-lived line beside the trunk that received more branch work
+    than the trunk over all of history and whose work goes on to the trunk (merged into it, or
+    carried by release branches). None when the trunk itself is where work lands. Judged on
+    the whole history, not one window."""
+    trunk = history.trunk.name
+    firsts = [e for e in history.episodes if e.repeat_of is None and not e.bot]
+    work = Counter(e.target for e in firsts if e.kind is EpisodeKind.FEATURE)
+    into_trunk = ({m.source for m in history.line_merges if m.target == trunk}
+                  | {e.target for e in firsts if e.target != trunk and e.reached_trunk_at is not None})
+    candidates = [line.name for line in history.long_lived
+                  if line.name != trunk and line.name in into_trunk and work[line.name] > work[trunk]]
+    return max(candidates, key=lambda name: (work[name], name), default=None)
+
+
+def is_hotfix(episode: Episode, history: History, beside: str | None) -> bool:
+    """A hotfix: a `hotfix/*` branch, or (beside an integration line `beside`) a work branch merged
+    straight into the trunk, the production line, instead of through the integration line."""
+    if episode.repeat_of is not None:
+        return False
+    if episode.kind is EpisodeKind.HOTFIX:
+        return True
+    return (beside is not None and episode.target == history.trunk.name and episode.kind is EpisodeKind.FEATURE
+            and not episode.bot)
+
+
 def failures(history: History, window: Window) -> Failures:
-    finals = final_releases(history)
+    # Releases are sorted by time, hotfixes by merge time: each look-up is a bisection, not a
+    # scan of every release (vim's 20k tags made this step quadratic).
+    finals = sorted(final_releases(history), key=lambda r: r.at)  # already in time order: a linear pass
     in_window = [r for r in finals if window.contains(r.at)]
     patches_are_routine = patch_cadence(in_window)
-    hotfixes = [e for e in episodes_in_window(history, window)
-                if e.kind is EpisodeKind.HOTFIX and e.repeat_of is None]
+    beside = integration_line(history)
+    hotfixes = [e for e in episodes_in_window(history, window) if is_hotfix(e, history, beside)]
+    # A release of the window is judged by the hotfixes merged after it and before the window's end.
+    fixed_by_hotfix = hotfix_failures(history, finals, [e for e in history.episodes if e.merged_at < window.until
+                                                        and is_hotfix(e, history, beside)])
     quick = 0
     restore: list[float] = []
     failed = 0
-    # Releases are sorted by time, hotfixes by merge time: each look-up is a bisection, not a
-    # scan of every release (vim's 20k tags made this step quadratic).
-    finals = sorted(finals, key=lambda r: r.at)  # already in time order: a linear pass
     final_at = [r.at for r in finals]
-    hotfix_at = [e.merged_at for e in hotfixes]
     for release in in_window:
         after = bisect.bisect_right(final_at, release.at)
-        # A fix belongs to the latest release before it: the window closes at the next release.
-        following = final_at[after] if after < len(finals) else None
         limit = release.at + timedelta(days=QUICK_PATCH_DAYS)
         fix = None if patches_are_routine else next(
             (r for r in finals[after:bisect.bisect_right(final_at, limit, lo=after)] if _is_patch_of(r, release)),
             None)
-        first_hotfix = bisect.bisect_right(hotfix_at, release.at)
-        hotfix = hotfixes[first_hotfix] if first_hotfix < len(hotfixes) else None
-        if hotfix is not None and not (hotfix.merged_at <= limit and (following is None or hotfix.merged_at < following)):
-            hotfix = None
+        hotfixed = fixed_by_hotfix.get(release.tag)
         if fix is not None:
             quick += 1
-        if fix is not None or hotfix is not None:
+        if fix is not None or hotfixed is not None:
             failed += 1
-            ends = [moment for moment in (fix.at if fix else None, hotfix.merged_at if hotfix else None) if moment]
+            ends = [moment for moment in (fix.at if fix else None, hotfixed) if moment]
             restore.append(_hours(min(ends), release.at))
     rate = failed / len(in_window) if in_window else None
     restore_dist = Distribution.of(restore)
     return Failures(
         reverts=sum(1 for r in history.reverts if window.contains(r.at) and r.line is not None),
-        hotfixes=len(hotfixes), quick_patch_releases=quick, patches_are_routine=patches_are_routine,
+        hotfixes=len(hotfixes), hotfixes_unnamed=sum(1 for e in hotfixes if e.kind is not EpisodeKind.HOTFIX),
+        quick_patch_releases=quick, patches_are_routine=patches_are_routine,
         change_failure_rate=rate,
         restore_hours=restore_dist, change_failure_tier=change_failure_tier(rate),
         restore_tier=restore_tier(restore_dist.p50),

@@ -329,3 +329,49 @@ def trunk_with_an_idle_branch(path: Path, days: int, name: str = "old-idea") -> 
     for day in range(1, days):
         b.commit(f"work {day}", branch="main", at=24 * day)
     return b
+
+
+def gitflow_late_hotfixes(path: Path) -> Truth:
+    """Gitflow where hotfixes come days after a release, whatever the tags say.
+
+    Four releases three weeks apart, calendar-versioned (2024.1 ... 2024.4), each cut
+    from develop as release/2024.N (one commit, merged into master 48 h after it was cut)
+    after two feature branches into develop (two commits each, merged 10 h after their
+    first). Ten days after 2024.1 and after 2024.3 a hotfix branch (one commit, merged
+    into master 4 h after it) fixes the release: the first is never tagged, the second
+    is tagged 2024.3.1. Both are merged back into develop. So: 5 final releases,
+    2 of them followed by a hotfix (2024.1 and 2024.3), 8 work branches of 10 h,
+    4 release branches of 48 h and 2 hotfix branches of 4 h.
+    """
+    sim = Simulator(path, trunk="master", long_lived={"master", "develop"})
+    b = sim.b
+    sim.direct("master", 0)
+    b.branch("develop", "master")
+    sim.direct("develop", 1)
+    for number in range(1, 5):
+        hour = 2.0 + (number - 1) * 21 * 24
+        for feature in (1, 2):
+            name = f"feature/{number}-{feature}"
+            sim.work(name, "develop", hour, 2, who=DEVELOPERS[feature % 3])
+            sim.merge(name, "develop", hour + 10, commits=2, first=hour)
+            hour += 12
+        name = f"release/2024.{number}"
+        sim.work(name, "develop", hour, 1)
+        sim.merge(name, "master", hour + 48, commits=1, first=hour, delete=False, deleted_later=True,
+                  kind="release", message=f"Merge branch '{name}'")
+        b.tag(f"2024.{number}", "master", annotated=True, at=at(hour + 48.5))
+        sim.truth.tags.append(f"2024.{number}")
+        b.merge(name, "develop", message=f"Merge branch '{name}' into develop", at=at(hour + 49))
+        b.delete_branch(name)
+        if number in (1, 3):
+            hour += 48.5 + 24 * 10
+            name = f"hotfix/2024.{number}.1"
+            sim.work(name, "master", hour, 1, who=BOB)
+            sim.merge(name, "master", hour + 4, commits=1, first=hour, delete=False, deleted_later=True,
+                      kind="hotfix", message=f"Merge branch '{name}'")
+            if number == 3:
+                b.tag("2024.3.1", "master", annotated=True, at=at(hour + 4.5))
+                sim.truth.tags.append("2024.3.1")
+            b.merge(name, "develop", message=f"Merge branch '{name}' into develop", at=at(hour + 5))
+            b.delete_branch(name)
+    return sim.truth

@@ -379,3 +379,14 @@ def test_scan_with_pull_request_refs_says_squashes_are_dated_from_them(tmp_path:
     assert "10 squash merges into the trunk are dated from their pull-request refs (10 in this repository)" in out
     assert "have no lifetime" not in out
     assert "branch lifetime p50 / p90              3.0 h / 3.0 h" in out
+
+
+def test_scan_counts_late_hotfixes_as_failures(tmp_path: Path) -> None:
+    scenarios.gitflow_late_hotfixes(tmp_path / "repo")
+    code, out, err = run("scan", str(tmp_path / "repo"), "--since", "2023-06-01", "--until", "2024-06-01",
+                         "--merge-check-seconds", "0", "--no-history")
+    assert code == ExitCode.OK, err
+    row = next(line for line in out.splitlines() if "change failure (proxy)" in line)
+    assert "40% (0 quick patches, 2 hotfixes, 0 reverts)" in row and row.rstrip().endswith("low")
+    row = next(line for line in out.splitlines() if "time to restore (proxy) p50" in line)
+    assert "10.2 d" in row

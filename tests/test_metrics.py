@@ -270,3 +270,51 @@ def test_direct_commits_on_a_real_trunk_have_no_constraint(tmp_path: Path) -> No
     assert result.metrics.lead_time.changes == 12 and result.metrics.lead_time.constraint is None
     assert result.metrics.lead_time.constraint_sentence.startswith(
         "No stage holds measurable waiting time: changes land directly and no release was tagged")
+
+
+def test_a_hotfix_fails_the_release_before_it_however_late_and_whatever_tag_follows() -> None:
+    releases = [release("2024.1", 0, 10, (2024, 1)), release("2024.2", 24 * 20, 8, (2024, 2)),
+                release("2024.3", 24 * 27, 6, (2024, 3))]
+    h = history([
+        episode("late", first=24 * 10, last=24 * 10, merged=24 * 10 + 4, kind=EpisodeKind.HOTFIX, target="main"),
+        episode("off-line", first=24 * 21, last=24 * 21, merged=24 * 21 + 1, kind=EpisodeKind.HOTFIX,
+                target="develop", reached=24 * 21 + 1),  # merged into develop only: not into production
+    ], releases)
+    result = metrics.failures(h, WINDOW)
+    assert result.hotfixes == 2 and result.quick_patch_releases == 0
+    assert result.change_failure_rate == pytest.approx(1 / 3)  # 2024.1, fixed 10 days later, untagged
+    assert (result.restore_hours.count, result.restore_hours.p50) == (1, 24 * 10 + 4)
+
+
+def test_late_hotfixes_in_a_gitflow_history(tmp_path: Path) -> None:
+    scenarios.gitflow_late_hotfixes(tmp_path / "repo")
+    result = pipeline.run_scan(pipeline.ScanRequest(path=tmp_path / "repo", now=scenarios.at(24 * 100),
+                                                    options=HistoryOptions(), merge_check_seconds=0))
+    failures = result.metrics.failures
+    assert failures.hotfixes == 2 and failures.hotfixes_unnamed == 0 and result.metrics.releases.count == 5
+    assert failures.change_failure_rate == pytest.approx(2 / 5)  # 2024.1 (never re-tagged) and 2024.3
+    # each hotfix merged 10 days 4 h after its release's tag (at hour + 48.5)
+    assert failures.restore_hours.count == 2 and failures.restore_hours.p50 == pytest.approx(24 * 10 + 4)
+
+
+def test_work_merged_straight_into_the_production_line_is_a_hotfix(tmp_path: Path) -> None:
+    # Gitflow beside develop: a branch named fix-login merged into master (not through develop)
+    # three days after 2024.4 is a hotfix of 2024.4, whatever its name.
+    path = tmp_path / "repo"
+    scenarios.gitflow_late_hotfixes(path)
+    b = RepoBuilder(path, trunk="master")
+    last = scenarios.at(2 + 3 * 21 * 24 + 24 + 48.5)  # 2024.4's tag
+    b.branch("fix-login", "master")
+    b.commit(branch="fix-login", at=last + timedelta(days=3))
+    b.merge("fix-login", "master", message="Merge branch 'fix-login'", at=last + timedelta(days=3, hours=2))
+    result = pipeline.run_scan(pipeline.ScanRequest(path=path, now=scenarios.at(24 * 100), options=HistoryOptions(),
+                                                    merge_check_seconds=0))
+    assert metrics.integration_line(result.history) == "develop"
+    failures = result.metrics.failures
+    assert (failures.hotfixes, failures.hotfixes_unnamed) == (3, 1)
+    assert failures.change_failure_rate == pytest.approx(3 / 5)
+    # restored 244 h after 2024.1 and 2024.3 (the named hotfixes), 74 h after 2024.4 (fix-login)
+    assert (failures.restore_hours.count, failures.restore_hours.p50) == (3, pytest.approx(24 * 10 + 4))
+    assert failures.restore_hours.max == pytest.approx(24 * 10 + 4)
+    assert metrics.hotfix_failures(result.history, metrics.final_releases(result.history), [
+        e for e in result.history.episodes if e.source == "fix-login"]) == {"2024.4": last + timedelta(days=3, hours=2)}

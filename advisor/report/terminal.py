@@ -191,7 +191,9 @@ def _flow(scan: Scan, add: Any, style: Style) -> None:
                              + ("" if wip.unreleased_trunk_commits is None
                                 else f", {wip.unreleased_trunk_commits} unreleased commits on the trunk"), ""],
         ["change failure (proxy)", "-" if fail.change_failure_rate is None else
-         f"{fail.change_failure_rate:.0%} ({patches}, {fail.hotfixes} hotfixes, {fail.reverts} reverts)",
+         f"{fail.change_failure_rate:.0%} ({patches}, {fail.hotfixes} hotfixes"
+         + (f" ({fail.hotfixes_unnamed} merged straight into {term(scan.history.trunk.name)})"
+            if fail.hotfixes_unnamed else "") + f", {fail.reverts} reverts)",
          _TIER[fail.change_failure_tier]],
         ["time to restore (proxy) p50", _hours(fail.restore_hours.p50), _TIER[fail.restore_tier]],
     ]
