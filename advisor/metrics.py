@@ -306,7 +306,8 @@ def lead_time(history: History, window: Window) -> LeadTime:
         releasing = ("no release was tagged" if not released
                      else f"{len(released)} were released within minutes of reaching the trunk")
         sentence = (f"No stage holds measurable waiting time: {landing} and {releasing} "
-                    f"(no stage's median reaches {MEASURABLE_HOURS:g} h per change, over {len(counted)} changes).")
+                    f"(no stage's median reaches {MEASURABLE_HOURS:g} h per change, over {len(counted)} "
+                    f"change{'s' if len(counted) != 1 else ''}).")
     else:
         sentence = (f"The constraint is {constraint.name}: {constraint.share:.0%} of all the time changes spent "
                     f"between first commit and release (median {human_hours(constraint.hours.p50, 'days')} per change, "
