@@ -414,14 +414,15 @@ def hotfix_failures(history: History, finals: Sequence[Release], hotfixes: Seque
     return fixed
 
 
-def integration_line(history: History) -> str | None:
-    """Gitflow's develop: the long-lived line beside the trunk that received more branch work
-    than the trunk over all of history and whose work goes on to the trunk (merged into it, or
-    carried by release branches). None when the trunk itself is where work lands. Judged on
-    the whole history, not one window."""
+def integration_line(history: History, window: Window) -> str | None:
+    """Gitflow's develop: the long-lived line beside the trunk that received more work branches
+    than the trunk in the window and whose work goes on to the trunk (merged into it, or carried
+    by release branches). None when the trunk itself is where work lands — also for a team that
+    has moved off develop, once the trunk takes most of the window's work."""
     trunk = history.trunk.name
     firsts = [e for e in history.episodes if e.repeat_of is None and not e.bot]
-    work = Counter(e.target for e in firsts if e.kind is EpisodeKind.FEATURE)
+    work = Counter(e.target for e in episodes_in_window(history, window)
+                   if e.repeat_of is None and not e.bot and e.kind is EpisodeKind.FEATURE)
     into_trunk = ({m.source for m in history.line_merges if m.target == trunk}
                   | {e.target for e in firsts if e.target != trunk and e.reached_trunk_at is not None})
     candidates = [line.name for line in history.long_lived
@@ -446,7 +447,7 @@ def failures(history: History, window: Window) -> Failures:
     finals = sorted(final_releases(history), key=lambda r: r.at)  # already in time order: a linear pass
     in_window = [r for r in finals if window.contains(r.at)]
     patches_are_routine = patch_cadence(in_window)
-    beside = integration_line(history)
+    beside = integration_line(history, window)
     hotfixes = [e for e in episodes_in_window(history, window) if is_hotfix(e, history, beside)]
     # A release of the window is judged by the hotfixes merged after it and before the window's end.
     fixed_by_hotfix = hotfix_failures(history, finals, [e for e in history.episodes if e.merged_at < window.until

@@ -309,7 +309,7 @@ def test_work_merged_straight_into_the_production_line_is_a_hotfix(tmp_path: Pat
     b.merge("fix-login", "master", message="Merge branch 'fix-login'", at=last + timedelta(days=3, hours=2))
     result = pipeline.run_scan(pipeline.ScanRequest(path=path, now=scenarios.at(24 * 100), options=HistoryOptions(),
                                                     merge_check_seconds=0))
-    assert metrics.integration_line(result.history) == "develop"
+    assert metrics.integration_line(result.history, result.window) == "develop"
     failures = result.metrics.failures
     assert (failures.hotfixes, failures.hotfixes_unnamed) == (3, 1)
     assert failures.change_failure_rate == pytest.approx(3 / 5)
