@@ -23,7 +23,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from advisor import __version__, asof, config, dates, escape, gitread, interrupts, pipeline, progress, scan, snapshot, store
-from advisor.report import jsonout, markdown, terminal
+from advisor.report import csvout, jsonout, markdown, sarif, terminal
 from advisor.errors import AdvisorError, BadOption, CannotWrite, ExitCode, UnreadablePath
 from advisor.report import layout
 from advisor.report.layout import Style, paint
@@ -50,6 +50,13 @@ F = TypeVar("F", bound=Callable[..., Any])
 class OutputFormat(str, Enum):
     text = "text"
     json = "json"
+    csv = "csv"
+
+
+class Table(str, Enum):
+    episodes = "episodes"
+    live = "live"
+    releases = "releases"
 
 
 def boundary(command: F) -> F:
@@ -230,7 +237,10 @@ def terminal_style(no_color: bool = False) -> Style:
 @boundary
 def scan_command(
     path: PathArgument = ".",
-    output: Annotated[OutputFormat, typer.Option("--format", "-f", help="text or json.")] = OutputFormat.text,
+    output: Annotated[OutputFormat, typer.Option("--format", "-f", help="text, json, or csv (one table: "
+                                                                        "--table).")] = OutputFormat.text,
+    table: Annotated[Table, typer.Option(help="With --format csv: the episodes merged in the window, the live "
+                                              "branches, or the releases.")] = Table.episodes,
     trunk: TrunkOption = None,
     since: Annotated[str | None, typer.Option(metavar="DATE", help="Report from this date (default: a year before --until).")] = None,
     until: Annotated[str | None, typer.Option(metavar="DATE", help="Report up to this date (default: now).")] = None,
@@ -253,6 +263,7 @@ def scan_command(
       advisor scan ~/src/project
       advisor scan . --since "90 days ago" --format json > scan.json
       advisor scan /srv/mirrors/project.git --as-of 2025-Q4
+      advisor scan . --format csv --table live > live-branches.csv
     """
     request = scan_request(path, trunk=trunk, since=since, until=until, allow_shallow=allow_shallow, bot=bot,
                            cache_dir=cache_dir, no_cache=no_cache, merge_check_seconds=merge_check_seconds,
@@ -263,7 +274,12 @@ def scan_command(
     finally:
         status.clear()
     style = terminal_style(no_color)
-    text = jsonout.scan_json(result) if output is OutputFormat.json else terminal.scan_text(result, style)
+    if output is OutputFormat.json:
+        text = jsonout.scan_json(result)
+    elif output is OutputFormat.csv:
+        text = csvout.scan_csv(result, table.value)
+    else:
+        text = terminal.scan_text(result, style)
     _say(text, nl=False, style=style)
     if not no_history:
         _store_snapshot(request, result, path, history_dir, plan_dir, announce=status.enabled)
@@ -376,6 +392,13 @@ class ProgressFormat(str, Enum):
     text = "text"
     json = "json"
     markdown = "markdown"
+    csv = "csv"
+
+
+class CheckFormat(str, Enum):
+    text = "text"
+    json = "json"
+    sarif = "sarif"
 
 
 class Every(str, Enum):
@@ -433,7 +456,7 @@ def _read_history(folder: Path) -> list[snapshot.Snapshot]:
 @boundary
 def progress_command(
     path: Annotated[str, typer.Argument(help="The repository whose snapshots to compare (default: here).")] = ".",
-    output: Annotated[ProgressFormat, typer.Option("--format", "-f", help="text, json or markdown.")] = (
+    output: Annotated[ProgressFormat, typer.Option("--format", "-f", help="text, json, markdown, or csv (the trend).")] = (
         ProgressFormat.text),
     history_dir: Annotated[str | None, typer.Option(metavar="DIR", help=HISTORY_DIR_HELP)] = None,
     out: Annotated[str | None, typer.Option(help="Write the report to this file (atomically) instead of "
@@ -455,13 +478,16 @@ def progress_command(
         text = jsonout.progress_json(report)
     elif output is ProgressFormat.markdown:
         text = markdown.progress_markdown(report, where)
+    elif output is ProgressFormat.csv:
+        text = csvout.trend_csv(report)
     else:
         text = terminal.progress_text(report, where, style)
     if out:
         target = Path(out)
         if target.is_dir():
             raise BadOption(f"--out {out} is a folder; name the file to write the report to.")
-        store.write_atomic(target, (text if output is ProgressFormat.json else escape.terminal_lines(text))
+        store.write_atomic(target, (text if output in (ProgressFormat.json, ProgressFormat.csv)
+                                    else escape.terminal_lines(text))
                            .encode("utf-8"))
     else:
         _say(text, nl=False, style=style)
@@ -474,6 +500,10 @@ def check_command(
     history_dir: Annotated[str | None, typer.Option(metavar="DIR", help=HISTORY_DIR_HELP)] = None,
     first_run: Annotated[bool, typer.Option("--first-run", help="No snapshot yet is expected (the first run of a "
                                                                 "new gate): pass instead of failing.")] = False,
+    output: Annotated[CheckFormat, typer.Option("--format", "-f", help="text, json, or sarif (SARIF 2.1.0, for "
+                                                                       "code scanning).")] = CheckFormat.text,
+    out: Annotated[str | None, typer.Option(metavar="FILE", help="Write the json or sarif document to this file "
+                                                                 "(atomically) and print the text.")] = None,
     no_color: NoColorOption = False,
 ) -> None:
     """For CI: exit 4 when a criterion that held has regressed or a configured threshold is crossed.
@@ -484,6 +514,7 @@ def check_command(
     \b
     Examples:
       advisor scan . --quiet > /dev/null && advisor check .
+      advisor check . --format sarif --out advisor.sarif
     """
     settings = pipeline.repository_settings(Path(path), None)
     folder = _history_folder(path, history_dir)
@@ -496,11 +527,22 @@ def check_command(
         _say(f"advisor check: {terminal.term(folder)} {what} yet; nothing to check (--first-run).")
         return
     findings = progress.check(found, settings.thresholds, fail_on_regression=settings.fail_on_regression)
+    failed = [f for f in findings if f.failed]
+    latest = found[-1].until
+    if output is not CheckFormat.text:
+        anchor = settings.source or config.DEDICATED
+        document = (jsonout.check_json(findings, snapshot=latest, snapshots=len(found))
+                    if output is CheckFormat.json else sarif.check_sarif(findings, tool_version=__version__,
+                                                                         anchor=anchor))
+        if out is None:
+            _say(document, nl=False)
+            if failed:
+                raise typer.Exit(ExitCode.REGRESSED)
+            return
+        _write_document(out, document)
     style = terminal_style(no_color)
     for finding in findings:
         _say(paint(terminal.term(finding.text), "bad" if finding.failed else None, style), style=style)
-    failed = [f for f in findings if f.failed]
-    latest = found[-1].until
     if failed:
         _say(f"advisor check: {len(failed)} problem{'s' if len(failed) != 1 else ''} in the snapshot of "
                    f"{latest:%Y-%m-%d} (exit {int(ExitCode.REGRESSED)}).")
@@ -508,6 +550,16 @@ def check_command(
     held = "no criterion regressed" if len(found) > 1 else "one snapshot, no criterion to compare"
     _say(f"advisor check: ok: {held}; {len(settings.thresholds)} threshold"
                f"{'s' if len(settings.thresholds) != 1 else ''} checked (snapshot of {latest:%Y-%m-%d}).")
+
+
+def _write_document(out: str, document: str) -> None:
+    target = Path(out)
+    if target.is_dir():
+        raise BadOption(f"--out {out} is a folder; name the file to write to.")
+    try:
+        store.write_atomic(target, document.encode("utf-8"))
+    except OSError as error:
+        raise UnreadablePath(f"{out} cannot be written ({error.strerror or error}).") from None
 
 
 @app.command("backfill")

@@ -238,6 +238,8 @@ class Finding:
     kind: str  # "window" (a note on the latest snapshot's window), "regressed", "threshold" or "unmeasured"
     failed: bool  # whether it fails the check
     text: str
+    subject: str = ""  # what it is about: the criterion id, or the threshold's configuration key
+    evidence: tuple[tuple[str, str], ...] = ()  # (name, value shown to people), in order
 
 
 def _value(value: float | None, unit: str) -> str:
@@ -285,20 +287,29 @@ def check(snapshots: Sequence[Snapshot], thresholds: Sequence[Threshold], *,
                 f"regressed: {change.id} ({change.name}) held on {before.until:%Y-%m-%d} "
                 f"({criterion_value(change.before, change.unit)}) and does not now "
                 f"({criterion_value(change.current, change.unit)}; the target is {bound} "
-                f"{criterion_value(change.target, change.unit)})")))
+                f"{criterion_value(change.target, change.unit)})"), subject=change.id, evidence=(
+                ("criterion", change.name), ("stage", change.stage),
+                ("held on", f"{before.until:%Y-%m-%d}"), ("then", criterion_value(change.before, change.unit)),
+                ("now", criterion_value(change.current, change.unit)), ("snapshot", f"{latest.until:%Y-%m-%d}"),
+                ("target", f"{bound} {criterion_value(change.target, change.unit)}"))))
     for threshold in thresholds:
         measure = BY_NAME[threshold.measure]
         value = latest.measures.get(threshold.measure)
         shown = f"{threshold.key} = {_value(threshold.limit, measure.unit)} in {threshold.source}"
         if value is None:
             findings.append(Finding(kind="unmeasured", failed=False, text=(
-                f"not checked: {measure.label} is not measured in the latest scan ({shown})")))
+                f"not checked: {measure.label} is not measured in the latest scan ({shown})"),
+                subject=threshold.key, evidence=(("measure", measure.label), ("set in", threshold.source))))
             continue
         crossed = value > threshold.limit + EPSILON if threshold.bound == "max" else value < threshold.limit - EPSILON
         if crossed:
             side = "above" if threshold.bound == "max" else "below"
             findings.append(Finding(kind="threshold", failed=True, text=(
-                f"threshold: {measure.label} is {_value(value, measure.unit)}, {side} {shown}")))
+                f"threshold: {measure.label} is {_value(value, measure.unit)}, {side} {shown}"),
+                subject=threshold.key, evidence=(
+                    ("measure", measure.label), ("value", _value(value, measure.unit)),
+                    ("limit", f"{threshold.bound} {_value(threshold.limit, measure.unit)}"),
+                    ("set in", threshold.source), ("snapshot", f"{latest.until:%Y-%m-%d}"))))
     return tuple(findings)
 
 

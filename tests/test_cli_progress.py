@@ -163,6 +163,14 @@ def test_progress_and_check_follow_the_team(team: evolving.Team, tmp_path: Path,
     lines = out.strip().splitlines()
     assert lines[0].startswith("regressed: stop-adding-wip.active-branches (active branches) held on 2024-05-13")
     assert lines[-1] == "advisor check: 1 problem in the snapshot of 2024-05-20 (exit 4)."
+    code, out, _ = run("check", str(repo), "--history-dir", str(history), "--format", "sarif")
+    from tests.test_report_sarif import assert_valid
+    log = json.loads(out)
+    assert_valid(log)
+    assert code == ExitCode.REGRESSED
+    [result] = log["runs"][0]["results"]
+    assert (result["ruleId"], result["level"]) == ("regressed/stop-adding-wip.active-branches", "error")
+    assert result["properties"]["evidence"]["held on"] == "2024-05-13"
 
     report_file = tmp_path / "out" / "progress.md"
     code, out, _ = run("progress", str(repo), "--history-dir", str(history), "--format", "markdown",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from enum import Enum
 from typing import Any
@@ -22,6 +22,7 @@ from advisor.scan import Scan
 from advisor.snapshot import MEASURES as _MEASURES
 
 PROGRESS_FORMAT = 1  # `version` of the progress JSON document
+CHECK_FORMAT = 1  # `version` of the check JSON document
 
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}
 
@@ -97,3 +98,16 @@ def progress_document(report: _progress.Report) -> dict[str, Any]:
 
 def progress_json(report: _progress.Report) -> str:
     return encode(progress_document(report), 0) + "\n"
+
+
+def check_document(findings: Sequence[_progress.Finding], *, snapshot: datetime | None, snapshots: int) -> dict[str, Any]:
+    """`advisor check --format json`: every finding, and whether the check fails."""
+    failed = sum(1 for f in findings if f.failed)
+    return {"kind": "advisor-check", "version": CHECK_FORMAT, "snapshot": None if snapshot is None else snapshot.isoformat(),
+            "snapshots": snapshots, "failed": failed, "ok": failed == 0,
+            "findings": [{"kind": f.kind, "failed": f.failed, "subject": f.subject, "text": f.text,
+                          "evidence": dict(f.evidence)} for f in findings]}
+
+
+def check_json(findings: Sequence[_progress.Finding], *, snapshot: datetime | None, snapshots: int) -> str:
+    return encode(check_document(findings, snapshot=snapshot, snapshots=snapshots), 0) + "\n"
