@@ -15,7 +15,7 @@ from advisor.report import sarif
 from tests import evolving
 from tests.test_cli_progress import run, weekly_scan
 
-SCHEMA = json.loads((Path(__file__).resolve().parent / "schemas" / "sarif-schema-2.1.0.json").read_text())
+SCHEMA = json.loads((Path(__file__).resolve().parent / "sarif" / "sarif-schema-2.1.0.json").read_text())
 
 
 def assert_valid(log: dict[str, Any]) -> None:

@@ -11,7 +11,7 @@ which is where a team changes a threshold. `partialFingerprints` stay the same
 from run to run for the same finding, so code scanning tracks one alert per
 criterion or threshold instead of opening a new one each day.
 
-Validated against the OASIS schema (tests/schemas/sarif-schema-2.1.0.json).
+Validated against the OASIS schema (tests/sarif/sarif-schema-2.1.0.json).
 """
 
 from __future__ import annotations
