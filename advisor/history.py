@@ -443,8 +443,17 @@ class _Labeller:
             # A branch still carrying its name (it went on after the merge) is not deleted.
             behind=shape.behind, deleted=deleted and source not in self.branch_names, bot=shape.bot,
             clock_skew=shape.first_commit_at > merged_at + _SKEW,
-            exact_lifetime=exact, lifetime_unknown=lifetime_unknown, **self.flow(anchor),
+            exact_lifetime=exact, lifetime_unknown=lifetime_unknown, merged_by=self.merger(anchor),
+            **self.flow(anchor),
         ), members, anchor)
+
+    def merger(self, commit: int) -> str | None:
+        """Who put `commit` on its line (see `Episode.merged_by`)."""
+        graph = self.graph
+        if len(graph.parents[commit]) > 1:
+            return graph.people[graph.author[commit]][0]
+        name, email = graph.people[graph.committer[commit]]
+        return None if _FORGE_COMMITTER.search(name) or _FORGE_COMMITTER.search(email) else name
 
     def add(self, episode: Episode, commits: Iterable[int], anchor: int) -> int:
         """Record an episode; `anchor` is the commit that brought it onto its line."""
@@ -561,7 +570,7 @@ def _label_merges(lab: _Labeller) -> None:
                     fork_point=None, forked_from=None,
                     first_commit_at=lab.time(merge), last_commit_at=lab.time(merge), merged_at=lab.time(merge),
                     behind=None, deleted=False, bot=False, clock_skew=False, exact_lifetime=False,
-                    repeat_of=earlier.id if earlier else None, **lab.flow(merge),
+                    repeat_of=earlier.id if earlier else None, merged_by=lab.merger(merge), **lab.flow(merge),
                 ), (), merge)
                 continue
             shape = lab.shape(commits, edge, target_line, graph.parents[merge][0])

@@ -170,6 +170,7 @@ class Episode:
     reached_trunk_at: datetime | None = None  # when the change arrived on the trunk (None: not yet)
     released_at: datetime | None = None  # when the first final release containing it was tagged
     release: str | None = None  # that release's tag
+    merged_by: str | None = None  # who put it on its line: a merge's author, else its committer (None: a forge)
 
     @property
     def lifetime_seconds(self) -> int | None:

@@ -25,6 +25,23 @@ from advisor.markdown import code, code_cell, md
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Bypass:
+    """Who may bypass a rule, and why the history says they need to."""
+
+    actor: str  # "admin" or "maintain" (repository roles), "deploy-key"
+    reason: str
+
+
+# GitHub ruleset bypass actors: built-in repository role ids (admin 5, maintain 2) and deploy keys.
+_GITHUB_BYPASS: dict[str, dict[str, Any]] = {
+    "admin": {"actor_id": 5, "actor_type": "RepositoryRole", "bypass_mode": "always"},
+    "maintain": {"actor_id": 2, "actor_type": "RepositoryRole", "bypass_mode": "always"},
+    "deploy-key": {"actor_id": None, "actor_type": "DeployKey", "bypass_mode": "always"},
+}
+_BYPASS_NAMES = {"admin": "repository admins", "maintain": "maintainers", "deploy-key": "deploy keys"}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class BranchRule:
     """What one branch (or pattern of branches) requires before a change lands on it."""
 
@@ -44,6 +61,8 @@ class BranchRule:
     lock: bool = False  # read-only: nobody pushes or merges (a retired integration branch)
     require_code_owner_review: bool = False  # Scorecard Tier 4 asks for it (with >= 2 approvals)
     why: str = ""  # one sentence people read beside the settings
+    bypass: tuple[Bypass, ...] = ()  # who may push past the rule (admins, maintainers, release automation)
+    allowed_by: tuple[str, ...] = ()  # the measured facts that make each requirement safe now
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -91,8 +110,8 @@ def _rule_tier(rule: BranchRule) -> int:
         and rule.require_last_push_approval,
         bool(rule.required_checks),
         rule.required_approvals >= 2 and rule.require_code_owner_review,
-        # "Include administrators": every file here enforces on admins (no bypass actors, enforce_admins).
-        rule.dismiss_stale_reviews,
+        # "Include administrators": no bypass actors, enforce_admins.
+        rule.dismiss_stale_reviews and not rule.bypass,
     )
     reached = 0
     for met in tiers:
@@ -192,7 +211,7 @@ def github_ruleset(rule: BranchRule, rule_slug: str) -> dict[str, Any]:
         "name": _ruleset_name(rule_slug),
         "target": "branch",
         "enforcement": "active",
-        "bypass_actors": [],
+        "bypass_actors": [dict(_GITHUB_BYPASS[b.actor]) for b in rule.bypass if b.actor in _GITHUB_BYPASS],
         "conditions": {"ref_name": {"include": include, "exclude": []}},
         "rules": rules,
     }
@@ -213,7 +232,7 @@ def github_branch_protection(rule: BranchRule) -> dict[str, Any]:
         "required_status_checks": ({"strict": rule.strict_checks, "contexts": [],
                                     "checks": [{"context": c} for c in checks]}
                                    if checks and not rule.lock else None),
-        "enforce_admins": True,
+        "enforce_admins": not any(b.actor == "admin" for b in rule.bypass),
         "required_pull_request_reviews": reviews,
         "restrictions": None,
         "required_linear_history": rule.linear_history,
@@ -242,11 +261,17 @@ def github_repository(policy: Policy) -> dict[str, Any]:
 NO_ACCESS, DEVELOPER, MAINTAINER = 0, 30, 40
 
 
+def _maintainers_bypass(rule: BranchRule) -> bool:
+    return any(b.actor in ("admin", "maintain") for b in rule.bypass)
+
+
 def gitlab_protected_branch(rule: BranchRule, trunk: str) -> dict[str, Any]:
     """The body of `POST /projects/:id/protected_branches`."""
     body: dict[str, Any] = {
         "name": _branch_name(rule, trunk),
-        "push_access_level": NO_ACCESS if rule.lock or _requires_pull_request(rule) else DEVELOPER,
+        "push_access_level": (NO_ACCESS if rule.lock else
+                              (MAINTAINER if _maintainers_bypass(rule) else NO_ACCESS) if _requires_pull_request(rule)
+                              else DEVELOPER),
         "merge_access_level": NO_ACCESS if rule.lock else DEVELOPER,
         "unprotect_access_level": MAINTAINER,
         "allow_force_push": not rule.block_force_push and not rule.lock,
@@ -367,8 +392,14 @@ def terraform(policy: Policy, repo: str | None, slugs: list[str]) -> str:
                   "  repository  = var.repository",
                   '  target      = "branch"',
                   '  enforcement = "active"',
-                  "",
-                  "  conditions {",
+                  ""]
+        for actor in body["bypass_actors"]:
+            lines.append("  bypass_actors {")
+            if actor["actor_id"] is not None:
+                lines.append(f"    actor_id    = {actor['actor_id']}")
+            lines += [f"    actor_type  = {hcl_string(actor['actor_type'])}",
+                      f"    bypass_mode = {hcl_string(actor['bypass_mode'])}", "  }", ""]
+        lines += ["  conditions {",
                   "    ref_name {",
                   f"      include = {_hcl_list(body['conditions']['ref_name']['include'])}",
                   "      exclude = []",
@@ -571,7 +602,7 @@ _SCORECARD_ROWS = (
     (4, "Require review from code owners", "`require_code_owner_review`", lambda r: r.require_code_owner_review),
     (5, "Dismiss stale reviews when new commits are pushed", "`dismiss_stale_reviews_on_push`",
      lambda r: r.dismiss_stale_reviews),
-    (5, "Include administrators", "no bypass actors / `enforce_admins: true`", lambda r: True),
+    (5, "Include administrators", "no bypass actors / `enforce_admins: true`", lambda r: not r.bypass),
 )
 
 
@@ -592,6 +623,10 @@ def readme(policy: Policy, repo: str | None, files: dict[str, str], slugs: list[
         if rule.why:
             out += [f"Why: {md(rule.why)}", ""]
         out += [f"- {item}" for item in _requirements(rule)]
+        for bypass in rule.bypass:
+            out.append(f"- bypass: {_BYPASS_NAMES.get(bypass.actor, md(bypass.actor))}, because {md(bypass.reason)}")
+        for fact in rule.allowed_by:
+            out.append(f"- measured: {md(fact)}")
         out.append(f"- Scorecard tier of this rule alone: {_rule_tier(rule)}"
                    + ("" if _scored(rule) else " (not scored: Scorecard checks the default and release branches)"))
         if not rule.lock and rule.required_checks:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import shlex
+from urllib.parse import quote
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -19,7 +20,10 @@ from advisor.ci.model import CiChecks
 from advisor.classify import Verdict, line_roles
 from advisor.metrics import Metrics
 from advisor.model import STALE_DAYS
-from advisor.protection import BranchRule, MergeSettings, Policy, scorecard_tier
+from advisor import policies
+from advisor.evidence import RECENT_DAYS, TeamFacts, team_facts
+from advisor.policies import Wish
+from advisor.protection import Policy
 from advisor.scan import LiveBranchReport, Scan
 
 
@@ -53,6 +57,7 @@ class Action:
     text: str  # plain text; "{0}", "{1}"... stand for the entries of `code`; the renderer escapes both
     criterion: str | None = None
     code: tuple[str, ...] = ()  # untrusted literal values (branch names, files) shown as code spans
+    verify: str = ""  # for what no scan can see (a host setting): the command that shows it
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -169,9 +174,15 @@ class _Evidence:
     maintenance: tuple[str, ...]
     environment: tuple[str, ...]
     release_branches: bool  # several release lines are maintained: keep short release branches
+    facts: TeamFacts
+    linear_stage: str  # the stage whose exit criterion is "no merge commit on the trunk": linear history after it
 
 
-def _gather(scan: Scan, ci: CiChecks) -> _Evidence:
+_STAGE_ORDER = ("escape-death-spiral", "stop-adding-wip", "automate", "shrink-batches", "collapse-lines",
+                "release-from-trunk", "continuous-delivery")
+
+
+def _gather(scan: Scan, ci: CiChecks, prior: Prior) -> _Evidence:
     history, verdict = scan.history, scan.verdict
     short_lived = [r for r in scan.live if not r.branch.long_lived and r.branch.name != history.trunk.name]
     stale = sorted((r for r in short_lived if r.stale and not r.branch.merged), key=lambda r: (-r.idle_days, r.branch.name))
@@ -181,9 +192,12 @@ def _gather(scan: Scan, ci: CiChecks) -> _Evidence:
     roles = line_roles(history)
     retire = [name for name in (verdict.integration_line, verdict.production_line, *roles.environment)
               if name and name != history.trunk.name]
+    lines_to_retire = tuple(dict.fromkeys(retire))
     return _Evidence(
+        facts=team_facts(scan),
+        linear_stage="collapse-lines" if lines_to_retire or "collapse-lines" in prior.stages else "shrink-batches",
         scan=scan, ci=ci, trunk=history.trunk.name, stale=tuple(stale), merged_leftovers=tuple(merged),
-        active=tuple(active), lines_to_retire=tuple(dict.fromkeys(retire)), maintenance=roles.maintenance,
+        active=tuple(active), lines_to_retire=lines_to_retire, maintenance=roles.maintenance,
         environment=roles.environment,
         release_branches=verdict.model == "release-branching" or bool(roles.maintenance),
     )
@@ -216,44 +230,12 @@ def _branch_items(prefix: str, reports: Sequence[LiveBranchReport], text: str,
     return items
 
 
-def _rules(ev: _Evidence, *, pull_requests: bool, checks: bool, linear: bool,
-           release_lines: bool, lock: tuple[str, ...]) -> tuple[BranchRule, ...]:
-    methods = ("squash", "rebase") if linear else ("merge", "squash", "rebase")
-    trunk = BranchRule(
-        pattern=ev.trunk, is_trunk=True,
-        require_pull_request=pull_requests, required_approvals=1 if pull_requests else 0,
-        dismiss_stale_reviews=linear, require_last_push_approval=pull_requests,
-        require_conversation_resolution=pull_requests and linear,
-        required_checks=ev.ci.checks if checks else (), strict_checks=checks and bool(ev.ci.checks),  # up to date needs a check to wait for
-        linear_history=linear, allowed_merge_methods=methods,
-        why=("The trunk is where everyone integrates: it is never deleted or rewritten"
-             + (", changes arrive through reviewed pull requests" if pull_requests else "")
-             + (" whose checks pass" if checks and ev.ci.checks else "")
-             + (", as one commit or a straight line" if linear else "") + "."),
-    )
-    rules = [trunk]
-    if release_lines:
-        rules.append(BranchRule(
-            pattern="release/*", is_trunk=False, require_pull_request=True, required_approvals=1,
-            required_checks=ev.ci.checks if checks else (), allowed_merge_methods=("squash", "rebase"),
-            linear_history=True,
-            why="Release branches take only fixes cherry-picked from the trunk, through a pull request.",
-        ))
-    for name in lock:
-        rules.append(BranchRule(pattern=name, is_trunk=False, lock=True,
-                                why=f"Retired: {name} is read-only while open work moves to {ev.trunk}."))
-    return tuple(rules)
-
-
-def _policy(stage: str, title: str, ev: _Evidence, rules: tuple[BranchRule, ...], *, linear: bool,
-            auto_merge: bool) -> Policy:
-    return Policy(
-        stage=stage, title=title, trunk=ev.trunk, rules=rules, checks=ev.ci,
-        merge=MergeSettings(allow_merge_commit=not linear, allow_squash_merge=True, allow_rebase_merge=True,
-                            allow_auto_merge=auto_merge, delete_branch_on_merge=True,
-                            pipeline_must_succeed=bool(ev.ci.provider)),
-        scorecard_tier=scorecard_tier(rules),
-    )
+def _policy(stage: str, title: str, ev: _Evidence, wish: Wish) -> Policy:
+    entry_after = _STAGE_ORDER.index(stage) > _STAGE_ORDER.index(ev.linear_stage)
+    ok, reason = policies.linear_reason(ev.facts, ev.linear_stage, entry_after)
+    ctx = policies.Context(trunk=ev.trunk, ci=ev.ci, facts=ev.facts, linear_ok=ok, linear_reason=reason,
+                           release_branches=ev.release_branches)
+    return policies.policy(stage, title, ctx, wish)
 
 
 def _stage_escape(ev: _Evidence, prior: Prior) -> Stage | None:
@@ -288,10 +270,7 @@ def _stage_escape(ev: _Evidence, prior: Prior) -> Stage | None:
         risks=("A rushed release without its usual stabilisation: keep it small, and keep the previous version ready "
                "to redeploy.",),
         rollback="Redeploy the previous release; the calendar stays.",
-        status=StageStatus.LATER, policy=_policy("escape-death-spiral", "Break the release death spiral", ev,
-                                                  _rules(ev, pull_requests=False, checks=False, linear=False,
-                                                         release_lines=False, lock=()),
-                                                  linear=False, auto_merge=False),
+        status=StageStatus.LATER, policy=_policy("escape-death-spiral", "Break the release death spiral", ev, Wish()),
     )
 
 
@@ -329,9 +308,7 @@ def _stage_wip(ev: _Evidence, prior: Prior) -> Stage:
                "restored from its last commit.",),
         rollback="Recreate a deleted branch from its last commit: git push origin COMMIT:refs/heads/NAME.",
         status=StageStatus.LATER,
-        policy=_policy("stop-adding-wip", "Stop adding work in progress", ev,
-                       _rules(ev, pull_requests=False, checks=False, linear=False,
-                              release_lines=False, lock=()), linear=False, auto_merge=False),
+        policy=_policy("stop-adding-wip", "Stop adding work in progress", ev, Wish()),
     )
 
 
@@ -390,10 +367,23 @@ def _stage_automate(ev: _Evidence, prior: Prior) -> Stage:
         rollback="Switch the ruleset's enforcement to evaluate (GitHub) or unprotect the branch (GitLab) "
                  "while the pipeline is fixed.",
         status=StageStatus.LATER,
-        policy=_policy("automate", "Automate the tests and the pipeline", ev,
-                       _rules(ev, pull_requests=True, checks=True, linear=False,
-                              release_lines=False, lock=()), linear=False, auto_merge=False),
+        policy=_policy("automate", "Automate the tests and the pipeline", ev, Wish(pull_requests=True, checks=True)),
     )
+
+
+SOURCE_LINEAR = "GitHub required_linear_history refuses every merge commit; advisor waits until none was made"
+
+
+def _ruleset_check(branch: str) -> str:
+    """The call that shows which rules apply to a branch on GitHub (a host setting no scan can see)."""
+    return f"gh api repos/OWNER/NAME/rules/branches/{quote(branch, safe='')}"
+
+
+def _merge_criterion(c: _Criteria, ev: _Evidence) -> Criterion:
+    """Merge commits on the trunk have stopped: from the next stage, linear history can be required."""
+    return c.make("no-merge-commits", f"merge commits on the trunk in the last {RECENT_DAYS} days",
+                  "evidence.trunk-merge-commits", ev.facts.merge_commits.value, 0, less_is_better=True, unit="",
+                  source=SOURCE_LINEAR, fixed=True)
 
 
 def _stage_batches(ev: _Evidence, prior: Prior) -> Stage:
@@ -411,7 +401,7 @@ def _stage_batches(ev: _Evidence, prior: Prior) -> Stage:
         c.make("daily-integration", "integrations per working day", "integration.per_working_day",
                round(integration.per_working_day, 2), 1, less_is_better=False, unit="per day",
                source=SOURCE_DAILY),
-    )
+    ) + ((_merge_criterion(c, ev),) if ev.linear_stage == "shrink-batches" else ())
     lifetime = criteria[0]
     actions = (
         Action(id="shrink-batches.slice-work",
@@ -427,7 +417,8 @@ def _stage_batches(ev: _Evidence, prior: Prior) -> Stage:
         Action(id="shrink-batches.size-limit",
                text=f"Keep pull requests under {criteria[2].target:g} changed lines", criterion=criteria[2].id),
         Action(id="shrink-batches.linear-history",
-               text="Merge by squash or rebase only, and let branches auto-merge when their checks pass"),
+               text="Merge by squash or rebase only, and let branches auto-merge when their checks pass",
+               criterion=criteria[-1].id if ev.linear_stage == "shrink-batches" else None),
     )
     constraint = ev.scan.metrics.lead_time.constraint_sentence
     return Stage(
@@ -439,9 +430,7 @@ def _stage_batches(ev: _Evidence, prior: Prior) -> Stage:
                "positions.",),
         rollback="Flags turn a feature off without a deploy; a bad small change is reverted in one commit.",
         status=StageStatus.LATER,
-        policy=_policy("shrink-batches", "Shrink the batches", ev,
-                       _rules(ev, pull_requests=True, checks=True, linear=True,
-                              release_lines=False, lock=()), linear=True, auto_merge=True),
+        policy=_policy("shrink-batches", "Shrink the batches", ev, Wish(pull_requests=True, checks=True, linear=True, auto_merge=True)),
     )
 
 
@@ -460,7 +449,7 @@ def _stage_collapse(ev: _Evidence, prior: Prior) -> Stage | None:
         c.make("no-integration-line", "work integrates on the trunk alone (conformance check)",
                "verdict.conformance.no-integration-line", 1.0 if passed else 0.0, 1, less_is_better=False,
                unit="", source=SOURCE_TBD_MODELS, fixed=True),
-    )
+    ) + ((_merge_criterion(c, ev),) if ev.linear_stage == "collapse-lines" else ())
     actions: list[Action] = []
     for name in ev.lines_to_retire:
         key = _name_key(name)
@@ -479,8 +468,9 @@ def _stage_collapse(ev: _Evidence, prior: Prior) -> Stage | None:
                 actions.append(Action(id=_ids("collapse-lines.ci-trigger", key, _name_key(path)),
                                       text="Move the CI triggers on {0} in {1} to {2}", code=(name, path, ev.trunk)))
         actions.append(Action(id=_ids("collapse-lines.lock", key),
-                              text="Make {0} read-only (settings in protection/collapse-lines), then delete it "
-                                   "after a month", code=(name,), criterion=criteria[0].id))
+                              text="Once its last merge is done, make {0} read-only (the settings of the next "
+                                   "stage lock it), then delete it after a month", code=(name,),
+                              verify=_ruleset_check(name)))
     if scan.verdict.production_line and scan.verdict.production_line != ev.trunk and not scan.verdict.integration_line:
         actions.append(Action(id="collapse-lines.rename-trunk",
                               text="Consider renaming {0} to main once {1} is gone, so the trunk has the "
@@ -496,9 +486,7 @@ def _stage_collapse(ev: _Evidence, prior: Prior) -> Stage | None:
                "its line first.",),
         rollback="Unlock the line (remove its ruleset); its commits are all on the trunk, so nothing is lost.",
         status=StageStatus.LATER,
-        policy=_policy("collapse-lines", "Collapse the long-lived lines into the trunk", ev,
-                       _rules(ev, pull_requests=True, checks=True, linear=True,
-                              release_lines=False, lock=tuple(ev.lines_to_retire)), linear=True, auto_merge=True),
+        policy=_policy("collapse-lines", "Collapse the long-lived lines into the trunk", ev, Wish(pull_requests=True, checks=True, linear=True, auto_merge=True)),
     )
 
 
@@ -548,10 +536,7 @@ def _stage_release(ev: _Evidence, prior: Prior) -> Stage:
         risks=("Users who cannot take frequent releases: keep publishing a slower channel from the same tags.",),
         rollback="Releases are tags: a bad one is superseded by the next, or the previous tag is redeployed.",
         status=StageStatus.LATER,
-        policy=_policy("release-from-trunk", "Release from the trunk, more often", ev,
-                       _rules(ev, pull_requests=True, checks=True, linear=True,
-                              release_lines=ev.release_branches, lock=tuple(ev.lines_to_retire)),
-                       linear=True, auto_merge=True),
+        policy=_policy("release-from-trunk", "Release from the trunk, more often", ev, Wish(pull_requests=True, checks=True, linear=True, release_lines=ev.release_branches, auto_merge=True, lock=tuple(ev.lines_to_retire))),
     )
 
 
@@ -589,10 +574,7 @@ def _stage_delivery(ev: _Evidence, prior: Prior) -> Stage:
         risks=("Deploying more often exposes gaps in monitoring: add the alerts before raising the cadence.",),
         rollback="Turn automatic releases back into a manual button; the pipeline stays.",
         status=StageStatus.LATER,
-        policy=_policy("continuous-delivery", "Deliver continuously", ev,
-                       _rules(ev, pull_requests=True, checks=True, linear=True,
-                              release_lines=ev.release_branches, lock=tuple(ev.lines_to_retire)),
-                       linear=True, auto_merge=True),
+        policy=_policy("continuous-delivery", "Deliver continuously", ev, Wish(pull_requests=True, checks=True, linear=True, release_lines=ev.release_branches, auto_merge=True, lock=tuple(ev.lines_to_retire))),
     )
 
 
@@ -603,7 +585,7 @@ def _done(stage: Stage) -> bool:
 
 def build_plan(scan: Scan, ci: CiChecks, prior: Prior = Prior()) -> Plan:
     """The staged way out, tailored to one scan (and to the plan already in the folder, if any)."""
-    ev = _gather(scan, ci)
+    ev = _gather(scan, ci, prior)
     candidates = (_stage_escape(ev, prior), _stage_wip(ev, prior), _stage_automate(ev, prior),
                   _stage_batches(ev, prior), _stage_collapse(ev, prior), _stage_release(ev, prior),
                   _stage_delivery(ev, prior))

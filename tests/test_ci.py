@@ -142,7 +142,8 @@ jobs:
 @pytest.mark.parametrize("on, counted", [
     ("push", True),
     ("[push, pull_request]", True),
-    ("pull_request_target", True),
+    ("pull_request_target", False),  # runs the base branch's code: it tests nothing of the pull request
+    ("[push, pull_request_target]", False),  # the pull request trigger decides
     ("{push: {branches: [main]}}", False),  # never runs on a pull request's branch
     ("{push: {tags: ['v*']}}", False),
     ("{push: {branches-ignore: [gh-pages]}}", True),
@@ -153,6 +154,22 @@ def test_only_workflows_that_run_on_pull_requests_give_checks(on: str, counted: 
     text = f"on: {on}\njobs:\n  check:\n    runs-on: ubuntu-latest\n    steps: [{{run: make}}]\n".encode()
     found = ci({".github/workflows/x.yml": text})
     assert found.checks == (("check",) if counted else ())
+    if not counted and on not in ("{push: {branches: [main]}}", "{push: {tags: ['v*']}}"):
+        assert found.workflows[0].left_out, "a workflow left out says why"
+
+
+@pytest.mark.parametrize("steps, why", [
+    ("[{uses: lycheeverse/lychee-action@v2}]", "checks links"),
+    ("[{run: 'npx markdown-link-check README.md'}]", "checks links"),
+    ("[{run: make linkcheck}]", "checks links"),
+    ("[{uses: actions/labeler@v5}]", "labels"),
+])
+def test_link_checkers_and_labelers_are_never_required(steps: str, why: str) -> None:
+    text = (f"on: [push, pull_request]\njobs:\n  docs:\n    runs-on: ubuntu-latest\n    steps: {steps}\n"
+            f"  test:\n    runs-on: ubuntu-latest\n    steps: [{{run: make test}}]\n").encode()
+    found = ci({".github/workflows/x.yml": text})
+    assert found.checks == ("test",)
+    assert any(why in note and "docs" in note for note in found.workflows[0].left_out)
 
 
 def test_triggers_name_the_branches_a_team_must_move() -> None:

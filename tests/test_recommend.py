@@ -28,7 +28,7 @@ def test_gitflow_plan_collapses_develop_and_names_it(repo_path: Path) -> None:
                    "continuous-delivery"]
     collapse = plan.stages[3]
     assert any(action.code[:1] == ("develop",) and "one last time" in action.text for action in collapse.actions)
-    lock = [rule for rule in collapse.policy.rules if rule.lock]
+    lock = [rule for rule in plan.stages[4].policy.rules if rule.lock]  # locked once its last merge is done
     assert [rule.pattern for rule in lock] == ["develop"]
     assert plan.target_model == recommend.TARGET_TRUNK_BASED
 
@@ -46,7 +46,11 @@ def test_release_branching_keeps_release_branches_in_the_target(repo_path: Path)
     assert plan.target_model == recommend.TARGET_RELEASE_BRANCHES
     release = next(stage for stage in plan.stages if stage.id == "release-from-trunk")
     assert "release-from-trunk.fixes-from-trunk" in [c.id for c in release.criteria]
-    assert any(rule.pattern == "release/*" for rule in release.policy.rules)
+    # The lines the history maintains (release-1.0, release-1.1) are protected under their own pattern.
+    lines = [rule for rule in release.policy.rules if rule.pattern == "release-*"]
+    assert len(lines) == 1 and lines[0].require_pull_request
+    assert any("release-1.0, release-1.1" in fact for fact in lines[0].allowed_by)
+    assert not any(rule.pattern == "release/*" for rule in release.policy.rules)
 
 
 def test_stale_and_active_branches_are_named_with_their_numbers(repo_path: Path) -> None:

@@ -90,7 +90,13 @@ def _update_events(found: Found, path: str, events: dict[str, Any], trunk: str |
 
     When the workflow names pull request triggers, they decide; otherwise pushes to every branch count.
     """
-    named = [event for event in PR_EVENTS if event in events]
+    # pull_request_target runs the base branch's workflow (to label, comment, or triage): its checks do
+    # not test the pull request's code, so they are never required.
+    if "pull_request_target" in events and "pull_request" not in events:
+        found.notes.append(f"{path} runs for pull requests on pull_request_target only, with the base branch's code "
+                           f"(to label or comment): its checks do not test the pull request and are not required.")
+        return ()
+    named = [event for event in ("pull_request",) if event in events]
     if not named:
         if _pushes_everywhere(events):
             return (Event("push", None, trunk, False),)
@@ -98,6 +104,10 @@ def _update_events(found: Found, path: str, events: dict[str, Any], trunk: str |
                 "paths" in events["push"] or "paths-ignore" in events["push"]):
             found.notes.append(f"{path} runs only when certain paths change: its checks are not required, because "
                                f"a pull request that skips them would wait forever.")
+        elif events:
+            shown = ", ".join(sorted(events))
+            found.notes.append(f"{path} runs only on {shown}, never for a pull request's new commits: its checks "
+                               f"are not required.")
         return ()
     result: list[Event] = []
     for event in named:
@@ -142,6 +152,10 @@ def read(found: Found, source: Source) -> None:
         if not isinstance(job, dict):
             continue
         caller = _job_display_name(str(job_id), job)
+        purpose = _job_purpose(str(job_id), job)
+        if purpose is not None:
+            found.notes.append(f"{path}: job {caller} {purpose}: it is not required.")
+            continue
         state = _overall(states[str(job_id)])
         if state == "never":
             _note_skipped(found, path, caller)
@@ -163,6 +177,30 @@ def read(found: Found, source: Source) -> None:
             continue
         for name in _reported_names(found, path, str(job_id), job, state):
             found.checks.add(name)
+
+
+# Steps whose work is to reach other sites (a link checker fails when someone else's server is down)
+# or to label the pull request: never a required check.
+_NETWORK = re.compile(r"lychee|markdown-link-check|linkinator|link-?check|linkcheck|htmlproofer|muffet|broken-link",
+                      re.IGNORECASE)
+_LABELER = re.compile(r"actions/labeler|labeler|label-?sync|auto-?label", re.IGNORECASE)
+
+
+def _job_purpose(job_id: str, job: dict[Any, Any]) -> str | None:
+    """Why a job's check should not be required (it reaches the network, it labels), or None."""
+    steps = job.get("steps")
+    texts = [job_id, str(job.get("name", ""))]
+    for step in steps if isinstance(steps, list) else []:
+        if isinstance(step, dict):
+            texts += [str(step.get(key, "")) for key in ("uses", "run", "name")]
+    if isinstance(job.get("uses"), str):
+        texts.append(job["uses"])
+    text = "\n".join(texts)
+    if _NETWORK.search(text):
+        return "checks links on other sites, so it fails when they are down, not when the change is wrong"
+    if _LABELER.search(text):
+        return "labels the pull request; it tests nothing"
+    return None
 
 
 def _note_skipped(found: Found, path: str, name: str) -> None:
