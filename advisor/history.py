@@ -406,12 +406,39 @@ class _Labeller:
     episodes: list[Episode] = field(default_factory=list)
     anchors: list[int] = field(default_factory=list)  # episode index -> commit that integrated it
     line_merges: list[LineMerge] = field(default_factory=list)
+    arrivals: dict[int, list[int]] = field(default_factory=dict)  # line id -> commit -> position it arrived at
+    line_merged: set[int] = field(default_factory=set)  # line commits another line merged (release PR heads)
 
     def time(self, commit: int) -> datetime:
         return aware(self.graph.commit_time[commit], self.graph.commit_offset[commit])
 
     def author_time(self, commit: int) -> datetime:
         return aware(self.graph.author_time[commit], self.graph.author_offset[commit])
+
+    def landed(self, line_id: int, merge: int, parent: int) -> tuple[int, int | None]:
+        """What merging `parent` at `merge` brought onto line `line_id` (git rev-list M^1..parent):
+        how many commits, and the one first authored. Each line's arrival order is computed once,
+        only for lines that need it."""
+        arrival = self.arrivals.get(line_id)
+        if arrival is None:
+            arrival = self.arrival if line_id == 0 else _line_arrival(self.graph, self.lines.chains[line_id])
+            self.arrivals[line_id] = arrival
+        position = self.lines.pos[merge]
+        if arrival[parent] != position:
+            return 0, None
+        author_time = self.graph.author_time
+        seen = {parent}
+        stack = [parent]
+        first = parent
+        while stack:
+            commit = stack.pop()
+            if (author_time[commit], commit) < (author_time[first], first):
+                first = commit
+            for p in self.graph.parents[commit]:
+                if p not in seen and arrival[p] == position:
+                    seen.add(p)
+                    stack.append(p)
+        return len(seen), first
 
     def flood(self, start: int) -> tuple[list[int], list[int]]:
         """Unclaimed commits reachable from `start`, and the claimed commits at its edge."""
@@ -531,53 +558,85 @@ def _kind_of(name: str | None) -> EpisodeKind:
     return EpisodeKind.FEATURE
 
 
-def _label_merges(lab: _Labeller) -> None:
+def _label_integrations(lab: _Labeller) -> None:
+    """Merges and squash merges on every line, in order of arrival.
+
+    First arrival wins: a change belongs to the first long-lived line it reached, and a squash
+    merge claims its PR's original commits before a later merge that also contains them does.
+    """
     graph, lines = lab.graph, lab.lines
-    merge_commits = [
-        commit for chain in lines.chains for commit in chain if len(graph.parents[commit]) > 1
-    ]
-    # First arrival wins: a change belongs to the first long-lived line it reached.
-    merge_commits.sort(key=lambda c: (graph.commit_time[c], lines.line_of[c], lines.pos[c]))
-    for merge in merge_commits:
-        target_line = lines.line_of[merge]
-        info = lab.messages.merge(merge)
-        for number, parent in enumerate(graph.parents[merge][1:], start=1):
-            source_line = lines.line_of[parent]
-            if source_line != _NONE:
-                if source_line != target_line:
-                    lab.line_merges.append(LineMerge(
-                        commit=graph.shas[merge], source=lines.names[source_line],
-                        target=lines.names[target_line],
-                        kind=LineMergeKind.SYNC,  # named by roles.name_merges once every line's role is known
-                        merged_at=lab.time(merge),
-                    ))
-                continue
-            commits, edge = lab.flood(parent)
-            episode_id = graph.shas[merge] if number == 1 else f"{graph.shas[merge]}:{number}"
-            source, origin = _episode_name(lab, info, commits or [parent], number)
-            pr = info.pr if info is not None else None
-            if pr is None:
-                pr = lab.pull_number(commits)
-            if not commits:
-                # Merged again into another line (a hotfix into master, then develop).
-                earlier = lab.episodes[lab.episode_of[parent]] if lab.episode_of[parent] != _NONE else None
-                lab.add(Episode(
-                    id=episode_id, target=lines.names[target_line], source=source or (earlier.source if earlier else None),
-                    name_origin=origin if source else (earlier.name_origin if earlier else NameOrigin.UNKNOWN),
-                    pr=pr, host=info.host.value if info else merges.Host.UNKNOWN.value,
-                    method=MergeMethod.MERGE, kind=_kind_of(source or (earlier.source if earlier else None)),
-                    commits=(), sync_merges=0, authors=(), author=earlier.author if earlier else "",
-                    fork_point=None, forked_from=None,
-                    first_commit_at=lab.time(merge), last_commit_at=lab.time(merge), merged_at=lab.time(merge),
-                    behind=None, deleted=False, bot=False, clock_skew=False, exact_lifetime=False,
-                    repeat_of=earlier.id if earlier else None, merged_by=lab.merger(merge), **lab.flow(merge),
-                ), (), merge)
-                continue
-            shape = lab.shape(commits, edge, target_line, graph.parents[merge][0])
-            lab.add_episode(
-                shape, id=episode_id, target=lines.names[target_line], source=source, origin=origin, pr=pr,
-                host=info.host.value if info else merges.Host.UNKNOWN.value, method=MergeMethod.MERGE,
-                merged_at=lab.time(merge), deleted=lab.live_name(commits) is None, exact=True, members=commits, anchor=merge)
+    events = [commit for chain in lines.chains for commit in chain
+              if len(graph.parents[commit]) > 1 or _may_name_a_request(graph, commit)]
+    events.sort(key=lambda c: (graph.commit_time[c], lines.line_of[c], lines.pos[c]))
+    for commit in events:
+        if len(graph.parents[commit]) > 1:
+            _label_merge(lab, commit)
+        else:
+            _label_squash(lab, lines.line_of[commit], commit)
+
+
+def _may_name_a_request(graph: CommitGraph, commit: int) -> bool:
+    """Most direct commits have no request number anywhere, so they are never parsed."""
+    return commit in graph.trailers or bool(_MAY_NAME_A_REQUEST(graph.subject[commit]))
+
+
+def _label_merge(lab: _Labeller, merge: int) -> None:
+    graph, lines = lab.graph, lab.lines
+    target_line = lines.line_of[merge]
+    info = lab.messages.merge(merge)
+    for number, parent in enumerate(graph.parents[merge][1:], start=1):
+        source_line = lines.line_of[parent]
+        if source_line != _NONE:
+            if source_line != target_line:
+                lab.line_merged.add(parent)
+                count, first = lab.landed(target_line, merge, parent)
+                lab.line_merges.append(LineMerge(
+                    commit=graph.shas[merge], source=lines.names[source_line],
+                    target=lines.names[target_line],
+                    kind=LineMergeKind.SYNC,  # named by roles.name_merges once every line's role is known
+                    merged_at=lab.time(merge),
+                    pr=info.pr if info is not None and info.pr is not None else lab.pull_number([parent]),
+                    commits=count, first_commit_at=lab.author_time(first) if first is not None else None,
+                ))
+            continue
+        commits, edge = lab.flood(parent)
+        episode_id = graph.shas[merge] if number == 1 else f"{graph.shas[merge]}:{number}"
+        source, origin = _episode_name(lab, info, commits or [parent], number)
+        pr = info.pr if info is not None else None
+        if pr is None:
+            pr = lab.pull_number(commits or [parent])
+        if not commits:
+            # Merged again into another line (a hotfix into master, then develop): no new work,
+            # but its size and age on this line are those of the commits it brought here.
+            earlier = lab.episodes[lab.episode_of[parent]] if lab.episode_of[parent] != _NONE else None
+            count, first = lab.landed(target_line, merge, parent)
+            started = lab.author_time(first) if first is not None else lab.time(merge)
+            lab.add(Episode(
+                id=episode_id, target=lines.names[target_line], source=source or (earlier.source if earlier else None),
+                name_origin=origin if source else (earlier.name_origin if earlier else NameOrigin.UNKNOWN),
+                pr=pr, host=info.host.value if info else merges.Host.UNKNOWN.value,
+                method=MergeMethod.MERGE, kind=_kind_of(source or (earlier.source if earlier else None)),
+                commits=(), sync_merges=0, authors=(), author=earlier.author if earlier else "",
+                fork_point=None, forked_from=None,
+                first_commit_at=min(started, lab.time(merge)), last_commit_at=lab.time(merge),
+                merged_at=lab.time(merge), behind=None, deleted=False, bot=False, clock_skew=False,
+                exact_lifetime=False, repeat_of=earlier.id if earlier else None, landed_commits=count,
+                merged_by=lab.merger(merge),
+                **lab.flow(merge),
+            ), (), merge)
+            continue
+        shape = lab.shape(commits, edge, target_line, graph.parents[merge][0])
+        index = lab.add_episode(
+            shape, id=episode_id, target=lines.names[target_line], source=source, origin=origin, pr=pr,
+            host=info.host.value if info else merges.Host.UNKNOWN.value, method=MergeMethod.MERGE,
+            merged_at=lab.time(merge), deleted=lab.live_name(commits) is None, exact=True, members=commits, anchor=merge)
+        if any(lab.episode_of[c] != _NONE and lab.episodes[lab.episode_of[c]].target != lines.names[target_line]
+               for c in edge):
+            # Part of the branch reached another line first (a fix merged into master, then this
+            # branch into develop): what it brought here is more than its own new commits.
+            count, _ = lab.landed(target_line, merge, parent)
+            if count != len(commits):
+                lab.episodes[index] = replace(lab.episodes[index], landed_commits=count)
 
 
 def _episode_name(lab: _Labeller, info: merges.MergeInfo | None, commits: Sequence[int],
@@ -595,44 +654,40 @@ def _episode_name(lab: _Labeller, info: merges.MergeInfo | None, commits: Sequen
 
 
 def _label_single_parent_commits(lab: _Labeller) -> None:
-    """Commits made on a line itself: squash merges, fast-forwards, rebase runs, direct commits."""
+    """Commits made on a line itself that no squash merge took: fast-forwards, rebase runs, direct commits."""
     for line_id, chain in enumerate(lab.lines.chains):
         singles = [c for c in chain if len(lab.graph.parents[c]) <= 1]
-        _label_squashes(lab, line_id, singles)
         _label_fast_forwards(lab, line_id, chain)
         _label_rebase_runs(lab, line_id, chain)
         _label_direct(lab, line_id, singles)
 
 
-def _label_squashes(lab: _Labeller, line_id: int, singles: Sequence[int]) -> None:
+def _label_squash(lab: _Labeller, line_id: int, commit: int) -> None:
+    """A single-parent line commit naming a pull or merge request: a squash merge (Gerrit: a rebase)."""
     graph = lab.graph
-    for commit in singles:
-        if lab.episode_of[commit] != _NONE:
-            continue
-        subject, trailers = graph.subject[commit], graph.trailers.get(commit, ())
-        if not trailers and not _MAY_NAME_A_REQUEST(subject):
-            continue  # most direct commits: no request number anywhere, so no parsing
-        info = merges.parse_pr_reference(subject, trailers)
-        if info is None or (info.pr is None and info.host is not merges.Host.GERRIT):
-            continue
-        branch: list[int] = []
-        edge: list[int] = []
-        head = lab.pull_heads.get(info.pr) if info.pr is not None else None
-        if head is not None:
-            branch, edge = lab.flood(head)
-        members = [commit, *branch]
-        shape = lab.shape(branch or [commit], edge, line_id, graph.parents[commit][0] if graph.parents[commit] else _NONE)
-        source = info.source or lab.live_name(branch)
-        origin = NameOrigin.LIVE_REF if lab.live_name(branch) and not info.source else (
-            NameOrigin.MERGE_SUBJECT if info.source else (NameOrigin.PULL_REF if head is not None else NameOrigin.UNKNOWN))
-        method = MergeMethod.SQUASH if info.host is not merges.Host.GERRIT else MergeMethod.REBASE
-        lab.add_episode(
-            shape, id=graph.shas[commit], target=lab.lines.names[line_id], source=source, origin=origin,
-            pr=info.pr, host=info.host.value, method=method, merged_at=lab.time(commit),
-            deleted=lab.live_name(branch) is None, exact=bool(branch), members=members, anchor=commit,
-            # Without the branch (no PR ref) the squash commit's own dates say when it was merged,
-            # not when the work started: the lifetime is unknown, not 0.
-            lifetime_unknown=not branch and method is MergeMethod.SQUASH)
+    if lab.episode_of[commit] != _NONE:
+        return
+    info = merges.parse_pr_reference(graph.subject[commit], graph.trailers.get(commit, ()))
+    if info is None or (info.pr is None and info.host is not merges.Host.GERRIT):
+        return
+    branch: list[int] = []
+    edge: list[int] = []
+    head = lab.pull_heads.get(info.pr) if info.pr is not None else None
+    if head is not None:
+        branch, edge = lab.flood(head)
+    members = [commit, *branch]
+    shape = lab.shape(branch or [commit], edge, line_id, graph.parents[commit][0] if graph.parents[commit] else _NONE)
+    source = info.source or lab.live_name(branch)
+    origin = NameOrigin.LIVE_REF if lab.live_name(branch) and not info.source else (
+        NameOrigin.MERGE_SUBJECT if info.source else (NameOrigin.PULL_REF if head is not None else NameOrigin.UNKNOWN))
+    method = MergeMethod.SQUASH if info.host is not merges.Host.GERRIT else MergeMethod.REBASE
+    lab.add_episode(
+        shape, id=graph.shas[commit], target=lab.lines.names[line_id], source=source, origin=origin,
+        pr=info.pr, host=info.host.value, method=method, merged_at=lab.time(commit),
+        deleted=lab.live_name(branch) is None, exact=bool(branch), members=members, anchor=commit,
+        # Without the branch (no PR ref) the squash commit's own dates say when it was merged,
+        # not when the work started: the lifetime is unknown, not 0.
+        lifetime_unknown=not branch and method is MergeMethod.SQUASH)
 
 
 def _label_fast_forwards(lab: _Labeller, line_id: int, chain: Sequence[int]) -> None:
@@ -642,6 +697,8 @@ def _label_fast_forwards(lab: _Labeller, line_id: int, chain: Sequence[int]) -> 
         if lab.episode_of[commit] != _NONE or len(graph.parents[commit]) > 1 or index == len(chain) - 1:
             continue
         pr = lab.pull_number([commit])
+        if commit in lab.line_merged:
+            pr = None  # a release PR's head (develop merged into master): that PR is the line merge
         name = next((n for n in lab.live_tips.get(commit, ()) if not _LONG_LIVED_NAME.match(n)), None)
         if pr is None and name is None:
             continue
@@ -852,6 +909,21 @@ def _releases(lab: _Labeller, shipping: _Shipping) -> list[Release]:
     return releases
 
 
+def _line_arrival(graph: CommitGraph, chain: Sequence[int]) -> list[int]:
+    """For every commit a line contains, the position on its chain at which it arrived; what the
+    line had when it forked (its first commit's first parent and everything before) arrived at 0."""
+    arrival = [_NONE] * len(graph)
+    for position, commit in enumerate(chain):
+        stack = [commit]
+        while stack:
+            current = stack.pop()
+            if arrival[current] != _NONE:
+                continue
+            arrival[current] = position
+            stack.extend(p for p in graph.parents[current] if arrival[p] == _NONE)
+    return arrival
+
+
 def _trunk_arrival(graph: CommitGraph, trunk_chain: Sequence[int]) -> list[int]:
     """For every commit in the trunk, the trunk position at which it arrived."""
     arrival = [_NONE] * len(graph)
@@ -950,7 +1022,7 @@ def reconstruct(graph: CommitGraph, options: HistoryOptions, now: datetime) -> H
                     branch_names=frozenset(branches), bot_people=bot_people,
                     arrival=arrival, first_final=shipping.first_final, final_tags=final_tags,
                     messages=messages, episode_of=[_NONE] * len(graph))
-    _label_merges(lab)
+    _label_integrations(lab)
     _label_single_parent_commits(lab)
     picks, reverts = _cherry_picks_and_reverts(lab, _ShaIndex(graph))
     releases = _releases(lab, shipping)

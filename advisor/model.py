@@ -171,6 +171,10 @@ class Episode:
     released_at: datetime | None = None  # when the first final release containing it was tagged
     release: str | None = None  # that release's tag
     merged_by: str | None = None  # who put it on its line: a merge's author, else its committer (None: a forge)
+    # What the merge brought onto its target line (git rev-list --count M^1..M^2), counting commits an
+    # earlier episode on another line already claimed: for a branch merged into two lines (a repeat)
+    # this is its size there, while `commits` holds only what no line had before (work counted once).
+    landed_commits: int | None = None  # None: the same as len(commits)
 
     @property
     def lifetime_seconds(self) -> int | None:
@@ -198,6 +202,11 @@ class LineMerge:
     target: str
     kind: LineMergeKind
     merged_at: datetime
+    # A release batch, not a work branch: its size and age are those of the commits it brought onto
+    # its target (git rev-list M^1..M^2), which earlier episodes on the source line already claimed.
+    pr: int | None = None  # the pull request that merged it (a release PR from develop to master)
+    commits: int = 0  # commits it brought onto the target line
+    first_commit_at: datetime | None = None  # the earliest author time among them (None: it brought none)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -359,3 +359,102 @@ def test_the_newest_of_a_local_and_a_remote_branch_wins(tmp_path: Path) -> None:
     b.commit(at=2)
     result = reconstruct(tmp_path / "mirror")
     assert result.trunk.ref == "refs/heads/main" and result.trunk_commits == 3
+
+
+def _two_lines(repo_path: Path) -> RepoBuilder:
+    """master and develop; three features of two commits each merged into develop, one direct commit."""
+    b = RepoBuilder(repo_path, trunk="master")
+    b.commit(at=0)
+    b.branch("develop")
+    for number in range(3):
+        b.branch(f"feature/{number}", "develop")
+        b.commit(branch=f"feature/{number}", at=10 + number * 10)
+        b.commit(branch=f"feature/{number}", at=11 + number * 10)
+        b.merge(f"feature/{number}", "develop", at=15 + number * 10, delete=True)
+    b.commit(branch="develop", at=45)
+    return b
+
+
+def test_a_release_pr_from_develop_to_master_is_a_batch_of_its_own_commits(repo_path: Path) -> None:
+    """Its commits were claimed by develop's episodes: the line merge reports them (size and age), and the PR."""
+    b = _two_lines(repo_path)
+    b.set_ref("refs/pull/9/head", b.tip("develop"))
+    b.merge("develop", "master", message="Merge pull request #9 from team/develop", at=50)
+    b.tag("v1.0", "master")
+    b.commit(branch="develop", at=60)  # develop goes on, so it stays a line of its own
+    b.commit(branch="develop", at=24 * 20)
+    result = reconstruct(repo_path)
+    assert "develop" in {line.name for line in result.long_lived}
+    [release] = [m for m in result.line_merges if m.target == "master"]
+    assert (release.source, release.kind.value, release.pr, release.commits) == ("develop", "release", 9, 10)
+    assert release.first_commit_at == at(10)
+    assert not [e for e in result.episodes if e.target == "master" and e.kind.value != "direct"]
+
+
+def test_a_branch_merged_into_two_lines_reports_its_size_and_age_on_the_second(repo_path: Path) -> None:
+    b = _two_lines(repo_path)
+    b.branch("hotfix/1", "master")
+    b.commit(branch="hotfix/1", at=46)
+    b.commit(branch="hotfix/1", at=47)
+    b.merge("hotfix/1", "master", at=48)
+    b.branch("topic", "hotfix/1")  # a branch on top of the hotfix, merged into develop only
+    b.commit(branch="topic", at=49)
+    b.merge("hotfix/1", "develop", at=50, delete=True)
+    b.merge("topic", "develop", at=52, delete=True)
+    b.commit(branch="develop", at=24 * 20)
+    result = reconstruct(repo_path)
+    repeat = only(result, source="hotfix/1", target="develop")
+    assert repeat.repeat_of == only(result, source="hotfix/1", target="master").id
+    assert (repeat.commits, repeat.landed_commits, repeat.first_commit_at) == ((), 2, at(46))
+    assert repeat.lifetime_seconds == 4 * 3600
+    topic = only(result, source="topic")
+    assert (len(topic.commits), topic.landed_commits) == (1, None)  # the hotfix arrived on develop first
+
+
+def test_a_branch_carrying_commits_another_line_has_lands_them_all(repo_path: Path) -> None:
+    """A branch built on a hotfix and merged into develop before the hotfix is: develop gets all three."""
+    b = _two_lines(repo_path)
+    b.branch("hotfix/1", "master")
+    b.commit(branch="hotfix/1", at=46)
+    b.commit(branch="hotfix/1", at=47)
+    b.merge("hotfix/1", "master", at=48)
+    b.branch("topic", "hotfix/1")
+    b.commit(branch="topic", at=49)
+    b.merge("topic", "develop", at=50, delete=True)
+    b.merge("hotfix/1", "develop", at=52, delete=True)
+    b.commit(branch="develop", at=24 * 20)
+    result = reconstruct(repo_path)
+    topic = only(result, source="topic")
+    assert (len(topic.commits), topic.landed_commits) == (1, 3)
+    late = only(result, source="hotfix/1", target="develop")
+    assert (late.landed_commits, late.lifetime_seconds) == (0, 0)  # it brought develop nothing new
+
+
+def test_a_release_pr_head_in_the_middle_of_develop_is_no_fast_forward(repo_path: Path) -> None:
+    b = _two_lines(repo_path)
+    b.set_ref("refs/pull/9/head", b.tip("develop"))
+    b.merge("develop", "master", message="Merge pull request #9 from team/develop", at=50)
+    b.commit(branch="develop", at=60)
+    b.commit(branch="develop", at=24 * 20)
+    result = reconstruct(repo_path)
+    assert [e for e in result.episodes if e.method.value == "fast-forward"] == []
+    assert [m.pr for m in result.line_merges] == [9]
+
+
+def test_squash_and_merge_are_labelled_in_order_of_arrival(repo_path: Path) -> None:
+    """PR 5 is squash-merged; later its original branch, one commit longer, is merged too: the
+    squash keeps the PR's three commits, the merge gets only the one that is new."""
+    b = RepoBuilder(repo_path)
+    b.commit(at=0)
+    b.branch("feat")
+    for hour in (1, 2, 3):
+        b.commit(branch="feat", at=hour)
+    b.set_ref("refs/pull/5/head", b.tip("feat"))
+    b.merge("feat", method="squash", message="Feature (#5)", at=10)
+    b.commit(branch="feat", at=15)
+    b.merge("feat", message="Merge branch 'feat'", at=20, delete=True)
+    result = reconstruct(repo_path)
+    squash = only(result, pr=5)
+    assert (squash.method.value, len(squash.commits), squash.lifetime_seconds) == ("squash", 3, 9 * 3600)
+    merge = only(result, source="feat")
+    assert (merge.method.value, len(merge.commits), merge.first_commit_at) == ("merge", 1, at(15))
