@@ -1,475 +1,461 @@
 #!/usr/bin/env python3
-"""Benchmark advisor against git itself, on synthetic repositories (scripts/make_big_repo.py).
+"""Benchmark advisor against git itself on every shape of repository, at three sizes each.
 
-    python scripts/bench.py --quick                      # 10k commits, a smoke run (< 1 minute)
-    python scripts/bench.py --commits 200000             # the full suite on 200k commits
-    python scripts/bench.py --commits 200000 --sizes 10000,200000,1000000 --json-out bench.json
-    python scripts/bench.py --repo /path/to/clone        # any existing repository
+    python scripts/bench.py                        # every row (about 20-40 minutes on a busy 2-core machine)
+    python scripts/bench.py --only tags,git/git    # these rows only ("tags 2000": one size)
+    python scripts/bench.py --json-out bench.json --markdown-out table.md
 
-Every number is the median of 3 runs after one warm-up run (so the OS page cache
-is warm), all measured in the same run of this script:
+Rows (repositories are built once under /tmp/bench and reused; mirrors are read in place):
 
-* graph: `gitread.load` + `history.reconstruct` in-process, against baseline A,
-  `git log --all --format='%H %P %at %ct %s'` read fully through a pipe
-  (target: ratio <= 1.5);
-* line stats: `gitread.line_stats(git_dir, shas, workers=2)` for exactly the
-  commits the report needs (`scan.commits_needing_stats` over
-  `scan.default_window(now)`), against baseline B, one
-  `git log --no-walk=unsorted --stdin --shortstat --format=%H` over the same
-  commits (target: ratio <= 1.2);
-* re-scan: the CLI `advisor scan --format json --quiet` run twice with a fresh
-  --cache-dir, wall time of the second over the first (target: <= 0.2);
-* peak RSS of the cold CLI scan, from /usr/bin/time -v (target: <= 300 MB at 200k commits);
-* cost per commit: load + reconstruct and git log A in microseconds per commit
-  for each of --sizes, each size measured in a fresh child process.
+* synthetic N (scripts/make_big_repo.py: gitflow then trunk-based, ~30 authors) at 10k/100k/200k
+  commits, and 1M with --million (built once, ~10 minutes);
+* one dimension each (scripts/bench_shapes.py): tags, refs/pull/*, long-lived lines with
+  back-merges, live branches, octopus merges, a monorepo whose commits add up to 1M lines;
+* public mirrors given with --mirror (default: git/git, vim/vim, curl/curl under /work/.mirror).
 
-`now` is the newest commit's committer time plus one day, so the one-year
-report window always holds commits. Repositories built here are cached as
-/tmp/bench/repo-N (a marker file /tmp/bench/repo-N.built records the build).
+For each row, in one run, git and advisor taking turns (the machine is shared, so
+a burst of load from others hits both alike), wall time and CPU time (user + system
+of the process and every child it waited for, from wait4):
+
+* A = `git log --all --format='%H %P %at %ct %s'`, read fully through a pipe;
+* B = `git log --no-walk=unsorted --stdin --shortstat` over the commits the report needs
+  (those of episodes in the scan's default window);
+* graph = `gitread.load` + `history.reconstruct` in a child interpreter; target <= 1.5 x A;
+* cold = `advisor scan PATH --format json --no-cache --quiet --no-history` (trial merges on,
+  default window); target <= 1.5 x (A + B); its peak RSS: <= 300 MB up to 200k commits, <= 1 GB at 1M;
+* re-scan = the same scan run twice with a fresh --cache-dir: the second, with nothing new,
+  CLI start-up included; target <= 0.2 x cold;
+* per unit = cold CPU time per unit of the row's dimension (commit, tag, ref, line,
+  branch, octopus merge, line changed): flat across a dimension's three sizes means linear.
+
+Incremental rows (--incremental, default on for synthetic 100k/200k and git/git): a copy of the
+repository (`git clone --mirror`, under /tmp/bench), scanned once with a cache, then given k = 1 %
+new commits (direct commits and merged branches); the re-scan against a cold scan of the same
+state (target <= 0.2 x cold + O(k)), and their outputs compared.
+
+Backfill rows: `advisor backfill --since <a year before the last commit> --every week --no-cache`
+(52 snapshots) against one cold scan; target <= 3 x.
 """
 
 from __future__ import annotations
 
 import argparse
-import gc
 import json
 import os
 import platform
-import re
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
-
-import make_big_repo  # noqa: E402
-
-from advisor import gitread, history, scan  # noqa: E402
-
-BENCH_ROOT = Path("/tmp/bench")
+ROOT = Path("/tmp/bench")
+MIRRORS = Path("/work/.mirror")
 LOG_A = "--format=%H %P %at %ct %s"
-REPEAT = 3
-RSS_TARGET_MB = 300
-RSS_TARGET_COMMITS = 200_000  # the RSS target is stated for 200k commits
-TARGETS = {"graph": 1.5, "line_stats": 1.2, "rescan": 0.2}
-LOADAVG_AT_START = os.getloadavg()[0]  # other work on the machine skews every timing: it is reported
+TARGET = {"cold": 1.5, "graph": 1.5, "rescan": 0.2, "incremental": 0.2, "backfill": 3.0}
+RSS_MB = {200_000: 300, 1_000_000: 1024}
+SHAPES = {  # shape -> (dimension, unit, sizes)
+    "tags": ("tags", "tag", (2_000, 10_000, 20_000)),
+    "pulls": ("refs/pull/*", "ref", (5_000, 20_000, 50_000)),
+    "lines": ("long-lived lines", "line", (10, 30, 100)),
+    "branches": ("live branches", "branch", (500, 2_000, 5_000)),
+    "octopus": ("octopus merges", "merge", (500, 2_000, 5_000)),
+    "monorepo": ("lines per big commit", "line", (10_000, 100_000, 1_000_000)),
+}
 
 
 def say(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
+    print(f"[{datetime.now():%H:%M:%S}] {message}", file=sys.stderr, flush=True)
 
 
 def git_env() -> dict[str, str]:
-    """The same neutral environment advisor gives git: no system config, C locale."""
     env = {k: v for k, v in os.environ.items() if k not in ("GIT_DIR", "GIT_WORK_TREE")}
     env.update(GIT_CONFIG_NOSYSTEM="1", LC_ALL="C", GIT_PAGER="cat", GIT_OPTIONAL_LOCKS="0")
     return env
+
+
+@dataclass
+class Run:
+    wall: float
+    cpu: float
+    rss_mb: float
+    out: bytes = b""
+
+
+def run(command: list[str], stdin: bytes | None = None, keep: bool = False) -> Run:
+    """One child: wall time, CPU time (it and its waited-for children), peak RSS; stdout drained."""
+    with tempfile.TemporaryFile() as sink:
+        started = time.perf_counter()
+        proc = subprocess.Popen(command, stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
+                                stdout=sink, stderr=subprocess.PIPE, env=git_env())
+        if stdin is not None:
+            assert proc.stdin is not None
+            proc.stdin.write(stdin)
+            proc.stdin.close()
+        assert proc.stderr is not None
+        errors = proc.stderr.read()
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - started
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        if proc.returncode != 0:
+            raise SystemExit(f"{' '.join(command[:4])}... failed ({proc.returncode}): {errors.decode(errors='replace')}")
+        out = b""
+        if keep:
+            sink.seek(0)
+            out = sink.read()
+    return Run(wall=wall, cpu=usage.ru_utime + usage.ru_stime, rss_mb=usage.ru_maxrss / 1024, out=out)
+
+
+def advisor() -> list[str]:
+    exe = Path(sys.executable).parent / "advisor"
+    return [str(exe)] if exe.exists() else [sys.executable, "-m", "advisor"]
+
+
+def cli_scan(path: Path, cache: Path | None, keep: bool = False) -> Run:
+    caching = ["--cache-dir", str(cache)] if cache is not None else ["--no-cache"]
+    return run([*advisor(), "scan", str(path), "--format", "json", "--quiet", "--no-history", *caching], keep=keep)
+
+
+GRAPH_CHILD = r"""
+import json, resource, sys, time, gc
+from datetime import datetime, timezone
+from pathlib import Path
+from advisor import gitread, history, pipeline, scan
+def cpu():
+    s, c = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return s.ru_utime + s.ru_stime + c.ru_utime + c.ru_stime
+path = Path(sys.argv[1])
+request = pipeline.ScanRequest(path=path, now=datetime.now(timezone.utc), options=history.HistoryOptions())
+gc.disable()
+wall, used = time.perf_counter(), cpu()
+graph = gitread.load(path)
+reconstructed = history.reconstruct(graph, request.options, request.now)
+wall, used = time.perf_counter() - wall, cpu() - used
+gc.enable()
+window, _ = pipeline._window(request, reconstructed, request.now, past=False)
+needed = scan.commits_needing_stats(reconstructed, window)
+print(json.dumps({"wall": wall, "cpu": used, "commits": len(graph), "episodes": len(reconstructed.episodes),
+                  "refs": len(graph.refs), "needed": needed}))
+"""
+
+
+def graph_child(path: Path) -> dict[str, Any]:
+    done = run([sys.executable, "-c", GRAPH_CHILD, str(path)], keep=True)
+    return {**json.loads(done.out), "rss_mb": done.rss_mb}
 
 
 # ---------------------------------------------------------------------------
 # Repositories
 
 
-def built_repo(commits: int, seed: int = 7) -> Path:
-    """/tmp/bench/repo-N, built once with make_big_repo and reused afterwards."""
-    path = BENCH_ROOT / f"repo-{commits}"
-    marker = BENCH_ROOT / f"repo-{commits}.built"
-    wanted = {"commits": commits, "seed": seed, "generator": generator_version()}
-    if marker.exists() and path.exists():
-        try:
-            recorded = json.loads(marker.read_text())
-        except ValueError:
-            recorded = {}
-        if all(recorded.get(k) == v for k, v in wanted.items()):
-            return path
-    say(f"building {path} ({commits} commits)...")
-    marker.unlink(missing_ok=True)
-    timings = make_big_repo.build(path, commits, seed, quiet=False)
-    marker.write_text(json.dumps({**wanted, "timings": timings}))
+def ensure(path: Path, build: list[str]) -> Path:
+    marker = path.with_name(path.name + ".built")
+    if not (marker.exists() and path.exists()):
+        if path.exists():
+            shutil.rmtree(path)
+        say(f"building {path} ...")
+        subprocess.run(build, check=True, stdout=subprocess.DEVNULL)
+        marker.write_text(datetime.now(timezone.utc).isoformat())
     return path
 
 
-def generator_version() -> int:
-    """make_big_repo.GENERATOR_VERSION: a changed generator rebuilds the cached repositories."""
-    return make_big_repo.GENERATOR_VERSION
+def synthetic(commits: int) -> Path:
+    path = ROOT / f"synthetic-{commits}"
+    return ensure(path, [sys.executable, str(HERE / "make_big_repo.py"), "--commits", str(commits), "--quiet",
+                         str(path)])
+
+
+def shape(name: str, size: int) -> Path:
+    path = ROOT / f"{name}-{size}"
+    return ensure(path, [sys.executable, str(HERE / "bench_shapes.py"), name, str(size), str(path)])
 
 
 # ---------------------------------------------------------------------------
-# Timing
+# Rows
 
 
-def drain(stream: Any) -> int:
-    total = 0
-    while True:
-        chunk = stream.read(1 << 20)
-        if not chunk:
-            return total
-        total += len(chunk)
+@dataclass
+class Row:
+    name: str
+    path: Path
+    dimension: str = "commits"
+    unit: str = "commit"
+    size: int = 0
+    result: dict[str, Any] = field(default_factory=dict)
 
 
-def git_log_a(path: Path) -> None:
-    proc = subprocess.Popen(["git", "-C", str(path), "log", "--all", "--no-color", LOG_A],
-                            stdout=subprocess.PIPE, env=git_env())
-    drain(proc.stdout)
-    if proc.wait() != 0:
-        raise SystemExit(f"git log --all failed in {path}")
-
-
-def git_log_b(path: Path, shas: list[str]) -> None:
-    done = subprocess.run(
-        ["git", "-C", str(path), "log", "--no-walk=unsorted", "--stdin", "--no-color", "--shortstat", "--format=%H"],
-        input=("\n".join(shas) + "\n").encode(), capture_output=True, env=git_env(), check=False)
-    if done.returncode != 0:
-        raise SystemExit(f"git log --shortstat failed: {done.stderr.decode(errors='replace')}")
-
-
-def newest_commit_time(path: Path) -> datetime:
-    out = subprocess.run(["git", "-C", str(path), "log", "--all", "-1", "--format=%ct"], capture_output=True,
-                         env=git_env(), check=True).stdout.decode().strip()
-    # git log sorts by committer date only roughly; take the newest ref tip as well.
-    tips = subprocess.run(["git", "-C", str(path), "for-each-ref", "--format=%(committerdate:unix)",
-                           "refs/heads", "refs/remotes"], capture_output=True, env=git_env(), check=True)
-    stamps = [int(out)] + [int(t) for t in tips.stdout.decode().split() if t.isdigit()]
-    return datetime.fromtimestamp(max(stamps), tz=timezone.utc)
-
-
-# ---------------------------------------------------------------------------
-# Measurements
-
-
-def timed(run: Callable[[], Any]) -> float:
-    gc.collect()
-    started = time.perf_counter()
-    run()
-    return time.perf_counter() - started
-
-
-def measure_graph(path: Path, now: datetime) -> dict[str, Any]:
-    """load and reconstruct separately (median of each and of their sum), and git log A.
-
-    advisor and git take turns within each repetition, so a burst of load from
-    other processes on the machine hits both sides alike.
-    """
-    loads: list[float] = []
-    reconstructs: list[float] = []
-    git_runs: list[float] = []
-    result: dict[str, Any] = {}
-
-    for attempt in range(REPEAT + 1):  # the first is the warm-up
-        result.pop("history", None)
-        git_a = timed(lambda: git_log_a(path))
-        gc.collect()
-        started = time.perf_counter()
-        graph = gitread.load(path)
-        loaded = time.perf_counter()
-        reconstructed = history.reconstruct(graph, history.HistoryOptions(), now)
-        finished = time.perf_counter()
-        if attempt:
-            loads.append(loaded - started)
-            reconstructs.append(finished - loaded)
-            git_runs.append(git_a)
-        result["commits"] = len(graph)
-        result["history"] = reconstructed
-        del graph, reconstructed
-    git_a = statistics.median(git_runs)
-    sums = [a + b for a, b in zip(loads, reconstructs)]
-    result.update(
-        load=statistics.median(loads), reconstruct=statistics.median(reconstructs), total=statistics.median(sums),
-        load_runs=loads, reconstruct_runs=reconstructs, git_log_a=git_a, git_log_a_runs=git_runs,
-    )
-    result["ratio"] = result["total"] / git_a
-    return result
-
-
-def measure_line_stats(path: Path, hist: Any, now: datetime) -> dict[str, Any]:
-    window = scan.default_window(now)
-    shas = scan.commits_needing_stats(hist, window)
-    git_dir = gitread.locate(path).git_dir
-    check = gitread.line_stats(git_dir, shas, workers=2)
-    if len(check) != len(shas):
-        raise SystemExit(f"line_stats returned {len(check)} results for {len(shas)} commits")
-    adv_runs, base_runs = [], []
-    for attempt in range(REPEAT + 1):  # the first is the warm-up; the two sides take turns
-        base_time = timed(lambda: git_log_b(path, shas))
-        adv_time = timed(lambda: gitread.line_stats(git_dir, shas, workers=2))
-        if attempt:
-            adv_runs.append(adv_time)
-            base_runs.append(base_time)
-    adv, base = statistics.median(adv_runs), statistics.median(base_runs)
-    return {"commits": len(shas), "window": [window.since.isoformat(), window.until.isoformat()],
-            "advisor": adv, "advisor_runs": adv_runs, "git_log_b": base, "git_log_b_runs": base_runs,
-            "ratio": adv / base if base else float("nan")}
-
-
-def advisor_command() -> list[str]:
-    exe = Path(sys.executable).parent / "advisor"
-    return [str(exe)] if exe.exists() else [sys.executable, "-m", "advisor.cli"]
-
-
-def run_cli(path: Path, cache_dir: Path, until: datetime, rss: bool) -> tuple[float, float | None]:
-    """Wall seconds of one `advisor scan`, and its peak RSS in MB when asked."""
-    command = [*advisor_command(), "scan", str(path), "--format", "json", "--quiet", "--cache-dir", str(cache_dir),
-               "--until", until.isoformat()]
-    time_file = None
-    if rss and Path("/usr/bin/time").exists():
-        with tempfile.NamedTemporaryFile(prefix="time-", dir=BENCH_ROOT, delete=False) as handle:
-            time_file = Path(handle.name)
-        command = ["/usr/bin/time", "-v", "-o", str(time_file), *command]
-    before = _children_maxrss()
-    started = time.perf_counter()
-    done = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False)
-    elapsed = time.perf_counter() - started
-    if done.returncode != 0:
-        raise SystemExit(f"advisor scan failed ({done.returncode}): {done.stderr.decode(errors='replace')}")
-    peak = None
-    if time_file is not None:
-        text = time_file.read_text()
-        time_file.unlink()
-        found = re.search(r"Maximum resident set size \(kbytes\): (\d+)", text)
-        peak = int(found.group(1)) / 1024 if found else None
-    elif rss:
-        after = _children_maxrss()
-        peak = after / 1024 if after > before else None  # only a new maximum is attributable to this run
-    return elapsed, peak
-
-
-def _children_maxrss() -> int:
-    import resource
-
-    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-
-
-def measure_rescan(path: Path, now: datetime) -> dict[str, Any]:
-    colds, warms, peaks = [], [], []
-    for attempt in range(REPEAT + 1):  # the first pair is the warm-up
-        cache_dir = Path(tempfile.mkdtemp(prefix="cache-", dir=BENCH_ROOT))
-        try:
-            cold, peak = run_cli(path, cache_dir, now, rss=True)
-            warm, _ = run_cli(path, cache_dir, now, rss=False)
-        finally:
-            shutil.rmtree(cache_dir, ignore_errors=True)
-        if attempt:
-            colds.append(cold)
-            warms.append(warm)
-            if peak is not None:
-                peaks.append(peak)
-    cold, warm = statistics.median(colds), statistics.median(warms)
-    return {"cold": cold, "cold_runs": colds, "rescan": warm, "rescan_runs": warms, "ratio": warm / cold,
-            "peak_rss_mb": statistics.median(peaks) if peaks else None, "peak_rss_runs_mb": peaks}
-
-
-def core_only(path: Path) -> dict[str, Any]:
-    """The cost-per-commit row of one repository."""
-    now = newest_commit_time(path) + timedelta(days=1)
-    graph = measure_graph(path, now)
-    graph.pop("history")
-    return {"repo": str(path), "now": now.isoformat(), "graph": graph}
-
-
-def core_in_child(path: Path) -> dict[str, Any]:
-    """core_only in a fresh interpreter, so one size's memory and GC state cannot slow the next."""
-    with tempfile.NamedTemporaryFile(prefix="core-", suffix=".json", dir=BENCH_ROOT, delete=False) as handle:
-        out = Path(handle.name)
+def measure(row: Row) -> None:
+    """A, graph, B, cold, fill + re-scan, in turn."""
+    say(f"{row.name}: git log A")
+    a = run(["git", "-C", str(row.path), "log", "--all", "--no-color", LOG_A])
+    say(f"{row.name}: graph")
+    g = graph_child(row.path)
+    needed = g.pop("needed")
+    say(f"{row.name}: git log B over {len(needed)} commits")
+    b = run(["git", "-C", str(row.path), "log", "--no-walk=unsorted", "--stdin", "--no-color", "--no-renames",
+             "--shortstat", "--format=%H"], stdin=("\n".join(needed) + "\n").encode())
+    say(f"{row.name}: cold scan")
+    cold = cli_scan(row.path, None)
+    cache = Path(tempfile.mkdtemp(prefix="cache-", dir=ROOT))
     try:
-        subprocess.run([sys.executable, str(Path(__file__).resolve()), "--repo", str(path), "--core-only",
-                        "--json-out", str(out)], check=True)
-        return json.loads(out.read_text())
+        say(f"{row.name}: scan filling a cache, then the re-scan")
+        fill = cli_scan(row.path, cache)
+        warm = cli_scan(row.path, cache)
     finally:
-        out.unlink(missing_ok=True)
+        shutil.rmtree(cache, ignore_errors=True)
+    size = row.size or g["commits"]
+    row.result = {
+        "commits": g["commits"], "episodes": g["episodes"], "refs": g["refs"], "needed": len(needed),
+        "A": vars(a), "B": vars(b), "graph": g, "cold": vars(cold), "fill": vars(fill), "rescan": vars(warm),
+        "cold_ratio_wall": cold.wall / (a.wall + b.wall), "cold_ratio_cpu": cold.cpu / (a.cpu + b.cpu),
+        "graph_ratio_wall": g["wall"] / a.wall, "graph_ratio_cpu": g["cpu"] / a.cpu,
+        "rescan_ratio_wall": warm.wall / cold.wall, "rescan_ratio_cpu": warm.cpu / cold.cpu,
+        "per_unit_us": cold.cpu / size * 1e6, "size": size,
+    }
+    for item in ("A", "B", "cold", "fill", "rescan"):
+        row.result[item].pop("out", None)
+
+
+def add_commits(repo: Path, k: int) -> None:
+    """k new commits on the trunk: direct commits and two-commit branches merged, dated now."""
+    head = subprocess.run(["git", "-C", str(repo), "symbolic-ref", "HEAD"], capture_output=True, text=True,
+                          check=True).stdout.strip()
+    tip = subprocess.run(["git", "-C", str(repo), "rev-parse", head], capture_output=True, text=True,
+                         check=True).stdout.strip()
+    now = int(time.time()) - k * 60
+    out, mark, made = [], 0, 0
+    trunk = tip
+
+    def commit(ref: str, parents: list[str], message: str, when: int) -> str:
+        nonlocal mark
+        mark += 1
+        body = message.encode() + b"\n"
+        text = (f"commit {ref}\nmark :{mark}\nauthor New <new@example.com> {when} +0000\n"
+                f"committer New <new@example.com> {when} +0000\ndata {len(body)}\n").encode() + body
+        text += f"from {parents[0]}\n".encode() + b"".join(f"merge {p}\n".encode() for p in parents[1:])
+        text += f"M 100644 inline new/{mark % 50}.txt\ndata {len(str(mark)) + 1}\n{mark}\n\n".encode()
+        out.append(text)
+        return f":{mark}"
+
+    while made < k:
+        made += 1
+        if made % 4:
+            trunk = commit(head, [trunk], f"New work {made}", now + made * 60)
+        else:
+            first = commit(f"refs/heads/new-{made}", [trunk], f"Branch work {made}", now + made * 60)
+            second = commit(f"refs/heads/new-{made}", [first], f"More branch work {made}", now + made * 60 + 10)
+            trunk = commit(head, [trunk, second], f"Merge branch 'new-{made}'", now + made * 60 + 20)
+            made += 2
+    subprocess.run(["git", "-C", str(repo), "fast-import", "--quiet"], input=b"".join(out), check=True)
+
+
+def stable(output: bytes) -> str:
+    """A scan's JSON without the fields that depend on the moment it ran."""
+    drop = ("scanned_at", "idle_days", "age_days", '"since"', '"until"')
+    return "\n".join(line for line in output.decode().splitlines() if not any(d in line for d in drop))
+
+
+def measure_incremental(name: str, source: Path) -> dict[str, Any]:
+    copy = ROOT / f"incremental-{name.replace('/', '-')}"
+    if copy.exists():
+        shutil.rmtree(copy)
+    say(f"{name}: incremental: copying, scanning with a cache, adding 1 % commits")
+    subprocess.run(["git", "clone", "-q", "--mirror", str(source), str(copy)], check=True)
+    commits = int(subprocess.run(["git", "-C", str(copy), "rev-list", "--all", "--count"], capture_output=True,
+                                 text=True, check=True).stdout)
+    cache = Path(tempfile.mkdtemp(prefix="cache-", dir=ROOT))
+    try:
+        cli_scan(copy, cache)
+        k = max(10, commits // 100)
+        add_commits(copy, k)
+        again = cli_scan(copy, cache, keep=True)
+        cold = cli_scan(copy, None, keep=True)
+    finally:
+        shutil.rmtree(cache, ignore_errors=True)
+        shutil.rmtree(copy, ignore_errors=True)
+    return {"commits": commits, "k": k, "rescan": {"wall": again.wall, "cpu": again.cpu, "rss_mb": again.rss_mb},
+            "cold": {"wall": cold.wall, "cpu": cold.cpu, "rss_mb": cold.rss_mb},
+            "ratio_wall": again.wall / cold.wall, "ratio_cpu": again.cpu / cold.cpu,
+            "same_output": stable(again.out) == stable(cold.out)}
+
+
+def last_commit_date(path: Path) -> datetime:
+    out = subprocess.run(["git", "-C", str(path), "for-each-ref", "--format=%(committerdate:unix)", "refs/heads",
+                          "refs/remotes"], capture_output=True, text=True, check=True).stdout.split()
+    return datetime.fromtimestamp(max(int(t) for t in out if t.isdigit()), tz=timezone.utc)
+
+
+def measure_backfill(name: str, path: Path) -> dict[str, Any]:
+    until = min(last_commit_date(path) + timedelta(days=1), datetime.now(timezone.utc))
+    since = until - timedelta(days=364)
+    history = Path(tempfile.mkdtemp(prefix="history-", dir=ROOT))
+    say(f"{name}: backfill of 52 weeks, then one cold scan")
+    try:
+        backfill = run([*advisor(), "backfill", str(path), "--since", since.date().isoformat(), "--until",
+                        until.date().isoformat(), "--every", "week", "--no-cache", "--quiet", "--history-dir",
+                        str(history)])
+        snapshots = len(list(history.glob("*.json")))
+    finally:
+        shutil.rmtree(history, ignore_errors=True)
+    cold = cli_scan(path, None)
+    return {"snapshots": snapshots, "backfill": vars(backfill) | {"out": None}, "cold": vars(cold) | {"out": None},
+            "ratio_wall": backfill.wall / cold.wall, "ratio_cpu": backfill.cpu / cold.cpu}
 
 
 # ---------------------------------------------------------------------------
-# Reporting
+# Tables
 
 
-def verdict(value: float | None, target: float) -> str:
-    if value is None:
-        return "n/a"
+def verdict(value: float, target: float) -> str:
     return "pass" if value <= target else "FAIL"
 
 
-def main_table(result: dict[str, Any]) -> list[list[str]]:
-    g, s, r = result["graph"], result["line_stats"], result["rescan"]
-    commits = g["commits"]
-    rows = [
-        ["graph: `gitread.load`", f"{g['load']:.3f}", "", "", "", "info"],
-        ["graph: `history.reconstruct`", f"{g['reconstruct']:.3f}", "", "", "", "info"],
-        [f"graph: load + reconstruct vs git log A ({commits} commits)", f"{g['total']:.3f}",
-         f"{g['git_log_a']:.3f}", f"{g['ratio']:.2f}", f"<= {TARGETS['graph']}", verdict(g["ratio"], TARGETS["graph"])],
-        [f"line stats of {s['commits']} commits (workers=2) vs git log B", f"{s['advisor']:.3f}",
-         f"{s['git_log_b']:.3f}", f"{s['ratio']:.2f}", f"<= {TARGETS['line_stats']}",
-         verdict(s["ratio"], TARGETS["line_stats"])],
-        ["CLI cold scan (info: vs git log A)", f"{r['cold']:.3f}", f"{g['git_log_a']:.3f}",
-         f"{r['cold'] / g['git_log_a']:.2f}", "", "info"],
-        ["CLI re-scan (advisor) vs cold scan (baseline)", f"{r['rescan']:.3f}", f"{r['cold']:.3f}",
-         f"{r['ratio']:.3f}", f"<= {TARGETS['rescan']}", verdict(r["ratio"], TARGETS["rescan"])],
-    ]
-    peak = r["peak_rss_mb"]
-    applies = commits <= RSS_TARGET_COMMITS * 1.05
-    rows.append([
-        "peak RSS of the cold CLI scan (MB)", f"{peak:.0f} MB" if peak is not None else "n/a", "", "",
-        f"<= {RSS_TARGET_MB} MB" + ("" if applies else " (at 200k)"),
-        verdict(peak, RSS_TARGET_MB) if applies else "info",
-    ])
-    return rows
+def rss_target(commits: int) -> int | None:
+    return next((mb for limit, mb in sorted(RSS_MB.items()) if commits <= limit * 1.05), None)
 
 
-def cost_table(rows: list[dict[str, Any]]) -> list[list[str]]:
+def main_rows(rows: list[Row]) -> list[list[str]]:
     table = []
     for row in rows:
-        g = row["graph"]
-        n = g["commits"]
+        r = row.result
+        a, b, cold, g, warm = r["A"], r["B"], r["cold"], r["graph"], r["rescan"]
+        rss = rss_target(r["commits"])
         table.append([
-            f"{n:,}", f"{g['load'] / n * 1e6:.1f}", f"{g['reconstruct'] / n * 1e6:.1f}", f"{g['total'] / n * 1e6:.1f}",
-            f"{g['git_log_a'] / n * 1e6:.1f}", f"{g['ratio']:.2f}", f"{g['total']:.2f}", f"{g['git_log_a']:.2f}",
+            row.name, f"{r['commits']:,}", f"{a['wall']:.2f} / {a['cpu']:.2f}", f"{b['wall']:.2f} / {b['cpu']:.2f}",
+            f"{cold['wall']:.2f} / {cold['cpu']:.2f}",
+            f"{r['cold_ratio_wall']:.2f} / {r['cold_ratio_cpu']:.2f}", verdict(r["cold_ratio_cpu"], TARGET["cold"]),
+            f"{g['wall']:.2f} / {g['cpu']:.2f}", f"{r['graph_ratio_wall']:.2f} / {r['graph_ratio_cpu']:.2f}",
+            verdict(r["graph_ratio_cpu"], TARGET["graph"]),
+            f"{r['rescan_ratio_wall']:.2f} / {r['rescan_ratio_cpu']:.2f}",
+            verdict(r["rescan_ratio_cpu"], TARGET["rescan"]),
+            f"{cold['rss_mb']:.0f}" + (f" ({verdict(cold['rss_mb'], rss)})" if rss else ""),
         ])
+    return table
+
+
+def unit_rows(rows: list[Row]) -> list[list[str]]:
+    table = []
+    by_dimension: dict[str, list[Row]] = {}
+    for row in rows:
+        by_dimension.setdefault(row.dimension, []).append(row)
+    for dimension, group in by_dimension.items():
+        group.sort(key=lambda r: r.result["size"])
+        costs = [r.result["per_unit_us"] for r in group]
+        spread = costs[-1] / costs[0] if len(costs) > 1 and costs[0] else float("nan")
+        for row in group:
+            table.append([dimension, f"{row.result['size']:,}", f"{row.result['commits']:,}",
+                          f"{row.result['per_unit_us']:.1f} µs/{row.unit}",
+                          f"{spread:.2f}" if row is group[-1] and len(group) > 1 else ""])
     return table
 
 
 def markdown(header: list[str], rows: list[list[str]]) -> str:
     widths = [max(len(header[i]), *(len(r[i]) for r in rows)) for i in range(len(header))]
-    line = lambda cells: "| " + " | ".join(c.ljust(w) for c, w in zip(cells, widths)) + " |"  # noqa: E731
+    def line(cells: list[str]) -> str:
+        return "| " + " | ".join(c.ljust(w) for c, w in zip(cells, widths)) + " |"
     return "\n".join([line(header), "|" + "|".join("-" * (w + 2) for w in widths) + "|", *map(line, rows)])
 
 
 def environment() -> dict[str, Any]:
-    git_version = subprocess.run(["git", "--version"], capture_output=True, check=True).stdout.decode().strip()
-    source = HERE.parent
-    head = subprocess.run(["git", "-C", str(source), "rev-parse", "--short", "HEAD"], capture_output=True,
-                          check=False).stdout.decode().strip()
-    dirty = subprocess.run(["git", "-C", str(source), "status", "--porcelain", "--", "advisor"], capture_output=True,
-                           check=False).stdout.decode().split("\n")
-    return {"python": platform.python_version(), "git": git_version, "cpus": os.cpu_count(),
-            "machine": platform.machine(), "platform": platform.platform(),
-            "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "advisor_commit": head or None, "advisor_uncommitted": [line[3:] for line in dirty if line.strip()],
-            "loadavg_at_start": LOADAVG_AT_START}
+    head = subprocess.run(["git", "-C", str(HERE.parent), "rev-parse", "--short", "HEAD"], capture_output=True,
+                          text=True, check=False).stdout.strip()
+    dirty = subprocess.run(["git", "-C", str(HERE.parent), "status", "--porcelain", "--", "advisor"],
+                           capture_output=True, text=True, check=False).stdout.strip()
+    return {"advisor_commit": head, "uncommitted": bool(dirty), "python": platform.python_version(),
+            "git": subprocess.run(["git", "--version"], capture_output=True, text=True).stdout.strip(),
+            "cpus": os.cpu_count(), "load_at_start": os.getloadavg()[0],
+            "date": datetime.now(timezone.utc).isoformat(timespec="seconds")}
 
 
-def spread_warnings(result: dict[str, Any]) -> list[str]:
-    """Timings whose slowest run is 1.5x the fastest: noise from other processes, or an intermittent stall."""
-    warnings = []
-    for section, key in (("graph", "load_runs"), ("graph", "reconstruct_runs"), ("graph", "git_log_a_runs"),
-                         ("line_stats", "advisor_runs"), ("line_stats", "git_log_b_runs"),
-                         ("rescan", "cold_runs"), ("rescan", "rescan_runs")):
-        runs = result.get(section, {}).get(key) or []
-        if len(runs) > 1 and min(runs) > 0 and max(runs) / min(runs) > 1.5:
-            warnings.append(f"{section}.{key}: runs vary {min(runs):.2f}-{max(runs):.2f} s")
-    return warnings
-
-
-def profile(path: Path, now: datetime, out: Path) -> None:
-    import cProfile
-    import pstats
-
-    profiler = cProfile.Profile()
-    profiler.enable()
-    graph = gitread.load(path)
-    history.reconstruct(graph, history.HistoryOptions(), now)
-    profiler.disable()
-    profiler.dump_stats(str(out))
-    stats = pstats.Stats(str(out), stream=sys.stderr)
-    stats.sort_stats("cumulative").print_stats(25)
-    stats.sort_stats("tottime").print_stats(25)
-
-
-# ---------------------------------------------------------------------------
+def report(rows: list[Row], incremental: dict[str, Any], backfill: dict[str, Any], env: dict[str, Any]) -> str:
+    parts = [f"advisor {env['advisor_commit']}{' (uncommitted changes)' if env['uncommitted'] else ''}; "
+             f"{env['git']}; Python {env['python']}; {env['cpus']} CPUs shared with other work (load average "
+             f"{env['load_at_start']:.1f} at start, {env.get('load_at_end', 0):.1f} at end); {env['date']}; "
+             "one run of each measurement, git and advisor in turn. Times are `wall / CPU` seconds; "
+             "pass/fail is judged on CPU time, which other work on the machine disturbs less.", ""]
+    if rows:
+        parts += [markdown(["repository", "commits", "A", "B", "cold scan", "cold / (A+B)", "≤ 1.5",
+                            "graph", "graph / A", "≤ 1.5", "re-scan / cold", "≤ 0.2", "peak RSS MB"],
+                           main_rows(rows)), "",
+                  "Cost per unit of each dimension (cold scan CPU time / size); the last column is the "
+                  "largest size's cost over the smallest's (1.0 = linear):", "",
+                  markdown(["dimension", "size", "commits", "cold CPU per unit", "largest / smallest"],
+                           unit_rows(rows)), ""]
+    if incremental:
+        parts += [markdown(["repository", "commits", "k new", "re-scan", "cold", "ratio", "≤ 0.2", "same output"], [
+            [name, f"{r['commits']:,}", f"{r['k']:,}", f"{r['rescan']['wall']:.2f} / {r['rescan']['cpu']:.2f}",
+             f"{r['cold']['wall']:.2f} / {r['cold']['cpu']:.2f}", f"{r['ratio_wall']:.2f} / {r['ratio_cpu']:.2f}",
+             verdict(r["ratio_cpu"], TARGET["incremental"]), "yes" if r["same_output"] else "NO"]
+            for name, r in incremental.items()]), ""]
+    if backfill:
+        parts += [markdown(["repository", "snapshots", "backfill", "one cold scan", "ratio", "≤ 3"], [
+            [name, str(r["snapshots"]), f"{r['backfill']['wall']:.2f} / {r['backfill']['cpu']:.2f}",
+             f"{r['cold']['wall']:.2f} / {r['cold']['cpu']:.2f}", f"{r['ratio_wall']:.2f} / {r['ratio_cpu']:.2f}",
+             verdict(r["ratio_cpu"], TARGET["backfill"])] for name, r in backfill.items()]), ""]
+    return "\n".join(parts)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
-    parser.add_argument("--commits", type=int, default=200_000, help="build (or reuse) /tmp/bench/repo-N")
-    parser.add_argument("--repo", type=Path, help="benchmark this existing repository instead")
-    parser.add_argument("--sizes", default=None,
-                        help="comma-separated commit counts for the cost-per-commit table (default: the repo's own)")
-    parser.add_argument("--quick", action="store_true", help="10k commits only: a smoke run")
-    parser.add_argument("--skip-missing", action="store_true", help="leave out --sizes whose repo is not built yet")
-    parser.add_argument("--json-out", type=Path, help="also write every measurement as JSON here")
-    parser.add_argument("--profile", type=Path, help="cProfile load + reconstruct once, write pstats here")
-    parser.add_argument("--core-only", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--only", help="comma-separated parts of row names to run (e.g. tags,git/git)")
+    parser.add_argument("--mirror", action="append", help="owner/name of a mirror under /work/.mirror (repeatable)")
+    parser.add_argument("--million", action="store_true", help="also the 1M-commit synthetic row")
+    parser.add_argument("--no-incremental", action="store_true")
+    parser.add_argument("--no-backfill", action="store_true")
+    parser.add_argument("--json-out", type=Path)
+    parser.add_argument("--markdown-out", type=Path)
     args = parser.parse_args(argv)
-    BENCH_ROOT.mkdir(parents=True, exist_ok=True)
+    ROOT.mkdir(parents=True, exist_ok=True)
+    env = environment()
+    wanted = [w.strip() for w in args.only.split(",")] if args.only else None
 
-    if args.quick:
-        args.commits, args.sizes = 10_000, "10000"
-    path = args.repo.resolve() if args.repo else built_repo(args.commits)
+    def chosen(name: str) -> bool:
+        """`--only tags` takes every tags row, `--only "tags 2000"` one of them."""
+        return wanted is None or any(w == name or w == name.split()[0] for w in wanted)
 
-    if args.core_only:
-        result = core_only(path)
-        if args.json_out:
-            args.json_out.write_text(json.dumps(result, indent=2))
-        return 0
-
-    now = newest_commit_time(path) + timedelta(days=1)
-    say(f"benchmarking {path} (now = {now.isoformat()})")
-    say("graph: load + reconstruct, git log A ...")
-    graph = measure_graph(path, now)
-    hist = graph.pop("history")
-    say("line stats, git log B ...")
-    stats = measure_line_stats(path, hist, now)
-    del hist
-    gc.collect()
-    say("CLI cold scan and re-scan ...")
-    rescan = measure_rescan(path, now)
-    result: dict[str, Any] = {"environment": environment(), "repo": str(path), "now": now.isoformat(),
-                              "graph": graph, "line_stats": stats, "rescan": rescan, "targets": TARGETS,
-                              "rss_target_mb": RSS_TARGET_MB}
-
-    sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else []
-    per_size = []
-    for size in sizes:
-        repo = BENCH_ROOT / f"repo-{size}"
-        if not args.repo and size == args.commits:
-            per_size.append({"repo": str(path), "graph": graph})
-            continue
-        if args.skip_missing and not (BENCH_ROOT / f"repo-{size}.built").exists():
-            say(f"skipping {size}: {repo} is not built")
-            continue
-        repo = built_repo(size)
-        say(f"cost per commit: {repo} ...")
-        per_size.append(core_in_child(repo))
-    if not per_size:
-        per_size.append({"repo": str(path), "graph": graph})
-    per_size.sort(key=lambda r: r["graph"]["commits"])
-    result["cost_per_commit"] = per_size
-
-    if args.profile:
-        say(f"profiling load + reconstruct into {args.profile} ...")
-        profile(path, now, args.profile)
-
-    env = result["environment"]
-    env["loadavg_at_end"] = os.getloadavg()[0]
-    result["warnings"] = spread_warnings(result)
-    dirty = f" + uncommitted changes in {', '.join(env['advisor_uncommitted'])}" if env["advisor_uncommitted"] else ""
-    print(f"## advisor benchmark: {path} ({graph['commits']:,} commits)\n")
-    print(f"advisor at {env['advisor_commit']}{dirty}; {env['git']}, Python {env['python']}, {env['cpus']} CPUs, "
-          f"{env['platform']}; load average {env['loadavg_at_start']:.2f} at start, {env['loadavg_at_end']:.2f} "
-          f"at end; now = {now.isoformat()}; median of {REPEAT} runs after 1 warm-up.\n")
-    print(markdown(["metric", "advisor s", "baseline s", "ratio", "target", "result"], main_table(result)))
-    print("\ngit log A = `git log --all --format='%H %P %at %ct %s'`; git log B = "
-          "`git log --no-walk=unsorted --stdin --shortstat --format=%H` over the same commits.\n")
-    print("### Cost per commit (load + reconstruct vs git log A)\n")
-    print(markdown(["commits", "load µs/c", "reconstruct µs/c", "advisor µs/c", "git log A µs/c", "ratio",
-                    "advisor s", "git s"], cost_table(per_size)))
-    for warning in result["warnings"]:
-        print(f"\nwarning: {warning}")
-    if len(per_size) > 1:
-        costs = [r["graph"]["total"] / r["graph"]["commits"] for r in per_size]
-        gits = [r["graph"]["git_log_a"] / r["graph"]["commits"] for r in per_size]
-        print(f"\nadvisor µs/commit, largest / smallest size: {costs[-1] / costs[0]:.2f} "
-              f"(git log A: {gits[-1] / gits[0]:.2f})")
+    rows: list[Row] = []
+    sizes = [10_000, 100_000, 200_000, *([1_000_000] if args.million else [])]
+    for commits in sizes:
+        if chosen(f"synthetic {commits}"):
+            rows.append(Row(f"synthetic {commits // 1000}k", synthetic(commits)))
+    for name, (dimension, unit, shape_sizes) in SHAPES.items():
+        for size in shape_sizes:
+            if chosen(f"{name} {size}"):
+                rows.append(Row(f"{name} {size:,}", shape(name, size), dimension=dimension, unit=unit, size=size))
+    for mirror in args.mirror or ["git/git", "vim/vim", "curl/curl"]:
+        path = MIRRORS / mirror.replace("/", "+") / "repo"
+        if chosen(mirror) and path.exists():
+            rows.append(Row(mirror, path, dimension=f"commits ({mirror})"))
+    for row in rows:
+        measure(row)
+    incremental: dict[str, Any] = {}
+    backfill: dict[str, Any] = {}
+    if not args.no_incremental:
+        for name, path in (("synthetic 100k", ROOT / "synthetic-100000"), ("synthetic 200k", ROOT / "synthetic-200000"),
+                           ("git/git", MIRRORS / "git+git" / "repo")):
+            if chosen(name) and path.exists():
+                incremental[name] = measure_incremental(name, path)
+    if not args.no_backfill:
+        for name, path in (("synthetic 100k", ROOT / "synthetic-100000"), ("curl/curl", MIRRORS / "curl+curl" / "repo")):
+            if chosen(name) and path.exists():
+                backfill[name] = measure_backfill(name, path)
+    env["load_at_end"] = os.getloadavg()[0]
+    text = report(rows, incremental, backfill, env)
+    print(text)
+    if args.markdown_out:
+        args.markdown_out.write_text(text + "\n")
     if args.json_out:
-        args.json_out.write_text(json.dumps(result, indent=2, default=str))
-        say(f"wrote {args.json_out}")
+        args.json_out.write_text(json.dumps({"environment": env, "targets": TARGET, "rss_mb": RSS_MB,
+                                             "rows": [{"name": r.name, "path": str(r.path), "dimension": r.dimension,
+                                                       **r.result} for r in rows],
+                                             "incremental": incremental, "backfill": backfill}, indent=2, default=str))
     return 0
 
 
