@@ -15,9 +15,12 @@ by column with no per-record dictionary.
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import enum
+import itertools
 import json
+import operator
 import types
 import typing
 from collections.abc import Callable, Sequence
@@ -137,10 +140,11 @@ def _datetime_codec() -> tuple[Encode, Decode]:
         if type(data) is not dict or not {"s", "z"} <= data.keys() <= {"s", "z", "us"}:
             raise Invalid("expected a datetime column")
         seconds, zones = ints(data["s"], n), ints(data["z"], n)
-        if any(not -1440 < z < 1440 for z in zones):
+        if zones and not (-1440 < min(zones) and max(zones) < 1440):
             raise Invalid("a zone offset out of range")
         try:
-            column = list(map(aware, seconds, zones))
+            by_minutes = {z: aware(0, z).tzinfo for z in set(zones)}
+            column = list(map(datetime.fromtimestamp, seconds, map(by_minutes.__getitem__, zones)))
             if "us" in data:
                 micros = ints(data["us"], n)
                 if any(not 0 <= us < 1_000_000 for us in micros):
@@ -150,6 +154,18 @@ def _datetime_codec() -> tuple[Encode, Decode]:
             raise Invalid(f"a date out of range ({error})") from None
         return column
     return encode, decode
+
+
+def _nullable(kind: type) -> tuple[Encode, Decode]:
+    """A column of `kind | None` for str, int and bool: the values themselves, nulls included."""
+    allowed = {kind, type(None)}
+
+    def decode(data: Any, n: int) -> list[Any]:
+        column = _list(data, n)
+        if n and not set(map(type, column)) <= allowed:
+            raise Invalid(f"expected {kind.__name__} values or nulls")
+        return column
+    return _identity, decode
 
 
 def _optional_codec(inner: tuple[Encode, Decode]) -> tuple[Encode, Decode]:
@@ -178,11 +194,8 @@ def _lengths(data: Any, n: int) -> list[int]:
 
 
 def _split(flat: list[Any], lengths: list[int]) -> list[tuple[Any, ...]]:
-    out, at = [], 0
-    for length in lengths:
-        out.append(tuple(flat[at:at + length]))
-        at += length
-    return out
+    items = iter(flat)
+    return [tuple(itertools.islice(items, length)) for length in lengths]
 
 
 def _sequence_codec(inner: tuple[Encode, Decode], as_list: bool = False) -> tuple[Encode, Decode]:
@@ -240,13 +253,13 @@ def _dataclass_codec(kind: type) -> tuple[Encode, Decode]:
     # Frozen slotted records are filled through their slot descriptors: every value has been
     # checked against its field's type, so there is nothing left for __init__ to do.
     setters = [vars(kind)[name].__set__ for name in fields]
-    getters = [vars(kind)[name].__get__ for name in fields]
+    getters = [operator.attrgetter(name) for name in fields]
     new = object.__new__
 
     def encode(values: Sequence[Any]) -> Any:
         if any(type(v) is not kind for v in values):
             raise Invalid(f"expected {kind.__name__} records")
-        return {"fields": fields, "columns": [enc([get(v) for v in values]) for get, (enc, _) in zip(getters, codecs)]}
+        return {"fields": fields, "columns": [enc(list(map(get, values))) for get, (enc, _) in zip(getters, codecs)]}
 
     def decode(data: Any, n: int) -> list[Any]:
         if type(data) is not dict or data.keys() != {"fields", "columns"} or data["fields"] != fields:
@@ -254,8 +267,7 @@ def _dataclass_codec(kind: type) -> tuple[Encode, Decode]:
         columns = [dec(column, n) for column, (_, dec) in zip(_list(data["columns"], len(fields)), codecs)]
         records: list[Any] = [new(kind) for _ in range(n)]
         for set_slot, column in zip(setters, columns):
-            for record, item in zip(records, column):
-                set_slot(record, item)
+            collections.deque(map(set_slot, records, column), maxlen=0)  # the loop runs in C
         return records
     return encode, decode
 
@@ -281,6 +293,8 @@ def _codec(shape: Any) -> tuple[Encode, Decode]:
         others = [a for a in arguments if a is not type(None)]
         if len(others) != 1 or len(arguments) != 2:
             raise TypeError(f"only X | None unions are stored, not {shape}")
+        if others[0] in (str, int, bool):
+            return _nullable(others[0])
         return _optional_codec(_codec(others[0]))
     if origin is tuple:
         if len(arguments) == 2 and arguments[1] is Ellipsis:

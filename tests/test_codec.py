@@ -65,7 +65,7 @@ def column_of(document: object, *path: object) -> object:
 @pytest.mark.parametrize("change", [
     "a string where an int is declared", "a bool where an int is declared", "an unknown enum value",
     "a renamed field", "a missing column", "a mask of the wrong length", "a zone out of range",
-    "a negative tuple length", "lengths that do not add up", "an extra key",
+    "a negative tuple length", "lengths that do not add up", "an extra key", "a float where an int or null is declared",
 ])
 def test_data_of_another_shape_is_invalid(change: str) -> None:
     document = json.loads(codec.dumps((episode(),), tuple[Episode, ...]))
@@ -83,13 +83,15 @@ def test_data_of_another_shape_is_invalid(change: str) -> None:
     elif change == "a missing column":
         columns.pop()
     elif change == "a mask of the wrong length":
-        columns[fields.index("pr")]["set"] = "11"
+        columns[fields.index("released_at")]["set"] = "11"
     elif change == "a zone out of range":
         columns[fields.index("merged_at")]["z"] = [1440]
     elif change == "a negative tuple length":
         columns[fields.index("authors")]["len"] = [-1]
     elif change == "lengths that do not add up":
         columns[fields.index("commits")]["len"] = [3]
+    elif change == "a float where an int or null is declared":
+        columns[fields.index("pr")] = [7.5]
     elif change == "an extra key":
         record["__class__"] = "os.system"
     with pytest.raises(codec.Invalid):
