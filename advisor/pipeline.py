@@ -74,7 +74,7 @@ def _read_graph(request: ScanRequest, status: Status, cache: Cache | None = None
     if cache is not None:
         key = Cache.key("graph", gitread.reading_key(request.path, allow_shallow=request.allow_shallow))
         previous = cache.get("graph", key, CommitGraph)
-        if previous is not None:
+        if previous is not None and _consistent(previous):
             known, refs = len(previous), previous.refs
             status(f"reading commits since the last scan ({known} known)")
             extended = gitread.extend(request.path, previous, allow_shallow=request.allow_shallow,
@@ -90,6 +90,29 @@ def _read_graph(request: ScanRequest, status: Status, cache: Cache | None = None
     if cache is not None:
         cache.put("graph", key, graph, CommitGraph)
     return graph
+
+
+def _consistent(graph: CommitGraph) -> bool:
+    """A cached graph whose every index points inside it: the codec checked the types, this
+    checks what they refer to, so a planted or damaged entry is a miss, never a crash."""
+    n = len(graph)
+    columns = (graph.parents, graph.author_time, graph.author_offset, graph.commit_time, graph.commit_offset,
+               graph.author, graph.committer, graph.subject)
+    if any(len(column) != n for column in columns) or n == 0 or len(set(graph.shas)) != n:
+        return False
+    parents = [p for ids in graph.parents for p in ids]
+    people = len(graph.people)
+    targets = [r.target for r in graph.refs] + ([graph.head_target] if graph.head_target is not None else [])
+    return (all(0 <= min(ids) and max(ids) < n for ids in (parents, targets, list(graph.trailers)) if ids)
+            and all(0 <= min(ids) and max(ids) < people for ids in (graph.author, graph.committer))
+            and all(-1440 < min(z) and max(z) < 1440 for z in (graph.author_offset, graph.commit_offset))
+            and graph.missing_parents >= 0)
+
+
+def _sorted_by_merge(reconstructed: History) -> bool:
+    """Episodes in (merged_at, id) order, which the window's bisections rely on."""
+    keys = [(e.merged_at, e.id) for e in reconstructed.episodes]
+    return all(a <= b for a, b in zip(keys, keys[1:]))
 
 
 def _as_of(graph: CommitGraph, request: ScanRequest, as_of: datetime) -> CommitGraph:
@@ -123,7 +146,7 @@ def load_history(request: ScanRequest, status: Status = _quiet,
         when = request.as_of.isoformat() if request.as_of is not None else None
         key = Cache.key(fingerprint, request.options, request.moment.date().isoformat(), str(request.path), when)
         cached = cache.get(_history_slot(request), key, _CACHED_HISTORY)
-        if cached is not None:
+        if cached is not None and _sorted_by_merge(cached[1]):
             facts, reconstructed = cached
             return facts, reconstructed, cache
     with _cyclic_gc_paused():

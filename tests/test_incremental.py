@@ -7,6 +7,7 @@ scan says so in one line. Either way the result must equal a cold scan's.
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import tempfile
 from datetime import datetime, timezone
@@ -222,3 +223,35 @@ def test_the_extension_reads_only_the_new_commits(repo_path: Path, tmp_path: Pat
     got, _ = warm(repo_path, tmp_path / "cache")
     assert listed == [got[0].commits - before] and 0 < listed[0] <= 12
     assert got == cold(repo_path)
+
+
+@pytest.mark.parametrize("damage", ["parent out of range", "ref out of range", "person out of range",
+                                    "columns of different lengths", "duplicate commit"])
+def test_a_cached_graph_pointing_outside_itself_is_a_miss(repo_path: Path, tmp_path: Path, damage: str) -> None:
+    """Well-typed but inconsistent (planted, or written by a bug): read again, never a crash."""
+    from advisor import store
+    from advisor.model import CommitGraph
+
+    b = RepoBuilder(repo_path)
+    b.commit(at=0)
+    b.commit(at=1)
+    cache = tmp_path / "cache"
+    warm(repo_path, cache)
+    entries = store.Cache(cache, gitread.locate(repo_path).git_dir)
+    key = pipeline.Cache.key("graph", gitread.reading_key(repo_path))
+    graph = entries.get("graph", key, CommitGraph)
+    assert graph is not None and pipeline._consistent(graph)
+    if damage == "parent out of range":
+        graph.parents[0] = (99,)
+    elif damage == "ref out of range":
+        graph.refs = (dataclasses.replace(graph.refs[0], target=-1),)
+    elif damage == "person out of range":
+        graph.author[0] = 5
+    elif damage == "columns of different lengths":
+        graph.subject.pop()
+    else:
+        graph.shas[1] = graph.shas[0]
+    entries.put("graph", key, graph, CommitGraph)
+    b.commit(at=2)
+    got, said = warm(repo_path, cache)
+    assert got == cold(repo_path) and said == []
