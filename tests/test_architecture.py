@@ -7,6 +7,7 @@ entry naming a package ("report") covers every module in it.
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -123,3 +124,13 @@ def test_no_import_cycles() -> None:
                     seen.add(target)
                     stack.append((target, (*path, target)))
     assert cycles == []
+
+
+def test_tests_use_only_the_repository_and_what_they_build() -> None:
+    """No test reads a folder of one machine (a mirror, a home folder); none rewrites its own expectation."""
+    tests = Path(__file__).resolve().parent
+    machine = re.compile(r"""["']/work/|/\.mirror\b""")  # this machine's project folder and its mirrors
+    for path in sorted(tests.glob("*.py")):
+        source = path.read_text()
+        assert machine.search(source) is None, f"{path.name} reads a folder of one machine"
+        assert "ADVISOR_UPDATE" + "_GOLDEN" not in source, f"{path.name} rewrites golden files (scripts/update_golden.py does)"

@@ -10,7 +10,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from advisor import gitread
 from advisor.ci import DRONE_CONTEXT, JENKINS_CONTEXT, TRAVIS_CONTEXT, find_checks, is_ci_path
 from advisor.ci.branches import glob_match
 
@@ -752,37 +751,6 @@ def test_a_yaml_merge_bomb_is_read_quickly() -> None:
     found = ci({".circleci/config.yml": "\n".join(lines).encode()})
     assert found.checks in ((), ("ci/circleci: build",))
     assert time.monotonic() - started < 2
-
-
-# -- real repositories, when their mirrors are on this machine ---------------------
-
-MIRRORS = Path("/work/.mirror")
-
-
-@pytest.mark.parametrize("repository, trunk, absent, present", [
-    ("twpayne+chezmoi", "master",
-     {"clear-caches", "deploy-website", "release", "lint-macos-15", "test-install-sh (macos-14)"},
-     {"check", "test-release", "test-ubuntu-umask022", "test-windows", "govulncheck"}),
-    ("pi-hole+pi-hole", "development",
-     {"main", "Syncing branches", "stale", "stale_action"},
-     {"smoke-tests", "distro-test (debian_12)", "Analyze"}),
-    ("pi-hole+pi-hole", "master", {"main"}, {"smoke-tests", "Analyze"}),
-    ("ethereum+solidity", "develop",
-     {"comment-external-pr", "ci/circleci: c_release_binaries", "ci/circleci: b_ubu_asan",
-      "ci/circleci: t_ubu_ossfuzz"},
-     {"ci/circleci: b_ubu", "ci/circleci: t_ubu_soltest_all", "ci/circleci: chk_spelling",
-      "ci/circleci: t_bytecode_compare"}),
-])
-def test_real_repositories(repository: str, trunk: str, absent: set[str], present: set[str]) -> None:
-    git_dir = MIRRORS / repository / "repo"
-    if not git_dir.is_dir():
-        pytest.skip(f"no mirror of {repository} on this machine")
-    files = gitread.ci_files(git_dir, "HEAD")
-    if not files:
-        pytest.skip(f"the mirror of {repository} has no CI files at HEAD")
-    found = find_checks(files, ("master", "main", "develop", "development"), trunk)
-    assert not absent & set(found.checks)
-    assert present <= set(found.checks)
 
 
 def test_each_file_is_one_workflow_record_saying_when_it_runs_what_it_reports_and_what_was_left_out() -> None:

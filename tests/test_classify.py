@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -423,3 +424,29 @@ def test_temper_caps_confidence_by_agreement() -> None:
     assert classify.temper("high", 1, 4) == "low"
     assert classify.temper("medium", 4, 4) == "medium"
     assert classify.temper("high", 0, 1) == "high"  # one quarter: nothing to compare
+
+
+EMPTY_OBSERVATION: dict[str, object] = {
+    "integrations": 0, "on_trunk": 0, "on_integration_line": 0, "integration_line": None, "production_line": None,
+    "release_branch_merges": 0, "release_merges": 0, "releases_on_production": 0, "back_merges": 0,
+    "stale_lines": (), "maintenance_lines": (), "maintenance_active": 0,
+    "picks_to_branches": 0, "picks_to_trunk": 0, "forward_merges": 0, "environment_lines": (), "promotions": 0,
+    "branch_episodes": 0, "direct": 0, "squash_or_rebase": 0, "with_pr": 0, "within_a_day": 0,
+    "dated_branches": 0, "lifetime_p50_hours": None, "active_branches": 0, "ff_pointer": None,
+}
+
+
+def test_the_gitflow_score_is_pinned_with_each_of_its_terms(repo_path: Path) -> None:
+    """Not only the label: the score itself. The simulated Gitflow has two lines (0.5), two or more release
+    branches merged (0.25) and two or more back-merges into develop (0.25): 1.0. Without its back-merge
+    term the score would be 0.75, without its release term 0.75, and the label would stay the same."""
+    scenarios.gitflow(repo_path)
+    verdict = scan(repo_path).verdict
+    assert verdict.scores == {"gitflow": 1.0, "github-flow": 0.0, "trunk-based": 0.0, "release-branching": 0.0,
+                              "gitlab-flow": 0.0}
+    observation = classify.Observation(**{**EMPTY_OBSERVATION, "integration_line": "develop",
+                                          "production_line": "master", "integrations": 10})
+    for releases, backs, expected in ((0, 0, 0.5), (2, 0, 0.75), (0, 2, 0.75), (1, 1, 0.75), (2, 1, 0.875),
+                                      (2, 2, 1.0), (9, 9, 1.0)):
+        changed = dataclasses.replace(observation, release_branch_merges=releases, back_merges=backs)
+        assert classify.score(changed)["gitflow"] == expected, (releases, backs)

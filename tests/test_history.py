@@ -458,3 +458,22 @@ def test_squash_and_merge_are_labelled_in_order_of_arrival(repo_path: Path) -> N
     assert (squash.method.value, len(squash.commits), squash.lifetime_seconds) == ("squash", 3, 9 * 3600)
     merge = only(result, source="feat")
     assert (merge.method.value, len(merge.commits), merge.first_commit_at) == ("merge", 1, at(15))
+
+
+def test_gerrit_changes_land_as_rebases_not_squashes(repo_path: Path) -> None:
+    """Gerrit submits each reviewed change onto the trunk as its own commit (cherry-pick or rebase
+    submit types), carrying its `Change-Id` trailer: one rebase per change, never a squash."""
+    b = RepoBuilder(repo_path)
+    b.commit("Initial import", at=0)
+    ids = [f"I{n:040x}" for n in range(1, 5)]
+    for n, change in enumerate(ids, start=1):
+        b.commit(f"Fix the parser, part {n}\n\nLonger explanation.\n\nChange-Id: {change}\n"
+                 f"Reviewed-on: https://review.example.org/c/project/+/{100 + n}\nReviewed-by: Bob <bob@example.com>",
+                 at=n * 5, committed_at=n * 5 + 2)
+    b.commit("A direct commit without review", at=30)
+    result = reconstruct(repo_path)
+    gerrit = [e for e in result.episodes if e.host == "gerrit"]
+    assert len(gerrit) == 4
+    assert {e.method.value for e in gerrit} == {"rebase"}
+    assert not [e for e in result.episodes if e.method.value == "squash"]
+    assert sum(1 for e in result.episodes if e.method.value == "direct") >= 1

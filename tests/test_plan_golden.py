@@ -1,12 +1,11 @@
 """The plan each simulated model gets, file by file, against golden copies in tests/golden/plan/.
 
-After an intended change, regenerate with ADVISOR_UPDATE_GOLDEN=1 and review the diff like code.
+After an intended change, regenerate with `python scripts/update_golden.py` and review the diff like
+code; the tests only ever compare.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -63,11 +62,6 @@ def plan_files(model: str, tmp_path: Path) -> dict[str, str]:
 def test_plan_matches_its_golden_copy(model: str, tmp_path: Path) -> None:
     files = plan_files(model, tmp_path)
     folder = GOLDEN / model
-    if os.environ.get("ADVISOR_UPDATE_GOLDEN"):
-        shutil.rmtree(folder, ignore_errors=True)
-        for name, text in files.items():
-            (folder / name).parent.mkdir(parents=True, exist_ok=True)
-            (folder / name).write_text(text)
     expected = {str(p.relative_to(folder)): p.read_text() for p in sorted(folder.rglob("*")) if p.is_file()}
     assert sorted(files) == sorted(expected)
     for name in files:

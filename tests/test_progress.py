@@ -1,13 +1,12 @@
 """Progress between snapshots of a repository that evolves: deltas, directions, criteria, stages, trend, check.
 
 The Markdown and text reports are compared with golden files under
-tests/golden/; set ADVISOR_UPDATE_GOLDEN=1 to rewrite them after a deliberate change.
+tests/golden/; after a deliberate change `python scripts/update_golden.py` rewrites them (tests only compare).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import os
 from pathlib import Path
 
 import pytest
@@ -178,24 +177,24 @@ def test_untrusted_names_stay_literal_in_markdown(snaps: list[snapshot.Snapshot]
     assert "\x1b" not in terminal.progress_text(progress.report([*snaps[:-1], latest]), "x\x1b[2J")
 
 
+def golden_outputs(snaps: list[snapshot.Snapshot]) -> dict[str, str]:
+    """tests/golden/<name> -> what it must hold (scripts/update_golden.py writes these)."""
+    return {
+        "progress.md": markdown.progress_markdown(progress.report(snaps), WHERE),
+        "progress.txt": terminal.progress_text(progress.report(snaps), WHERE),
+        "progress-baseline.txt": terminal.progress_text(progress.report(snaps[:1]), WHERE),
+    }
+
+
 def golden(name: str, actual: str) -> None:
     path = GOLDEN / name
-    if os.environ.get("ADVISOR_UPDATE_GOLDEN"):
-        path.write_text(actual, encoding="utf-8")
-    assert path.exists(), f"{path} is missing: run with ADVISOR_UPDATE_GOLDEN=1 to write it"
-    assert actual == path.read_text(encoding="utf-8"), f"{name} differs: ADVISOR_UPDATE_GOLDEN=1 rewrites it"
+    assert path.exists(), f"{path} is missing: run python scripts/update_golden.py to write it"
+    assert actual == path.read_text(encoding="utf-8"), f"{name} differs: python scripts/update_golden.py rewrites it"
 
 
-def test_golden_markdown(snaps: list[snapshot.Snapshot]) -> None:
-    golden("progress.md", markdown.progress_markdown(progress.report(snaps), WHERE))
-
-
-def test_golden_text(snaps: list[snapshot.Snapshot]) -> None:
-    golden("progress.txt", terminal.progress_text(progress.report(snaps), WHERE))
-
-
-def test_golden_one_snapshot_text(snaps: list[snapshot.Snapshot]) -> None:
-    golden("progress-baseline.txt", terminal.progress_text(progress.report(snaps[:1]), WHERE))
+@pytest.mark.parametrize("name", ["progress.md", "progress.txt", "progress-baseline.txt"])
+def test_golden_progress(snaps: list[snapshot.Snapshot], name: str) -> None:
+    golden(name, golden_outputs(snaps)[name])
 
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "progress.md"
@@ -205,11 +204,7 @@ BEGIN, END = "<!-- BEGIN progress-example -->\n\n```text\n", "```\n\n<!-- END pr
 def test_docs_show_the_golden_report_as_their_example(snaps: list[snapshot.Snapshot]) -> None:
     docs = DOCS.read_text(encoding="utf-8")
     actual = terminal.progress_text(progress.report(snaps), WHERE)
-    if os.environ.get("ADVISOR_UPDATE_GOLDEN"):
-        head, rest = docs.split(BEGIN, 1)
-        docs = head + BEGIN + actual + END + rest.split(END, 1)[1]
-        DOCS.write_text(docs, encoding="utf-8")
-    assert docs.split(BEGIN, 1)[1].split(END, 1)[0] == actual
+    assert docs.split(BEGIN, 1)[1].split(END, 1)[0] == actual, "python scripts/update_golden.py rewrites it"
 
 
 def test_docs_check_example_is_what_check_prints(snaps: list[snapshot.Snapshot]) -> None:
