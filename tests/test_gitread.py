@@ -183,3 +183,16 @@ def test_read_file_at_a_revision(repo_path: Path) -> None:
     assert gitread.read_file_at(repo_path, "HEAD", "pyproject.toml") is None
     assert gitread.read_file_at(repo_path, "HEAD", "sub") is None  # a folder, not a file
     assert gitread.read_file_at(repo_path, "no-such-branch", ".advisor.toml") is None
+
+
+def test_commit_dates_git_cannot_print_or_datetime_cannot_hold_are_tolerated() -> None:
+    offsets = gitread._Offsets()
+    authored = ["1700000000 +0100", "", "253402300800 +0000", "garbage", "1700000000 +9999", "-5 +0000"]
+    committed = ["1700000060 +0100", "1700000000 -0130", "", "", "1700000000 +0545", "7 +0000"]
+    author_time, author_offset, commit_time, commit_offset = gitread._stamps(authored, committed, offsets)
+    assert author_time == [1700000000, 1700000000, gitread.LATEST_EPOCH, 0, 1700000000, 7]
+    assert author_offset == [60, -90, 0, 0, 0, 0]  # an empty date takes the other one; +9999 is no zone
+    assert commit_time == [1700000060, 1700000000, gitread.LATEST_EPOCH, 0, 1700000000, 7]
+    assert commit_offset == [60, -90, 0, 0, 345, 0]
+    from advisor.model import aware
+    assert aware(gitread.LATEST_EPOCH, 14 * 60).year == 9999  # every zone can show the latest time
