@@ -16,6 +16,8 @@ from enum import StrEnum
 
 from advisor.metrics import Metrics, changes, episodes_in_window
 from advisor.model import CherryPickDirection, EpisodeKind, History, LineMergeKind, MergeMethod, Window, is_stale
+from advisor import proofs
+from advisor.proofs import Proof
 from advisor.roles import Roles as Roles
 from advisor.roles import line_roles as roles_of
 
@@ -72,6 +74,7 @@ class Evidence:
     id: str
     text: str
     supports: tuple[str, ...]
+    reproduce: tuple[Proof, ...] = ()  # the git commands that give its numbers again (advisor scan --explain)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -201,13 +204,20 @@ def observe(history: History, window: Window, now: datetime, stale_days: int,
     )
 
 
-def evidence(obs: Observation, history: History) -> tuple[Evidence, ...]:
-    """Sentences a reviewer can check with git, each naming the models it supports."""
+def evidence(obs: Observation, history: History, window: Window) -> tuple[Evidence, ...]:
+    """Sentences a reviewer can check with git, each naming the models it supports and
+    carrying the commands that reproduce its numbers."""
     found: list[Evidence] = []
     trunk = history.trunk.name
+    counted = changes(history, window)
+    branches = [e for e in counted if e.kind is not EpisodeKind.DIRECT]
+    total = proofs.integrations_total(history, window, counted)
 
-    def add(ident: str, text: str, *models: Model) -> None:
-        found.append(Evidence(id=ident, text=text, supports=tuple(m.value for m in models)))
+    def add(ident: str, text: str, *models: Model, proof: tuple[Proof, ...] = ()) -> None:
+        found.append(Evidence(id=ident, text=text, supports=tuple(m.value for m in models), reproduce=proof))
+
+    def on(name: str) -> Proof:
+        return proofs.integrations_on(history, window, name, counted)
 
     def names(found: tuple[str, ...]) -> str:
         return ", ".join(found[:4]) + ("..." if len(found) > 4 else "")
@@ -218,39 +228,56 @@ def evidence(obs: Observation, history: History) -> tuple[Evidence, ...]:
     if obs.integration_line and obs.production_line:
         add("two-lines", f"{obs.integration_line} received {obs.on_integration_line} of {obs.integrations} "
             f"integrations in the window while {obs.production_line} carries the releases "
-            f"({obs.releases_on_production} version tags in the window)", Model.GITFLOW)
+            f"({obs.releases_on_production} version tags in the window)", Model.GITFLOW,
+            proof=(on(obs.integration_line), total, proofs.tags_on(history, window, obs.production_line)))
     elif obs.integration_line and obs.integration_line != trunk:
         add("integration-line", f"{obs.integration_line} received {obs.on_integration_line} of {obs.integrations} "
-            f"integrations in the window and is merged into {trunk} to release", Model.GITFLOW)
+            f"integrations in the window and is merged into {trunk} to release", Model.GITFLOW,
+            proof=(on(obs.integration_line), total))
     if obs.release_merges:
-        source = obs.integration_line if obs.production_line else obs.integration_line or trunk
+        source = obs.integration_line or trunk
         into = obs.production_line or trunk
         add("release-merges", f"{source} was merged into {into} {obs.release_merges} times in the window "
-            "(releases)", Model.GITFLOW)
+            "(releases)", Model.GITFLOW,
+            proof=(proofs.line_merges(history, window, LineMergeKind.RELEASE, source, into),))
     if obs.release_branch_merges:
         add("release-branches", f"{obs.release_branch_merges} release/hotfix branches were merged in the window",
-            Model.GITFLOW)
+            Model.GITFLOW, proof=(proofs.described(
+                "branches named release/* or hotfix/* (from the merge subject or a live ref) merged into the "
+                "trunk or the production line, and release branches forked from another line",
+                [e for e in counted if e.target in (trunk, obs.production_line) and (
+                    e.kind is EpisodeKind.HOTFIX or e.kind is EpisodeKind.RELEASE
+                    and e.forked_from not in (None, e.target))], "release/hotfix branches"),))
     if obs.back_merges:
         add("back-merges", f"{obs.back_merges} back-merges (a line merged back into the integration line, or a "
-            "branch merged into two lines)", Model.GITFLOW)
+            "branch merged into two lines)", Model.GITFLOW, proof=(proofs.back_merges(history, window),))
     if obs.maintenance_lines:
         add("maintenance-lines", f"{len(obs.maintenance_lines)} maintained release lines, active in the window "
             f"({names(obs.maintenance_lines)}); {obs.picks_to_branches} cherry-picks from {trunk} "
-            f"to release lines and {obs.forward_merges} forward merges into {trunk}", Model.RELEASE_BRANCHING)
+            f"to release lines and {obs.forward_merges} forward merges into {trunk}", Model.RELEASE_BRANCHING,
+            proof=(proofs.picks_into(history, window, obs.maintenance_lines),
+                   *(proofs.line_merges(history, window, LineMergeKind.FORWARD, name, trunk)
+                     for name in obs.maintenance_lines)))
     if obs.stale_lines:
         add("stale-lines", f"{len(obs.stale_lines)} release lines had no commit, tag or merge in the window "
-            f"({names(obs.stale_lines)}): stale, not maintained")
+            f"({names(obs.stale_lines)}): stale, not maintained",
+            proof=tuple(proofs.last_commit(history, name) for name in obs.stale_lines))
     if obs.environment_lines:
         add("environments", f"{', '.join(obs.environment_lines)} received {obs.promotions} promotions from "
-            f"{trunk} in the window", Model.GITLAB_FLOW)
+            f"{trunk} in the window", Model.GITLAB_FLOW,
+            proof=tuple(proofs.line_merges(history, window, LineMergeKind.PROMOTION, trunk, name)
+                        for name in obs.environment_lines))
     if obs.ff_pointer:
         add("ff-pointer", f"{obs.ff_pointer} only ever points at a commit of {trunk} (a release pointer "
-            "moved by fast-forward, not a second line of development)", Model.TRUNK_BASED, Model.GITHUB_FLOW)
+            "moved by fast-forward, not a second line of development)", Model.TRUNK_BASED, Model.GITHUB_FLOW,
+            proof=proofs.pointer(history, obs.ff_pointer))
     if obs.integrations:
-        add("trunk-share", f"{share(obs.on_trunk, obs.integrations)} of integrations landed directly on {trunk}",
-            Model.TRUNK_BASED, Model.GITHUB_FLOW)
+        add("trunk-share", f"{share(obs.on_trunk, obs.integrations)} of integrations ({obs.on_trunk} of "
+            f"{obs.integrations}) landed directly on {trunk}",
+            Model.TRUNK_BASED, Model.GITHUB_FLOW, proof=(on(trunk), total))
         add("direct", f"{obs.direct} of {obs.integrations} integrations were direct commits "
-            f"({share(obs.direct, obs.integrations)})", Model.TRUNK_BASED)
+            f"({share(obs.direct, obs.integrations)})", Model.TRUNK_BASED,
+            proof=(proofs.direct_commits(history, window, counted), total))
     lifetime = "-" if obs.lifetime_p50_hours is None else f"{obs.lifetime_p50_hours:.1f} h"
     if obs.dated_branches:
         # Shares of the branches whose lifetime is known: a squash merge without its PR ref has none
@@ -259,14 +286,25 @@ def evidence(obs: Observation, history: History) -> tuple[Evidence, ...]:
         add("lifetime", f"branches lived {lifetime} at the median; {share(obs.within_a_day, obs.dated_branches)} "
             "were merged within a day" + (f" ({undated} squash merges without their pull-request refs left out)"
                                           if undated else ""),
-            Model.TRUNK_BASED if obs.within_a_day * 2 >= obs.dated_branches else Model.GITHUB_FLOW)
+            Model.TRUNK_BASED if obs.within_a_day * 2 >= obs.dated_branches else Model.GITHUB_FLOW,
+            proof=(proofs.described(
+                "each branch's lifetime runs from its first commit's author date to the committer date of the "
+                "commit that integrated it; the median is the nearest-rank 50th percentile over the episodes "
+                "listed (branches with a known lifetime, bots and skewed clocks left out)",
+                [e for e in branches if e.lifetime_seconds is not None and not e.lifetime_unknown],
+                "branch lifetime"),))
     elif obs.branch_episodes:
         add("lifetime", f"no branch lifetime is known: the {obs.branch_episodes} branches are squash merges without "
-            "their pull-request refs (fetch refs/pull/* to date them)")
+            "their pull-request refs (fetch refs/pull/* to date them)", proof=(proofs.described(
+                "a squash merge keeps no trace of its branch's first commit; with the refs/pull/* heads fetched, "
+                "each pull request's head dates it", branches, "branch lifetime"),))
     if obs.branch_episodes:
         add("pull-requests", f"{share(obs.with_pr, obs.branch_episodes)} of branches came through a pull or "
             f"merge request; {share(obs.squash_or_rebase, obs.branch_episodes)} were squashed or rebased",
-            Model.GITHUB_FLOW, Model.TRUNK_BASED)
+            Model.GITHUB_FLOW, Model.TRUNK_BASED, proof=(proofs.described(
+                "a branch came through a pull or merge request when its merge subject names one (#N, !N) or a "
+                "refs/pull/* head points into it; the episodes listed are the branches counted",
+                branches, "pull-request share"),))
     return tuple(found)
 
 
@@ -427,10 +465,13 @@ def classify(history: History, metrics: Metrics, window: Window, now: datetime, 
             inside.append(period_model)
     agreeing = sum(1 for name in inside if name == model)
     confidence = temper(confidence, agreeing, len(inside))
-    found = evidence(obs, history)
+    found = evidence(obs, history, window)
     if model != Model.UNKNOWN.value and len(inside) >= 2:
         found += (Evidence(id="quarters", text=f"{agreeing} of {len(inside)} quarters in the window read {model} "
-                           f"on their own ({', '.join(inside)})", supports=(model,)),)
+                           f"on their own ({', '.join(inside)})", supports=(model,), reproduce=(Proof(
+                               what="quarters agreeing", value=None, terms=(), how=(
+                                   "each calendar quarter overlapping the window is scored like the window; "
+                                   "`periods` in --format json lists every quarter's model and integrations")),)),)
     habit = max(HABITS, key=lambda name: (scores[name], name == Model.TRUNK_BASED.value))
     return Verdict(model=model, confidence=confidence, trunk_habit=habit if scores[habit] >= 0.3 else None,
                    integration_line=obs.integration_line if obs.integration_line != history.trunk.name else None,

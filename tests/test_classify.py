@@ -59,7 +59,7 @@ PINNED: list[tuple[Callable[[Path], Truth], str, str, dict[str, float], list[str
          'develop received 10 of 15 integrations in the window and is merged into master to release',
          '4 release/hotfix branches were merged in the window',
          '4 back-merges (a line merged back into the integration line, or a branch merged into two lines)',
-         '33% of integrations landed directly on master',
+         '33% of integrations (5 of 15) landed directly on master',
          '2 of 15 integrations were direct commits (13%)',
          'branches lived 30.0 h at the median; 31% were merged within a day',
          '0% of branches came through a pull or merge request; 0% were squashed or rebased',
@@ -71,7 +71,7 @@ PINNED: list[tuple[Callable[[Path], Truth], str, str, dict[str, float], list[str
          'develop was merged into master 4 times in the window (releases)',
          '4 back-merges (a line merged back into the integration line, or a branch merged into two lines)',
          '1 maintained release lines, active in the window (support/1.x); 0 cherry-picks from develop to release lines and 0 forward merges into develop',
-         '57% of integrations landed directly on develop',
+         '57% of integrations (13 of 23) landed directly on develop',
          '3 of 23 integrations were direct commits (13%)',
          'branches lived 30.0 h at the median; 40% were merged within a day',
          '100% of branches came through a pull or merge request; 0% were squashed or rebased',
@@ -79,7 +79,7 @@ PINNED: list[tuple[Callable[[Path], Truth], str, str, dict[str, float], list[str
     (scenarios.github_flow, 'github-flow', 'low',
      {'gitflow': 0.0, 'github-flow': 0.956, 'trunk-based': 0.256, 'release-branching': 0.0, 'gitlab-flow': 0.0},
      [
-         '100% of integrations landed directly on main',
+         '100% of integrations (9 of 9) landed directly on main',
          '1 of 9 integrations were direct commits (11%)',
          'branches lived 60.0 h at the median; 0% were merged within a day',
          '100% of branches came through a pull or merge request; 0% were squashed or rebased',
@@ -87,7 +87,7 @@ PINNED: list[tuple[Callable[[Path], Truth], str, str, dict[str, float], list[str
     (scenarios.trunk_squash, 'trunk-based', 'medium',
      {'gitflow': 0.0, 'github-flow': 0.664, 'trunk-based': 1.0, 'release-branching': 0.0, 'gitlab-flow': 0.0},
      [
-         '100% of integrations landed directly on main',
+         '100% of integrations (11 of 11) landed directly on main',
          '1 of 11 integrations were direct commits (9%)',
          'no branch lifetime is known: the 10 branches are squash merges without their pull-request refs (fetch refs/pull/* to date them)',
          '100% of branches came through a pull or merge request; 100% were squashed or rebased',
@@ -95,7 +95,7 @@ PINNED: list[tuple[Callable[[Path], Truth], str, str, dict[str, float], list[str
     (scenarios.trunk_rebase, 'trunk-based', 'low',
      {'gitflow': 0.0, 'github-flow': 0.343, 'trunk-based': 1.0, 'release-branching': 0.0, 'gitlab-flow': 0.0},
      [
-         '100% of integrations landed directly on main',
+         '100% of integrations (7 of 7) landed directly on main',
          '1 of 7 integrations were direct commits (14%)',
          'branches lived 4.0 h at the median; 100% were merged within a day',
          '0% of branches came through a pull or merge request; 100% were squashed or rebased',
@@ -103,21 +103,21 @@ PINNED: list[tuple[Callable[[Path], Truth], str, str, dict[str, float], list[str
     (scenarios.trunk_direct, 'trunk-based', 'medium',
      {'gitflow': 0.0, 'github-flow': 0.0, 'trunk-based': 1.0, 'release-branching': 0.0, 'gitlab-flow': 0.0},
      [
-         '100% of integrations landed directly on main',
+         '100% of integrations (12 of 12) landed directly on main',
          '12 of 12 integrations were direct commits (100%)',
      ]),
     (scenarios.release_branching, 'release-branching', 'medium',
      {'gitflow': 0.0, 'github-flow': 0.0, 'trunk-based': 1.0, 'release-branching': 1.0, 'gitlab-flow': 0.0},
      [
          '2 maintained release lines, active in the window (release-1.0, release-1.1); 4 cherry-picks from main to release lines and 0 forward merges into main',
-         '79% of integrations landed directly on main',
+         '79% of integrations (15 of 19) landed directly on main',
          '19 of 19 integrations were direct commits (100%)',
      ]),
     (scenarios.environment_branches, 'gitlab-flow', 'low',
      {'gitflow': 0.0, 'github-flow': 0.643, 'trunk-based': 1.0, 'release-branching': 0.0, 'gitlab-flow': 1.0},
      [
          'production received 6 promotions from main in the window',
-         '100% of integrations landed directly on main',
+         '100% of integrations (7 of 7) landed directly on main',
          '1 of 7 integrations were direct commits (14%)',
          'branches lived 20.0 h at the median; 100% were merged within a day',
          '100% of branches came through a pull or merge request; 0% were squashed or rebased',
@@ -125,7 +125,7 @@ PINNED: list[tuple[Callable[[Path], Truth], str, str, dict[str, float], list[str
     (scenarios.squash_with_sync_merges, 'trunk-based', 'medium',
      {'gitflow': 0.0, 'github-flow': 0.589, 'trunk-based': 1.0, 'release-branching': 0.0, 'gitlab-flow': 0.0},
      [
-         '78% of integrations landed directly on main',
+         '78% of integrations (14 of 18) landed directly on main',
          '5 of 18 integrations were direct commits (28%)',
          'no branch lifetime is known: the 13 branches are squash merges without their pull-request refs (fetch refs/pull/* to date them)',
          '100% of branches came through a pull or merge request; 100% were squashed or rebased',
@@ -134,7 +134,7 @@ PINNED: list[tuple[Callable[[Path], Truth], str, str, dict[str, float], list[str
      {'gitflow': 0.0, 'github-flow': 0.0, 'trunk-based': 1.0, 'release-branching': 0.0, 'gitlab-flow': 0.0},
      [
          '1 release lines had no commit, tag or merge in the window (release-1.0): stale, not maintained',
-         '100% of integrations landed directly on main',
+         '100% of integrations (40 of 40) landed directly on main',
          '40 of 40 integrations were direct commits (100%)',
      ]),
 ]

@@ -1,0 +1,287 @@
+"""Every number carries its proof: the git commands a reviewer runs to get it again.
+
+A `Proof` is a sum of `Term`s, each a shell command (bash) that prints one
+number; the signed outputs add up to the number advisor printed. Where git
+alone cannot draw a line advisor draws (a branch already merged into another
+line, a rebase run of several commits that is one change), the term lists the
+commits advisor set apart, so each can be looked at with `git show`. Where no
+command reproduces a number at all (a percentile of lifetimes), `how` says how
+it was computed and `episodes` names the episodes it used (`--format json`
+lists them).
+
+Ref names and dates come from the repository and are untrusted: every one is
+shell-quoted. The commands read the repository only. Pure: strings in, strings
+out; the test suite runs them on simulated repositories.
+"""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from advisor.model import CherryPickDirection, Episode, History, LineMergeKind, MergeMethod, Window
+
+EPISODES_SHOWN = 40  # a term lists at most this many commits by name; the rest are counted
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Term:
+    sign: int  # +1 or -1: how the command's output enters the sum
+    label: str  # what the command counts
+    command: str  # a bash command that prints one number
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Proof:
+    what: str  # which number of the line this proves
+    value: int | None  # the number the terms add up to; null when no command reproduces it
+    terms: tuple[Term, ...]  # commands whose signed outputs add up to value
+    how: str | None  # how the number was computed, when git alone cannot reproduce it
+    episodes: tuple[str, ...] = ()  # ids of the episodes it used (the integrating commits)
+
+
+def q(text: str) -> str:
+    return shlex.quote(text)
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat()
+
+
+def span(window: Window) -> str:
+    return f"--since={q(_iso(window.since))} --until={q(_iso(window.until))}"
+
+
+def ref_of(history: History, name: str) -> str | None:
+    """The full ref of a long-lived line, or None when the line was rebuilt from merge subjects."""
+    if name == history.trunk.name:
+        return history.trunk.ref
+    return next((b.ref for b in history.live_branches if b.name == name), None)
+
+
+def listed(sign: int, label: str, shas: Sequence[str]) -> Term | None:
+    """A term that counts the commits advisor set apart, by name."""
+    if not shas:
+        return None
+    shown = " ".join(q(sha[:12]) for sha in shas[:EPISODES_SHOWN])
+    rest = len(shas) - EPISODES_SHOWN
+    command = f"git show --no-patch --format=%h {shown} | wc -l"
+    if rest > 0:
+        command = f"echo $(( $(git show --no-patch --format=%h {shown} | wc -l) + {rest} ))"
+    return Term(sign=sign, label=label, command=command)
+
+
+def _terms(*found: Term | None) -> tuple[Term, ...]:
+    return tuple(term for term in found if term is not None)
+
+
+def _other_chains(history: History, name: str) -> str | None:
+    """`git rev-list --first-parent` of every other live long-lived line, or None when there is none."""
+    refs = [ref_of(history, line.name) for line in history.long_lived if line.name != name]
+    live = [q(ref) for ref in refs if ref]
+    return f"git rev-list --first-parent {' '.join(live)}" if live else None
+
+
+def _earlier_chains(history: History, name: str) -> str | None:
+    """The first-parent chains of the lines that claimed their commits before `name` did (the
+    trunk first): a line's own commits stop where an earlier line's chain begins."""
+    order = [line.name for line in history.long_lived]
+    earlier = order[:order.index(name)] if name in order else order
+    refs = [ref_of(history, line) for line in earlier]
+    live = [q(ref) for ref in refs if ref]
+    return f"git rev-list --first-parent {' '.join(live)}" if live else None
+
+
+def own_commits(history: History, window: Window, name: str, ref: str, kind: str) -> str:
+    """A command counting `name`'s own first-parent commits in the window (kind: --merges or --no-merges)."""
+    earlier = _earlier_chains(history, name)
+    if earlier is None:
+        return f"git rev-list --count --first-parent {kind} {span(window)} {q(ref)}"
+    return f"git rev-list --first-parent {kind} {span(window)} {q(ref)} | grep -cvxFf <({earlier})"
+
+
+def _merged_parents_on(history: History, window: Window, target_ref: str, chains: str) -> str:
+    return (f"git log --first-parent --merges {span(window)} --format=%P {q(target_ref)}"
+            f" | cut -d' ' -f2- | tr ' ' '\\n' | grep -cxFf <({chains})")
+
+
+def integrations_on(history: History, window: Window, name: str, counted: Sequence[Episode]) -> Proof:
+    """The integrations advisor counted on one line: its first-parent commits in the window,
+    less the merges of other long-lived lines, of branches already merged elsewhere, of bots,
+    and the commits of a rebase run or fast-forward beyond its first."""
+    mine = [e for e in counted if e.target == name]
+    what = f"integrations on {name}"
+    ref = ref_of(history, name)
+    if ref is None:
+        return Proof(what=what, value=len(mine), terms=(), episodes=tuple(e.id for e in mine),
+                     how=f"{name} no longer exists (rebuilt from merge subjects), so git cannot walk it; "
+                         "the episodes are listed in --format json")
+    counted_ids = {e.id for e in mine}
+    all_here = [e for e in history.episodes if e.target == name and window.contains(e.merged_at)]
+    merges_apart = [e.id.split(":")[0] for e in all_here if e.method is MergeMethod.MERGE and e.id not in counted_ids]
+    octopus = [e.id for e in mine if ":" in e.id and not e.id.endswith(":1")]
+    singles_apart: list[str] = []
+    for episode in all_here:
+        if episode.method is MergeMethod.MERGE:
+            continue
+        if episode.id not in counted_ids:
+            singles_apart.extend(episode.commits or (episode.id,))
+        elif episode.method in (MergeMethod.REBASE, MergeMethod.FAST_FORWARD):
+            singles_apart.extend(c for c in episode.commits if c != episode.id)
+    line_merges = sum(1 for m in history.line_merges if m.target == name and window.contains(m.merged_at))
+    chains = _other_chains(history, name)
+    merges_term = Term(sign=1, label=f"first-parent merges of {name}",
+                       command=own_commits(history, window, name, ref, "--merges"))
+    line_term = None
+    if line_merges and chains:
+        line_term = Term(sign=-1, label="of them, merges of another long-lived line",
+                         command=_merged_parents_on(history, window, ref, chains))
+    singles_term = Term(sign=1, label=f"first-parent commits of {name} with one parent",
+                        command=own_commits(history, window, name, ref, "--no-merges"))
+    terms = _terms(
+        merges_term, line_term,
+        listed(-1, "merges of a branch already merged into another line (no new commit), or of a bot",
+               merges_apart),
+        listed(1, "second and later branches of an octopus merge", octopus),
+        singles_term,
+        listed(-1, "commits of a rebase run or fast-forward after its first, or of a bot", singles_apart),
+    )
+    return Proof(what=what, value=len(mine), terms=terms, how=None)
+
+
+def integrations_total(history: History, window: Window, counted: Sequence[Episode]) -> Proof:
+    lines = sorted({e.target for e in counted}, key=lambda name: (name != history.trunk.name, name))
+    parts = [integrations_on(history, window, name, counted) for name in lines]
+    if any(not p.terms for p in parts):
+        return Proof(what="integrations in the window", value=len(counted), terms=(),
+                     episodes=tuple(e.id for e in counted),
+                     how="the integrations on every long-lived line: " + ", ".join(
+                         f"{p.value} on {name}" for p, name in zip(parts, lines)))
+    return Proof(what="integrations in the window", value=len(counted),
+                 terms=tuple(term for part in parts for term in part.terms), how=None)
+
+
+def line_merges(history: History, window: Window, kind: LineMergeKind, source: str, target: str) -> Proof:
+    """Merges of one long-lived line into another in the window (releases, back-merges, promotions)."""
+    found = [m for m in history.line_merges if m.kind is kind and m.source == source and m.target == target
+             and window.contains(m.merged_at)]
+    what = f"merges of {source} into {target}"
+    source_ref, target_ref = ref_of(history, source), ref_of(history, target)
+    if source_ref is None or target_ref is None:
+        return Proof(what=what, value=len(found), terms=(), episodes=tuple(m.commit for m in found),
+                     how="one of the lines no longer exists; the merge commits are listed")
+    chain = f"git rev-list --first-parent {q(source_ref)}"
+    earlier = _earlier_chains(history, source)
+    if earlier is not None:
+        chain += f" | grep -vxFf <({earlier})"
+    return Proof(what=what, value=len(found), how=None, terms=(Term(
+        sign=1, label=f"merges into {target} whose merged parent is a commit of {source}'s own first-parent chain",
+        command=_merged_parents_on(history, window, target_ref, chain)),))
+
+
+def repeats(history: History, window: Window, sign: int = 1) -> Term | None:
+    shas = [e.id.split(":")[0] for e in history.episodes if e.repeat_of is not None and window.contains(e.merged_at)]
+    return listed(sign, "branches merged into a second line (their commits had reached another line first)", shas)
+
+
+def back_merges(history: History, window: Window) -> Proof:
+    found = [m for m in history.line_merges if m.kind is LineMergeKind.BACK_MERGE and window.contains(m.merged_at)]
+    pairs = sorted({(m.source, m.target) for m in found})
+    terms: list[Term] = []
+    for source, target in pairs:
+        terms.extend(line_merges(history, window, LineMergeKind.BACK_MERGE, source, target).terms)
+    extra = repeats(history, window)
+    if extra:
+        terms.append(extra)
+    value = len(found) + sum(1 for e in history.episodes if e.repeat_of is not None and window.contains(e.merged_at))
+    complete = all(ref_of(history, name) for pair in pairs for name in pair)
+    return Proof(what="back-merges", value=value, terms=tuple(terms) if complete else (),
+                 how=None if complete else "a line no longer exists; the merge commits are in --format json")
+
+
+def tags_on(history: History, window: Window, line: str) -> Proof:
+    found = [r for r in history.releases if r.line == line and window.contains(r.at)]
+    ref = ref_of(history, line)
+    what = f"version tags on {line}"
+    if ref is None:
+        return Proof(what=what, value=len(found), terms=(), how="the line no longer exists",
+                     episodes=tuple(r.tag for r in found))
+    since, until = int(window.since.timestamp()), int(window.until.timestamp())
+    command = ("git for-each-ref refs/tags --format='%(if)%(*objectname)%(then)%(*objectname)%(else)"
+               f"%(objectname)%(end) %(creatordate:unix)' | awk '$2 >= {since} && $2 < {until} {{print $1}}'"
+               f" | grep -cxFf <(git rev-list --first-parent {q(ref)})")
+    return Proof(what=what, value=len(found), how="advisor counts tags that read as versions (v1.2, 1.2.3-rc1)",
+                 terms=(Term(sign=1, label=f"tags dated in the window on a commit of {line}'s first-parent chain",
+                             command=command),))
+
+
+def picks_into(history: History, window: Window, lines: Iterable[str]) -> Proof:
+    names = tuple(lines)
+    found = [p for p in history.cherry_picks if p.direction is CherryPickDirection.TRUNK_TO_BRANCH
+             and window.contains(p.at)]
+    refs = [ref_of(history, name) for name in names]
+    what = f"cherry-picks from {history.trunk.name} to release lines"
+    if not names or any(ref is None for ref in refs):
+        return Proof(what=what, value=len(found), terms=(), episodes=tuple(p.commit for p in found),
+                     how="commits whose message says '(cherry picked from commit X)' with X on the trunk")
+    command = (f"git log --no-merges {span(window)} --format=%H --grep='cherry picked from commit' "
+               f"{' '.join(q(str(ref)) for ref in refs)} --not {q(history.trunk.ref)} | wc -l")
+    return Proof(what=what, value=len(found), how=None, terms=(Term(
+        sign=1, label="commits on the release lines, not on the trunk, saying '(cherry picked from commit …)'",
+        command=command),))
+
+
+def last_commit(history: History, line: str) -> Proof:
+    ref = ref_of(history, line)
+    found = next((b for b in history.long_lived if b.name == line), None)
+    when = found.last_commit_at.date().isoformat() if found else "-"
+    return Proof(what=f"last commit on {line}", value=None,
+                 how=f"its newest first-parent commit is of {when}, before the window",
+                 terms=(Term(sign=1, label="the date of its newest commit",
+                             command=f"git log -1 --format=%cI {q(ref)}"),) if ref else ())
+
+
+def described(how: str, episodes: Iterable[Episode], what: str) -> Proof:
+    """A number no git command prints (a share, a percentile): how, and which episodes."""
+    return Proof(what=what, value=None, terms=(), how=how, episodes=tuple(e.id for e in episodes))
+
+
+def run_sum(outputs: Sequence[str], proof: Proof) -> int:
+    """The proof's value from its commands' outputs (one number each), as the test checks it."""
+    return sum(term.sign * int(out.strip() or "0") for term, out in zip(proof.terms, outputs, strict=True))
+
+
+def direct_commits(history: History, window: Window, counted: Sequence[Episode]) -> Proof:
+    """Direct commits: the lines' single-parent first-parent commits, less those that are a
+    squash-merged pull request, a rebase run or a fast-forward, or not counted (bots)."""
+    mine = [e for e in counted if e.method is MergeMethod.DIRECT]
+    lines = sorted({e.target for e in episodes_of(history, window)})
+    refs = [ref_of(history, name) for name in lines]
+    what = "direct commits"
+    if any(ref is None for ref in refs):
+        return Proof(what=what, value=len(mine), terms=(), episodes=tuple(e.id for e in mine),
+                     how="a line no longer exists; the direct commits are listed in --format json")
+    keep = {e.id for e in mine}
+    apart = [sha for e in episodes_of(history, window) if e.method is not MergeMethod.MERGE
+             for sha in (e.commits or (e.id,)) if sha not in keep]
+    terms = [Term(sign=1, label=f"first-parent commits of {name} with one parent",
+                  command=own_commits(history, window, name, str(ref), "--no-merges"))
+             for name, ref in zip(lines, refs)]
+    extra = listed(-1, "of them, squash merges, rebase runs, fast-forwards and bots' commits", apart)
+    return Proof(what=what, value=len(mine), terms=tuple(terms) + ((extra,) if extra else ()), how=None)
+
+
+def episodes_of(history: History, window: Window) -> list[Episode]:
+    return [e for e in history.episodes if window.contains(e.merged_at)]
+
+
+def pointer(history: History, name: str) -> tuple[Proof, ...]:
+    ref = ref_of(history, name)
+    if ref is None:
+        return ()
+    command = (f"git rev-list --first-parent {q(history.trunk.ref)} | grep -cxF \"$(git rev-parse {q(ref)})\"")
+    return (Proof(what=f"{name}'s tip on {history.trunk.name}'s first-parent chain", value=1, how=None,
+                  terms=(Term(sign=1, label=f"1 when {name}'s tip is a commit of {history.trunk.name}'s "
+                              "first-parent chain", command=command),)),)

@@ -1,0 +1,71 @@
+"""Every reproduce command, run with git on the simulated repositories, prints the number advisor printed."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Callable
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from advisor import pipeline, proofs
+from advisor.history import HistoryOptions
+from advisor.model import History, Window
+from tests import scenarios
+from tests.builders import RepoBuilder
+from tests.scenarios import Truth
+
+SINCE = datetime(2023, 6, 1, tzinfo=timezone.utc)
+NOW = datetime(2024, 6, 1, tzinfo=timezone.utc)
+SIMULATORS: list[Callable[[Path], Truth]] = [
+    scenarios.gitflow, scenarios.gitflow_develop_default, scenarios.github_flow, scenarios.trunk_squash,
+    scenarios.trunk_rebase, scenarios.trunk_direct, scenarios.release_branching, scenarios.environment_branches,
+    scenarios.squash_with_sync_merges, scenarios.dormant_release_line,
+]
+
+
+def run(command: str, cwd: Path) -> str:
+    done = subprocess.run(["bash", "-c", command], cwd=cwd, capture_output=True, text=True, check=False,
+                          env={"PATH": "/usr/bin:/bin", "GIT_CONFIG_NOSYSTEM": "1", "HOME": str(cwd)})
+    assert done.stderr == "", f"{command}: {done.stderr}"
+    return done.stdout
+
+
+@pytest.mark.parametrize("simulate", SIMULATORS, ids=[s.__name__ for s in SIMULATORS])
+def test_every_evidence_number_is_reproduced_by_its_commands(simulate: Callable[[Path], Truth],
+                                                             repo_path: Path) -> None:
+    simulate(repo_path)
+    scan = pipeline.run_scan(pipeline.ScanRequest(path=repo_path, now=NOW, options=HistoryOptions(), since=SINCE,
+                                                  merge_check_seconds=0))
+    checked = 0
+    for item in scan.verdict.evidence:
+        assert item.reproduce, f"{item.id} has no proof"
+        for proof in item.reproduce:
+            assert proof.terms or proof.how, f"{item.id}: {proof.what} neither runs nor says how"
+            if proof.value is None or not proof.terms:
+                continue
+            outputs = [run(term.command, repo_path) for term in proof.terms]
+            assert proofs.run_sum(outputs, proof) == proof.value, (item.id, proof.what, outputs)
+            assert str(proof.value) in item.text, (item.id, proof.value, item.text)
+            checked += 1
+    assert checked >= 2
+
+
+def test_hostile_ref_names_are_quoted(repo_path: Path) -> None:
+    """A branch named to run a command when pasted into a shell is only ever an argument."""
+    b = RepoBuilder(repo_path)
+    b.commit(at=0)
+    evil = "x$(touch${IFS}pwned)"
+    b.branch(evil)
+    b.commit(branch=evil, at=1)
+    history: History = pipeline.run_scan(pipeline.ScanRequest(path=repo_path, now=NOW, options=HistoryOptions(),
+                                                              merge_check_seconds=0)).history
+    window = Window(since=SINCE, until=NOW)
+    command = proofs.last_commit(history, "main").terms[0].command
+    assert command == "git log -1 --format=%cI refs/heads/main"
+    live = next(b for b in history.live_branches if b.name == evil)
+    quoted = proofs.q(live.ref)
+    assert quoted == "'refs/heads/x$(touch${IFS}pwned)'"
+    run(f"git log -1 --format=%H {quoted} >/dev/null; git log {proofs.span(window)} -1 --format=%H", repo_path)
+    assert not (repo_path / "pwned").exists()
