@@ -255,6 +255,8 @@ def scan_command(
     plan_dir: Annotated[str | None, typer.Option(metavar="DIR", help=PLAN_DIR_HELP)] = None,
     no_history: Annotated[bool, typer.Option("--no-history", help="Do not store a snapshot of this scan.")] = False,
     as_of: Annotated[str | None, typer.Option("--as-of", metavar="DATE", help=AS_OF_HELP)] = None,
+    explain: Annotated[bool, typer.Option("--explain", help="Under each evidence line and headline metric, the git "
+                                          "commands that give the same number.")] = False,
 ) -> None:
     """Reconstruct the repository's branching history and summarise it.
 
@@ -264,6 +266,7 @@ def scan_command(
       advisor scan . --since "90 days ago" --format json > scan.json
       advisor scan /srv/mirrors/project.git --as-of 2025-Q4
       advisor scan . --format csv --table live > live-branches.csv
+      advisor scan . --explain
     """
     request = scan_request(path, trunk=trunk, since=since, until=until, allow_shallow=allow_shallow, bot=bot,
                            cache_dir=cache_dir, no_cache=no_cache, merge_check_seconds=merge_check_seconds,
@@ -279,7 +282,7 @@ def scan_command(
     elif output is OutputFormat.csv:
         text = csvout.scan_csv(result, table.value)
     else:
-        text = terminal.scan_text(result, style)
+        text = terminal.scan_text(result, style, explain)
     _say(text, nl=False, style=style)
     if not no_history:
         _store_snapshot(request, result, path, history_dir, plan_dir, announce=status.enabled)

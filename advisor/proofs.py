@@ -21,7 +21,17 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from advisor.model import CherryPickDirection, Episode, History, LineMergeKind, MergeMethod, Window
+from advisor.metrics import Metrics, final_releases
+from advisor.model import (
+    CherryPickDirection,
+    Episode,
+    EpisodeKind,
+    History,
+    LineMergeKind,
+    LiveBranch,
+    MergeMethod,
+    Window,
+)
 
 EPISODES_SHOWN = 40  # a term lists at most this many commits by name; the rest are counted
 
@@ -107,6 +117,14 @@ def _merged_parents_on(history: History, window: Window, target_ref: str, chains
             f" | cut -d' ' -f2- | tr ' ' '\\n' | grep -cxFf <({chains})")
 
 
+def _first_parent_commits(episode: Episode) -> tuple[str, ...]:
+    """The commits a single-parent episode put on its line's first-parent chain: a rebase run's or
+    a fast-forward's commits, a squash merge's or a direct commit's one commit."""
+    if episode.method in (MergeMethod.REBASE, MergeMethod.FAST_FORWARD):
+        return episode.commits or (episode.id,)
+    return (episode.id,)
+
+
 def integrations_on(history: History, window: Window, name: str, counted: Sequence[Episode]) -> Proof:
     """The integrations advisor counted on one line: its first-parent commits in the window,
     less the merges of other long-lived lines, of branches already merged elsewhere, of bots,
@@ -127,7 +145,7 @@ def integrations_on(history: History, window: Window, name: str, counted: Sequen
         if episode.method is MergeMethod.MERGE:
             continue
         if episode.id not in counted_ids:
-            singles_apart.extend(episode.commits or (episode.id,))
+            singles_apart.extend(_first_parent_commits(episode))
         elif episode.method in (MergeMethod.REBASE, MergeMethod.FAST_FORWARD):
             singles_apart.extend(c for c in episode.commits if c != episode.id)
     line_merges = sum(1 for m in history.line_merges if m.target == name and window.contains(m.merged_at))
@@ -265,7 +283,7 @@ def direct_commits(history: History, window: Window, counted: Sequence[Episode])
                      how="a line no longer exists; the direct commits are listed in --format json")
     keep = {e.id for e in mine}
     apart = [sha for e in episodes_of(history, window) if e.method is not MergeMethod.MERGE
-             for sha in (e.commits or (e.id,)) if sha not in keep]
+             for sha in _first_parent_commits(e) if sha not in keep]
     terms = [Term(sign=1, label=f"first-parent commits of {name} with one parent",
                   command=own_commits(history, window, name, str(ref), "--no-merges"))
              for name, ref in zip(lines, refs)]
@@ -285,3 +303,54 @@ def pointer(history: History, name: str) -> tuple[Proof, ...]:
     return (Proof(what=f"{name}'s tip on {history.trunk.name}'s first-parent chain", value=1, how=None,
                   terms=(Term(sign=1, label=f"1 when {name}'s tip is a commit of {history.trunk.name}'s "
                               "first-parent chain", command=command),)),)
+
+
+def refs_listed(sign: int, label: str, refs: Sequence[str]) -> Term | None:
+    if not refs:
+        return None
+    return Term(sign=sign, label=label, command=f"git show-ref --verify {' '.join(q(ref) for ref in refs)} | wc -l")
+
+
+def metric_proofs(history: History, metrics: Metrics, window: Window, counted: Sequence[Episode],
+                  live: Sequence[tuple[LiveBranch, bool]]) -> dict[str, tuple[Proof, ...]]:
+    """The proofs of the headline metrics, by metric group (JSON: metrics.<group>.reproduce).
+    `live` is each live branch with whether it is stale."""
+    finals = {r.tag for r in final_releases(history) if window.contains(r.at)}
+    tags = [f"refs/tags/{tag}" for tag in sorted(finals)]
+    release_terms = _terms(refs_listed(1, "final version tags in the window that shipped a new commit", tags))
+    releases = Proof(what="releases", value=metrics.releases.count if metrics.releases.source == "tags" else None,
+                     terms=release_terms if metrics.releases.source == "tags" else (), how=(
+                         "final version tags (no -rc, -beta) dated in the window whose commit ships something no "
+                         "earlier final release had; intervals and sizes are nearest-rank percentiles over them"
+                         if metrics.releases.source == "tags" else
+                         f"no version tags: releases are the {metrics.releases.source}"))
+    branches = [e for e in counted if e.kind is not EpisodeKind.DIRECT]
+    dated = [e for e in branches if e.lifetime_seconds is not None]
+    integration = (
+        integrations_total(history, window, counted),
+        described("integrations divided by the working days (Monday to Friday) of the part of the window the "
+                  "repository existed in", counted, "integrations per working day"),
+        described("nearest-rank percentiles of each branch's first commit (author date) to the commit that "
+                  "integrated it, over the branches listed; merged within a day is the share of them at 24 h or "
+                  "less", dated, "branch lifetime"),
+    )
+    active = [b.ref for b, stale in live if not b.merged and not b.long_lived and not stale]
+    stale = [b.ref for b, stale in live if not b.merged and not b.long_lived and stale]
+    wip = (
+        Proof(what="active branches", value=metrics.wip.active_branches,
+              terms=_terms(refs_listed(1, "live branches not in the trunk with a commit in the last 90 days",
+                                       active)) if active else (),
+              how=None if active else "no live branch outside the trunk had a commit in the last 90 days"),
+        Proof(what="stale branches", value=metrics.wip.stale_branches,
+              terms=_terms(refs_listed(1, "live branches not in the trunk without a commit in 90 days", stale))
+              if stale else (), how=None if stale else "no live branch outside the trunk is idle 90 days"),
+    )
+    lead = (described("each change's first commit (author date) to its arrival on the trunk and to the first final "
+                      "release containing it; the stages split that time; percentiles over the changes listed",
+                      counted, "lead time"),)
+    failures = (Proof(what="change failure", value=None, terms=(), how=(
+        "releases followed by a hotfix episode into the production line (whatever it is named) or by a patch "
+        "release within 7 days, over the releases of the window; reverts: commits saying 'This reverts commit'"),
+        episodes=tuple(e.id for e in counted if e.kind is EpisodeKind.HOTFIX)),)
+    return {"releases": (releases,), "integration": integration, "wip": wip, "lead_time": lead,
+            "failures": failures}

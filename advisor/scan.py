@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, time, timedelta, timezone
 
 from advisor import __version__
 from advisor.classify import Verdict, classify
-from advisor.metrics import Metrics, episodes_in_window, measure
+from advisor.metrics import Metrics, changes, episodes_in_window, measure
 from advisor.model import (
     SCHEMA_VERSION,
     STALE_DAYS,
@@ -30,6 +30,7 @@ from advisor.model import (
     is_stale,
 )
 from advisor.firststeps import Step, first_steps
+from advisor.proofs import Proof, metric_proofs
 
 DEFAULT_WINDOW_DAYS = 365
 
@@ -145,6 +146,7 @@ class Scan:
     metrics: Metrics
     verdict: Verdict
     first_steps: tuple[Step, ...]
+    proofs: Mapping[str, tuple[Proof, ...]] = field(default_factory=dict)  # metric group -> how to reproduce its numbers (JSON: metrics.<group>.reproduce)
     dormant: Dormancy | None = None  # set when the default window was moved back to the newest commit: the numbers describe the window's end
 
     @property
@@ -243,6 +245,7 @@ def scan(*, history: History, repo: RepoFacts, stats: Mapping[str, tuple[int, in
     moment = window.until if dormant is not None else now
     metrics = measure(history, window, lines, moment, STALE_DAYS)
     verdict = classify(history, metrics, window, moment, STALE_DAYS)
+    live = _live_reports(history, checks, moment)
     return Scan(
         schema_version=SCHEMA_VERSION,
         tool_version=__version__,
@@ -251,10 +254,12 @@ def scan(*, history: History, repo: RepoFacts, stats: Mapping[str, tuple[int, in
         repo=repo,
         history=history,
         lines=lines,
-        live=_live_reports(history, checks, moment),
+        live=live,
         summary=_with_notes(summarise(history, window, lines, history.releases), metrics, repo.pull_refs),
         metrics=metrics,
         verdict=verdict,
         first_steps=first_steps(verdict, metrics),
+        proofs=metric_proofs(history, metrics, window, changes(history, window),
+                             [(report.branch, report.stale) for report in live]),
         dormant=dormant,
     )

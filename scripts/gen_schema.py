@@ -47,7 +47,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as `python scripts/gen_schema.py` from a checkout
     sys.path.insert(0, str(ROOT))
 
-from advisor import classify, metrics, model  # noqa: E402
+from advisor import classify, metrics, model, proofs  # noqa: E402
 from advisor.report import jsonout  # noqa: E402
 from advisor.scan import Scan  # noqa: E402
 
@@ -282,6 +282,12 @@ DESCRIPTIONS: dict[str, str] = {
 
 # Types of keys `_jsonable` adds that are neither fields nor typed properties of the record.
 EXTRA_HINTS: dict[str, Any] = {"Episode.commit_count": int, "History.episodes_total": int}
+# Every metric group carries its proofs (`jsonout.scan_document` moves Scan.proofs there).
+_GROUPS = {f.name: typing.get_type_hints(metrics.Metrics)[f.name] for f in dataclasses.fields(metrics.Metrics)}
+for _group in (kind for kind in _GROUPS.values() if dataclasses.is_dataclass(kind)):
+    EXTRA_HINTS[f"{_group.__name__}.reproduce"] = tuple[proofs.Proof, ...]
+    DESCRIPTIONS[f"{_group.__name__}.reproduce"] = ("the git commands that reproduce this group's numbers, or how "
+                                                   "they were computed (advisor scan --explain); empty when none")
 
 # Closed sets of values held in plain `str` fields, taken from the constants that produce them.
 _TIERS = [value for name, value in vars(metrics.Tier).items() if name.isupper()]  # elite first

@@ -69,3 +69,38 @@ def test_hostile_ref_names_are_quoted(repo_path: Path) -> None:
     assert quoted == "'refs/heads/x$(touch${IFS}pwned)'"
     run(f"git log -1 --format=%H {quoted} >/dev/null; git log {proofs.span(window)} -1 --format=%H", repo_path)
     assert not (repo_path / "pwned").exists()
+
+
+def test_scan_explain_prints_the_commands_and_json_carries_them(repo_path: Path, tmp_path: Path) -> None:
+    """The user's way: `advisor scan --explain` shows each command under its evidence line, and the
+    JSON's metrics.<group>.reproduce commands, run with git, print the JSON's numbers."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from advisor import cli
+
+    scenarios.gitflow_develop_default(repo_path)
+    args = ["scan", str(repo_path), "--no-cache", "--no-history", "--since", "2023-06-01", "--until", "2024-06-01",
+            "--merge-check-seconds", "0"]
+    runner = CliRunner()
+    text = runner.invoke(cli.app, [*args, "--explain"], env={"COLUMNS": "80"})
+    assert text.exit_code == 0, text.output
+    lines = text.output.splitlines()
+    first = lines.index(next(line for line in lines if line.startswith("  - develop received 13 of 23")))
+    assert "      integrations on develop = 13:" in lines[first + 1:first + 4]
+    assert any(line.strip().startswith("$ git rev-list --count --first-parent --merges --since=") and
+               line.endswith(" refs/heads/develop") for line in lines)
+    assert "How to check the flow numbers (run in the repository; bash)" in text.output
+    plain = runner.invoke(cli.app, args, env={"COLUMNS": "80"})
+    assert "$ git" not in plain.output
+    document = json.loads(runner.invoke(cli.app, [*args, "--format", "json"]).output)
+    assert all("reproduce" in e for e in document["verdict"]["evidence"])
+    integration = document["metrics"]["integration"]
+    proof = integration["reproduce"][0]
+    assert proof["value"] == integration["integrations"] == 23
+    outputs = [run(term["command"], repo_path) for term in proof["terms"]]
+    assert sum(term["sign"] * int(out) for term, out in zip(proof["terms"], outputs)) == 23
+    releases = document["metrics"]["releases"]
+    out = run(releases["reproduce"][0]["terms"][0]["command"], repo_path)
+    assert int(out) == releases["count"]

@@ -62,6 +62,11 @@ def scan_document(scan: Scan) -> dict[str, Any]:
     document: dict[str, Any] = jsonable(dataclasses.replace(
         scan, history=dataclasses.replace(scan.history, episodes=tuple(episodes_in_window(scan.history, scan.window)))))
     document["history"]["episodes_total"] = len(scan.history.episodes)
+    # Each metric group carries the commands that reproduce its numbers (advisor scan --explain).
+    proofs = document.pop("proofs")
+    for group, values in document["metrics"].items():
+        if isinstance(values, dict) and "reproduce" not in values:
+            values["reproduce"] = proofs.get(group, [])
     return document
 
 

@@ -157,7 +157,7 @@ def fit(text: str, width: int | None) -> str:
         return text
     out = []
     for line in text.split("\n"):
-        if visible_width(line) <= width:
+        if visible_width(line) <= width or line.lstrip(" ").startswith("$ "):  # a command stays pasteable
             out.append(line)
             continue
         lead = line[: len(line) - len(line.lstrip(" "))]

@@ -12,6 +12,7 @@ from typing import Any
 from advisor import escape
 from advisor import progress as _progress
 from advisor.model import STALE_DAYS, Distribution, EpisodeKind, LineMergeKind, MergeMethod, human_days, human_hours
+from advisor.proofs import Proof
 from advisor.protection import CiChecks
 from advisor.recommend import Plan
 from advisor.report.common import day, empty_message, progress_sections, trend_labels
@@ -49,8 +50,10 @@ def _table(style: Style, rows: Any, headers: Any = (), **options: Any) -> str:
     return _indent(table(rows, headers, width=width, **options))
 
 
-def scan_text(scan: Scan, style: Style = PLAIN) -> str:
-    """The terminal summary; `style` fits it to a width and colours it (the default: neither)."""
+def scan_text(scan: Scan, style: Style = PLAIN, explain: bool = False) -> str:
+    """The terminal summary; `style` fits it to a width and colours it (the default: neither).
+    With `explain`, every evidence line and headline metric is followed by the git commands
+    that reproduce it (`advisor.proofs`)."""
     history, summary = scan.history, scan.summary
     out: list[str] = []
     add = out.append
@@ -62,9 +65,11 @@ def scan_text(scan: Scan, style: Style = PLAIN) -> str:
     if scan.dormant is not None:
         add(f"  {term(scan.dormant.note)}")
     add("")
-    _verdict(scan, add, style)
+    _verdict(scan, add, style, explain)
     add("")
     _flow(scan, add, style)
+    if explain:
+        _metric_proofs(scan, add)
     add("")
     add(f"Trunk: {term(history.trunk.name)}  ({history.trunk.rule.value}; "
         f"{history.trunk_commits} first-parent commits)")
@@ -143,7 +148,37 @@ def plan_text(plan: Plan, folder: str, files: int, notes: Sequence[str], ci: CiC
     return fit("\n".join(lines), style.width) + "\n"
 
 
-def _verdict(scan: Scan, add: Any, style: Style) -> None:
+def _proof_lines(proof: Proof, add: Any, indent: str, seen: set[tuple[str, int | None]] | None = None) -> None:
+    """One proof: what it proves and its value, then each signed command on a line of its own
+    (never wrapped, so it can be pasted), or how it was computed; a proof already shown is named."""
+    value = "" if proof.value is None else f" = {proof.value}"
+    if seen is not None and proof.terms:
+        if (proof.what, proof.value) in seen:
+            add(f"{indent}{term(proof.what)}{value} (commands above)")
+            return
+        seen.add((proof.what, proof.value))
+    add(f"{indent}{term(proof.what)}{value}" + (":" if proof.terms else ""))
+    for number, item in enumerate(proof.terms):
+        sign = ("" if item.sign > 0 else "minus ") if number == 0 else ("plus " if item.sign > 0 else "minus ")
+        add(f"{indent}  {sign}{term(item.label)}")
+        add(f"{indent}    $ {term(item.command)}")
+    if proof.how:
+        add(f"{indent}  how: {term(proof.how)}")
+    if proof.episodes and not proof.terms:
+        shown = ", ".join(term(e[:10]) for e in proof.episodes[:8])
+        more = f" and {len(proof.episodes) - 8} more" if len(proof.episodes) > 8 else ""
+        add(f"{indent}  episodes ({len(proof.episodes)}, listed in --format json): {shown}{more}")
+
+
+def _metric_proofs(scan: Scan, add: Any) -> None:
+    add("")
+    add("How to check the flow numbers (run in the repository; bash)")
+    for group, found in scan.proofs.items():
+        for proof in found:
+            _proof_lines(proof, add, f"  {group}: ")
+
+
+def _verdict(scan: Scan, add: Any, style: Style, explain: bool = False) -> None:
     verdict = scan.verdict
     if verdict.thin:
         add(f"Model: unknown ({term(verdict.thin)})")
@@ -153,8 +188,12 @@ def _verdict(scan: Scan, add: Any, style: Style) -> None:
         add(f"Model: {verdict.model} (confidence {verdict.confidence}{habit})")
     ranked = sorted(verdict.scores.items(), key=lambda item: (-item[1], item[0]))
     add("  scores: " + ", ".join(f"{name} {value:.2f}" for name, value in ranked))
-    for item in verdict.evidence[:6]:
+    seen: set[tuple[str, int | None]] = set()
+    for item in verdict.evidence if explain else verdict.evidence[:6]:
         add(f"  - {term(item.text)}")
+        if explain:
+            for proof in item.reproduce:
+                _proof_lines(proof, add, "      ", seen)
     changes = [p for p in verdict.periods if p.integrations]
     if len({p.model for p in changes if p.model != "unknown"}) > 1:
         add("  by quarter: " + ", ".join(f"{p.period} {p.model}" for p in changes))
