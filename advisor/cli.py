@@ -23,7 +23,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from advisor import __version__, asof, config, dates, escape, gitread, interrupts, pipeline, progress, scan, snapshot, store
-from advisor.report import csvout, jsonout, markdown, sarif, terminal
+from advisor.report import csvout, html, jsonout, markdown, sarif, terminal
 from advisor.errors import AdvisorError, BadOption, CannotWrite, ExitCode, UnreadablePath
 from advisor.report import layout
 from advisor.report.layout import Style, paint
@@ -286,6 +286,51 @@ def scan_command(
     _say(text, nl=False, style=style)
     if not no_history:
         _store_snapshot(request, result, path, history_dir, plan_dir, announce=status.enabled)
+
+
+@app.command("report")
+@boundary
+def report_command(
+    path: PathArgument = ".",
+    out: Annotated[str, typer.Option("--out", "-o", metavar="FILE", help="The HTML file to write.")] = "advisor-report.html",
+    trunk: TrunkOption = None,
+    since: Annotated[str | None, typer.Option(metavar="DATE", help="Measure from this date (default: a year before "
+                                                                   "--until).")] = None,
+    until: Annotated[str | None, typer.Option(metavar="DATE", help="Measure up to this date (default: now).")] = None,
+    allow_shallow: ShallowOption = False,
+    bot: BotOption = None,
+    cache_dir: CacheDirOption = None,
+    no_cache: NoCacheOption = False,
+    merge_check_seconds: MergeCheckOption = 10.0,
+    quiet: QuietOption = False,
+    history_dir: Annotated[str | None, typer.Option(metavar="DIR", help=HISTORY_DIR_HELP)] = None,
+    plan_dir: Annotated[str | None, typer.Option(metavar="DIR", help=PLAN_DIR_HELP)] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", metavar="DATE", help=AS_OF_HELP)] = None,
+) -> None:
+    """Write the HTML report: verdict, flow and tiers, charts, branches, trend and plan, in one file.
+
+    The file is self-contained (no script, nothing fetched when it is opened), reads
+    on a phone and prints. It stores no snapshot; the trend comes from the history.
+
+    \b
+    Examples:
+      advisor report ~/src/project --out report.html
+      advisor report . --since 2025-Q1 -o q1.html
+    """
+    request = scan_request(path, trunk=trunk, since=since, until=until, allow_shallow=allow_shallow, bot=bot,
+                           cache_dir=cache_dir, no_cache=no_cache, merge_check_seconds=merge_check_seconds,
+                           as_of=as_of)
+    status = _Status(enabled=not quiet and sys.stderr.isatty())
+    try:
+        result = pipeline.run_scan(request, status)
+        status("reading the plan and the history")
+        plan = pipeline.plan_status(request, result, pipeline.plan_targets(_plan_folder(path, plan_dir)))
+        folder = _history_folder(path, history_dir)
+        report = progress.report(_read_history(folder)) if folder.is_dir() else None
+    finally:
+        status.clear()
+    _write_document(out, html.report_html(result, plan, report))
+    _say(f"advisor report: wrote {terminal.term(out)}")
 
 
 @app.command("plan")

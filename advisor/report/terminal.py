@@ -207,7 +207,8 @@ def _verdict(scan: Scan, add: Any, style: Style, explain: bool = False) -> None:
 _TIER = {"elite": "elite", "high": "high", "medium": "medium", "low": "low", None: "-"}
 
 
-def _flow(scan: Scan, add: Any, style: Style) -> None:
+def flow_rows(scan: Scan) -> list[list[str]]:
+    """The flow table: (metric, value, tier or ""), as the terminal and the HTML report show it."""
     metrics = scan.metrics
     releases, lead, wip, flow, fail = (metrics.releases, metrics.lead_time, metrics.wip, metrics.integration,
                                        metrics.failures)
@@ -236,8 +237,13 @@ def _flow(scan: Scan, add: Any, style: Style) -> None:
          _TIER[fail.change_failure_tier]],
         ["time to restore (proxy) p50", _hours(fail.restore_hours.p50), _TIER[fail.restore_tier]],
     ]
+    return rows
+
+
+def _flow(scan: Scan, add: Any, style: Style) -> None:
+    metrics, lead = scan.metrics, scan.metrics.lead_time
     add("Flow in the window (tiers: DORA 2023)")
-    rows = [[metric, value, tier(shown, style)] for metric, value, shown in rows]
+    rows = [[metric, value, tier(shown, style)] for metric, value, shown in flow_rows(scan)]
     add(_table(style, rows, ["metric", "value", "tier"], wrap=(1, 0)))
     add(f"  {lead.constraint_sentence}")
     for sentence in scan.summary.lifetime_notes:
