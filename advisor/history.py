@@ -630,13 +630,17 @@ def _label_merge(lab: _Labeller, merge: int) -> None:
             shape, id=episode_id, target=lines.names[target_line], source=source, origin=origin, pr=pr,
             host=info.host.value if info else merges.Host.UNKNOWN.value, method=MergeMethod.MERGE,
             merged_at=lab.time(merge), deleted=lab.live_name(commits) is None, exact=True, members=commits, anchor=merge)
-        if any(lab.episode_of[c] != _NONE and lab.episodes[lab.episode_of[c]].target != lines.names[target_line]
+        if any(lines.line_of[c] not in (_NONE, target_line) or (
+                lines.line_of[c] == _NONE and lab.episodes[lab.episode_of[c]].target != lines.names[target_line])
                for c in edge):
-            # Part of the branch reached another line first (a fix merged into master, then this
-            # branch into develop): what it brought here is more than its own new commits.
-            count, _ = lab.landed(target_line, merge, parent)
+            # Part of the branch was on another line first (a fix merged into master, then this branch
+            # into develop; a release branch cut from develop merged into master): what it brought
+            # here is more than its own new commits.
+            count, first = lab.landed(target_line, merge, parent)
             if count != len(commits):
-                lab.episodes[index] = replace(lab.episodes[index], landed_commits=count)
+                lab.episodes[index] = replace(
+                    lab.episodes[index], landed_commits=count,
+                    landed_first_commit_at=lab.author_time(first) if first is not None else None)
 
 
 def _episode_name(lab: _Labeller, info: merges.MergeInfo | None, commits: Sequence[int],

@@ -175,6 +175,7 @@ class Episode:
     # earlier episode on another line already claimed: for a branch merged into two lines (a repeat)
     # this is its size there, while `commits` holds only what no line had before (work counted once).
     landed_commits: int | None = None  # None: the same as len(commits)
+    landed_first_commit_at: datetime | None = None  # earliest author time of those (None: that of first_commit_at)
 
     @property
     def lifetime_seconds(self) -> int | None:

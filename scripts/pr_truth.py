@@ -185,31 +185,43 @@ def compare(prs: Sequence[TruePr], result: History, misses: list[str] | None = N
         for sha in episode.commits:
             by_commit.setdefault((episode.target, sha), episode)
         by_commit.setdefault((episode.target, episode.id.split(":")[0]), episode)
+    # A release PR (develop into master) is a line merge: a batch with its own size and age.
+    line_merges = {(m.target, m.commit): m for m in result.line_merges}
+    line_prs = {(m.target, m.pr): m for m in result.line_merges if m.pr is not None}
     recalled = method = within = judged = unknown = commits = commits_judged = 0
     errors = []
     for pr in prs:
         found = (by_pr.get((pr.line, pr.number)) or by_commit.get((pr.line, pr.head))
                  or by_commit.get((pr.line, pr.landed)))
-        if found is None:
+        batch = line_prs.get((pr.line, pr.number)) or line_merges.get((pr.line, pr.landed))
+        if found is None and batch is None:
             if misses is not None:
                 misses.append(f"#{pr.number} {pr.method} into {pr.line} at {pr.landed[:10]}: not found")
             continue
-        episode = found
         recalled += 1
-        method += episode.method.value == pr.method
-        if misses is not None and (episode.method.value != pr.method or (
-                pr.commits is not None and len(episode.commits) != pr.commits)):
+        if found is None:
+            assert batch is not None
+            got_method, got_commits, unknown_lifetime, what = "merge", batch.commits, False, "line merge"
+            seconds = (None if batch.first_commit_at is None
+                       else int((batch.merged_at - batch.first_commit_at).total_seconds()))
+        else:
+            got_method, what = found.method.value, f"episode {found.id[:10]}"
+            got_commits = found.landed_commits if found.landed_commits is not None else len(found.commits)
+            seconds, unknown_lifetime = found.lifetime_seconds, found.lifetime_unknown
+            if found.landed_first_commit_at is not None:  # a batch: its age from the first commit it carried
+                seconds = int((found.merged_at - found.landed_first_commit_at).total_seconds())
+        method += got_method == pr.method
+        if misses is not None and (got_method != pr.method or (pr.commits is not None and got_commits != pr.commits)):
             misses.append(f"#{pr.number} {pr.method} into {pr.line} at {pr.landed[:10]}: truth {pr.commits} commits "
-                          f"{(pr.lifetime or 0) / 3600:.1f} h; advisor {episode.method.value} {len(episode.commits)} "
-                          f"commits {(episode.lifetime_seconds or 0) / 3600:.1f} h (episode {episode.id[:10]})")
+                          f"{(pr.lifetime or 0) / 3600:.1f} h; advisor {got_method} {got_commits} "
+                          f"commits {(seconds or 0) / 3600:.1f} h ({what})")
         if pr.commits is not None:
             commits_judged += 1
-            commits += len(episode.commits) == pr.commits
+            commits += got_commits == pr.commits
         if pr.lifetime is not None:
             judged += 1
-            seconds = episode.lifetime_seconds
             if seconds is None:
-                unknown += episode.lifetime_unknown
+                unknown += unknown_lifetime
                 continue
             within += abs(seconds - pr.lifetime) <= max(60, 0.05 * abs(pr.lifetime))
             errors.append(abs(seconds - pr.lifetime) / 3600)

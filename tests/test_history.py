@@ -425,9 +425,25 @@ def test_a_branch_carrying_commits_another_line_has_lands_them_all(repo_path: Pa
     b.commit(branch="develop", at=24 * 20)
     result = reconstruct(repo_path)
     topic = only(result, source="topic")
-    assert (len(topic.commits), topic.landed_commits) == (1, 3)
+    assert (len(topic.commits), topic.landed_commits, topic.landed_first_commit_at) == (1, 3, at(46))
+    assert topic.first_commit_at == at(49)  # its own work started later
     late = only(result, source="hotfix/1", target="develop")
     assert (late.landed_commits, late.lifetime_seconds) == (0, 0)  # it brought develop nothing new
+
+
+def test_a_release_branch_cut_from_develop_reports_the_batch_it_carried(repo_path: Path) -> None:
+    """release/1.0 forks from develop (ten commits: three feature merges of two commits, one direct)
+    and gets one fix; merged into master it brings all 11: its own work is the fix, the batch dates
+    from the first feature commit."""
+    b = _two_lines(repo_path)
+    b.branch("release/1.0", "develop")
+    b.commit(branch="release/1.0", at=46)
+    b.set_ref("refs/pull/20/head", b.tip("release/1.0"))
+    b.merge("release/1.0", "master", message="Merge pull request #20 from team/release/1.0", at=48)
+    b.commit(branch="develop", at=24 * 20)
+    release = only(reconstruct(repo_path), pr=20)
+    assert (release.kind.value, len(release.commits), release.landed_commits) == ("release", 1, 11)
+    assert (release.first_commit_at, release.landed_first_commit_at) == (at(46), at(10))
 
 
 def test_a_release_pr_head_in_the_middle_of_develop_is_no_fast_forward(repo_path: Path) -> None:
