@@ -255,3 +255,27 @@ def test_a_cached_graph_pointing_outside_itself_is_a_miss(repo_path: Path, tmp_p
     b.commit(at=2)
     got, said = warm(repo_path, cache)
     assert got == cold(repo_path) and said == []
+
+
+def test_the_cli_says_in_one_line_that_a_rewritten_history_is_read_again(repo_path: Path, tmp_path: Path) -> None:
+    from tests.test_cli import run
+
+    b = RepoBuilder(repo_path)
+    b.commit(at=0)
+    b.branch("spike")
+    b.commit(branch="spike", at=1)
+    cache = tmp_path / "cache"
+    first = run("scan", str(repo_path), "--format", "json", "--no-history", cache=cache)
+    b.delete_branch("spike")
+    b.commit(at=2)
+    code, out, err = run("scan", str(repo_path), "--format", "json", "--no-history", cache=cache)
+    assert first[0] == code == 0 and first[2] == ""
+    assert err.splitlines() == ["advisor: history was rewritten since the last scan (a branch or tag was "
+                                "force-pushed, reset or deleted); reading the whole history again."]
+    assert '"commits": 2' in out
+    b.branch("spike-2")
+    b.commit(branch="spike-2", at=3)
+    run("scan", str(repo_path), "--format", "json", "--no-history", cache=cache)
+    b.delete_branch("spike-2")
+    quiet = run("scan", str(repo_path), "--format", "json", "--no-history", "--quiet", cache=cache)
+    assert quiet[0] == 0 and quiet[2] == ""  # --quiet: not even this line
