@@ -131,7 +131,8 @@ def line_roles(history: History) -> Roles:
 
 def active_lines(history: History, window: Window, names: Iterable[str]) -> tuple[str, ...]:
     """The lines among `names` with a commit, a tag, a cherry-pick or a merge received in the window."""
-    busy = {e.target for e in history.episodes if e.repeat_of is None and window.contains(e.merged_at)}
+    # Episodes are in merge order: the window's are found by bisection, not by testing all of them.
+    busy = {e.target for e in episodes_in_window(history, window) if e.repeat_of is None}
     busy |= {r.line for r in history.releases if r.line and window.contains(r.at)}
     busy |= {p.line for p in history.cherry_picks if p.line and window.contains(p.at)}
     busy |= {m.target for m in history.line_merges if window.contains(m.merged_at)}
