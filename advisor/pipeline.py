@@ -75,12 +75,15 @@ def _read_graph(request: ScanRequest, status: Status, cache: Cache | None = None
         key = Cache.key("graph", gitread.reading_key(request.path, allow_shallow=request.allow_shallow))
         previous = cache.get("graph", key, CommitGraph)
         if previous is not None and _consistent(previous):
-            known, refs = len(previous), previous.refs
+            known = len(previous)
             status(f"reading commits since the last scan ({known} known)")
             extended = gitread.extend(request.path, previous, allow_shallow=request.allow_shallow,
                                       progress=lambda n: status(f"reading commits: {n}"))
             if isinstance(extended, CommitGraph):
-                if len(extended) != known or extended.refs != refs:
+                # Writing the graph back costs about as much as reading it; the commits made
+                # since it was written are cheap to list again, so it is rewritten only once
+                # they are many. (Any ref it saw may have moved since: extend checks.)
+                if len(extended) - known > max(_GRAPH_REWRITE_COMMITS, known // 50):
                     cache.put("graph", key, extended, CommitGraph)
                 return extended
             notice(f"{extended}; reading the whole history again.")
@@ -90,6 +93,9 @@ def _read_graph(request: ScanRequest, status: Status, cache: Cache | None = None
     if cache is not None:
         cache.put("graph", key, graph, CommitGraph)
     return graph
+
+
+_GRAPH_REWRITE_COMMITS = 1000  # new commits (or 2 % of the graph) before an extended graph is cached again
 
 
 def _consistent(graph: CommitGraph) -> bool:

@@ -200,6 +200,9 @@ def test_an_extended_scan_equals_a_scan_from_scratch(seed: int, before: int, aft
         if not rewrite:
             assert said == []
         assert len(said) <= 1
+        grower.grow(after, rewrite=False)  # extended again, from the graph cached before (not rewritten since)
+        got, said = warm(root / "repo", root / "cache")
+        assert got == cold(root / "repo") and said == []
 
 
 def test_the_extension_reads_only_the_new_commits(repo_path: Path, tmp_path: Path,
