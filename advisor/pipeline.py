@@ -323,7 +323,7 @@ def run_plan(request: ScanRequest, folder: Path, status: Status = _quiet) -> Pla
     output = plandoc.render(plan, result, old=read, state=state, settings=settings)
     written = store.write_plan(folder, output.files, last=plandoc.STATE_FILE)
     notes = ((result.dormant.note,) if result.dormant is not None else ()) + tuple(output.notes)
-    return PlanRun(folder=folder, plan=plan, written=tuple(written), notes=notes, ci=ci)
+    return PlanRun(folder=folder, plan=output.plan, written=tuple(written), notes=notes, ci=ci)
 
 
 def plan_targets(folder: Path | None) -> plandoc.State:

@@ -25,7 +25,7 @@ from typing import Any
 from advisor import __version__
 from advisor.markdown import code, environment, md
 from advisor.model import human_hours
-from advisor.recommend import TARGET_RELEASE_BRANCHES, Action, Plan, Prior, Stage, StageStatus
+from advisor.recommend import TARGET_RELEASE_BRANCHES, Action, Criterion, Plan, Prior, Stage, StageStatus, settle
 from advisor.scan import Scan
 
 STATE_FILE = "plan.json"
@@ -37,7 +37,8 @@ RESOLVED_WHEN_GONE = ("stop-adding-wip.delete-stale.", "stop-adding-wip.delete-m
 
 _BEGIN = re.compile(r"^<!-- advisor:begin (?P<name>[a-z0-9-]+)(?: digest=(?P<digest>[0-9a-f]{16}))? -->$")
 _END = re.compile(r"^<!-- advisor:end (?P<name>[a-z0-9-]+) -->$")
-_ITEM = re.compile(r"^- \[(?P<mark>[ xX])\] (?P<text>.*) <!-- advisor:item (?P<id>[A-Za-z0-9._-]+)(?P<tool> tool)? -->$")
+_ITEM = re.compile(r"^- \[(?P<mark>[ xX])\] (?P<text>.*) <!-- advisor:item (?P<id>[A-Za-z0-9._-]+)"
+                   r"(?: (?P<flag>tool|override))? -->$")
 _PLACEHOLDER = re.compile(r"\{(\d+)\}")
 
 
@@ -203,6 +204,7 @@ class OldItem:
     ticked: bool
     by_tool: bool
     text: str  # the item's Markdown, without the note the tool added to it
+    overridden: bool = False  # a person unticked a tool tick: it stays unticked
 
 
 def old_items(text: str | None) -> dict[str, OldItem]:
@@ -212,8 +214,11 @@ def old_items(text: str | None) -> dict[str, OldItem]:
     for line in text.splitlines():
         match = _ITEM.match(line)
         if match:
-            text = re.sub(r" \((?:verified by|done:) .*\)$", "", match["text"])
-            items[match["id"]] = OldItem(ticked=match["mark"] != " ", by_tool=bool(match["tool"]), text=text)
+            text = re.sub(r" \((?:verified by|verified:|done:|unticked by a person)[^()]*(?:\([^()]*\)[^()]*)*\)$", "",
+                          match["text"])
+            ticked, flag = match["mark"] != " ", match["flag"]
+            items[match["id"]] = OldItem(ticked=ticked, by_tool=flag == "tool" and ticked, text=text,
+                                         overridden=flag in ("override", "tool") and not ticked)
     return items
 
 
@@ -238,42 +243,58 @@ class Checkbox:
     id: str
     text: str  # Markdown, escaped
     ticked: bool
-    note: str  # Markdown: why the tool ticked it
+    note: str  # Markdown: the measured fact that ticked it, or why a person's untick stands
+    override: bool = False  # a person unticked what the tool would tick
 
     @property
     def line(self) -> str:
         mark = "x" if self.ticked else " "
-        tool = " tool" if self.note else ""
+        flag = " override" if self.override else " tool" if self.note else ""
         note = f" ({self.note})" if self.note else ""
-        return f"- [{mark}] {self.text}{note} <!-- advisor:item {self.id}{tool} -->"
+        return f"- [{mark}] {self.text}{note} <!-- advisor:item {self.id}{flag} -->"
 
 
-def _verification_note(v: Verification) -> str:
-    return f"verified by the scan of {v.at} at trunk {code(v.trunk[:10])}"
+def _verification_note(v: Verification, fact: str = "") -> str:
+    scan = f"scan of {v.at} at trunk {code(v.trunk[:10])}"
+    return f"verified: {fact}, {scan}" if fact else f"verified by the {scan}"
+
+
+def criterion_fact(criterion: Criterion) -> str:
+    """The measured fact behind a tool tick: "median branch lifetime 12 h (target ≤ 24 h)"."""
+    sign = "≤" if criterion.direction == "at-most" else "≥"
+    return (f"{md(criterion.name)} {_number(criterion.current, criterion.unit)} "
+            f"(target {sign} {_number(criterion.target, criterion.unit)})")
 
 
 def checkboxes(stage: Stage, old: Mapping[str, OldItem], verified: dict[str, Verification],
                fresh: Verification) -> list[Checkbox]:
     """The stage's checklist: person ticks kept, tool ticks where the criterion holds, gone branches done."""
-    met = {c.id for c in stage.criteria if c.met}
+    met = {c.id: c for c in stage.criteria if c.met}
     boxes = []
     current = {action.id for action in stage.actions}
     for action in stage.actions:
         previous = old.get(action.id)
+        text = action_text(action) + (f" (check: {code(action.verify)})" if action.verify else "")
         if action.criterion in met:
+            fact = criterion_fact(met[action.criterion])
+            if previous is not None and previous.overridden:
+                verified.pop(action.id, None)
+                boxes.append(Checkbox(id=action.id, text=text, ticked=False, override=True,
+                                      note=f"unticked by a person; the {fresh.at} scan measured {fact}"))
+                continue
             verified.setdefault(action.id, fresh)
-            boxes.append(Checkbox(id=action.id, text=action_text(action), ticked=True,
-                                  note=_verification_note(verified[action.id])))
+            boxes.append(Checkbox(id=action.id, text=text, ticked=True,
+                                  note=_verification_note(verified[action.id], fact)))
             continue
         verified.pop(action.id, None)  # a tool tick that no longer holds is taken back
         person = previous is not None and previous.ticked and not previous.by_tool
-        boxes.append(Checkbox(id=action.id, text=action_text(action), ticked=person, note=""))
+        boxes.append(Checkbox(id=action.id, text=text, ticked=person, note=""))
     for ident, item in old.items():
         if ident in current or not ident.startswith(RESOLVED_WHEN_GONE):
             continue
         verified.setdefault(ident, fresh)
         boxes.append(Checkbox(id=ident, text=item.text, ticked=True,
-                              note=f"done: the branch is gone or merged; {_verification_note(verified[ident])}"))
+                              note=_verification_note(verified[ident], "the branch is no longer open")))
     return boxes
 
 
@@ -310,6 +331,7 @@ STATUS_LABEL = {StageStatus.DONE: "done", StageStatus.CURRENT: "current", StageS
 class Output:
     files: dict[str, str]  # path relative to the plan folder -> text to write
     notes: tuple[str, ...]  # what a person should know: files written beside, state reset
+    plan: Plan  # the plan with each stage's status from its criteria and its checklist
 
 
 def _flow(scan: Scan, plan: Plan) -> dict[str, Any]:
@@ -350,11 +372,13 @@ def render(plan: Plan, scan: Scan, *, old: Callable[[str], str | None], state: S
     fresh = Verification(at=plan.scanned_at.date().isoformat(), trunk=plan.trunk_tip)
     verified = dict(state.verified)
     generated: dict[str, str] = {}
-    stage_boxes = {}
+    stage_boxes = {stage.id: checkboxes(stage, old_items(old(stage_path(stage.id))), verified, fresh)
+                   for stage in plan.stages}
+    # A stage is done when its exit criteria hold and its checklist is done, not on the criteria alone.
+    plan = settle(plan, {ident: all(box.ticked for box in boxes) for ident, boxes in stage_boxes.items()})
     for number, stage in enumerate(plan.stages, start=1):
         path = stage_path(stage.id)
-        boxes = checkboxes(stage, old_items(old(path)), verified, fresh)
-        stage_boxes[stage.id] = boxes
+        boxes = stage_boxes[stage.id]
         generated[path] = seal(env.get_template("plan-stage.md.j2").render(
             plan=plan, stage=stage, number=number, boxes=boxes,
             criteria=criterion_rows(stage), settings=sorted(settings.get(stage.id, {})),
@@ -390,7 +414,7 @@ def render(plan: Plan, scan: Scan, *, old: Callable[[str], str | None], state: S
         else:
             files[path] = merged
     files[STATE_FILE] = state_text(plan, verified, digests)
-    return Output(files=files, notes=tuple(notes))
+    return Output(files=files, notes=tuple(notes), plan=plan)
 
 
 def _days(value: float | None) -> str:

@@ -293,7 +293,8 @@ def _stage_wip(ev: _Evidence, prior: Prior) -> Stage:
                        lambda r: "already merged"),
         *_branch_items("stop-adding-wip.land", ev.active, "Land or close {0}", _active_detail),
         Action(id="stop-adding-wip.delete-on-merge",
-               text="Turn on deleting branches when they merge (settings in protection/stop-adding-wip)"),
+               text="Turn on deleting branches when they merge (settings in protection/stop-adding-wip)",
+               verify="gh api repos/OWNER/NAME --jq .delete_branch_on_merge"),
     ]
     return Stage(
         id="stop-adding-wip", title="Stop adding work in progress",
@@ -331,13 +332,16 @@ def _stage_automate(ev: _Evidence, prior: Prior) -> Stage:
     criteria = (
         c.make("ci-configured", "CI configuration on the trunk", "ci.provider", found, 1, less_is_better=False,
                unit="", source=SOURCE_CI, fixed=True),
+        c.make("pr-checks", "checks that report on every update of a pull request into the trunk", "ci.checks",
+               float(len(ev.ci.checks) or ("gitlab-ci" in (ev.ci.provider or ""))), 1, less_is_better=False,
+               unit="checks", source=SOURCE_CI, fixed=True),
     )
     actions: list[Action] = []
     if ev.ci.provider:
         actions.append(Action(id="automate.ci-on-every-push",
                               text="Run CI on every push to every branch and on every pull request, not only on "
                                    "long-lived branches (configuration: {0})", code=(", ".join(ev.ci.files),),
-                              criterion=criteria[0].id))
+                              criterion=criteria[1].id))
     else:
         actions.append(Action(id="automate.add-ci",
                               text="Add a CI pipeline that builds and tests every push and every pull request",
@@ -345,17 +349,19 @@ def _stage_automate(ev: _Evidence, prior: Prior) -> Stage:
     if ev.ci.checks:
         actions.append(Action(id="automate.require-checks",
                               text="Make the checks {0} required on {1} (settings in protection/automate)",
-                              code=(", ".join(ev.ci.checks), ev.trunk)))
+                              code=(", ".join(ev.ci.checks), ev.trunk), verify=_ruleset_check(ev.trunk)))
     else:
         actions.append(Action(id="automate.require-checks",
                               text="Make the CI result a required check on {0}: add your check names to the "
-                                   "settings in protection/automate before applying them", code=(ev.trunk,)))
+                                   "settings in protection/automate before applying them", code=(ev.trunk,),
+                              verify=_ruleset_check(ev.trunk)))
     actions += [
         Action(id="automate.fast-build", text="Keep the build and tests under 10 minutes (split or parallelise "
                                               "slow suites; DORA's continuous-integration guidance)"),
         Action(id="automate.revert-first", text="When the trunk breaks, revert first and fix after: nobody "
                                                 "merges onto a red trunk"),
-        Action(id="automate.review-rule", text="Require pull requests with one approval on the trunk"),
+        Action(id="automate.review-rule", text="Require pull requests with one approval on the trunk",
+               verify=_ruleset_check(ev.trunk)),
     ]
     return Stage(
         id="automate", title="Automate the tests and the pipeline",
@@ -560,10 +566,10 @@ def _stage_delivery(ev: _Evidence, prior: Prior) -> Stage:
                text="Release or deploy automatically from the trunk, daily or on every merge",
                criterion=criteria[0].id),
         Action(id="continuous-delivery.up-to-date-checks",
-               text="Require branches to be up to date with the trunk before merging, or use a merge queue"),
+               text="Require branches to be up to date with the trunk before merging, or use a merge queue",
+               verify=_ruleset_check(ev.trunk)),
         Action(id="continuous-delivery.watch-failures",
-               text="Watch the failure signals (reverts, quick fix releases) on every release",
-               criterion=criteria[2].id),
+               text="Watch the failure signals (reverts, quick fix releases) on every release"),
     )
     return Stage(
         id="continuous-delivery", title="Deliver continuously",
@@ -576,6 +582,20 @@ def _stage_delivery(ev: _Evidence, prior: Prior) -> Stage:
         status=StageStatus.LATER,
         policy=_policy("continuous-delivery", "Deliver continuously", ev, Wish(pull_requests=True, checks=True, linear=True, release_lines=ev.release_branches, auto_merge=True, lock=tuple(ev.lines_to_retire))),
     )
+
+
+def settle(plan: Plan, checklist_done: Mapping[str, bool]) -> Plan:
+    """The plan with a stage done only when its exit criteria hold and its checklist is done too."""
+    stages, current = [], None
+    for stage in plan.stages:
+        if _done(stage) and checklist_done.get(stage.id, True):
+            status = StageStatus.DONE
+        elif current is None:
+            status, current = StageStatus.CURRENT, stage.id
+        else:
+            status = StageStatus.LATER
+        stages.append(dataclasses.replace(stage, status=status))
+    return dataclasses.replace(plan, stages=tuple(stages), current_stage=current)
 
 
 def _done(stage: Stage) -> bool:

@@ -85,7 +85,9 @@ def test_tool_ticks_name_the_scan_that_verified_them_and_keep_that_date(repo_pat
     ticked = [line for text in folder.values() for line in text.splitlines() if " tool -->" in line]
     assert ticked and all(line.startswith("- [x]") for line in ticked)
     tip = state["trunk_tip"][:10]
-    assert all(f"verified by the scan of 2024-06-01 at trunk `{tip}`" in line for line in ticked)
+    # Each tool tick cites the measured fact (the number, its target), the scan's date and trunk commit.
+    assert all(re.search(r"\(verified: .* \d+(\.\d+)?.* \(target [≤≥] [^)]*\), scan of 2024-06-01 at trunk "
+                         + re.escape(f"`{tip}`"), line) or "the branch is no longer open" in line for line in ticked)
     generate(repo_path, folder, now=NOW + timedelta(days=3))
     again = [line for text in folder.values() for line in text.splitlines() if " tool -->" in line]
     assert again == ticked  # still verified on the first date it held: no churn in weekly regenerations
@@ -131,7 +133,7 @@ def test_a_branch_that_is_gone_ticks_its_item(repo_path: Path) -> None:
     generate(repo_path, folder, now=now + timedelta(days=1))
     line = next(line for line in folder["stages/stop-adding-wip.md"].splitlines() if "`old-idea`" in line)
     assert line.startswith("- [x] Finish or delete `old-idea`")
-    assert "done: the branch is gone or merged; verified by the scan of 2024-05-01" in line
+    assert "verified: the branch is no longer open, scan of 2024-05-01" in line
 
 
 def test_broken_state_is_a_clear_error() -> None:
@@ -186,3 +188,68 @@ def test_generated_markdown_is_lint_clean(repo_path: Path, tmp_path: Path) -> No
             (out / path).write_text(text)
     result = PyMarkdownApi().disable_rule_by_identifier("md013").scan_path(str(out), recurse_if_directory=True)
     assert [f"{f.scan_file}:{f.line_number} {f.rule_id} {f.rule_description}" for f in result.scan_failures] == []
+
+
+def test_a_person_can_untick_a_tool_tick_and_it_stays_unticked_with_a_note(repo_path: Path) -> None:
+    scenarios.gitflow(repo_path)
+    folder: dict[str, str] = {}
+    generate(repo_path, folder)
+    path, line = next((p, line) for p, text in folder.items() if p.startswith("stages/")
+                      for line in text.splitlines() if " tool -->" in line and line.startswith("- [x]"))
+    ident = re.search(r"advisor:item (\S+) tool", line)[1]  # type: ignore[index]
+    folder[path] = folder[path].replace(line, line.replace("- [x]", "- [ ]", 1))
+    for _ in range(2):  # and it stays so on every later run
+        generate(repo_path, folder)
+        kept = item_line(folder[path], ident)
+        assert kept.startswith("- [ ]") and kept.endswith(" override -->")
+        assert "unticked by a person; the 2024-06-01 scan measured" in kept
+    # Ticking it again gives it back to the person.
+    folder[path] = folder[path].replace(kept, kept.replace("- [ ]", "- [x]", 1))
+    generate(repo_path, folder)
+    assert item_line(folder[path], ident).startswith("- [x]")
+
+
+def test_host_settings_are_never_ticked_by_the_tool_and_say_how_to_check_them(repo_path: Path) -> None:
+    scenarios.gitflow(repo_path)
+    folder: dict[str, str] = {}
+    generate(repo_path, folder)
+    lines = [line for p, text in folder.items() if p.startswith("stages/") for line in text.splitlines()
+             if "(check: `gh api" in line]
+    assert any("collapse-lines.lock" in line for line in lines)
+    assert any("automate.review-rule" in line for line in lines)
+    assert all(line.startswith("- [ ]") and " tool -->" not in line for line in lines)
+
+
+def test_no_stage_is_done_beside_an_unticked_checklist(repo_path: Path) -> None:
+    scenarios.release_branching(repo_path)
+    folder: dict[str, str] = {}
+    output = generate(repo_path, folder)
+    state = json.loads(folder["plan.json"])
+    for stage in output.plan.stages:
+        text = folder[plandoc.stage_path(stage.id)]
+        unticked = [line for line in text.splitlines() if line.startswith("- [ ]")]
+        if unticked:
+            assert stage.status.value != "done", stage.id
+            assert state["status"][stage.id] != "done"
+            assert f"**Status: done.**" not in text
+    readme = folder["README.md"]
+    for row in readme.splitlines():
+        if row.startswith("| ") and "| done |" in row:
+            ticked, total = re.search(r"\| (\d+) of (\d+) \|$", row).groups()  # type: ignore[union-attr]
+            assert ticked == total, row
+
+
+@pytest.mark.parametrize("model", ["gitflow", "github_flow", "trunk_squash", "trunk_direct", "release_branching",
+                                   "environment_branches"])
+def test_every_tool_tick_cites_a_measured_fact_from_a_named_scan(model: str, tmp_path: Path) -> None:
+    path = tmp_path / "repo"
+    getattr(scenarios, model)(path)
+    folder: dict[str, str] = {}
+    generate(path, folder)
+    tip = json.loads(folder["plan.json"])["trunk_tip"][:10]
+    for name, text in folder.items():
+        for line in text.splitlines():
+            if " tool -->" in line:
+                assert line.startswith("- [x]")
+                assert f"scan of 2024-06-01 at trunk `{tip}`" in line
+                assert re.search(r"verified: (.* \d+.*\(target [≤≥] .*\)|the branch is no longer open)", line), line

@@ -69,7 +69,7 @@ def test_criteria_that_became_true_since_the_previous_scan(snaps: list[snapshot.
     assert stages == {"stop-adding-wip": ("current", "done"), "automate": ("later", "current"),
                       "shrink-batches": ("later", "done"), "continuous-delivery": ("later", "done")}
     assert result.current_stage is not None and result.current_stage.id == "automate"
-    assert [c.id for c in result.current_stage.open] == ["automate.ci-configured"]
+    assert [c.id for c in result.current_stage.open] == ["automate.ci-configured", "automate.pr-checks"]
 
 
 def test_a_regression_is_reported_and_the_stage_reopens(snaps: list[snapshot.Snapshot]) -> None:
