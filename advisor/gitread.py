@@ -87,9 +87,11 @@ def _open(git_dir: Path) -> pygit2.Repository:
     except pygit2.GitError as error:
         message = str(error)
         if "owned" in message or "owner" in message:  # libgit2: "repository path '...' is not owned by current user"
+            # git (and libgit2) match safe.directory against the work tree, or the git directory when bare.
+            where = git_dir.parent if git_dir.name == ".git" else git_dir
             raise NotARepository(
-                f"{git_dir} is owned by another user; if you trust it, run "
-                f"`git config --global --add safe.directory {git_dir}`."
+                f"{where} is owned by another user; if you trust it, run "
+                f"`git config --global --add safe.directory {where}`."
             ) from None
         raise NotARepository(f"{git_dir} cannot be opened as a git repository ({message}).") from None
 

@@ -687,3 +687,74 @@ def test_four_concurrent_scans_on_one_store(lab: Lab, tmp_path: Path) -> None:
 
     assert stable(cached.stdout) == stable(fresh.stdout)
     assert differences(before, state(repo)) == []
+
+
+class _Payload:
+    """Unpickling this runs a command: what a planted pickle in a shared cache folder would do."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self) -> tuple[object, tuple[str]]:
+        return os.system, (f"touch {self.marker}",)
+
+
+def _pickle(marker: Path) -> bytes:
+    import pickle
+    return pickle.dumps(_Payload(marker))
+
+
+PLANTS: dict[str, Callable[[Path, bytes], bytes]] = {
+    "pickle-that-runs-a-command": lambda marker, real: _pickle(marker),
+    "garbage": lambda marker, real: bytes(range(256)) * 8,
+    "truncated": lambda marker, real: real[: len(real) // 2],
+    "foreign-header": lambda marker, real: b'{"magic": "advisor-cache", "format": 2, "slot": "x", "key": "y"}\n{}',
+    "valid-header-wrong-body": lambda marker, real: real.split(b"\n", 1)[0] + b"\n" + b'{"not": "the shape"}',
+    "empty": lambda marker, real: b"",
+}
+
+
+@pytest.mark.parametrize("plant", sorted(PLANTS))
+def test_a_planted_cache_entry_is_a_miss_and_runs_nothing(lab: Lab, tmp_path: Path, plant: str) -> None:
+    """Every entry of a real cache replaced by something hostile or broken (and the old pickle names planted
+    beside them): the scan reads none of it, runs nothing, and answers as a scan without a cache does."""
+    repo = lab.live
+    before = state(repo)
+    cache, marker = tmp_path / "cache", tmp_path / "ran"
+    args = ["scan", str(repo), "--no-history", "--format", "json"]
+    assert runner.invoke(cli.app, [*args, "--cache-dir", str(cache)]).exit_code == 0
+    entries = [p for p in cache.rglob("*") if p.is_file()]
+    assert entries
+    for entry in entries:
+        entry.write_bytes(PLANTS[plant](marker, entry.read_bytes()))
+        legacy = entry.with_name(entry.name.split(".v")[0] + ".v1.pickle")
+        legacy.write_bytes(_pickle(marker))
+    planted = runner.invoke(cli.app, [*args, "--cache-dir", str(cache)])
+    fresh = runner.invoke(cli.app, [*args, "--no-cache"])
+    assert planted.exit_code == 0 and planted.stderr == "", planted.stderr
+    assert not marker.exists()
+
+    def stable(text: str) -> tuple[object, object]:
+        document = json.loads(text)
+        return document["history"], [(b["branch"]["name"], b["merge"]) for b in document["live"]]
+
+    assert stable(planted.stdout) == stable(fresh.stdout)
+    assert differences(before, state(repo)) == []
+
+
+def test_a_repository_owned_by_someone_else_gets_gits_safe_directory_hint(lab: Lab, tmp_path: Path) -> None:
+    if os.geteuid() != 0 or _as_nobody() is None:
+        pytest.skip("needs root to give the repository to another user")
+    repo = lab.copy("clone", tmp_path)
+    uid, gid = _as_nobody()  # type: ignore[misc]
+    for path in [repo, *repo.rglob("*")]:
+        os.lchown(path, uid, gid)
+    before = state(repo)
+    result = runner.invoke(cli.app, ["scan", str(repo), "--no-cache", "--no-history"])
+    assert result.exit_code == 1 and result.stderr.count("\n") == 1, result.stderr
+    assert f"`git config --global --add safe.directory {repo}`" in result.stderr
+    # The hint names the folder git itself checks: with it, git reads the repository.
+    done = subprocess.run(["git", "-c", f"safe.directory={repo}", "-C", str(repo), "log", "-1"],
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert differences(before, state(repo)) == []
