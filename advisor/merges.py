@@ -14,8 +14,9 @@ The formats, and where their wording comes from:
   "Merge tag 'v1'", "Merge commit 'sha'", "... of <url>", groups joined by "; ",
   "Merge branch 'x' (early part)", "Merge <url>" (pulling a remote's HEAD);
   git before 1.7.3 wrote "remote branch", 2005 git "Merge with <url>".
-* GitHub: "Merge pull request #12 from owner/branch"; with the "pull request
-  title" merge message setting, "Title (#12)".
+* GitHub: "Merge pull request #12 from owner/branch" (2011: "Merged pull
+  request #12 from owner/branch."); with the "pull request title" merge message
+  setting, "Title (#12)"; a pull fetched by hand: "Merge commit 'refs/pull/12'".
 * GitLab: "Merge branch 'x' into 'y'" with "See merge request group/proj!45"
   in the body (GitLab 8 and 9 wrote "See merge request !45").
 * Bitbucket Cloud: "Merged in x (pull request #12)". Bitbucket Server before
@@ -223,18 +224,20 @@ def _looks_like_url(text: str) -> bool:
 # Pull-request formats of the hosts
 
 
-# "Merge pull request #123 from owner/feature/a/b" (GitHub; owner is the head repository's)
-_GITHUB_PULL = re.compile(r"Merge pull request #([0-9]+) from (\S+?)(?: into (\S+))?(?=\s|$)")
+# "Merge pull request #123 from owner/feature/a/b" (GitHub; owner is the head repository's);
+# GitHub in 2011 wrote "Merged pull request #119 from owner/branch." with a full stop.
+_GITHUB_PULL = re.compile(r"Merge(d?) pull request #([0-9]+) from (\S+?)(?: into (\S+))?(?=\s|$)")
 
 
 def _github_pull_request(subject: str) -> MergeInfo | None:
     match = _GITHUB_PULL.match(subject)
-    if match is None or (pr := _number(match.group(1))) is None:
+    if match is None or (pr := _number(match.group(2))) is None:
         return None
-    owner, slash, branch = match.group(2).partition("/")
+    head = match.group(3).removesuffix(".") if match.group(1) else match.group(3)  # 2011's full stop
+    owner, slash, branch = head.partition("/")
     if not slash or not branch:
-        owner, branch = "", match.group(2)
-    return _info(Host.GITHUB, branch, _target(match.group(3)), pr, fork_owner=owner)
+        owner, branch = "", head
+    return _info(Host.GITHUB, branch, _target(match.group(4)), pr, fork_owner=owner)
 
 
 # "Merge pull request #12 in PROJ/repo from feature/x to master" (Bitbucket Server before 7.0);
@@ -362,7 +365,8 @@ _GIT_TOKEN = re.compile(
 )
 _GIT_TITLE = re.compile(r"Merge (.+?)(?: into (\S+))?$")
 _HEX_SHA = re.compile(r"[0-9a-fA-F]{7,64}")
-_PULL_REF = re.compile(r"refs/(pull|merge-requests)/([0-9]+)/(?:head|merge)")
+# "refs/pull/976" without "/head" is what the merge message named when someone fetched the bare number.
+_PULL_REF = re.compile(r"refs/(pull|merge-requests)/([0-9]+)(?:/(?:head|merge))?")
 
 
 @dataclass(frozen=True, slots=True)

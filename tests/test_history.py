@@ -493,3 +493,19 @@ def test_gerrit_changes_land_as_rebases_not_squashes(repo_path: Path) -> None:
     assert {e.method.value for e in gerrit} == {"rebase"}
     assert not [e for e in result.episodes if e.method.value == "squash"]
     assert sum(1 for e in result.episodes if e.method.value == "direct") >= 1
+
+
+@pytest.mark.parametrize(("subject", "pr", "source"), [
+    ("Merged pull request #119 from jbernard/topic.", 119, "topic"),  # GitHub's wording of 2011
+    ("Merge commit 'refs/pull/976'", 976, None),  # a pull request fetched by its bare number
+])
+def test_old_github_merge_wordings_name_the_pull_request(subject: str, pr: int, source: str | None,
+                                                          repo_path: Path) -> None:
+    b = RepoBuilder(repo_path)
+    b.commit(at=0)
+    b.branch("topic")
+    b.commit(branch="topic", at=1)
+    b.commit(branch="topic", at=2)
+    b.merge("topic", message=subject, at=5, delete=True)
+    episode = only(reconstruct(repo_path), pr=pr)
+    assert (episode.source, len(episode.commits), episode.lifetime_seconds) == (source, 2, 4 * 3600)

@@ -78,6 +78,11 @@ MERGE_SUBJECTS = [
      info(None, "devel", 81, GITHUB, remote="github.com:code-iai/iai_kinect2")),
     ("Merge commit 'refs/merge-requests/7/head' of https://gitlab.com/g/p",
      info(None, None, 7, GITLAB, remote="https://gitlab.com/g/p")),
+    # a pull request fetched by its bare number (pytest, 2015) and GitHub's wording of 2011 (git-flow)
+    ("Merge commit 'refs/pull/976'", info(None, None, 976, GITHUB)),
+    ("Merge commit 'refs/pull/976' of github.com:o/r into main", info(None, "main", 976, GITHUB, remote="github.com:o/r")),
+    ("Merged pull request #119 from jbernard/develop.", info("develop", None, 119, GITHUB, fork_owner="jbernard")),
+    ("Merged pull request #7 from x/feature/a.b.", info("feature/a.b", None, 7, GITHUB, fork_owner="x")),
     # git.git and Linux: merging a branch~n gives "(early part)"
     ("Merge branch 'kn/for-each-ref-skip' (early part) into jch", info("kn/for-each-ref-skip", "jch", None, GIT)),
     ("Merge branch 'arm64-uaccess' (early part)", info("arm64-uaccess", None, None, GIT)),
