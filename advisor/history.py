@@ -73,6 +73,9 @@ _LONG_LIVED_NAME = re.compile(
     r"staging|stage|qa|uat|preprod|hotfix|support.*|v?\d+([._]\d+)*([._]x)?|V_\d+(_\d+)*)$",
     re.IGNORECASE,
 )
+# Names of work branches (a pull request's head, work in progress, a feature or fix): never lines.
+_WORK_NAME = re.compile(r"^(pr|prs|pull|pulls|wip|feature|features|feat|fix|fixes|bugfix|topic|topics|users?|"
+                        r"dependabot|renovate)/", re.IGNORECASE)
 _ENVIRONMENT_NAME = re.compile(r"^(production|prod|staging|stage|qa|uat|preprod|preview|live|env/.*|deploy/.*)$",
                                re.IGNORECASE)
 # release/1.2, release-2.0.1, rel_3: a release branch names the version it prepares.
@@ -341,6 +344,10 @@ def _judge_line(graph: CommitGraph, candidate: _LineCandidate, chain: list[int],
     # A name that usually marks a line (develop, release-1.2, production) needs less
     # behaviour to count than any other name: a personal branch that merged two
     # colleagues' branches, or reached the trunk twice, is still a feature branch.
+    if _WORK_NAME.match(candidate.name):
+        # pr/7344, wip/alice/x, feature/y: a branch named as work stays a work branch however many
+        # times it synced with the trunk; taking it as a line would swallow the PRs merged into it.
+        return None
     hinted = bool(_LONG_LIVED_NAME.match(candidate.name))
     needed = options.long_lived_min_merges if hinted else max(options.long_lived_min_merges,
                                                                options.unhinted_min_merges)
@@ -349,7 +356,8 @@ def _judge_line(graph: CommitGraph, candidate: _LineCandidate, chain: list[int],
         reasons.append(f"received {stats.merges_from_branches} merges from other branches")
     if into_trunk >= needed:
         reasons.append(f"merged into the trunk {into_trunk} times")
-    if stats.tags:
+    # A tag or two on a feature branch (a pre-release cut from it) makes no release line.
+    if stats.tags >= (1 if hinted else needed):
         reasons.append(f"carries {stats.tags} tags")
     environment = bool(_ENVIRONMENT_NAME.match(candidate.name))
     promotions = stats.merges_from_trunk >= needed and (environment or stats.merges_from_trunk > stats.own_commits)

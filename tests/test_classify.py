@@ -123,10 +123,10 @@ PINNED: list[tuple[Callable[[Path], Truth], str, str, dict[str, float], list[str
          '100% of branches came through a pull or merge request; 0% were squashed or rebased',
      ]),
     (scenarios.squash_with_sync_merges, 'trunk-based', 'medium',
-     {'gitflow': 0.0, 'github-flow': 0.589, 'trunk-based': 1.0, 'release-branching': 0.0, 'gitlab-flow': 0.0},
+     {'gitflow': 0.0, 'github-flow': 0.671, 'trunk-based': 1.0, 'release-branching': 0.0, 'gitlab-flow': 0.0},
      [
-         '78% of integrations (14 of 18) landed directly on main',
-         '5 of 18 integrations were direct commits (28%)',
+         '100% of integrations (14 of 14) landed directly on main',
+         '1 of 14 integrations were direct commits (7%)',
          'no branch lifetime is known: the 13 branches are squash merges without their pull-request refs (fetch refs/pull/* to date them)',
          '100% of branches came through a pull or merge request; 100% were squashed or rebased',
      ]),
@@ -364,7 +364,10 @@ def test_gitflow_production_line_merged_back_is_not_a_maintained_release_line(re
 def test_sync_merges_into_a_feature_branch_are_not_promotions(repo_path: Path) -> None:
     truth = scenarios.squash_with_sync_merges(repo_path)
     result = scan(repo_path)
-    assert [(m.source, m.target, m.kind.value) for m in result.history.line_merges] == truth.line_merges
+    assert [(m.source, m.target, m.kind.value) for m in result.history.line_merges] == truth.line_merges == []
+    assert [line.name for line in result.history.long_lived] == ["main"]  # feature/* is a work branch
+    [branch] = result.history.live_branches
+    assert (branch.name, branch.ahead, branch.long_lived) == ("feature/big-rewrite", 10, False)
     assert classify.line_roles(result.history).environment == ()
     assert result.verdict.scores["gitlab-flow"] == 0
     assert not any(e.id == "environments" for e in result.verdict.evidence)

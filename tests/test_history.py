@@ -509,3 +509,36 @@ def test_old_github_merge_wordings_name_the_pull_request(subject: str, pr: int, 
     b.merge("topic", message=subject, at=5, delete=True)
     episode = only(reconstruct(repo_path), pr=pr)
     assert (episode.source, len(episode.commits), episode.lifetime_seconds) == (source, 2, 4 * 3600)
+
+
+@pytest.mark.parametrize("name", ["pr/7344", "wip/alice/rewrite"])
+def test_a_work_branch_that_synced_many_times_is_no_line_and_keeps_its_commits(name: str, repo_path: Path) -> None:
+    """Six merges of main into the branch over ten weeks, a colleague's PR merged into it, then the
+    branch merged into main: one episode with every commit, not a line swallowing the PR."""
+    b = RepoBuilder(repo_path)
+    b.commit(at=0)
+    b.branch(name)
+    for week in range(6):
+        b.commit(at=week * 24 * 12 + 1)
+        b.commit(branch=name, at=week * 24 * 12 + 2)
+        b.merge("main", name, message=f"Merge branch 'main' into {name}", at=week * 24 * 12 + 3)
+    b.branch("helper", name)
+    b.commit(branch="helper", at=24 * 75)
+    b.merge("helper", name, message="Merge pull request #12 from bob/helper", at=24 * 75 + 1, delete=True)
+    b.merge(name, message=f"Merge pull request #40 from alice/{name}", at=24 * 76, delete=True)
+    result = reconstruct(repo_path)
+    assert [line.name for line in result.long_lived] == ["main"]
+    episode = only(result, pr=40)
+    assert (len(episode.commits), episode.sync_merges) == (14, 6)  # 6 own + 6 syncs + the PR's merge and commit
+    assert not [e for e in result.episodes if e.pr == 12]
+
+
+def test_one_tag_on_a_feature_branch_makes_no_release_line(repo_path: Path) -> None:
+    b = RepoBuilder(repo_path)
+    b.commit(at=0)
+    b.branch("select-line-number-bug")
+    for day in range(1, 30, 3):
+        b.commit(branch="select-line-number-bug", at=day * 24)
+    b.tag("1.5.0-beta", "select-line-number-bug")
+    b.commit(at=24 * 31)
+    assert [line.name for line in reconstruct(repo_path).long_lived] == ["main"]
