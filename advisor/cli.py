@@ -22,8 +22,8 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
-from advisor import __version__, asof, config, dates, escape, gitread, interrupts, pipeline, progress, scan, snapshot, store
-from advisor.report import csvout, html, jsonout, markdown, sarif, terminal
+from advisor import __version__, asof, config, dates, escape, fleet, gitread, interrupts, pipeline, progress, scan, snapshot, store
+from advisor.report import csvout, html, jsonout, markdown, portfolio, sarif, terminal
 from advisor.errors import AdvisorError, BadOption, CannotWrite, ExitCode, UnreadablePath
 from advisor.report import layout
 from advisor.report.layout import Style, paint
@@ -51,6 +51,7 @@ class OutputFormat(str, Enum):
     text = "text"
     json = "json"
     csv = "csv"
+    html = "html"
 
 
 class Table(str, Enum):
@@ -236,9 +237,14 @@ def terminal_style(no_color: bool = False) -> Style:
 @app.command("scan")
 @boundary
 def scan_command(
-    path: PathArgument = ".",
+    paths: Annotated[list[str] | None, typer.Argument(metavar="PATH...", show_default=False,
+                                                      help="A clone, bare repository or mirror (default: here); "
+                                                           "several make a fleet scan (see advisor fleet).")] = None,
+    repos: Annotated[str | None, typer.Option(metavar="FILE", help="Scan the repositories this file lists, one a "
+                                                                   "line (a fleet scan).")] = None,
     output: Annotated[OutputFormat, typer.Option("--format", "-f", help="text, json, or csv (one table: "
-                                                                        "--table).")] = OutputFormat.text,
+                                                                        "--table); a fleet scan also html.")] = (
+        OutputFormat.text),
     table: Annotated[Table, typer.Option(help="With --format csv: the episodes merged in the window, the live "
                                               "branches, or the releases.")] = Table.episodes,
     trunk: TrunkOption = None,
@@ -267,7 +273,18 @@ def scan_command(
       advisor scan /srv/mirrors/project.git --as-of 2025-Q4
       advisor scan . --format csv --table live > live-branches.csv
       advisor scan . --explain
+      advisor scan ~/src/a ~/src/b ~/src/c          # a fleet: the portfolio
+      advisor scan --repos repositories.txt --format html > fleet.html
     """
+    if repos is not None or len(paths or []) > 1:
+        listed = [Path(p) for p in paths or []] + (fleet.read_list(Path(repos)) if repos else [])
+        _fleet(listed, output.value, None, cache_dir=cache_dir, no_cache=no_cache, allow_shallow=allow_shallow,
+               merge_check_seconds=0.0, jobs=0, quiet=quiet, no_color=no_color)
+        return
+    if output is OutputFormat.html:
+        raise BadOption("--format html is for a fleet scan (several paths or --repos); advisor report writes the "
+                        "HTML report of one repository.")
+    path = (paths or ["."])[0]
     request = scan_request(path, trunk=trunk, since=since, until=until, allow_shallow=allow_shallow, bot=bot,
                            cache_dir=cache_dir, no_cache=no_cache, merge_check_seconds=merge_check_seconds,
                            as_of=as_of)
@@ -331,6 +348,101 @@ def report_command(
         status.clear()
     _write_document(out, html.report_html(result, plan, report))
     _say(f"advisor report: wrote {terminal.term(out)}")
+
+
+@app.command("fleet")
+@boundary
+def fleet_command(
+    folder: Annotated[str | None, typer.Argument(metavar="DIR", show_default=False,
+                                                 help="Scan every repository under this folder.")] = None,
+    merge: Annotated[list[str] | None, typer.Option(metavar="FILE", help="Build the portfolio from these "
+                                                    "per-repository JSON files (advisor scan --format json), "
+                                                    "scanning nothing (repeatable; a shell glob works).")] = None,
+    output: Annotated[OutputFormat, typer.Option("--format", "-f", help="text, json, csv or html.")] = (
+        OutputFormat.text),
+    out: Annotated[str | None, typer.Option("--out", "-o", metavar="FILE", help="Write the portfolio to this file "
+                                                                                "instead of printing it.")] = None,
+    jobs: Annotated[int, typer.Option(min=0, help="Repositories scanned at once (0: one per core).")] = 0,
+    cache_dir: CacheDirOption = None,
+    no_cache: NoCacheOption = False,
+    allow_shallow: ShallowOption = False,
+    merge_check_seconds: Annotated[float, typer.Option(metavar="SECONDS", help="Trial merges per repository "
+                                                       "(the portfolio does not show them; default off).")] = 0.0,
+    quiet: QuietOption = False,
+    no_color: NoColorOption = False,
+) -> None:
+    """A portfolio of many repositories, sorted by what needs attention first.
+
+    Each repository is scanned in its own process (one per core); one line per
+    repository reports its progress on stderr. A repository that fails to scan
+    gets its error in its row and does not stop the others; the exit code is 1
+    when any failed. For thousands of repositories, run one `advisor scan REPO
+    --format json > REPO.json` per CI job and merge the files (docs/fleet.md).
+
+    \b
+    Examples:
+      advisor fleet ~/src
+      advisor fleet /srv/mirrors --format html --out fleet.html
+      advisor fleet --merge scans/*.json --format csv > fleet.csv
+    """
+    if (folder is None) == (not merge):
+        raise BadOption("advisor fleet takes a folder to scan, or --merge with JSON files, and not both.")
+    if merge:
+        rows = list(fleet.merge([Path(m) for m in merge]))
+        _show_portfolio(rows, output.value, out, no_color)
+        return
+    assert folder is not None
+    found = fleet.find(Path(folder))
+    if not found:
+        raise BadOption(f"{folder} holds no git repository.")
+    _fleet(found, output.value, out, cache_dir=cache_dir, no_cache=no_cache, allow_shallow=allow_shallow,
+           merge_check_seconds=merge_check_seconds, jobs=jobs, quiet=quiet, no_color=no_color)
+
+
+def _fleet(paths: list[Path], output: str, out: str | None, *, cache_dir: str | None, no_cache: bool,
+           allow_shallow: bool, merge_check_seconds: float, jobs: int, quiet: bool, no_color: bool) -> None:
+    options = fleet.Options(cache_dir=None if no_cache else (Path(cache_dir) if cache_dir
+                                                             else store.default_cache_dir(os.environ)),
+                            merge_check_seconds=merge_check_seconds, allow_shallow=allow_shallow)
+    workers = jobs or os.cpu_count() or 1
+    started = datetime.now(timezone.utc)
+    with _Bar(not quiet and sys.stderr.isatty(), len(paths), "fleet") as bar:
+        def done(row: Any, number: int, total: int) -> None:
+            outcome = (f"failed: {row.error}" if row.error else f"{row.model} ({row.confidence})")
+            line = f"[{number}/{total}] {row.name}: {outcome}, {row.seconds or 0:.1f} s"
+            if not quiet:
+                if bar.enabled:
+                    bar.progress.console.print(terminal.term(line), markup=False, highlight=False)
+                else:
+                    _say(line, err=True)
+            bar.advance(row.name)
+
+        rows = fleet.scan_all(paths, options, workers, done)
+    if not quiet:
+        seconds = (datetime.now(timezone.utc) - started).total_seconds()
+        _say(f"advisor fleet: {len(rows)} repositories in {seconds:.1f} s with {min(workers, len(paths))} "
+             f"worker{'s' if min(workers, len(paths)) != 1 else ''}", err=True)
+    _show_portfolio(rows, output, out, no_color)
+
+
+def _show_portfolio(rows: list[Any], output: str, out: str | None, no_color: bool) -> None:
+    style = Style() if out else terminal_style(no_color)
+    if output == "json":
+        text = jsonout.encode(portfolio.document(rows), 0) + "\n"
+    elif output == "csv":
+        text = portfolio.to_csv(rows)
+    elif output == "html":
+        text = html.fleet_html(rows)
+    else:
+        text = portfolio.text(rows, style)
+    if out:
+        _write_document(out, text)
+    else:
+        _say(text, nl=False, style=style if output == "text" else None)
+    failures = sum(1 for row in rows if row.error)
+    if failures:
+        _say(f"advisor fleet: {failures} of {len(rows)} repositories could not be scanned.", err=True)
+        raise typer.Exit(ExitCode.USER_ERROR)
 
 
 @app.command("plan")

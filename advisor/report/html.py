@@ -17,6 +17,7 @@ Pure.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from importlib import resources
 from typing import Any
@@ -29,7 +30,7 @@ from advisor import progress as _progress
 from advisor.metrics import episodes_in_window
 from advisor.model import STALE_DAYS, EpisodeKind, human_days, human_hours
 from advisor.recommend import Plan
-from advisor.report import svg
+from advisor.report import portfolio, svg
 from advisor.report.common import trend_labels
 from advisor.report.terminal import flow_rows
 from advisor.scan import Scan
@@ -174,3 +175,8 @@ def report_html(scan: Scan, plan: Plan | None = None, progress: _progress.Report
 def _plain(value: float | None) -> str:
     return "-" if value is None else f"{value:g}"
 
+
+
+def fleet_html(rows: Sequence[portfolio.Row]) -> str:
+    """The fleet portfolio as one HTML document."""
+    return environment().get_template("fleet.html.j2").render(**portfolio.context(rows))
