@@ -230,9 +230,12 @@ def tags_on(history: History, window: Window, line: str) -> Proof:
     command = ("git for-each-ref refs/tags --format='%(if)%(*objectname)%(then)%(*objectname)%(else)"
                f"%(objectname)%(end) %(creatordate:unix)' | awk '$2 >= {since} && $2 < {until} {{print $1}}'"
                f" | grep -cxFf <(git rev-list --first-parent {q(ref)})")
-    return Proof(what=what, value=len(found), how="advisor counts tags that read as versions (v1.2, 1.2.3-rc1)",
-                 terms=(Term(sign=1, label=f"tags dated in the window on a commit of {line}'s first-parent chain",
-                             command=command),))
+    return Proof(what=what, value=len(found),
+                 how=("the tags listed: those that read as versions (v1.2, 1.2.3-rc1), dated in the window, on a "
+                      f"commit {line} claimed; every tag dated in the window on its first-parent chain, versions "
+                      f"or not, is counted by: {command}"),
+                 terms=_terms(refs_listed(1, f"version tags dated in the window on {line}",
+                                          [f"refs/tags/{r.tag}" for r in found])))
 
 
 def picks_into(history: History, window: Window, lines: Iterable[str]) -> Proof:
@@ -246,9 +249,16 @@ def picks_into(history: History, window: Window, lines: Iterable[str]) -> Proof:
                      how="commits whose message says '(cherry picked from commit X)' with X on the trunk")
     command = (f"git log --no-merges {span(window)} --format=%H --grep='cherry picked from commit' "
                f"{' '.join(q(str(ref)) for ref in refs)} --not {q(history.trunk.ref)} | wc -l")
-    return Proof(what=what, value=len(found), how=None, terms=(Term(
-        sign=1, label="commits on the release lines, not on the trunk, saying '(cherry picked from commit …)'",
-        command=command),))
+    in_window = [p for p in history.cherry_picks if window.contains(p.at)]
+    picked = {p.commit for p in found}  # a commit copying two commits carries two trailers: counted once by git
+    elsewhere = list(dict.fromkeys(p.commit for p in in_window if p.line in names and p.commit not in picked
+                                   and p.direction is not CherryPickDirection.TRUNK_TO_BRANCH))
+    other_lines = [p.commit for p in found if p.line not in names]
+    return Proof(what=what, value=len(found), how=None, terms=_terms(
+        Term(sign=1, label="commits on the release lines, not on the trunk, saying '(cherry picked from commit …)'",
+             command=command),
+        listed(-1, "of them, copies of a commit that is not on the trunk (picked from another line)", elsewhere),
+        listed(1, "picks from the trunk onto lines not named here", other_lines)))
 
 
 def last_commit(history: History, line: str) -> Proof:
