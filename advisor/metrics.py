@@ -124,13 +124,17 @@ class WorkInProgress:
 class Integration:
     integrations: int  # episodes landing on any long-lived line (not repeats, not bots)
     per_working_day: float
-    merged_within_a_day: float | None  # share of branch episodes living 24 hours or less
-    lifetime_hours: Distribution
+    merged_within_a_day: float | None  # share of work branches living 24 hours or less
+    lifetime_hours: Distribution  # of work branches
     behind_at_merge: Distribution
     batch_commits: Distribution
     batch_lines: Distribution
     direct_share: float | None
     lifetime_unknown: int = 0  # branch episodes left out of lifetime and within-a-day: squashes without a PR ref
+    work_line: str = ""  # where work lands: the integration line (Gitflow's develop) when there is one, else the trunk
+    work_branches: int = 0  # work branches (not release or hotfix episodes) merged in the window: lifetime, behind and batch are theirs
+    release_branches: int = 0  # release and hotfix episodes merged in the window, reported apart from work
+    release_lifetime_hours: Distribution = Distribution(count=0, p50=None, p90=None, max=None)  # their lifetimes
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -362,8 +366,15 @@ def _working_days(window: Window) -> int:
 
 
 def integration(history: History, window: Window, lines: Mapping[str, EpisodeLines]) -> Integration:
+    """Integration frequency over every change; lifetimes, sizes and staleness over work branches
+    only: release and hotfix episodes (`episode_role`) are reported apart, as they are not how
+    long the team's work waits."""
     counted = changes(history, window)
-    branches = [e for e in counted if e.kind is not EpisodeKind.DIRECT]
+    beside = integration_line(history, window)
+    roles = {e.id: episode_role(e, history, beside) for e in counted}
+    branches = [e for e in counted if roles[e.id] is EpisodeKind.FEATURE]
+    releases = [e for e in counted if roles[e.id] in (EpisodeKind.RELEASE, EpisodeKind.HOTFIX)]
+    direct = sum(1 for e in counted if e.kind is EpisodeKind.DIRECT)
     lifetimes = [e.lifetime_seconds / HOUR for e in branches if e.lifetime_seconds is not None]
     return Integration(
         integrations=len(counted),
@@ -373,8 +384,13 @@ def integration(history: History, window: Window, lines: Mapping[str, EpisodeLin
         behind_at_merge=Distribution.of([e.behind for e in branches if e.behind is not None]),
         batch_commits=Distribution.of([len(e.commits) for e in branches]),
         batch_lines=Distribution.of([lines[e.id].added + lines[e.id].deleted for e in branches if e.id in lines]),
-        direct_share=(len(counted) - len(branches)) / len(counted) if counted else None,
+        direct_share=direct / len(counted) if counted else None,
         lifetime_unknown=sum(1 for e in branches if e.lifetime_unknown),
+        work_line=beside or history.trunk.name,
+        work_branches=len(branches),
+        release_branches=len(releases),
+        release_lifetime_hours=Distribution.of([e.lifetime_seconds / HOUR for e in releases
+                                                if e.lifetime_seconds is not None]),
     )
 
 
@@ -430,15 +446,20 @@ def integration_line(history: History, window: Window) -> str | None:
     return max(candidates, key=lambda name: (work[name], name), default=None)
 
 
+def episode_role(episode: Episode, history: History, beside: str | None) -> EpisodeKind:
+    """What an episode is for. Named release/* and hotfix/* branches are what they say; beside
+    an integration line `beside` (Gitflow's develop), a branch merged straight into the trunk,
+    the production line, is a release when it was cut from the integration line (a release
+    batch) and a hotfix otherwise. Every other branch is work (FEATURE); direct commits are DIRECT."""
+    if episode.kind is not EpisodeKind.FEATURE or beside is None or episode.target != history.trunk.name:
+        return episode.kind
+    return EpisodeKind.RELEASE if episode.forked_from == beside else EpisodeKind.HOTFIX
+
+
 def is_hotfix(episode: Episode, history: History, beside: str | None) -> bool:
-    """A hotfix: a `hotfix/*` branch, or (beside an integration line `beside`) a work branch merged
-    straight into the trunk, the production line, instead of through the integration line."""
-    if episode.repeat_of is not None:
-        return False
-    if episode.kind is EpisodeKind.HOTFIX:
-        return True
-    return (beside is not None and episode.target == history.trunk.name and episode.kind is EpisodeKind.FEATURE
-            and not episode.bot)
+    """A hotfix: a first arrival whose role is HOTFIX (`episode_role`); bots' branches never are."""
+    return (episode.repeat_of is None and not episode.bot
+            and episode_role(episode, history, beside) is EpisodeKind.HOTFIX)
 
 
 def failures(history: History, window: Window) -> Failures:

@@ -13,7 +13,7 @@ from datetime import datetime, time, timedelta, timezone
 
 from advisor import __version__
 from advisor.classify import Verdict, classify
-from advisor.metrics import Metrics, changes, episodes_in_window, measure
+from advisor.metrics import Metrics, changes, episode_role, episodes_in_window, integration_line, measure
 from advisor.model import (
     SCHEMA_VERSION,
     STALE_DAYS,
@@ -130,6 +130,11 @@ class Summary:
     lifetime_unknown: int = 0  # squash merges into the trunk in the window without their branch (no PR ref)
     squashes_from_pull_refs: int = 0  # squash merges into the trunk in the window dated from their PR ref
     lifetime_notes: tuple[str, ...] = ()  # how squash merges were dated, or how many were not and how to fix that
+    work_line: str = ""  # the line the work rows describe: the integration line (develop) when there is one, else the trunk
+    work_branches: int = 0  # work branches merged into work_line in the window: lifetime, size and behind are theirs
+    release_branches: int = 0  # release and hotfix episodes merged in the window (first arrivals), on any line
+    release_lifetime_hours: Distribution = Distribution(count=0, p50=None, p90=None, max=None)  # their lifetimes
+    release_size_commits: Distribution = Distribution(count=0, p50=None, p90=None, max=None)  # their commits
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -214,25 +219,40 @@ def _with_notes(summary: Summary, metrics: Metrics, pull_refs: int) -> Summary:
 
 def summarise(history: History, window: Window, lines: Mapping[str, EpisodeLines],
               releases: Sequence[Release]) -> Summary:
-    into_trunk = [e for e in episodes_in_window(history, window)
-                  if e.target == history.trunk.name and e.repeat_of is None]
+    """The methods are of integrations into the trunk; the branch rows are of work branches into
+    the line work lands on (Gitflow's develop, else the trunk), and release and hotfix episodes
+    get rows of their own (`metrics.episode_role`)."""
+    in_window = episodes_in_window(history, window)
+    into_trunk = [e for e in in_window if e.target == history.trunk.name and e.repeat_of is None]
     branches = [e for e in into_trunk if e.kind is not EpisodeKind.DIRECT]
     methods = Counter(e.method.value for e in into_trunk)
-    lifetimes = [e.lifetime_seconds / 3600 for e in branches if e.lifetime_seconds is not None]
+    beside = integration_line(history, window)
+    work_line = beside or history.trunk.name
+    firsts = [e for e in in_window if e.repeat_of is None]
+    roles = {e.id: episode_role(e, history, beside) for e in firsts}
+    work = [e for e in firsts if e.target == work_line and roles[e.id] is EpisodeKind.FEATURE]
+    batches = [e for e in firsts if roles[e.id] in (EpisodeKind.RELEASE, EpisodeKind.HOTFIX)]
+    lifetimes = [e.lifetime_seconds / 3600 for e in work if e.lifetime_seconds is not None]
     return Summary(
         episodes=sum(1 for e in history.episodes if e.repeat_of is None),
         episodes_in_window=len(into_trunk),
-        from_deleted_branches=sum(1 for e in branches if e.deleted),
+        from_deleted_branches=sum(1 for e in work if e.deleted),
         bot_episodes=sum(1 for e in into_trunk if e.bot),
         methods={method.value: methods.get(method.value, 0) for method in MergeMethod},
         lifetime_hours=Distribution.of(lifetimes),
-        size_commits=Distribution.of([len(e.commits) for e in branches]),
-        size_lines=Distribution.of([lines[e.id].added + lines[e.id].deleted for e in branches if e.id in lines]),
-        behind_at_merge=Distribution.of([e.behind for e in branches if e.behind is not None]),
+        size_commits=Distribution.of([len(e.commits) for e in work]),
+        size_lines=Distribution.of([lines[e.id].added + lines[e.id].deleted for e in work if e.id in lines]),
+        behind_at_merge=Distribution.of([e.behind for e in work if e.behind is not None]),
         releases_in_window=sum(1 for r in releases if window.contains(r.at)),
         clock_skewed_episodes=sum(1 for e in into_trunk if e.clock_skew),
         lifetime_unknown=sum(1 for e in branches if e.lifetime_unknown),
         squashes_from_pull_refs=sum(1 for e in branches if e.method is MergeMethod.SQUASH and e.exact_lifetime),
+        work_line=work_line,
+        work_branches=len(work),
+        release_branches=len(batches),
+        release_lifetime_hours=Distribution.of([e.lifetime_seconds / 3600 for e in batches
+                                                if e.lifetime_seconds is not None]),
+        release_size_commits=Distribution.of([len(e.commits) for e in batches]),
     )
 
 

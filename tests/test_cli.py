@@ -390,3 +390,18 @@ def test_scan_counts_late_hotfixes_as_failures(tmp_path: Path) -> None:
     assert "40% (0 quick patches, 2 hotfixes, 0 reverts)" in row and row.rstrip().endswith("low")
     row = next(line for line in out.splitlines() if "time to restore (proxy) p50" in line)
     assert "10.2 d" in row
+
+
+def test_scan_reports_work_branches_apart_from_release_branches(tmp_path: Path) -> None:
+    scenarios.gitflow_late_hotfixes(tmp_path / "repo")
+    code, out, err = run("scan", str(tmp_path / "repo"), "--since", "2023-06-01", "--until", "2024-06-01",
+                         "--merge-check-seconds", "0", "--no-history")
+    assert code == ExitCode.OK, err
+    assert "8 work branches merged into develop, 8 of them from branches that no longer exist; " \
+           "6 release / hotfix branches" in out
+    lifetime = next(line for line in out.splitlines() if "work into develop: lifetime" in line)
+    assert lifetime.split()[-7:] == ["8", "10.0", "h", "10.0", "h", "10.0", "h"]
+    releases = next(line for line in out.splitlines() if "release / hotfix: lifetime" in line)
+    assert releases.split()[-7:] == ["6", "2.0", "d", "2.0", "d", "2.0", "d"]
+    flow = next(line for line in out.splitlines() if "branch lifetime p50 / p90" in line)
+    assert "10.0 h / 10.0 h (work; release / hotfix: 2.0 d, 6)" in flow

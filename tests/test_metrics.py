@@ -318,3 +318,28 @@ def test_work_merged_straight_into_the_production_line_is_a_hotfix(tmp_path: Pat
     assert failures.restore_hours.max == pytest.approx(24 * 10 + 4)
     assert metrics.hotfix_failures(result.history, metrics.final_releases(result.history), [
         e for e in result.history.episodes if e.source == "fix-login"]) == {"2024.4": last + timedelta(days=3, hours=2)}
+
+
+def test_work_branches_are_measured_apart_from_release_and_hotfix_branches(tmp_path: Path) -> None:
+    # gitflow_late_hotfixes: 8 work branches of 10 h into develop; 4 release branches of 48 h and
+    # 2 hotfixes of 4 h into master. Mixed, the lifetime median would be 10 h of 14 and p90 48 h.
+    path = tmp_path / "repo"
+    scenarios.gitflow_late_hotfixes(path)
+    # a branch cut from develop and merged straight into master, named like work: a release batch by its role
+    b = RepoBuilder(path, trunk="master")
+    b.branch("ship-it", "develop")
+    b.commit(branch="ship-it", at=scenarios.at(24 * 80))
+    b.merge("ship-it", "master", message="Merge branch 'ship-it'", at=scenarios.at(24 * 80 + 30))
+    result = pipeline.run_scan(pipeline.ScanRequest(path=path, now=scenarios.at(24 * 100), options=HistoryOptions(),
+                                                    merge_check_seconds=0))
+    flow = result.metrics.integration
+    assert (flow.work_line, flow.work_branches, flow.release_branches) == ("develop", 8, 7)
+    assert (flow.lifetime_hours.count, flow.lifetime_hours.p50, flow.lifetime_hours.p90) == (8, 10.0, 10.0)
+    assert flow.merged_within_a_day == 1.0
+    assert (flow.release_lifetime_hours.count, flow.release_lifetime_hours.p50) == (7, 48.0)  # 4, 4, 30, 48 x 4
+    assert flow.batch_commits.max == 2  # work branches' commits only
+    summary = result.summary
+    assert (summary.work_line, summary.work_branches, summary.release_branches) == ("develop", 8, 7)
+    assert summary.lifetime_hours.p50 == 10.0 and summary.size_commits.p50 == 2
+    assert summary.release_size_commits.count == 7 and summary.release_lifetime_hours.p90 == 48.0
+    assert result.metrics.failures.hotfixes == 2  # ship-it, cut from develop, is no hotfix

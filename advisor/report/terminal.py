@@ -90,15 +90,20 @@ def scan_text(scan: Scan, style: Style = PLAIN, explain: bool = False) -> str:
     add("")
     branch_count = sum(count for method, count in summary.methods.items() if method != MergeMethod.DIRECT.value)
     direct_total = sum(1 for e in history.episodes if e.kind is EpisodeKind.DIRECT)
+    line = term(summary.work_line or history.trunk.name)
     add(f"Episodes rebuilt: {summary.episodes} in all ({summary.episodes - direct_total} branches, {direct_total} "
-        f"direct commits); {branch_count} branches merged into the trunk in the window, "
-        f"{summary.from_deleted_branches} of them from branches that no longer exist"
+        f"direct commits); {branch_count} branches merged into the trunk in the window; "
+        f"{summary.work_branches} work branches merged into {line}, "
+        f"{summary.from_deleted_branches} of them from branches that no longer exist; "
+        f"{summary.release_branches} release / hotfix branches"
         + (f"; {summary.bot_episodes} integrations by bots" if summary.bot_episodes else ""))
     rows = [
-        _distribution_row("lifetime (first commit to merge)", summary.lifetime_hours, _hours),
-        _distribution_row("size (commits)", summary.size_commits, _number),
-        _distribution_row("size (lines added + deleted)", summary.size_lines, _number),
-        _distribution_row("behind the trunk at merge", summary.behind_at_merge, _number),
+        _distribution_row(f"work into {line}: lifetime (first commit to merge)", summary.lifetime_hours, _hours),
+        _distribution_row(f"work into {line}: size (commits)", summary.size_commits, _number),
+        _distribution_row(f"work into {line}: size (lines added + deleted)", summary.size_lines, _number),
+        _distribution_row(f"work into {line}: behind the line at merge", summary.behind_at_merge, _number),
+        _distribution_row("release / hotfix: lifetime", summary.release_lifetime_hours, _hours),
+        _distribution_row("release / hotfix: size (commits)", summary.release_size_commits, _number),
     ]
     add(_table(style, rows, ["branches", "n", "p50", "p90", "max"], wrap=(0,)))
     if summary.clock_skewed_episodes:
@@ -224,7 +229,9 @@ def flow_rows(scan: Scan) -> list[list[str]]:
         [f"lead time p50 ({lead.tier_basis})",
          _hours(lead.to_release_hours.p50 if lead.tier_basis.endswith("release") else lead.to_trunk_hours.p50),
          _TIER[lead.tier]],
-        ["branch lifetime p50 / p90", f"{_hours(flow.lifetime_hours.p50)} / {_hours(flow.lifetime_hours.p90)}", ""],
+        ["branch lifetime p50 / p90", f"{_hours(flow.lifetime_hours.p50)} / {_hours(flow.lifetime_hours.p90)}"
+         + (f" (work; release / hotfix: {_hours(flow.release_lifetime_hours.p50)}, {flow.release_branches})"
+            if flow.release_branches else ""), ""],
         ["merged within a day", "-" if flow.merged_within_a_day is None else f"{flow.merged_within_a_day:.0%}", ""],
         ["integrations per working day", f"{flow.per_working_day:.2f}", ""],
         ["work in progress", f"{wip.active_branches} active branches, {wip.stale_branches} stale"
