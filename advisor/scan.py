@@ -133,6 +133,7 @@ class Summary:
     work_line: str = ""  # the line the work rows describe: the integration line (develop) when there is one, else the trunk
     work_branches: int = 0  # work branches merged into work_line in the window: lifetime, size and behind are theirs
     release_branches: int = 0  # release and hotfix episodes merged in the window (first arrivals), on any line
+    hotfix_branches: int = 0  # of those, hotfixes (metrics.episode_role: by name, or by route into the production line)
     release_lifetime_hours: Distribution = Distribution(count=0, p50=None, p90=None, max=None)  # their lifetimes
     release_size_commits: Distribution = Distribution(count=0, p50=None, p90=None, max=None)  # their commits
 
@@ -250,6 +251,7 @@ def summarise(history: History, window: Window, lines: Mapping[str, EpisodeLines
         work_line=work_line,
         work_branches=len(work),
         release_branches=len(batches),
+        hotfix_branches=sum(1 for e in batches if roles[e.id] is EpisodeKind.HOTFIX),
         release_lifetime_hours=Distribution.of([e.lifetime_seconds / 3600 for e in batches
                                                 if e.lifetime_seconds is not None]),
         release_size_commits=Distribution.of([len(e.commits) for e in batches]),

@@ -342,4 +342,5 @@ def test_work_branches_are_measured_apart_from_release_and_hotfix_branches(tmp_p
     assert (summary.work_line, summary.work_branches, summary.release_branches) == ("develop", 8, 7)
     assert summary.lifetime_hours.p50 == 10.0 and summary.size_commits.p50 == 2
     assert summary.release_size_commits.count == 7 and summary.release_lifetime_hours.p90 == 48.0
+    assert summary.hotfix_branches == 2
     assert result.metrics.failures.hotfixes == 2  # ship-it, cut from develop, is no hotfix

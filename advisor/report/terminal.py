@@ -279,8 +279,8 @@ def _patterns(scan: Scan, add: Any, style: Style) -> None:
     in_window = [m for m in history.line_merges if scan.window.contains(m.merged_at)]
     kinds = {kind: sum(1 for m in in_window if m.kind is kind) for kind in LineMergeKind}
     episodes = [e for e in history.episodes if scan.window.contains(e.merged_at)]
-    releases = sum(1 for e in episodes if e.kind is EpisodeKind.RELEASE and e.repeat_of is None)
-    hotfixes = sum(1 for e in episodes if e.kind is EpisodeKind.HOTFIX and e.repeat_of is None)
+    hotfixes = scan.summary.hotfix_branches
+    releases = scan.summary.release_branches - hotfixes
     repeats = sum(1 for e in episodes if e.repeat_of is not None)
     picks = [p for p in history.cherry_picks if scan.window.contains(p.at)]
     reverts = [r for r in history.reverts if scan.window.contains(r.at) and r.line is not None]
