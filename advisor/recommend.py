@@ -197,9 +197,10 @@ def _gather(scan: Scan, ci: CiChecks, prior: Prior) -> _Evidence:
         facts=team_facts(scan),
         linear_stage="collapse-lines" if lines_to_retire or "collapse-lines" in prior.stages else "shrink-batches",
         scan=scan, ci=ci, trunk=history.trunk.name, stale=tuple(stale), merged_leftovers=tuple(merged),
-        active=tuple(active), lines_to_retire=lines_to_retire, maintenance=roles.maintenance,
+        active=tuple(active), lines_to_retire=lines_to_retire, maintenance=verdict.maintained_lines,
         environment=roles.environment,
-        release_branches=verdict.model == "release-branching" or bool(roles.maintenance),
+        # Only release lines active in the window are maintained; a dormant one is a stale line.
+        release_branches=verdict.model == "release-branching" or bool(verdict.maintained_lines),
     )
 
 

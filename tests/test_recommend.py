@@ -53,6 +53,18 @@ def test_release_branching_keeps_release_branches_in_the_target(repo_path: Path)
     assert not any(rule.pattern == "release/*" for rule in release.policy.rules)
 
 
+def test_a_dormant_release_line_does_not_make_the_target_release_branches(repo_path: Path) -> None:
+    """Maintained means active: a release line last touched two years before the window is a
+    stale line, so the target is plain trunk-based (issue 9, item 4)."""
+    scenarios.dormant_release_line(repo_path)
+    scan = pipeline.run_scan(pipeline.ScanRequest(path=repo_path, now=NOW, options=HistoryOptions(),
+                                                  since=datetime(2023, 6, 1, tzinfo=timezone.utc),
+                                                  merge_check_seconds=0))
+    assert scan.verdict.stale_lines == ("release-1.0",)
+    plan = recommend.build_plan(scan, NO_CI)
+    assert plan.target_model == recommend.TARGET_TRUNK_BASED
+
+
 def test_stale_and_active_branches_are_named_with_their_numbers(repo_path: Path) -> None:
     builder = scenarios.trunk_with_an_idle_branch(repo_path, days=200)
     for name in ("feature/a", "feature/b"):
