@@ -57,7 +57,7 @@ def test_github_workflow_is_scheduled_with_full_history_and_opens_a_pull_request
     workflow = load(GITHUB)
     triggers = workflow.get("on", workflow.get(True))  # YAML 1.1 reads a bare `on` as true
     assert triggers["schedule"][0]["cron"] and "workflow_dispatch" in triggers
-    assert workflow["permissions"] == {"contents": "write", "pull-requests": "write"}
+    assert workflow["permissions"] == {"contents": "write", "pull-requests": "write", "security-events": "write"}
     steps = workflow["jobs"]["rescan"]["steps"]
     checkout = next(s for s in steps if str(s.get("uses", "")).startswith("actions/checkout@"))
     assert checkout["with"]["fetch-depth"] == 0
@@ -65,7 +65,11 @@ def test_github_workflow_is_scheduled_with_full_history_and_opens_a_pull_request
     assert pull["uses"] == "peter-evans/create-pull-request@v7"  # pinned to a major version
     assert pull["with"]["add-paths"] == "docs/branching"
     assert [c[0] for c in advisor_commands(github_lines())] == ["scan", "plan", "progress", "check"]
-    assert steps[-1]["run"].startswith("advisor check")  # after the pull request: a regression fails the run
+    check = next(s for s in steps if str(s.get("run", "")).startswith("advisor check"))
+    assert check["continue-on-error"] is True and "--format sarif --out advisor.sarif" in check["run"]
+    upload = next(s for s in steps if str(s.get("uses", "")).startswith("github/codeql-action/upload-sarif@"))
+    assert upload["with"]["sarif_file"] == "advisor.sarif" and steps.index(upload) > steps.index(check)
+    assert steps[-1]["if"] == "steps.check.outcome == 'failure'"  # after the upload: a regression fails the run
 
 
 def test_gitlab_job_is_scheduled_with_full_history_and_opens_a_merge_request() -> None:
@@ -125,3 +129,39 @@ def test_the_recipes_commands_track_two_weeks(recipe: str, tmp_path: Path, monke
     snapshot = json.loads(sorted((clone / HISTORY).glob("*.json"))[-1].read_text())
     assert snapshot["plan"] is not None and snapshot["plan"]["stages"], "the snapshot records the plan's status"
     assert git_cli(clone, "status", "--porcelain", "--untracked-files=no") == ""  # no tracked file was touched
+
+
+def install_line(lines: list[str]) -> str:
+    [line] = [line for line in lines if "pip install" in line]
+    return line
+
+
+@pytest.mark.parametrize("recipe", ["github", "gitlab"])
+def test_the_install_line_installs_advisor_itself(recipe: str, tmp_path: Path) -> None:
+    """Never a bare name from the package index: the line installs what ADVISOR_SOURCE names, here this checkout."""
+    import subprocess
+    import sys
+    line = install_line(github_lines() if recipe == "github" else gitlab_lines())
+    assert '"${ADVISOR_SOURCE:?' in line and "install --quiet advisor" not in line
+    # pip reads its PIP_NO_* variables inverted: PIP_NO_BUILD_ISOLATION=0 turns build isolation off.
+    env = {**os.environ, "PIP_TARGET": str(tmp_path / "site"), "PIP_NO_DEPS": "1", "PIP_NO_BUILD_ISOLATION": "0",
+           "PIP_NO_INDEX": "1", "PIP_DISABLE_PIP_VERSION_CHECK": "1", "PATH": f"{Path(sys.executable).parent}:"
+                                                                              f"{os.environ.get('PATH', '')}"}
+    unset = subprocess.run(["bash", "-c", line], env={k: v for k, v in env.items() if k != "ADVISOR_SOURCE"},
+                           capture_output=True, text=True, check=False)
+    assert unset.returncode != 0 and "set the ADVISOR_SOURCE variable" in unset.stderr
+    import importlib.util
+    import shutil
+
+    import setuptools
+    if importlib.util.find_spec("wheel") is None and tuple(map(int, setuptools.__version__.split(".")[:2])) < (70, 1):
+        pytest.skip("this environment cannot build a wheel offline (setuptools < 70.1 without wheel)")
+    source = tmp_path / "advisor-source"  # a copy, so the build writes nothing into the checkout
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(".venv", ".git", "build", "*.egg-info", "__pycache__",
+                                                                ".pytest_cache", ".mypy_cache", ".hypothesis"))
+    done = subprocess.run(["bash", "-c", line], env={**env, "ADVISOR_SOURCE": str(source)}, cwd=tmp_path,
+                          capture_output=True, text=True, check=False, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    site = tmp_path / "site" / "advisor"
+    for part in ("cli.py", "report/html.py", "ci/__init__.py", "templates/report.html.j2", "schemas"):
+        assert (site / part).exists(), part  # every subpackage and data file is in the package
