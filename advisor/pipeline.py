@@ -10,6 +10,7 @@ one reading of the history.
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 from contextlib import contextmanager
 from collections.abc import Callable, Iterator, Sequence
@@ -131,9 +132,16 @@ def _as_of(graph: CommitGraph, request: ScanRequest, as_of: datetime) -> CommitG
     return past
 
 
-def _facts(request: ScanRequest, graph: CommitGraph, bare: bool) -> scan.RepoFacts:
+def _host_refs(graph: CommitGraph, *, bare: bool) -> tuple[CommitGraph, tuple[scan.LeftOut, ...]]:
+    """The graph with only the refs that name the project's branches on its host (`scan.host_branch_refs`)."""
+    kept, left_out = scan.host_branch_refs(graph.refs, bare)
+    return (dataclasses.replace(graph, refs=kept) if left_out else graph), left_out
+
+
+def _facts(request: ScanRequest, graph: CommitGraph, bare: bool,
+           left_out: tuple[scan.LeftOut, ...] = ()) -> scan.RepoFacts:
     branch_names = {r.short for r in graph.refs if r.kind in (RefKind.LOCAL, RefKind.REMOTE)}
-    return scan.RepoFacts(
+    return scan.RepoFacts(left_out=left_out,
         path=str(request.path), bare=bare, commits=len(graph),
         branches=len(branch_names), tags=sum(1 for r in graph.refs if r.kind is RefKind.TAG),
         pull_refs=sum(1 for r in graph.refs if r.kind is RefKind.PULL), shallow=graph.shallow,
@@ -156,12 +164,12 @@ def load_history(request: ScanRequest, status: Status = _quiet,
             facts, reconstructed = cached
             return facts, reconstructed, cache
     with _cyclic_gc_paused():
-        graph = _read_graph(request, status, cache, notice)
+        graph, left_out = _host_refs(_read_graph(request, status, cache, notice), bare=location.work_tree is None)
         if request.as_of is not None:
             graph = _as_of(graph, request, request.as_of)
         status(f"reconstructing {len(graph)} commits")
         reconstructed = history.reconstruct(graph, request.options, request.moment)
-    facts = _facts(request, graph, bare=location.work_tree is None)
+    facts = _facts(request, graph, bare=location.work_tree is None, left_out=left_out)
     del graph  # the compact graph is no longer needed: free it before the cache is written
     if cache is not None:
         cache.put(_history_slot(request), key, (facts, reconstructed), _CACHED_HISTORY)
@@ -273,13 +281,13 @@ def backfill(request: ScanRequest, dates: Sequence[datetime], status: Status = _
     stats = _LineStats(request, cache, location.git_dir, status)
     bare = location.work_tree is None
     with _cyclic_gc_paused():
-        graph = _read_graph(request, status, cache)
+        graph, left_out = _host_refs(_read_graph(request, status, cache), bare=bare)
     for number, date in enumerate(dates, start=1):
         status(f"{date:%Y-%m-%d} ({number}/{len(dates)}): reconstructing")
         with _cyclic_gc_paused():
             past = _as_of(graph, request, date)
             reconstructed = history.reconstruct(past, request.options, date)
-        facts = _facts(request, past, bare)
+        facts = _facts(request, past, bare, left_out=left_out)
         del past
         window, _ = _window(request, reconstructed, date, past=True)
         counted = stats.get(scan.commits_needing_stats(reconstructed, window))

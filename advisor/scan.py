@@ -25,6 +25,8 @@ from advisor.model import (
     LiveBranch,
     MergeCheck,
     MergeMethod,
+    Ref,
+    RefKind,
     Release,
     Window,
     is_stale,
@@ -93,6 +95,46 @@ def choose_window(history: History, now: datetime, *, since: datetime | None = N
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class LeftOut:
+    """A ref the scan does not name as a branch, and why."""
+
+    name: str  # the branch name it would have had
+    ref: str  # the full ref name
+    reason: str  # why it is not a branch of the project on its host
+
+
+REMOTE_IN_BARE = "a remote-tracking ref kept in a bare repository or mirror: no branch of that name exists on the host"
+OTHER_REMOTE = "a remote-tracking ref of another remote than origin"
+
+
+def host_branch_refs(refs: Sequence[Ref], bare: bool) -> tuple[tuple[Ref, ...], tuple[LeftOut, ...]]:
+    """The refs that name the project's branches on its host, and the others left out. In a bare
+    repository or mirror the host's branches are its heads: refs/remotes/* there were pushed to
+    or fetched into the host by someone (curl's refs/remotes/origin/master), and no one can
+    finish or delete them as branches. In a clone, origin's remote-tracking refs and the local
+    heads are; another remote's refs are left out when origin has any."""
+    has_origin = any(r.kind is RefKind.REMOTE and r.remote == "origin" for r in refs)
+    kept, left = [], []
+    for ref in refs:
+        if ref.kind is RefKind.REMOTE and bare:
+            left.append(LeftOut(name=ref.short, ref=ref.name, reason=REMOTE_IN_BARE))
+        elif ref.kind is RefKind.REMOTE and has_origin and ref.remote != "origin":
+            left.append(LeftOut(name=ref.short, ref=ref.name, reason=OTHER_REMOTE))
+        else:
+            kept.append(ref)
+    return tuple(kept), tuple(sorted(left, key=lambda r: r.ref))
+
+
+def unrelated_branches(history: History) -> tuple[LeftOut, ...]:
+    """Live branches that share no commit with the trunk (gh-pages: a site or docs line): not
+    work to finish or delete. `git merge-base <trunk> <branch>` prints nothing for them."""
+    return tuple(
+        LeftOut(name=b.name, ref=b.ref, reason=f"shares no history with {history.trunk.name} (its own root commit)")
+        for b in history.live_branches
+        if not b.merged and not b.long_lived and b.base is None and b.forked_at is None)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class RepoFacts:
     path: str
     bare: bool
@@ -101,6 +143,7 @@ class RepoFacts:
     tags: int
     pull_refs: int
     shallow: bool
+    left_out: tuple[LeftOut, ...] = ()  # refs not read as branches (remote-tracking refs in a mirror), and why
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -153,6 +196,7 @@ class Scan:
     verdict: Verdict
     first_steps: tuple[Step, ...]
     proofs: Mapping[str, tuple[Proof, ...]] = field(default_factory=dict)  # metric group -> how to reproduce its numbers (JSON: metrics.<group>.reproduce)
+    left_out: tuple[LeftOut, ...] = ()  # refs not named as branches anywhere in the scan (mirror leftovers, lines with no common history), and why
     dormant: Dormancy | None = None  # set when the default window was moved back to the newest commit: the numbers describe the window's end
 
     @property
@@ -263,6 +307,10 @@ def scan(*, history: History, repo: RepoFacts, stats: Mapping[str, tuple[int, in
     """The scan at `now`. With `dormant`, the window was moved back to the history's end, and
     staleness, work in progress and the verdict are read at the window's end (as the team
     stood when it last worked), not a year of silence later."""
+    unrelated = unrelated_branches(history)
+    if unrelated:
+        gone = {r.ref for r in unrelated}
+        history = replace(history, live_branches=tuple(b for b in history.live_branches if b.ref not in gone))
     lines = episode_lines(episodes_in_window(history, window), stats)
     moment = window.until if dormant is not None else now
     metrics = measure(history, window, lines, moment, STALE_DAYS)
@@ -284,4 +332,5 @@ def scan(*, history: History, repo: RepoFacts, stats: Mapping[str, tuple[int, in
         proofs=metric_proofs(history, metrics, window, changes(history, window),
                              [(report.branch, report.stale) for report in live]),
         dormant=dormant,
+        left_out=repo.left_out + unrelated,
     )

@@ -215,3 +215,52 @@ def test_a_dormant_repository_is_measured_over_its_last_active_year(repo_path: P
     assert explicit.dormant is None and explicit.metrics.integration.integrations == 0
     past = pipeline.run_scan(pipeline.ScanRequest(path=repo_path, now=later, options=HistoryOptions(), as_of=later))
     assert past.dormant is None and past.window.until == later
+
+
+def cli_run(*args: str) -> tuple[int, str, str]:
+    from typer.testing import CliRunner
+
+    from advisor import cli
+    result = CliRunner().invoke(cli.app, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_only_real_branches_are_named(tmp_path: Path) -> None:
+    # A mirror (bare) with a leftover remote-tracking ref and a docs line with a root of its own.
+    path = tmp_path / "mirror.git"
+    b = RepoBuilder(path, bare=True)
+    b.commit(at=0)
+    b.branch("idea", "main")
+    idea = b.commit(branch="idea", at=1)
+    b.commit(at=2)
+    b.set_ref("refs/remotes/origin/old-topic", idea)  # pushed to the host by a mirror of a clone, long ago
+    b.commit("site", branch="gh-pages", at=3)  # no parent: shares no history with main
+    result = pipeline.run_scan(pipeline.ScanRequest(path=path, now=scenarios.at(24 * 200), options=HistoryOptions(),
+                                                    merge_check_seconds=0))
+    assert [(r.ref, r.reason) for r in result.left_out] == [
+        ("refs/remotes/origin/old-topic", scan.REMOTE_IN_BARE),
+        ("refs/heads/gh-pages", "shares no history with main (its own root commit)"),
+    ]
+    assert [b.name for b in result.history.live_branches] == ["idea"]
+    assert result.metrics.wip.open_branches == 1 and result.repo.branches == 3  # main, idea, gh-pages
+    code, out, err = cli_run("scan", str(path), "--no-cache", "--merge-check-seconds", "0", "--no-history",
+                             "--since", "2023-06-01")
+    assert code == 0, err
+    assert ("  Not named as branches (2): refs/remotes/origin/old-topic (a remote-tracking ref kept in a bare "
+            "repository or mirror: no branch of that name exists on the host); refs/heads/gh-pages (shares no "
+            "history with main (its own root commit))\n") in out
+    assert "gh-pages" not in out.split("Not named as branches")[0] and "old-topic" not in out.split("Not named")[0]
+    code, out, err = cli_run("scan", str(path), "--no-cache", "--merge-check-seconds", "0", "--no-history",
+                             "--since", "2023-06-01", "--format", "json")
+    assert [r["ref"] for r in json.loads(out)["left_out"]] == ["refs/remotes/origin/old-topic", "refs/heads/gh-pages"]
+
+
+def test_a_clone_names_origin_branches_and_leaves_other_remotes_out() -> None:
+    from advisor.model import Ref, RefKind
+    refs = (Ref(name="refs/heads/main", kind=RefKind.LOCAL, short="main", target=0),
+            Ref(name="refs/remotes/origin/topic", kind=RefKind.REMOTE, short="topic", target=1, remote="origin"),
+            Ref(name="refs/remotes/fork/wip", kind=RefKind.REMOTE, short="wip", target=2, remote="fork"))
+    kept, left = scan.host_branch_refs(refs, bare=False)
+    assert [r.short for r in kept] == ["main", "topic"]
+    assert [(r.ref, r.reason) for r in left] == [("refs/remotes/fork/wip", scan.OTHER_REMOTE)]
+    assert scan.host_branch_refs(refs[2:], bare=False) == (refs[2:], ())  # no origin: the remote there is

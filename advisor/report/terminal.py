@@ -298,6 +298,9 @@ def _patterns(scan: Scan, add: Any, style: Style) -> None:
     add(_table(style, rows, tablefmt="plain", wrap=(1, 0)))
 
 
+LEFT_OUT_ROWS = 5
+
+
 def _live(scan: Scan, add: Any, style: Style) -> None:
     reports = [r for r in scan.live if not r.branch.merged]
     merged = [r for r in scan.live if r.branch.merged]
@@ -324,6 +327,11 @@ def _live(scan: Scan, add: Any, style: Style) -> None:
                    wrap=(6, 0), drop=(3, 2)))
     if len(ordered) > LIVE_ROWS:
         add(f"  ... and {len(ordered) - LIVE_ROWS} more (see --format json)")
+    if scan.left_out:
+        shown = "; ".join(f"{term(r.ref)} ({term(r.reason)})" for r in scan.left_out[:LEFT_OUT_ROWS])
+        more = f"; and {len(scan.left_out) - LEFT_OUT_ROWS} more (see --format json)" if len(
+            scan.left_out) > LEFT_OUT_ROWS else ""
+        add(f"  Not named as branches ({len(scan.left_out)}): {shown}{more}")
 
 
 def _releases(scan: Scan, add: Any, style: Style) -> None:
