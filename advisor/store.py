@@ -318,13 +318,30 @@ def default_history_dir(env: Mapping[str, str]) -> Path:
     return _data_home(env) / "advisor" / "history"
 
 
-def history_folder(root: Path, git_dir: Path) -> Path:
-    """One repository's folder under `root` (its snapshots, or its plan): its folder name and a digest of its
-    git directory, so two clones of the same name never share one."""
+GENERIC_NAMES = {"repo", "repository", "git", "mirror", "clone", "src", "source", "code", "checkout", "bare", "work"}
+
+
+def repository_folder_name(git_dir: Path) -> str:
+    """The name a repository's folders carry: its folder's name, or its parent's when that name says nothing
+    (`/srv/mirrors/pi-hole/repo` is `pi-hole`, as mirrors are often laid out)."""
     resolved = git_dir.resolve()
-    name = resolved.parent.name if resolved.name == ".git" else resolved.name
-    readable = "".join(c if c.isalnum() or c in "-_." else "_" for c in name).strip(".") or "repo"
-    return root / f"{readable[:40]}-{hashlib.sha256(str(resolved).encode()).hexdigest()[:12]}"
+    folder = resolved.parent if resolved.name == ".git" else resolved
+    name = folder.name.removesuffix(".git")
+    if name.lower() in GENERIC_NAMES and folder.parent.name:
+        name = folder.parent.name.removesuffix(".git")
+    return "".join(c if c.isalnum() or c in "-_.+" else "_" for c in name).strip(".") or "repo"
+
+
+def history_folder(root: Path, git_dir: Path) -> Path:
+    """One repository's folder under `root` (its snapshots, or its plan): its name (`repository_folder_name`) and
+    a digest of its git directory, so two clones of the same name never share one. A folder an older advisor
+    named after a generic folder name (`repo-<digest>`) is still used when it exists."""
+    resolved = git_dir.resolve()
+    digest = hashlib.sha256(str(resolved).encode()).hexdigest()[:12]
+    folder = root / f"{repository_folder_name(git_dir)[:40]}-{digest}"
+    plain = resolved.parent.name if resolved.name == ".git" else resolved.name
+    older = root / f"{''.join(c if c.isalnum() or c in '-_.' else '_' for c in plain).strip('.')[:40] or 'repo'}-{digest}"
+    return older if older != folder and older.is_dir() and not folder.exists() else folder
 
 
 def save_snapshot(folder: Path, snap: snapshot.Snapshot) -> Path:

@@ -174,10 +174,10 @@ def test_default_history_dir_follows_xdg_data_home() -> None:
 
 def test_history_folder_is_per_repository_and_readable(tmp_path: Path) -> None:
     one = store.history_folder(tmp_path / "h", tmp_path / "service" / ".git")
-    bare = store.history_folder(tmp_path / "h", tmp_path / "mirror.git")
+    bare = store.history_folder(tmp_path / "h", tmp_path / "project.git")
     other = store.history_folder(tmp_path / "h", tmp_path / "elsewhere" / "service" / ".git")
     assert one.parent == tmp_path / "h"
-    assert one.name.startswith("service-") and bare.name.startswith("mirror.git-")
+    assert one.name.startswith("service-") and bare.name.startswith("project-")
     assert one != other  # same folder name, different repository
 
 
@@ -279,3 +279,21 @@ def test_a_dead_writers_temporary_file_goes_on_the_next_write_a_live_ones_stays(
         os.close(handle)
     store.write_text(folder / "c.json", "{}")
     assert not live.exists() and foreign.exists()
+
+
+def test_folder_names_say_which_repository_even_for_mirrors_named_repo(tmp_path: Path) -> None:
+    root = tmp_path / "data"
+    mirror = tmp_path / "mirrors" / "pi-hole+pi-hole" / "repo"
+    mirror.mkdir(parents=True)
+    folder = store.history_folder(root, mirror)
+    assert folder.name.startswith("pi-hole+pi-hole-") and folder.parent == root
+    clone = tmp_path / "src" / "web" / ".git"
+    clone.mkdir(parents=True)
+    assert store.history_folder(root, clone).name.startswith("web-")
+    other = tmp_path / "elsewhere" / "pi-hole+pi-hole" / "repo"
+    other.mkdir(parents=True)
+    assert store.history_folder(root, other) != folder  # same name, different repository: different folders
+    # a folder an older advisor named "repo-<digest>" keeps being used
+    older = root / folder.name.replace("pi-hole+pi-hole", "repo")
+    older.mkdir(parents=True)
+    assert store.history_folder(root, mirror) == older
