@@ -25,7 +25,17 @@ from typing import Any
 from advisor import __version__
 from advisor.markdown import code, environment, md
 from advisor.model import human_hours
-from advisor.recommend import TARGET_RELEASE_BRANCHES, Action, Criterion, Plan, Prior, Stage, StageStatus, settle
+from advisor.recommend import (
+    TARGET_RELEASE_BRANCHES,
+    Action,
+    Criterion,
+    Plan,
+    Prior,
+    Stage,
+    StageStatus,
+    quantity,
+    settle,
+)
 from advisor.scan import Scan
 
 STATE_FILE = "plan.json"
@@ -64,10 +74,11 @@ class State:
     targets: Mapping[str, float] = field(default_factory=dict)
     verified: Mapping[str, Verification] = field(default_factory=dict)
     digests: Mapping[str, str] = field(default_factory=dict)  # path -> digest of the text last generated
+    baselines: Mapping[str, float | None] = field(default_factory=dict)  # criterion -> the value its target stepped from
 
     @property
     def prior(self) -> Prior:
-        return Prior(stages=self.stages, targets=self.targets)
+        return Prior(stages=self.stages, targets=self.targets, baselines=self.baselines)
 
 
 class BadState(ValueError):
@@ -87,6 +98,7 @@ def read_state(text: str | None) -> State:
             verified={str(k): Verification(at=str(v["at"]), trunk=str(v["trunk"]))
                       for k, v in data.get("verified", {}).items()},
             digests={str(k): str(v) for k, v in data.get("digests", {}).items()},
+            baselines={str(k): None if v is None else float(v) for k, v in data.get("baselines", {}).items()},
         )
     except (ValueError, TypeError, KeyError, AttributeError) as error:
         raise BadState(str(error)) from None
@@ -103,6 +115,7 @@ def state_text(plan: Plan, verified: Mapping[str, Verification], digests: Mappin
         "stages": [stage.id for stage in plan.stages],
         "status": {stage.id: stage.status.value for stage in plan.stages},
         "targets": {c.id: c.target for stage in plan.stages for c in stage.criteria},
+        "baselines": {c.id: c.baseline for stage in plan.stages for c in stage.criteria},
         "criteria": {c.id: {"met": c.met, "current": c.current} for stage in plan.stages for c in stage.criteria},
         "verified": {k: {"at": v.at, "trunk": v.trunk} for k, v in sorted(verified.items())},
         "digests": dict(sorted(digests.items())),
@@ -299,12 +312,7 @@ def checkboxes(stage: Stage, old: Mapping[str, OldItem], verified: dict[str, Ver
 
 
 def _number(value: float | None, unit: str) -> str:
-    if value is None:
-        return "not measured"
-    text = f"{value:g}" if value == int(value) or abs(value) >= 100 else f"{value:.1f}".rstrip("0").rstrip(".")
-    if unit == "%":
-        return f"{text} %"
-    return f"{text} {unit}".strip()
+    return quantity(value, unit)
 
 
 def criterion_rows(stage: Stage) -> list[dict[str, str]]:
@@ -360,6 +368,32 @@ def _flow(scan: Scan, plan: Plan) -> dict[str, Any]:
     return {"current": current, "target": target}
 
 
+def announcements(stage: Stage, previous: Stage | None) -> list[str]:
+    """What this stage's settings refuse that the previous stage's allowed: what to tell the team."""
+    before = {rule.pattern: rule for rule in previous.policy.rules} if previous else {}
+    said = []
+    for rule in stage.policy.rules:
+        old = before.get(rule.pattern)
+        name = stage.policy.trunk if rule.is_trunk else rule.pattern
+        bypass = " (admins and maintainers may still push)" if rule.bypass else ""
+        if rule.lock and not (old and old.lock):
+            said.append(f"{name} becomes read-only: pushes and merges into it are refused.")
+            continue
+        if rule.require_pull_request and not (old and old.require_pull_request):
+            said.append(f"Changes to {name} go through a pull request with {rule.required_approvals} approval"
+                        f"{'s' if rule.required_approvals != 1 else ''}{bypass}.")
+        if rule.required_checks and not (old and old.required_checks):
+            said.append(f"A pull request into {name} merges only when its {len(rule.required_checks)} required "
+                        f"check{'s' if len(rule.required_checks) != 1 else ''} pass.")
+        if rule.linear_history and not (old and old.linear_history):
+            said.append(f"Merge commits are refused on {name}: merge by squash or rebase.")
+        if old is None and not rule.is_trunk and not rule.lock:
+            said.append(f"{name} can no longer be deleted or force-pushed.")
+    if previous is None:
+        said.append(f"{stage.policy.trunk} can no longer be deleted or force-pushed.")
+    return said
+
+
 def render(plan: Plan, scan: Scan, *, old: Callable[[str], str | None], state: State,
            settings: Mapping[str, Mapping[str, str]]) -> Output:
     """Every file of the plan folder, merged with what is there.
@@ -381,6 +415,7 @@ def render(plan: Plan, scan: Scan, *, old: Callable[[str], str | None], state: S
         boxes = stage_boxes[stage.id]
         generated[path] = seal(env.get_template("plan-stage.md.j2").render(
             plan=plan, stage=stage, number=number, boxes=boxes,
+            announce=announcements(stage, plan.stages[number - 2] if number > 1 else None),
             criteria=criterion_rows(stage), settings=sorted(settings.get(stage.id, {})),
             status=STATUS_LABEL[stage.status]))
     metrics = scan.metrics

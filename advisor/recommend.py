@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from advisor.ci import system_of
 from advisor.ci.model import CiChecks
 from advisor.classify import Verdict, line_roles
 from advisor.metrics import Metrics
@@ -47,6 +48,7 @@ class Criterion:
     unit: str  # "", "h", "days", "%", "per day"...
     met: bool | None  # None when not measurable
     source: str  # where the threshold comes from
+    baseline: float | None = None  # the value the target was stepped from (None: not measured then)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -95,6 +97,10 @@ class Plan:
     current_stage: str | None  # None when every stage is done
     maintenance_lines: tuple[str, ...] = ()  # release lines fed with fixes, as the history shows them
     environment_lines: tuple[str, ...] = ()  # lines the trunk's work is promoted into (staging, production...)
+    dormant: str | None = None  # the repository is dormant: what the scan found, instead of stages of work
+    facts: TeamFacts | None = None  # the measured facts the settings and the people section rest on
+    library: bool = True  # releases are published versions (tags), not deployments of a running service
+    release_train: str | None = None  # a steady release interval: the plan treats it as the team's choice
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -108,6 +114,9 @@ class Prior:
 
     stages: tuple[str, ...] = ()
     targets: Mapping[str, float] = field(default_factory=dict)
+    # The value each target was stepped from; a target whose baseline is absent or was not measured
+    # is stepped again from today's value instead of staying at the ideal it fell back to.
+    baselines: Mapping[str, float | None] = field(default_factory=dict)
 
 
 TARGET_TRUNK_BASED = "trunk-based"
@@ -130,14 +139,49 @@ SOURCE_FIXES = "trunkbaseddevelopment.com/branch-for-release"
 SOURCE_SPIRAL = "FIELD-NOTES: the deployment death spiral (longer intervals, bigger releases, more failures)"
 
 
-def step_down(current: float, ideal: float) -> float:
-    """The next target for a metric where less is better: half the current value, never past the ideal."""
-    return ideal if current <= ideal else max(ideal, round(current / 2, 1))
+def nice(value: float) -> float:
+    """A number people say: whole above 10, one decimal below."""
+    if abs(value) >= 10:
+        return float(round(value))
+    return round(value, 1)
+
+
+def quantity(value: float | None, unit: str) -> str:
+    """A value with its unit as people say it: hours past 48 as days, round numbers, "1 change", "2 changes"."""
+    if value is None:
+        return "not measured"
+    if unit == "h" and value > 48:
+        value, unit = value / 24, "days"
+    shown = nice(value)
+    text = f"{shown:g}"
+    if unit == "%":
+        return f"{text} %"
+    if not unit:
+        return text
+    if unit.endswith("s") and shown == 1 and unit not in ("per day",):
+        unit = unit[:-1]
+    return f"{text} {unit}"
+
+
+# Targets step down these rungs (21 days -> 7 -> 2 -> 1), so each step is a number people say.
+_LADDERS = {"h": (24.0 * 30, 24.0 * 7, 48.0, 24.0, 12.0, 4.0, 1.0),
+            "days": (90.0, 60.0, 30.0, 14.0, 7.0, 2.0, 1.0),
+            "lines": (2000.0, 1000.0, 500.0, 225.0, 100.0)}
+
+
+def step_down(current: float, ideal: float, unit: str = "") -> float:
+    """The next target where less is better: the next rung below the current value, never past the ideal."""
+    if current <= ideal:
+        return ideal
+    rungs = [r for r in _LADDERS.get(unit, ()) if ideal <= r < current]
+    if rungs:
+        return max(rungs)
+    return max(ideal, nice(current / 2))
 
 
 def step_up(current: float, ideal: float) -> float:
     """The next target where more is better: half-way from the current value to the ideal."""
-    return ideal if current >= ideal else round(current + (ideal - current) / 2, 2)
+    return ideal if current >= ideal else nice(current + (ideal - current) / 2)
 
 
 class _Criteria:
@@ -149,15 +193,18 @@ class _Criteria:
     def make(self, what: str, name: str, metric: str, current: float | None, ideal: float, *,
              less_is_better: bool, unit: str, source: str, fixed: bool = False) -> Criterion:
         ident = f"{self.stage}.{what}"
-        if ident in self.prior.targets:
+        baseline = self.prior.baselines.get(ident)
+        if ident in self.prior.targets and (fixed or baseline is not None):
             target = self.prior.targets[ident]
         elif current is None or fixed:
-            target = ideal
+            target, baseline = ideal, current
         else:
-            target = step_down(current, ideal) if less_is_better else step_up(current, ideal)
+            target = step_down(current, ideal, unit) if less_is_better else step_up(current, ideal)
+            baseline = current
         met = None if current is None else (current <= target if less_is_better else current >= target)
         return Criterion(id=ident, name=name, metric=metric, direction="at-most" if less_is_better else "at-least",
-                         target=target, ideal=ideal, current=current, unit=unit, met=met, source=source)
+                         target=target, ideal=ideal, current=current, unit=unit, met=met, source=source,
+                         baseline=baseline)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -381,6 +428,11 @@ def _stage_automate(ev: _Evidence, prior: Prior) -> Stage:
 SOURCE_LINEAR = "GitHub required_linear_history refuses every merge commit; advisor waits until none was made"
 
 
+def _is_release_tool(path: str) -> bool:
+    system = system_of(path)
+    return system is not None and system.kind == "release"
+
+
 def _ruleset_check(branch: str) -> str:
     """The call that shows which rules apply to a branch on GitHub (a host setting no scan can see)."""
     return f"gh api repos/OWNER/NAME/rules/branches/{quote(branch, safe='')}"
@@ -412,7 +464,7 @@ def _stage_batches(ev: _Evidence, prior: Prior) -> Stage:
     lifetime = criteria[0]
     actions = (
         Action(id="shrink-batches.slice-work",
-               text=f"Slice work so each branch merges within {lifetime.target:g} hours"
+               text=f"Slice work so each branch merges within {quantity(lifetime.target, 'h')}"
                     + (", then within a day" if lifetime.target > lifetime.ideal else ""),
                criterion=lifetime.id),
         Action(id="shrink-batches.feature-flags",
@@ -422,7 +474,7 @@ def _stage_batches(ev: _Evidence, prior: Prior) -> Stage:
         Action(id="shrink-batches.review-fast",
                text="Review pull requests within hours: small ones first, pair when a review would wait"),
         Action(id="shrink-batches.size-limit",
-               text=f"Keep pull requests under {criteria[2].target:g} changed lines", criterion=criteria[2].id),
+               text=f"Keep pull requests under {quantity(criteria[2].target, 'changed lines')}", criterion=criteria[2].id),
         Action(id="shrink-batches.linear-history",
                text="Merge by squash or rebase only, and let branches auto-merge when their checks pass",
                criterion=criteria[-1].id if ev.linear_stage == "shrink-batches" else None),
@@ -472,8 +524,14 @@ def _stage_collapse(ev: _Evidence, prior: Prior) -> Stage | None:
                                   text="Tag releases on {1} instead of merging into {0}", code=(name, ev.trunk)))
         for path, branches in sorted(ev.ci.triggers.items()):
             if name in branches:
+                lines = [number for branch, number, _ in ev.ci.mentions.get(path, ()) if branch == name]
+                where = (f" (line{'s' if len(lines) > 1 else ''} {', '.join(str(n) for n in lines[:8])})"
+                         if lines else "")
                 actions.append(Action(id=_ids("collapse-lines.ci-trigger", key, _name_key(path)),
-                                      text="Move the CI triggers on {0} in {1} to {2}", code=(name, path, ev.trunk)))
+                                      text="Change what {1} says about {0}" + where + ": "
+                                           + ("its releases and versions come from {2} now"
+                                              if _is_release_tool(path) else "move its triggers to {2}"),
+                                      code=(name, path, ev.trunk)))
         actions.append(Action(id=_ids("collapse-lines.lock", key),
                               text="Once its last merge is done, make {0} read-only (the settings of the next "
                                    "stage lock it), then delete it after a month", code=(name,),
@@ -497,6 +555,21 @@ def _stage_collapse(ev: _Evidence, prior: Prior) -> Stage | None:
     )
 
 
+def _cadence(ev: _Evidence, criteria: Sequence[Criterion]) -> Action:
+    train = release_train(ev.scan)
+    if train is None:
+        return Action(id="release-from-trunk.cadence", text=f"Release at least every {quantity(criteria[0].target, 'days')}, "
+                      "then weekly", criterion=criteria[0].id)
+    metrics = ev.scan.metrics
+    size = metrics.releases.size_changes.p50
+    lead = metrics.lead_time.to_release_hours.p50
+    return Action(id="release-from-trunk.cadence", text=(
+        f"Keep the train if users rely on its dates ({train}), and shrink what each train carries: it costs "
+        + (f"{quantity(size, 'changes')} per release" if size is not None else "a batch per release")
+        + (f" and {quantity(lead, 'h')} from first commit to release at the median" if lead is not None else "")
+        + "; merge each change to the trunk within a day and ship a patch release between trains when a fix waits"))
+
+
 def _stage_release(ev: _Evidence, prior: Prior) -> Stage:
     metrics = ev.scan.metrics
     c = _Criteria("release-from-trunk", prior)
@@ -515,8 +588,7 @@ def _stage_release(ev: _Evidence, prior: Prior) -> Stage:
     actions = [
         Action(id="release-from-trunk.tag-trunk", text="Cut every release from {0}: tag a trunk commit",
                code=(ev.trunk,)),
-        Action(id="release-from-trunk.cadence",
-               text=f"Release at least every {criteria[0].target:g} days, then weekly", criterion=criteria[0].id),
+        _cadence(ev, criteria),
         Action(id="release-from-trunk.automate-release",
                text="Script the release (version, changelog, tag, publish) so it takes minutes"),
     ]
@@ -564,7 +636,9 @@ def _stage_delivery(ev: _Evidence, prior: Prior) -> Stage:
         Action(id="continuous-delivery.every-merge-deployable",
                text="Keep every trunk commit releasable: the pipeline builds the release artefact on each merge"),
         Action(id="continuous-delivery.deploy-on-merge",
-               text="Release or deploy automatically from the trunk, daily or on every merge",
+               text=("Publish a release automatically from the trunk (tag, package, changelog), daily or on every "
+                     "merge" if not ev.environment else
+                     "Deploy automatically from the trunk, daily or on every merge"),
                criterion=criteria[0].id),
         Action(id="continuous-delivery.up-to-date-checks",
                text="Require branches to be up to date with the trunk before merging, or use a merge queue",
@@ -578,7 +652,10 @@ def _stage_delivery(ev: _Evidence, prior: Prior) -> Stage:
         why="With the trunk always releasable, the lead time is the time to write and review a change: the "
             f"queues are gone. {metrics.lead_time.constraint_sentence}",
         actions=actions, criteria=criteria,
-        risks=("Deploying more often exposes gaps in monitoring: add the alerts before raising the cadence.",),
+        risks=(("Publishing more often gives users more versions to choose from: keep one changelog entry per "
+                "change and semantic versions, so a user can tell a fix from a break."
+                if not ev.environment else
+                "Deploying more often exposes gaps in monitoring: add the alerts before raising the cadence."),),
         rollback="Turn automatic releases back into a manual button; the pipeline stays.",
         status=StageStatus.LATER,
         policy=_policy("continuous-delivery", "Deliver continuously", ev, Wish(pull_requests=True, checks=True, linear=True, release_lines=ev.release_branches, auto_merge=True, lock=tuple(ev.lines_to_retire))),
@@ -637,7 +714,32 @@ def build_plan(scan: Scan, ci: CiChecks, prior: Prior = Prior()) -> Plan:
     else:
         reason = ("One version is released at a time (no maintained release lines in the history): "
                   "the trunk alone carries the work, and releases are tags on it.")
+    dormant = None
+    if scan.dormant is not None:
+        dormant = (f"{scan.dormant.note}. Nobody is changing this repository, so there is no branching habit to "
+                   "migrate: the stages below describe the history's last year, not work to do now. If work "
+                   "resumes, run advisor plan again; if it will not, archive the repository (gh repo archive "
+                   "OWNER/NAME) so nobody mistakes it for a maintained one.")
+        stages, current = [], None
     return Plan(current_model=scan.verdict.model, confidence=scan.verdict.confidence, target_model=target,
                 target_reason=reason, trunk=ev.trunk, trunk_tip=scan.history.trunk.tip, scanned_at=scan.scanned_at,
                 stages=tuple(stages), skipped=tuple(skipped), current_stage=current,
-                maintenance_lines=ev.maintenance, environment_lines=ev.environment)
+                maintenance_lines=ev.maintenance, environment_lines=ev.environment, dormant=dormant,
+                facts=ev.facts, library=not ev.environment, release_train=release_train(scan))
+
+
+TRAIN_MIN_RELEASES = 4
+TRAIN_MAX_SPREAD = 0.35  # (p90 - p50) / p50 of the release interval: steady enough to be a calendar
+
+
+def release_train(scan: Scan) -> str | None:
+    """A fixed release train, when the releases come at a steady interval (a choice, not a drift)."""
+    releases = scan.metrics.releases
+    interval = releases.interval_days
+    if releases.count < TRAIN_MIN_RELEASES or not interval.p50 or interval.p90 is None or interval.p50 < 7:
+        return None
+    if (interval.p90 - interval.p50) / interval.p50 > TRAIN_MAX_SPREAD:
+        return None
+    weeks = round(interval.p50 / 7)
+    return (f"a release train: {releases.count} releases in the window, every {weeks} weeks at the median "
+            f"(90th percentile {interval.p90:.0f} days)")

@@ -770,3 +770,20 @@ def test_each_file_is_one_workflow_record_saying_when_it_runs_what_it_reports_an
     assert (nightly.name, nightly.events, nightly.checks) == ("Nightly", ("schedule",), ())
     assert by_path["Jenkinsfile"].checks == (JENKINS_CONTEXT,)
     assert by_path["Jenkinsfile"].name == "Jenkinsfile"
+
+
+def test_release_tooling_is_read_for_the_branches_it_names_line_by_line() -> None:
+    files = {
+        "GitVersion.yml": b"mode: ContinuousDelivery\nbranches:\n  develop:\n    tag: alpha\n  master:\n    tag: ''\n",
+        "GitReleaseManager.yaml": b"create:\n  include-footer: false\n",
+        ".teamcity/settings.kts": b'triggers { vcs { branchFilter = "+:develop" } }\n',
+        "appveyor.yml": b"branches:\n  except:\n    - master\nbuild_script: [build.ps1]\n",
+    }
+    found = ci(files, ("master", "develop"), "develop")
+    assert found.release_tools == ("gitversion", "gitreleasemanager")
+    assert found.provider == "appveyor, teamcity"  # release tooling is not CI
+    assert found.mentions["GitVersion.yml"] == (("develop", 3, "develop:"), ("master", 5, "master:"))
+    assert found.mentions["appveyor.yml"] == (("master", 3, "- master"),)
+    assert found.mentions[".teamcity/settings.kts"][0][:2] == ("develop", 1)
+    assert "continuous-integration/appveyor/pr" in found.checks
+    assert any("pre-release label" in note for note in found.notes)

@@ -142,7 +142,7 @@ def test_progress_and_check_follow_the_team(team: evolving.Team, tmp_path: Path,
     assert "Since the baseline, the previous scan (2024-04-08)" in out
     assert "model: gitflow -> trunk-based" in out
     assert "stop-adding-wip.stale-branches (stale branches (no commit in 90 days)): 1 -> 0 (target at most 0)" in out
-    assert "shrink-batches.lifetime (median branch lifetime): 3.0 d -> 4.0 h (target at most 36.0 h)" in out
+    assert "shrink-batches.lifetime (median branch lifetime): 3.0 d -> 4.0 h (target at most 2.0 d)" in out
     assert "Current stage: automate (Automate the tests and the pipeline): 0 of 2 exit criteria hold" in out
 
     team.phase("C")

@@ -27,16 +27,38 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from advisor.ci import azure_pipelines, buildkite, circleci, drone, github_actions, gitlab, jenkins, travis
+from advisor.ci import (
+    appveyor,
+    azure_pipelines,
+    buildkite,
+    changesets,
+    circleci,
+    drone,
+    github_actions,
+    gitlab,
+    gitreleasemanager,
+    gitversion,
+    goreleaser,
+    jenkins,
+    release_please,
+    semantic_release,
+    teamcity,
+    travis,
+)
+from advisor.ci.branches import mention_lines
 from advisor.ci.model import CiChecks, Found, Source, System, Workflow
 from advisor.ci.yamlread import load_yaml
 
 SYSTEMS: tuple[System, ...] = (
     github_actions.SYSTEM, gitlab.SYSTEM, circleci.SYSTEM, travis.SYSTEM, jenkins.SYSTEM,
-    azure_pipelines.SYSTEM, buildkite.SYSTEM, drone.SYSTEM,
+    azure_pipelines.SYSTEM, buildkite.SYSTEM, drone.SYSTEM, appveyor.SYSTEM, teamcity.SYSTEM,
+    # Release tooling: read for the branches it names, never for checks.
+    gitversion.SYSTEM, gitreleasemanager.SYSTEM, release_please.SYSTEM, semantic_release.SYSTEM,
+    goreleaser.SYSTEM, changesets.SYSTEM,
 )
-# `CiChecks.provider` names every system configured, comma-separated, in this order.
-PROVIDERS: tuple[str, ...] = tuple(system.name for system in SYSTEMS)
+# `CiChecks.provider` names every CI system configured, comma-separated, in this order.
+PROVIDERS: tuple[str, ...] = tuple(system.name for system in SYSTEMS if system.kind == "ci")
+RELEASE_TOOLS: tuple[str, ...] = tuple(system.name for system in SYSTEMS if system.kind == "release")
 # Exact repository-relative paths of CI configuration files.
 CI_PATHS: tuple[str, ...] = tuple(path for system in SYSTEMS for path in system.paths)
 # Folders whose *.yml / *.yaml files (directly inside, not below) are CI configuration.
@@ -81,6 +103,7 @@ def find_checks(files: Mapping[str, bytes], branches: Iterable[str], trunk: str 
     names = tuple(dict.fromkeys(b for b in branches if b))
     found = Found()
     workflows: list[Workflow] = []
+    mentions: dict[str, tuple[tuple[str, int, str], ...]] = {}
     for path in sorted(files):
         system = system_of(path)
         if system is None:
@@ -102,7 +125,11 @@ def find_checks(files: Mapping[str, bytes], branches: Iterable[str], trunk: str 
             path=path, system=system.name, name=found.names.get(path, path), events=found.events.get(path, ()),
             branches=found.triggers.get(path, ()), checks=tuple(sorted(found.checks - checks_before)),
             left_out=tuple(found.notes[notes_before:])))
+        lines = mention_lines(text, found.triggers.get(path, ()))
+        if lines:
+            mentions[path] = tuple(lines)
     provider = ", ".join(p for p in PROVIDERS if p in found.providers) or None
     return CiChecks(provider=provider, files=tuple(found.files), checks=tuple(sorted(found.checks)),
                     triggers=dict(sorted(found.triggers.items())), notes=tuple(found.notes),
-                    workflows=tuple(workflows))
+                    workflows=tuple(workflows), mentions=mentions,
+                    release_tools=tuple(p for p in RELEASE_TOOLS if p in found.providers))

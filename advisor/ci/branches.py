@@ -8,6 +8,18 @@ from collections.abc import Iterable
 from advisor.ci.logic import Tri
 
 
+def mention_lines(text: str, names: Iterable[str]) -> list[tuple[str, int, str]]:
+    """(name, line number, the line stripped) for each line that names one of `names` as a whole word."""
+    wanted = [name for name in names if name]
+    if not wanted:
+        return []
+    found = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        for name in textual(line, wanted):
+            found.append((name, number, line.strip()[:160]))
+    return found
+
+
 def textual(text: str, names: Iterable[str]) -> list[str]:
     """Branch names the text mentions as a whole word (a fallback for files not parsed)."""
     return [name for name in names

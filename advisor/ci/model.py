@@ -37,6 +37,9 @@ class CiChecks:
     triggers: dict[str, tuple[str, ...]]  # file -> branch names it names in its triggers (to move when retiring)
     notes: tuple[str, ...] = ()  # what could not be read or named (skipped files, computed matrices, ...)
     workflows: tuple[Workflow, ...] = ()  # per file: when it runs, what it reports, what was left out
+    # file -> (branch, line number, the line) for each line naming a branch its triggers or settings name
+    mentions: dict[str, tuple[tuple[str, int, str], ...]] = field(default_factory=dict)
+    release_tools: tuple[str, ...] = ()  # release tooling configured (gitversion, release-please, ...)
 
 
 class Found:
@@ -80,4 +83,5 @@ class System:
     paths: tuple[str, ...] = ()  # exact repository-relative paths
     dirs: tuple[str, ...] = ()  # folders whose *.yml / *.yaml files (directly inside) are its configuration
     yaml: bool = True  # whether its files are YAML (parsed before `read`; a file that is not is skipped)
+    kind: str = "ci"  # "ci" (runs checks) or "release" (versioning and release tooling)
     suffixes: tuple[str, ...] = field(default=(".yml", ".yaml"))
