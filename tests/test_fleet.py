@@ -53,6 +53,8 @@ def test_fleet_scans_in_parallel_and_a_broken_repository_keeps_its_row(estate: P
     assert "advisor fleet: 1 of 5 repositories could not be scanned." in err
     document = json.loads(out.read_text())
     assert document["kind"] == "advisor-fleet" and document["repositories"] == 5 and document["failed"] == 1
+    from tests.test_report_schemas import errors
+    assert errors("fleet.schema.json", document) == []
     rows = document["rows"]
     assert rows[0]["name"] == "broken" and rows[0]["error"] and "\n" not in rows[0]["error"]
     models = {row["name"]: row["model"] for row in rows[1:]}

@@ -59,6 +59,8 @@ def test_thresholds_crossed_are_errors_at_the_settings_file(tmp_path: Path, monk
     code, out, _ = run("check", str(repo), "--history-dir", str(history), "--format", "json")
     document = json.loads(out)
     assert code == ExitCode.REGRESSED and document["kind"] == "advisor-check" and document["failed"] == 2
+    from tests.test_report_schemas import errors
+    assert errors("check.schema.json", document) == []
     assert document["findings"][0]["subject"] == "max_stale_branches"
 
 

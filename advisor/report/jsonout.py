@@ -12,7 +12,9 @@ import json
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from enum import Enum
-from typing import Any
+from typing import Any, Final, Literal
+
+from typing_extensions import TypedDict  # pydantic reads the schema of this one on Python 3.11
 
 from advisor import escape
 from advisor import progress as _progress
@@ -22,7 +24,7 @@ from advisor.scan import Scan
 from advisor.snapshot import MEASURES as _MEASURES
 
 PROGRESS_FORMAT = 1  # `version` of the progress JSON document
-CHECK_FORMAT = 1  # `version` of the check JSON document
+CHECK_FORMAT: Final = 1  # `version` of the check JSON document
 
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}
 
@@ -105,7 +107,27 @@ def progress_json(report: _progress.Report) -> str:
     return encode(progress_document(report), 0) + "\n"
 
 
-def check_document(findings: Sequence[_progress.Finding], *, snapshot: datetime | None, snapshots: int) -> dict[str, Any]:
+class CheckFinding(TypedDict):
+    kind: str  # "window", "regressed", "threshold" or "unmeasured"
+    failed: bool
+    subject: str
+    text: str
+    evidence: dict[str, str]
+
+
+class CheckDocument(TypedDict):
+    """`advisor check --format json` (`advisor/schemas/check.schema.json` is generated from this)."""
+
+    kind: Literal["advisor-check"]
+    version: Literal[1]
+    snapshot: str | None
+    snapshots: int
+    failed: int
+    ok: bool
+    findings: list[CheckFinding]
+
+
+def check_document(findings: Sequence[_progress.Finding], *, snapshot: datetime | None, snapshots: int) -> CheckDocument:
     """`advisor check --format json`: every finding, and whether the check fails."""
     failed = sum(1 for f in findings if f.failed)
     return {"kind": "advisor-check", "version": CHECK_FORMAT, "snapshot": None if snapshot is None else snapshot.isoformat(),

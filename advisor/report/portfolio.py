@@ -20,15 +20,54 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Final, Literal
+
+from typing_extensions import TypedDict  # pydantic reads the schema of this one on Python 3.11
 
 from advisor import __version__, escape
 from advisor.model import human_hours
 from advisor.report.layout import PLAIN, Style, fit, paint, table, tier
 from advisor.snapshot import Snapshot
 
-FLEET_FORMAT = 1  # `version` of the fleet JSON document
+FLEET_FORMAT: Final = 1  # `version` of the fleet JSON document
 TIERS = ("release_tier", "lead_time_tier", "change_failure_tier", "restore_tier")
+
+
+class FleetRow(TypedDict):
+    """One row of the fleet JSON (`advisor/schemas/fleet.schema.json` is generated from this)."""
+
+    name: str
+    path: str
+    error: str | None
+    model: str | None
+    confidence: str | None
+    releases_per_week: float | None
+    release_tier: str | None
+    lead_time_p50_hours: float | None
+    lead_time_tier: str | None
+    change_failure_rate: float | None
+    change_failure_tier: str | None
+    restore_p50_hours: float | None
+    restore_tier: str | None
+    branch_lifetime_p50_hours: float | None
+    active_branches: float | None
+    stale_branches: float | None
+    conformance_score: float | None
+    constraint: str | None
+    plan_stage: str | None
+    scanned_at: str | None
+    seconds: float | None
+
+
+class FleetDocument(TypedDict):
+    """`advisor fleet --format json`."""
+
+    kind: Literal["advisor-fleet"]
+    version: Literal[1]
+    tool_version: str
+    repositories: int
+    failed: int
+    rows: list[FleetRow]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -142,7 +181,7 @@ def text(rows: Sequence[Row], style: Style = PLAIN) -> str:
     return fit("\n".join(lines), style.width) + "\n"
 
 
-def _plain_row(row: Row) -> dict[str, Any]:
+def _plain_row(row: Row) -> FleetRow:
     return {
         "name": row.name, "path": row.path, "error": row.error, "model": row.model or None,
         "confidence": row.confidence or None, "releases_per_week": row.releases_per_week,
@@ -159,7 +198,7 @@ def _plain_row(row: Row) -> dict[str, Any]:
 COLUMNS = tuple(_plain_row(Row(name="", path="")))
 
 
-def document(rows: Sequence[Row]) -> dict[str, Any]:
+def document(rows: Sequence[Row]) -> FleetDocument:
     return {"kind": "advisor-fleet", "version": FLEET_FORMAT, "tool_version": __version__,
             "repositories": len(rows), "failed": sum(1 for row in rows if row.error),
             "rows": [_plain_row(row) for row in ordered(rows)]}
