@@ -466,6 +466,11 @@ def classify(history: History, metrics: Metrics, window: Window, now: datetime, 
             inside.append(period_model)
     agreeing = sum(1 for name in inside if name == model)
     confidence = temper(confidence, agreeing, len(inside))
+    undated = obs.branch_episodes - obs.dated_branches
+    if model in (Model.TRUNK_BASED.value, Model.GITHUB_FLOW.value) and undated * 2 > obs.integrations:
+        # The two models differ by how long branches live, which git cannot see for most of this
+        # work (squash merges without their pull-request refs): a plain clone can only guess.
+        confidence = "low"
     found = evidence(obs, history, window)
     if model != Model.UNKNOWN.value and len(inside) >= 2:
         found += (Evidence(id="quarters", text=f"{agreeing} of {len(inside)} quarters in the window read {model} "

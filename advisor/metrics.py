@@ -323,7 +323,9 @@ def lead_time(history: History, window: Window) -> LeadTime:
     return LeadTime(
         changes=len(counted), to_trunk_hours=to_trunk, to_release_hours=to_release, stages=stages,
         constraint=constraint.name if constraint else None, constraint_sentence=sentence,
-        tier=lead_time_tier(to_release.p50 if released else to_trunk.p50), tier_basis=basis,
+        # No tier when most changes have no known start: the few that do (direct commits) are no sample.
+        tier=lead_time_tier(to_release.p50 if released else to_trunk.p50)
+        if len(counted) * 2 >= len(reached) else None, tier_basis=basis,
         unknown_start=len(reached) - len(counted),
     )
 

@@ -84,7 +84,7 @@ PINNED: list[tuple[Callable[[Path], Truth], str, str, dict[str, float], list[str
          'branches lived 60.0 h at the median; 0% were merged within a day',
          '100% of branches came through a pull or merge request; 0% were squashed or rebased',
      ]),
-    (scenarios.trunk_squash, 'trunk-based', 'medium',
+    (scenarios.trunk_squash, 'trunk-based', 'low',
      {'gitflow': 0.0, 'github-flow': 0.664, 'trunk-based': 1.0, 'release-branching': 0.0, 'gitlab-flow': 0.0},
      [
          '100% of integrations (11 of 11) landed directly on main',
@@ -122,7 +122,7 @@ PINNED: list[tuple[Callable[[Path], Truth], str, str, dict[str, float], list[str
          'branches lived 20.0 h at the median; 100% were merged within a day',
          '100% of branches came through a pull or merge request; 0% were squashed or rebased',
      ]),
-    (scenarios.squash_with_sync_merges, 'trunk-based', 'medium',
+    (scenarios.squash_with_sync_merges, 'trunk-based', 'low',
      {'gitflow': 0.0, 'github-flow': 0.671, 'trunk-based': 1.0, 'release-branching': 0.0, 'gitlab-flow': 0.0},
      [
          '100% of integrations (14 of 14) landed directly on main',

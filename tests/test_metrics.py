@@ -246,6 +246,7 @@ def test_squash_merges_without_pull_request_refs_are_left_out_not_zero(
     assert flow.integrations == 11
     assert (flow.lifetime_hours.count, flow.lifetime_unknown, flow.merged_within_a_day) == (dated, unknown, within)
     assert (lead.changes, lead.unknown_start) == (lead_changes, unknown)
+    assert lead.tier == (None if unknown else "elite")  # one direct commit is no sample of ten squashes
     assert flow.lifetime_hours.p50 == (3.0 if pull_refs else None)
     assert (result.summary.lifetime_unknown, result.summary.squashes_from_pull_refs) == (unknown, dated)
 
