@@ -11,7 +11,7 @@ import bisect
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 
 from advisor.model import (
     Distribution,
@@ -170,9 +170,18 @@ class Month:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class ReleaseYear:
+    year: int  # calendar year (UTC), all time: from the first final release's year to the window's end
+    releases: int  # final releases tagged that year (git tag --sort=creatordate, versions only, re-tags left out)
+    size_commits_p50: float | None  # median commits each shipped first (the first release ever left out)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class DeathSpiral:
-    warning: bool
+    warning: bool  # the window's halves, or the long trend, show the spiral
     reason: str
+    long_trend: bool = False  # over the last complete years (all time): releases per year fell while their size grew
+    long_reason: str = ""  # the yearly counts and sizes it read, or why it read none
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -185,6 +194,7 @@ class Metrics:
     freeze: Freeze
     monthly: tuple[Month, ...]
     death_spiral: DeathSpiral
+    release_years: tuple[ReleaseYear, ...] = ()  # releases per calendar year over all of history, not only the window
 
 
 # ---------------------------------------------------------------------------
@@ -562,7 +572,61 @@ def monthly(history: History, window: Window) -> tuple[Month, ...]:
     return tuple(result)
 
 
+LONG_TREND_YEARS = 6  # complete years the long trend reads at most
+LONG_TREND_MIN_YEARS = 4
+
+
+def release_years(history: History, window: Window) -> tuple[ReleaseYear, ...]:
+    """Final releases per calendar year (UTC), from the first one's year to the window's end."""
+    finals = [r for r in final_releases(history) if r.at < window.until]
+    if not finals:
+        return ()
+    first_ever = finals[0]
+    by_year: dict[int, list[Release]] = defaultdict(list)
+    for release in finals:
+        by_year[release.at.astimezone(timezone.utc).year].append(release)
+    last = (window.until - timedelta(microseconds=1)).astimezone(timezone.utc).year
+    return tuple(
+        ReleaseYear(year=year, releases=len(by_year.get(year, [])),
+                    size_commits_p50=Distribution.of([r.shipped for r in by_year.get(year, []) if r is not first_ever]).p50)
+        for year in range(first_ever.at.astimezone(timezone.utc).year, last + 1))
+
+
+def long_trend(years: Sequence[ReleaseYear], window: Window) -> tuple[bool, str]:
+    """Releases per year falling (the later half of the last complete years averages under 3/4 of
+    the earlier half) while the median release grows by over a quarter: the spiral over years."""
+    end_year = window.until.astimezone(timezone.utc).year
+    complete = [y for y in years if y.year < end_year]  # the window's own year is not over
+    complete = complete[-LONG_TREND_YEARS:]
+    if len(complete) < LONG_TREND_MIN_YEARS:
+        return False, f"too few complete years of releases to see a long trend ({len(complete)} < {LONG_TREND_MIN_YEARS})"
+    half = len(complete) // 2
+    early, late = complete[:half], complete[-half:]
+    rate_early = sum(y.releases for y in early) / half
+    rate_late = sum(y.releases for y in late) / half
+    sizes_early = [y.size_commits_p50 for y in early if y.size_commits_p50 is not None]
+    sizes_late = [y.size_commits_p50 for y in late if y.size_commits_p50 is not None]
+    size_early = Distribution.of(sizes_early).p50
+    size_late = Distribution.of(sizes_late).p50
+    counts = " -> ".join(str(y.releases) for y in complete)
+    reason = (f"releases per year {counts} ({complete[0].year}-{complete[-1].year}, all time), median release "
+              f"{size_early if size_early is not None else '-'} -> {size_late if size_late is not None else '-'} "
+              "commits (earlier half of those years -> later half)")
+    falling = rate_late < 0.75 * rate_early
+    growing = size_early is not None and size_late is not None and size_late > 1.25 * size_early
+    return falling and growing, reason
+
+
 def death_spiral(history: History, window: Window) -> DeathSpiral:
+    """The window's spiral (`window_spiral`) or the long trend over years (`long_trend`)."""
+    spiral = window_spiral(history, window)
+    trend, why = long_trend(release_years(history, window), window)
+    if trend and not spiral.warning:
+        return DeathSpiral(warning=True, reason=why, long_trend=True, long_reason=why)
+    return DeathSpiral(warning=spiral.warning, reason=spiral.reason, long_trend=trend, long_reason=why)
+
+
+def window_spiral(history: History, window: Window) -> DeathSpiral:
     """Release interval and size growing together with failure signals (first half against second half)."""
     finals = [r for r in final_releases(history)[1:] if window.contains(r.at)]
     if len(finals) < 6:
@@ -605,4 +669,5 @@ def measure(history: History, window: Window, lines: Mapping[str, EpisodeLines],
         freeze=freeze(history, window),
         monthly=monthly(history, window),
         death_spiral=death_spiral(history, window),
+        release_years=release_years(history, window),
     )

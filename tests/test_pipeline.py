@@ -264,3 +264,34 @@ def test_a_clone_names_origin_branches_and_leaves_other_remotes_out() -> None:
     assert [r.short for r in kept] == ["main", "topic"]
     assert [(r.ref, r.reason) for r in left] == [("refs/remotes/fork/wip", scan.OTHER_REMOTE)]
     assert scan.host_branch_refs(refs[2:], bare=False) == (refs[2:], ())  # no origin: the remote there is
+
+
+def test_the_long_release_trend_warns_of_the_death_spiral(tmp_path: Path) -> None:
+    # 30 releases over 2019-2024: 10, 8, 4, 3, 3, 2 a year, each shipping more commits (2, 2, 4, 6, 6, 8).
+    b = RepoBuilder(tmp_path / "repo")
+    b.commit(at=datetime(2018, 12, 1, tzinfo=timezone.utc))
+    plan = {2019: (10, 2), 2020: (8, 2), 2021: (4, 4), 2022: (3, 6), 2023: (3, 6), 2024: (2, 8)}
+    number = 0
+    for year, (count, size) in plan.items():
+        for i in range(count):
+            day = datetime(year, 1, 10, tzinfo=timezone.utc) + timedelta(days=i * (340 // count))
+            for c in range(size):
+                b.commit(at=day + timedelta(hours=c))
+            number += 1
+            b.tag(f"v1.{number}.0", annotated=True, at=day + timedelta(hours=size))
+    result = pipeline.run_scan(pipeline.ScanRequest(path=tmp_path / "repo", now=datetime(2025, 3, 1, tzinfo=timezone.utc),
+                                                    options=HistoryOptions(), merge_check_seconds=0))
+    years = result.metrics.release_years
+    assert [(y.year, y.releases) for y in years] == [(2019, 10), (2020, 8), (2021, 4), (2022, 3), (2023, 3),
+                                                     (2024, 2), (2025, 0)]
+    assert [y.size_commits_p50 for y in years[1:6]] == [2, 4, 6, 6, 8]
+    spiral = result.metrics.death_spiral
+    assert spiral.warning and spiral.long_trend
+    assert spiral.reason == ("releases per year 10 -> 8 -> 4 -> 3 -> 3 -> 2 (2019-2024, all time), median release "
+                             "2 -> 6 commits (earlier half of those years -> later half)")
+    assert result.metrics.releases.count == 1  # the window (2024-03-01 to 2025-03-01) alone holds one release
+    code, out, err = cli_run("scan", str(tmp_path / "repo"), "--no-cache", "--no-history", "--merge-check-seconds",
+                             "0", "--until", "2025-03-01")
+    assert code == 0, err
+    assert "  final releases per year (all time): 2019 10, 2020 8, 2021 4, 2022 3, 2023 3, 2024 2, 2025 0\n" in out
+    assert "  Death-spiral warning: releases per year 10 -> 8 -> 4 -> 3 -> 3 -> 2 (2019-2024, all time)" in out

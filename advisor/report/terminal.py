@@ -340,6 +340,10 @@ def _releases(scan: Scan, add: Any, style: Style) -> None:
     pre = sum(1 for r in in_window if r.prerelease)
     add(f"Releases (version tags): {len(releases)} in all, {len(in_window)} in the window"
         + (f" ({pre} pre-releases)" if pre else ""))
+    years = scan.metrics.release_years
+    if years:
+        add("  final releases per year (all time): " + ", ".join(f"{y.year} {y.releases}" for y in years[-8:])
+            + (f" (and {len(years) - 8} earlier years)" if len(years) > 8 else ""))
     rows = [
         [term(r.tag), f"{r.at:%Y-%m-%d}", term(r.line or (f"branch {r.branch}" if r.branch else "-")),
          r.new_commits, "pre-release" if r.prerelease else ""]
