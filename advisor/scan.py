@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, time, timedelta, timezone
 
 from advisor import __version__
-from advisor.classify import Verdict, classify
+from advisor.classify import MIN_INTEGRATIONS, Verdict, classify
 from advisor.metrics import Metrics, changes, episode_role, episodes_in_window, integration_line, measure
 from advisor.model import (
     SCHEMA_VERSION,
@@ -46,8 +46,9 @@ def default_window(now: datetime, since: datetime | None = None, until: datetime
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Dormancy:
-    """The default window held no commit on any long-lived line, so it was moved back to
-    end where the history does: at the UTC day after the newest commit on any long-lived line."""
+    """The default window held no commit on any long-lived line (or too few integrations for a verdict
+    and no such commit in the last 90 days), so it was moved back to end where the history does: at the
+    UTC day after the newest commit on any long-lived line."""
 
     newest: datetime  # committer date of the newest tip of any long-lived line (git log -1 --format=%cI <line>)
     line: str  # the long-lived line that commit is the tip of
@@ -61,31 +62,53 @@ def dormancy_note(newest: datetime, line: str, idle_days: int, days: int = DEFAU
             f"measuring {span} before it; pass --until to choose")
 
 
+QUIET_DAYS = 90  # a default window too thin for a verdict is moved back when its newest commit is older than this
+
+
+def trickle_note(newest: datetime, line: str, idle_days: int, integrations: int,
+                 days: int = DEFAULT_WINDOW_DAYS) -> str:
+    span = "the year" if days == DEFAULT_WINDOW_DAYS else f"the {days} days"
+    return (f"only {integrations} integrations in the last {days} days and no commit in the last {QUIET_DAYS}; "
+            f"the newest is {newest:%Y-%m-%d} (on {line}, {idle_days} days ago): "
+            f"measuring {span} before it; pass --until to choose")
+
+
 def newest_line_commit(history: History) -> tuple[datetime, str] | None:
     """The newest tip of any long-lived line (the trunk is one) and its line's name."""
     tips = [(line.last_commit_at, line.name) for line in history.long_lived]
     return max(tips, key=lambda t: (t[0], t[1])) if tips else None
 
 
-def dormancy(history: History, now: datetime, days: int = DEFAULT_WINDOW_DAYS) -> Dormancy | None:
-    """When the `days` before `now` hold no commit on any long-lived line: the dormancy, else None."""
+def dormancy(history: History, now: datetime, days: int = DEFAULT_WINDOW_DAYS,
+             integrations: int | None = None) -> Dormancy | None:
+    """When the `days` before `now` hold no commit on any long-lived line: the dormancy. Also
+    when they hold fewer than `classify.MIN_INTEGRATIONS` `integrations` (too few for a verdict)
+    and the newest long-lived commit is more than `QUIET_DAYS` before `now` (a trickle of
+    activity at the start of a year-old mirror). Else None."""
     newest = newest_line_commit(history)
-    if newest is None or newest[0] >= now - timedelta(days=days):
+    if newest is None:
         return None
     moment, line = newest
     idle = int((now - moment).total_seconds() // 86_400)
-    return Dormancy(newest=moment, line=line, idle_days=idle, note=dormancy_note(moment, line, idle, days))
+    if moment < now - timedelta(days=days):
+        return Dormancy(newest=moment, line=line, idle_days=idle, note=dormancy_note(moment, line, idle, days))
+    if integrations is not None and integrations < MIN_INTEGRATIONS and moment < now - timedelta(days=QUIET_DAYS):
+        return Dormancy(newest=moment, line=line, idle_days=idle,
+                        note=trickle_note(moment, line, idle, integrations, days))
+    return None
 
 
 def choose_window(history: History, now: datetime, *, since: datetime | None = None, until: datetime | None = None,
                   days: int = DEFAULT_WINDOW_DAYS, explicit: bool = False) -> tuple[Window, Dormancy | None]:
     """The window to measure. Given dates (`explicit`, or `since`/`until`) are obeyed as given;
-    otherwise the `days` before `now`, unless those hold no commit on any long-lived line: then
-    the `days` before the UTC day after the newest such commit (a dormant repository is
+    otherwise the `days` before `now`, unless those hold no commit on any long-lived line, or
+    too few integrations for a verdict while the newest such commit is over `QUIET_DAYS` old:
+    then the `days` before the UTC day after the newest such commit (a dormant repository is
     measured over its last active year, not over a year of silence)."""
     if explicit or since is not None or until is not None:
         return default_window(now, since, until, days), None
-    dormant = dormancy(history, now, days)
+    window = default_window(now, days=days)
+    dormant = dormancy(history, now, days, integrations=len(changes(history, window)))
     if dormant is None:
         return default_window(now, days=days), None
     day_after = datetime.combine(dormant.newest.astimezone(timezone.utc).date() + timedelta(days=1), time(),

@@ -373,3 +373,16 @@ def test_every_command_says_when_a_dormant_repository_is_measured_before_its_new
                          "--until", "2026-01-05")
     assert code == 0, err
     assert "no commit in the last" not in out and "window: 2025-01-05 to 2026-01-05" in out
+
+
+def test_scan_moves_a_thin_year_old_window_back_to_the_newest_commit(monkeypatch: pytest.MonkeyPatch,
+                                                                      tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    scenarios.github_flow(repo)  # its newest commit: the merge of 2024-01-12 16:00 UTC
+    freeze(monkeypatch, datetime(2025, 1, 8, tzinfo=timezone.utc))
+    code, out, err = run("scan", str(repo), "--no-cache", "--merge-check-seconds", "0", "--no-history")
+    assert code == 0, err
+    assert ("  window: 2023-01-13 to 2024-01-13\n  only 3 integrations in the last 365 days and no commit in the last "
+            "90; the newest is 2024-01-12 (on main, 361 days ago): measuring the year before it; pass --until to "
+            "choose\n") in out
+    assert "Model: github-flow" in out and "(9 integrations)" in out

@@ -217,6 +217,31 @@ def test_a_dormant_repository_is_measured_over_its_last_active_year(repo_path: P
     assert past.dormant is None and past.window.until == later
 
 
+def test_a_year_old_mirror_with_a_trickle_in_the_window_is_measured_over_its_last_active_year(
+        repo_path: Path) -> None:
+    # GitHub flow whose last merge is 2024-01-12 16:00 UTC, scanned 361 days later: the default
+    # window (from 2024-01-09) holds only the last 3 integrations, too few for a verdict, and
+    # nothing in the last 90 days, so it ends at the newest commit as for a dormant repository.
+    scenarios.github_flow(repo_path)
+    later = datetime(2025, 1, 8, tzinfo=timezone.utc)
+    thin = pipeline.run_scan(pipeline.ScanRequest(path=repo_path, now=later, options=HistoryOptions(),
+                                                  merge_check_seconds=0, until=later))
+    assert thin.dormant is None and thin.metrics.integration.integrations == 3 and thin.verdict.model == "unknown"
+    result = pipeline.run_scan(pipeline.ScanRequest(path=repo_path, now=later, options=HistoryOptions(),
+                                                    merge_check_seconds=0))
+    assert result.window == scan.Window(since=datetime(2023, 1, 13, tzinfo=timezone.utc),
+                                        until=datetime(2024, 1, 13, tzinfo=timezone.utc))
+    assert result.dormant is not None and (result.dormant.line, result.dormant.idle_days) == ("main", 361)
+    assert result.dormant.note == ("only 3 integrations in the last 365 days and no commit in the last 90; the newest "
+                                   "is 2024-01-12 (on main, 361 days ago): measuring the year before it; "
+                                   "pass --until to choose")
+    assert result.metrics.integration.integrations == 9 and result.verdict.model == "github-flow"
+    # Scanned while the last merge is under 90 days old, the default window is kept.
+    recent = pipeline.run_scan(pipeline.ScanRequest(path=repo_path, now=datetime(2024, 4, 1, tzinfo=timezone.utc),
+                                                    options=HistoryOptions(), merge_check_seconds=0))
+    assert recent.dormant is None and recent.window == scan.default_window(datetime(2024, 4, 1, tzinfo=timezone.utc))
+
+
 def cli_run(*args: str) -> tuple[int, str, str]:
     from typer.testing import CliRunner
 

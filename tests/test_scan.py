@@ -162,6 +162,19 @@ def test_a_dormant_window_of_other_length_says_its_days() -> None:
     assert "measuring the 90 days before it" in dormant.note
 
 
+def test_a_thin_default_window_whose_newest_commit_is_over_90_days_old_moves_back() -> None:
+    # main's tip is 91 days before NOW and the default window holds no integration: a trickle.
+    newest = NOW - timedelta(days=91)
+    history = with_lines(line("main", newest))
+    window, dormant = scan.choose_window(history, NOW)
+    end = datetime.combine(newest.date() + timedelta(days=1), datetime.min.time(), tzinfo=timezone.utc)
+    assert window == Window(since=end - timedelta(days=365), until=end)
+    assert dormant is not None and (dormant.line, dormant.idle_days) == ("main", 91)
+    assert dormant.note == (f"only 0 integrations in the last 365 days and no commit in the last 90; the newest is "
+                            f"{newest:%Y-%m-%d} (on main, 91 days ago): measuring the year before it; "
+                            "pass --until to choose")
+
+
 @pytest.mark.parametrize("given", [
     {"since": datetime(2023, 1, 1, tzinfo=timezone.utc)},
     {"until": datetime(2025, 1, 1, tzinfo=timezone.utc)},
@@ -175,6 +188,7 @@ def test_dates_the_user_gave_are_obeyed_even_when_dormant(given: dict) -> None:
 
 
 def test_a_commit_inside_the_default_window_keeps_it() -> None:
-    history = with_lines(line("main", NOW - timedelta(days=364)), line("old", datetime(2020, 1, 1, tzinfo=timezone.utc)))
+    # No integration at all, but main's newest commit is 89 days old: the repository is quiet, not dormant.
+    history = with_lines(line("main", NOW - timedelta(days=89)), line("old", datetime(2020, 1, 1, tzinfo=timezone.utc)))
     assert scan.choose_window(history, NOW) == (scan.default_window(NOW), None)
     assert scan.choose_window(with_lines(), NOW) == (scan.default_window(NOW), None)  # no lines: nothing to move to
