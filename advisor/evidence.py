@@ -149,7 +149,7 @@ def team_facts(scan: Scan) -> TeamFacts:
     if mergers:
         name, top = mergers[0]
         merging_text = (f"{_plural(len(mergers), 'person', 'people')} merged the {_plural(known, 'merge')} into "
-                        f"{trunk} whose merger git records; {name} merged {top} of {known}")
+                        f"{trunk} whose merger git records (bots' merges not counted); {name} merged {top} of {known}")
     elif branch_merges:
         merging_text = (f"{_plural(branch_merges, 'branch', 'branches')} reached {trunk} through a forge's squash or "
                         "rebase button, which records no merger")
