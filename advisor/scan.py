@@ -249,8 +249,9 @@ def _live_reports(history: History, checks: Sequence[MergeCheck], now: datetime)
     by_name = {check.branch: check for check in checks}
     reports = []
     for branch in history.live_branches:
-        idle = (now - branch.last_commit_at).total_seconds() / 86_400
-        age = (now - branch.forked_at).total_seconds() / 86_400 if branch.forked_at else None
+        # A dormant scan reads at the window's end; a branch touched after it is not idle then (never negative).
+        idle = max(0.0, (now - branch.last_commit_at).total_seconds() / 86_400)
+        age = max(0.0, (now - branch.forked_at).total_seconds() / 86_400) if branch.forked_at else None
         reports.append(LiveBranchReport(
             branch=branch, stale=is_stale(branch.last_commit_at, now), idle_days=idle, age_days=age, merge=by_name.get(branch.name),
         ))

@@ -192,3 +192,18 @@ def test_a_commit_inside_the_default_window_keeps_it() -> None:
     history = with_lines(line("main", NOW - timedelta(days=89)), line("old", datetime(2020, 1, 1, tzinfo=timezone.utc)))
     assert scan.choose_window(history, NOW) == (scan.default_window(NOW), None)
     assert scan.choose_window(with_lines(), NOW) == (scan.default_window(NOW), None)  # no lines: nothing to move to
+
+
+def test_a_branch_touched_after_a_dormant_windows_end_is_not_idle_a_negative_time() -> None:
+    import dataclasses
+    from advisor.model import LiveBranch
+    end = datetime(2025, 11, 18, tzinfo=timezone.utc)
+    later = LiveBranch(name="tweak", ref="refs/heads/tweak", tip="b" * 40, ahead=2, behind=0,
+                       forked_at=end + timedelta(days=2), last_commit_at=end + timedelta(days=4),
+                       authors=("a",), merged=False, pr=None)
+    older = dataclasses.replace(later, name="old", ref="refs/heads/old", forked_at=end - timedelta(days=10),
+                                last_commit_at=end - timedelta(days=3))
+    history = dataclasses.replace(make_history([]), live_branches=(later, older))
+    reports = {r.branch.name: r for r in scan._live_reports(history, (), end)}
+    assert (reports["tweak"].idle_days, reports["tweak"].age_days, reports["tweak"].stale) == (0.0, 0.0, False)
+    assert (reports["old"].idle_days, reports["old"].age_days) == (3.0, 10.0)
