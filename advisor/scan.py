@@ -299,7 +299,9 @@ def summarise(history: History, window: Window, lines: Mapping[str, EpisodeLines
     work_line = beside or history.trunk.name
     firsts = [e for e in in_window if e.repeat_of is None]
     roles = {e.id: episode_role(e, history, beside) for e in firsts}
-    work = [e for e in firsts if e.target == work_line and roles[e.id] is EpisodeKind.FEATURE]
+    # Bots' branches and untrusted clocks are left out, as the flow table's lifetimes leave them out.
+    work = [e for e in firsts if e.target == work_line and roles[e.id] is EpisodeKind.FEATURE
+            and not e.bot and not e.clock_skew]
     batches = [e for e in firsts if roles[e.id] in (EpisodeKind.RELEASE, EpisodeKind.HOTFIX)]
     lifetimes = [e.lifetime_seconds / 3600 for e in work if e.lifetime_seconds is not None]
     return Summary(

@@ -32,13 +32,13 @@ NOW = datetime(2025, 6, 1, tzinfo=timezone.utc)
 
 def episode(ident: str, *, hours: float, merged_day: int, method: MergeMethod = MergeMethod.MERGE,
             commits: int = 2, deleted: bool = True, kind: EpisodeKind = EpisodeKind.FEATURE,
-            target: str = "main", skew: bool = False, repeat_of: str | None = None) -> Episode:
+            target: str = "main", skew: bool = False, repeat_of: str | None = None, bot: bool = False) -> Episode:
     merged = T0 + timedelta(days=merged_day)
     return Episode(
         id=ident, target=target, source=f"b-{ident}", name_origin=NameOrigin.MERGE_SUBJECT, pr=None, host="git",
         method=method, kind=kind, commits=tuple(f"{ident}{i:039d}"[:40] for i in range(commits)), sync_merges=0,
         authors=("Alice",), author="Alice", fork_point=None, forked_from=None, first_commit_at=merged - timedelta(hours=hours),
-        last_commit_at=merged, merged_at=merged, behind=1, deleted=deleted, bot=False, clock_skew=skew,
+        last_commit_at=merged, merged_at=merged, behind=1, deleted=deleted, bot=bot, clock_skew=skew,
         exact_lifetime=True, repeat_of=repeat_of,
     )
 
@@ -91,16 +91,17 @@ def test_summary_counts_trunk_episodes_in_the_window() -> None:
         episode("e", hours=5, merged_day=400),  # outside the window
         episode("f", hours=-1, merged_day=50, skew=True),
         episode("g", hours=1, merged_day=60, repeat_of="a"),
+        episode("h", hours=90, merged_day=70, bot=True),  # a bot's branch: not the team's work
     ]
     window = Window(since=T0, until=T0 + timedelta(days=365))
     lines = scan.episode_lines(episodes_in_window(make_history(episodes), window),
                                {"a" + "0" * 39: (10, 2), "a" + "0" * 38 + "1": (0, 0)})
     summary = scan.summarise(make_history(episodes), window, lines, ())
-    assert summary.episodes_in_window == 4
-    assert summary.methods["merge"] == 2 and summary.methods["squash"] == 1 and summary.methods["direct"] == 1
+    assert summary.episodes_in_window == 5
+    assert summary.methods["merge"] == 3 and summary.methods["squash"] == 1 and summary.methods["direct"] == 1
     assert summary.lifetime_hours.count == 2  # a and b; f is skewed, c is direct
     assert summary.lifetime_hours.max == 30
-    assert summary.from_deleted_branches == 2
+    assert summary.from_deleted_branches == 1  # of the work rows (a): f's clock and h's bot leave them out
     assert summary.clock_skewed_episodes == 1
     assert lines["a"] == EpisodeLines(added=10, deleted=2)
 
