@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from advisor.metrics import Metrics, changes, episodes_in_window
+from advisor.metrics import Metrics, changes, episodes_in_window, landed_as_commits
 from advisor.model import CherryPickDirection, EpisodeKind, History, LineMergeKind, MergeMethod, Window, is_stale
 from advisor import proofs
 from advisor.proofs import Proof
@@ -62,6 +62,7 @@ class Observation:
     direct: int
     squash_or_rebase: int
     with_pr: int
+    landed_as_commits: int = 0  # direct commits citing the pull request they landed ("Closes #N", "PR-URL:")
     within_a_day: int  # branch episodes living under 24 hours
     dated_branches: int = 0  # branch episodes whose lifetime is known (not squashes without their PR ref)
     lifetime_p50_hours: float | None
@@ -197,6 +198,7 @@ def observe(history: History, window: Window, now: datetime, stale_days: int,
         direct=len(counted) - len(branches),
         squash_or_rebase=sum(1 for e in branches if e.method in (MergeMethod.SQUASH, MergeMethod.REBASE)),
         with_pr=sum(1 for e in branches if e.pr is not None),
+        landed_as_commits=len(landed_as_commits(counted)),
         within_a_day=sum(1 for seconds in lifetimes if seconds <= DAY),
         dated_branches=len(lifetimes),
         lifetime_p50_hours=lifetimes[(len(lifetimes) + 1) // 2 - 1] / 3600 if lifetimes else None,
@@ -299,13 +301,22 @@ def evidence(obs: Observation, history: History, window: Window) -> tuple[Eviden
             "their pull-request refs (fetch refs/pull/* to date them)", proof=(proofs.described(
                 "a squash merge keeps no trace of its branch's first commit; with the refs/pull/* heads fetched, "
                 "each pull request's head dates it", branches, "branch lifetime"),))
-    if obs.branch_episodes:
+    pr_branches = proofs.described(
+        "a branch came through a pull or merge request when its merge subject names one (#N, !N) or a "
+        "refs/pull/* head points into it; the episodes listed are the branches counted",
+        branches, "pull-request share")
+    if obs.landed_as_commits:
+        through = obs.with_pr + obs.landed_as_commits
+        add("pull-requests", f"{share(through, obs.integrations)} of changes ({through} of {obs.integrations}) came through a "
+            "pull or merge request "
+            f"({obs.with_pr} merged as branches, {obs.landed_as_commits} landed as commits citing the PR); "
+            f"{share(obs.squash_or_rebase, obs.branch_episodes)} of branches were squashed or rebased",
+            Model.GITHUB_FLOW, Model.TRUNK_BASED,
+            proof=(pr_branches, proofs.cited_commits(history, window, counted), total))
+    elif obs.branch_episodes:
         add("pull-requests", f"{share(obs.with_pr, obs.branch_episodes)} of branches came through a pull or "
             f"merge request; {share(obs.squash_or_rebase, obs.branch_episodes)} were squashed or rebased",
-            Model.GITHUB_FLOW, Model.TRUNK_BASED, proof=(proofs.described(
-                "a branch came through a pull or merge request when its merge subject names one (#N, !N) or a "
-                "refs/pull/* head points into it; the episodes listed are the branches counted",
-                branches, "pull-request share"),))
+            Model.GITHUB_FLOW, Model.TRUNK_BASED, proof=(pr_branches,))
     return tuple(found)
 
 

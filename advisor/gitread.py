@@ -45,7 +45,7 @@ _FIELDS = ("%H", "%P", "%ad", "%cd", "%aN%x1e%aE", "%cN%x1e%cE", "%s", "%b")
 _LOG_FORMAT = "%x1f".join(_FIELDS)
 # A cheap first look at a body (substring tests run at C speed): only bodies
 # holding one of these go through merges.TRAILER_PATTERN.
-_TRAILER_HINTS = ("cherry picked from", "This reverts", "Change-Id:", "merge request", "Merge", "#", "!")
+_TRAILER_HINTS = ("cherry picked from", "This reverts", "Change-Id:", "merge request", "Merge", "#", "!", "PR-URL")
 _MAY_HOLD_TRAILERS = re.compile("|".join(re.escape(word) for word in _TRAILER_HINTS)).search
 _PULL_REF = re.compile(r"^refs/(?:pull|merge-requests)/(\d+)/head$")
 # Environment for every git subprocess: no pager, no locks taken, no prompts,

@@ -470,6 +470,17 @@ class _Labeller:
                     pr: int | None, host: str, method: MergeMethod, merged_at: datetime, deleted: bool, exact: bool,
                     members: Iterable[int], anchor: int, kind: EpisodeKind | None = None,
                     lifetime_unknown: bool = False) -> int:
+        graph = self.graph
+        members = list(members)
+
+        def cites(commit: int) -> int | None:
+            if len(graph.parents[commit]) > 1:
+                return None
+            return merges.cited_pull_request(graph.subject[commit], graph.trailers.get(commit, ()))
+
+        run = set(shape.commits) if method in (MergeMethod.REBASE, MergeMethod.FAST_FORWARD) else set()
+        also = tuple(graph.shas[m] for m in members
+                     if m != anchor and graph.shas[m] in run and cites(m) is not None)
         return self.add(Episode(
             id=id, target=target, source=source, name_origin=origin, pr=pr, host=host, method=method,
             kind=kind or _kind_of(source), commits=shape.commits, sync_merges=shape.sync_merges,
@@ -479,7 +490,7 @@ class _Labeller:
             behind=shape.behind, deleted=deleted and source not in self.branch_names, bot=shape.bot,
             clock_skew=shape.first_commit_at > merged_at + _SKEW,
             exact_lifetime=exact, lifetime_unknown=lifetime_unknown, merged_by=self.merger(anchor),
-            **self.flow(anchor),
+            cites_pr=cites(anchor), also_citing=also, **self.flow(anchor),
         ), members, anchor)
 
     def merger(self, commit: int) -> str | None:

@@ -42,6 +42,8 @@ __all__ = [
     "parse_merge_message",
     "parse_merge_subject",
     "parse_pr_reference",
+    "cited_pull_request",
+    "CITES_PR_GREP",
     "parse_trailers",
     "squash_body_commit_count",
 ]
@@ -92,6 +94,8 @@ _CHANGE_ID = r"Change-Id:[ \t]*(?P<change>I[0-9a-fA-F]{40})\b"
 _MERGE_REQUEST = r"See merge request (?P<project>[^\s!#]*)[!#](?P<mr>[0-9]+)\b"
 _BITBUCKET_MERGED_IN = r"Merged in (?P<bb_source>\S+) \(pull request #(?P<bb_pr>[0-9]+)\)"
 _BITBUCKET_MERGE_IN = r"Merge in (?P<bbs_repo>\S+) from (?P<bbs_source>\S+) to (?P<bbs_target>\S+)"
+# Node.js and others land a pull request as commits carrying "PR-URL: https://github.com/o/r/pull/12".
+_PR_URL = r"PR-URL:[ \t]*\S*/pulls?/(?P<pr_url>[0-9]+)"
 # GitHub's closing keywords, any case, anywhere in a line; GitLab also allows "Closes #1, #2 and #3".
 _CLOSING_KEYWORD = r"\b(?i:close[sd]?|fix(?:e[sd])?|resolve[sd]?):?[ \t]+#"
 
@@ -99,7 +103,7 @@ TRAILER_PATTERN: re.Pattern[str] = re.compile(
     r"^(?:"
     r"\* "  # a squashed commit in a GitHub or Bitbucket squash body (column 0 only)
     r"|[^\S\n]*(?:" + "|".join((_CHERRY_PICK, _REVERT, _CHANGE_ID, _MERGE_REQUEST,
-                                 _BITBUCKET_MERGED_IN, _BITBUCKET_MERGE_IN)) + r")"
+                                 _BITBUCKET_MERGED_IN, _BITBUCKET_MERGE_IN, _PR_URL)) + r")"
     r"|[^\n]*?" + _CLOSING_KEYWORD + r"[0-9]"
     r")[^\n]*$",
     re.MULTILINE,
@@ -628,6 +632,25 @@ def _with_request(info: MergeInfo | None, trailers: tuple[str, ...]) -> MergeInf
             return _info(Host.BITBUCKET, match.group("bb_source"), None, pr)
     if found.change_id is not None:
         return replace(info, host=Host.GERRIT) if info else _info(Host.GERRIT)
+    return None
+
+
+# A commit that cites the pull request it landed: a line starting "Closes #N" (curl's maintainers
+# land pull requests as commits ending so) or "PR-URL: …/pull/N". "Fixes #N" names an issue, not
+# the request, so it is not read as one. CITES_PR_GREP is the same test for `git log -i -E --grep`.
+_CITES_PR = (re.compile(r"^[ \t]*(?:closes?|closed):?[ \t]+#(?P<n>[0-9]+)", re.IGNORECASE),
+             re.compile(r"^[ \t]*PR-URL:[ \t]*\S*/pulls?/(?P<n>[0-9]+)", re.IGNORECASE))
+CITES_PR_GREP: tuple[str, ...] = ("^[[:space:]]*(closes?|closed):?[[:space:]]+#[0-9]",
+                                  "^[[:space:]]*pr-url:[[:space:]]*[^[:space:]]*/pulls?/[0-9]")
+
+
+def cited_pull_request(subject: str, trailers: tuple[str, ...] = ()) -> int | None:
+    """The pull request a single-parent commit says it landed ("Closes #12", "PR-URL: …/pull/12"),
+    from its subject or its kept body lines; None when it cites none."""
+    for line in (subject, *trailers):
+        for pattern in _CITES_PR:
+            if (match := pattern.match(line)) and (number := _number(match.group("n"))) is not None:
+                return number
     return None
 
 

@@ -20,6 +20,7 @@ from advisor.model import (
     EpisodeLines,
     History,
     LineMergeKind,
+    MergeMethod,
     Release,
     Window,
     human_hours,
@@ -135,6 +136,7 @@ class Integration:
     work_branches: int = 0  # work branches (not release or hotfix episodes) merged in the window: lifetime, behind and batch are theirs
     release_branches: int = 0  # release and hotfix episodes merged in the window, reported apart from work
     release_lifetime_hours: Distribution = Distribution(count=0, p50=None, p90=None, max=None)  # their lifetimes
+    landed_as_commits: int = 0  # direct commits citing the pull request they landed ("Closes #N", "PR-URL: .../pull/N")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -377,6 +379,13 @@ def _working_days(window: Window) -> int:
     return max(1, full_weeks * 5 + extra)
 
 
+def landed_as_commits(episodes: Iterable[Episode]) -> list[Episode]:
+    """Pull requests landed as commits: direct commits, rebase runs and fast-forwards that name no
+    request of their own but whose last commit cites one ("Closes #N", "PR-URL: .../pull/N")."""
+    return [e for e in episodes if e.pr is None and e.cites_pr is not None
+            and e.method in (MergeMethod.DIRECT, MergeMethod.REBASE, MergeMethod.FAST_FORWARD)]
+
+
 def integration(history: History, window: Window, lines: Mapping[str, EpisodeLines]) -> Integration:
     """Integration frequency over every change; lifetimes, sizes and staleness over work branches
     only: release and hotfix episodes (`episode_role`) are reported apart, as they are not how
@@ -403,6 +412,7 @@ def integration(history: History, window: Window, lines: Mapping[str, EpisodeLin
         release_branches=len(releases),
         release_lifetime_hours=Distribution.of([e.lifetime_seconds / HOUR for e in releases
                                                 if e.lifetime_seconds is not None]),
+        landed_as_commits=len(landed_as_commits(counted)),
     )
 
 

@@ -176,6 +176,8 @@ class Episode:
     # this is its size there, while `commits` holds only what no line had before (work counted once).
     landed_commits: int | None = None  # None: the same as len(commits)
     landed_first_commit_at: datetime | None = None  # earliest author time of those (None: that of first_commit_at)
+    cites_pr: int | None = None  # the pull request its last single-parent commit cites ("Closes #N", "PR-URL: …/pull/N")
+    also_citing: tuple[str, ...] = ()  # a rebase run's or fast-forward's other commits that cite one (git log --grep finds them too)
 
     @property
     def lifetime_seconds(self) -> int | None:

@@ -21,7 +21,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from advisor.metrics import Metrics, final_releases
+from advisor.merges import CITES_PR_GREP
+from advisor.metrics import Metrics, final_releases, landed_as_commits
 from advisor.model import (
     CherryPickDirection,
     Episode,
@@ -298,6 +299,37 @@ def direct_commits(history: History, window: Window, counted: Sequence[Episode])
                   command=own_commits(history, window, name, str(ref), "--no-merges"))
              for name, ref in zip(lines, refs)]
     extra = listed(-1, "of them, squash merges, rebase runs, fast-forwards and bots' commits", apart)
+    return Proof(what=what, value=len(mine), terms=tuple(terms) + ((extra,) if extra else ()), how=None)
+
+
+def cited_commits(history: History, window: Window, counted: Sequence[Episode]) -> Proof:
+    """Pull requests landed as commits (`metrics.landed_as_commits`): the lines' single-parent
+    first-parent commits whose message has a line starting "Closes #N" or "PR-URL: …/pull/N"
+    (`merges.CITES_PR_GREP`), less those advisor reads otherwise: a rebase run's or fast-forward's
+    other citing commits (the run is one pull request), squash merges and fast-forwards that name
+    their request, and commits not counted (bots)."""
+    mine = landed_as_commits(counted)
+    what = "pull requests landed as commits"
+    episodes = episodes_of(history, window)
+    lines = sorted({e.target for e in episodes})
+    refs = [ref_of(history, name) for name in lines]
+    if any(ref is None for ref in refs):
+        return Proof(what=what, value=len(mine), terms=(), episodes=tuple(e.id for e in mine),
+                     how="commits whose subject or body has a line starting 'Closes #N' or "
+                         "'PR-URL: .../pull/N'; they are listed in --format json")
+    keep = {e.id for e in mine}
+    apart = [sha for e in episodes if e.method is not MergeMethod.MERGE
+             for sha in ((e.id,) if e.cites_pr is not None and e.id not in keep else ()) + e.also_citing]
+    grep = " ".join(f"--grep={q(pattern)}" for pattern in CITES_PR_GREP)
+    terms = []
+    for name, ref in zip(lines, refs):
+        earlier = _earlier_chains(history, name)
+        log = f"git log --first-parent --no-merges -i -E {grep} {span(window)} --format=%H {q(str(ref))}"
+        command = f"{log} | wc -l" if earlier is None else f"{log} | grep -cvxFf <({earlier})"
+        terms.append(Term(sign=1, label=f"first-parent commits of {name} with one parent citing a pull request",
+                          command=command))
+    extra = listed(-1, "of them, a run's other commits, squash merges, fast-forwards naming their request, "
+                   "and bots' commits", apart)
     return Proof(what=what, value=len(mine), terms=tuple(terms) + ((extra,) if extra else ()), how=None)
 
 

@@ -272,6 +272,39 @@ def trunk_direct(path: Path) -> Truth:
     return sim.truth
 
 
+RENOVATE = ("renovate[bot]", "29139614+renovate[bot]@users.noreply.github.com")
+
+
+def prs_landed_as_commits(path: Path) -> Truth:
+    """Maintainers land most pull requests as plain commits on the trunk that end "Closes #N"
+    (curl) or carry "PR-URL: .../pull/N" (Node.js); a few go through merged or squashed branches.
+    Counted: 4 merged pull requests and 1 squash (5 branches through a PR), 7 commits citing their
+    PR (6 "Closes #N", 1 "PR-URL"), 1 "Fixes #40" (an issue, not the request) and 2 plain direct
+    commits; a bot's "Closes #N" commit is not counted (bots are not the team)."""
+    sim = Simulator(path)
+    sim.direct("main", 0)
+    hour = 1.0
+    for number in range(1, 5):
+        name = f"feature-{number}"
+        sim.work(name, "main", hour, 2, who=DEVELOPERS[number % 3], spacing=2)
+        sim.merge(name, "main", hour + 10, commits=2, first=hour, pr=True)
+        hour += 12
+        for closes in range(2 if number < 4 else 0):
+            hour += 3
+            sim.direct("main", hour, who=DEVELOPERS[(number + closes) % 3],
+                       message=f"lib: change {number}.{closes}\n\nA longer explanation.\n\n"
+                               f"Closes #{20 + 2 * number + closes}")
+    sim.direct("main", hour + 1, message="http: parse trailers\n\nPR-URL: https://github.com/o/r/pull/31\n"
+                                         "Reviewed-By: Someone <s@example.com>")
+    sim.direct("main", hour + 2, message="docs: typo\n\nFixes #40")
+    sim.direct("main", hour + 3, message="build: tidy")
+    sim.b.commit("GHA: update dependency x to v2\n\nCloses #41", at=at(hour + 4), author=RENOVATE)
+    sim.work("short-1", "main", hour + 5, 1)
+    sim.merge("short-1", "main", hour + 6, commits=1, first=hour + 6, method="squash", pr=True,
+              message="Add short-1 (#42)\n\nCloses #42")
+    return sim.truth
+
+
 def release_branching(path: Path) -> Truth:
     """Trunk plus maintained release lines; fixes land on the trunk and are
     cherry-picked (-x) to the release lines, which carry the patch tags."""

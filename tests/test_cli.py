@@ -405,3 +405,26 @@ def test_scan_reports_work_branches_apart_from_release_branches(tmp_path: Path) 
     assert releases.split()[-7:] == ["6", "2.0", "d", "2.0", "d", "2.0", "d"]
     flow = next(line for line in out.splitlines() if "branch lifetime p50 / p90" in line)
     assert "10.0 h / 10.0 h (work; release / hotfix: 2.0 d, 6)" in flow
+
+
+def test_scan_counts_pull_requests_landed_as_commits(tmp_path: Path) -> None:
+    """Direct commits ending "Closes #N" or carrying "PR-URL:" are pull-request changes landed as
+    commits: the evidence line, the JSON metric and its reproduce commands say 7 of them."""
+    repo = tmp_path / "repo"
+    scenarios.prs_landed_as_commits(repo)
+    window = ("--since", "2023-06-01", "--until", "2024-06-01", "--merge-check-seconds", "0", "--no-history")
+    code, out, err = run("scan", str(repo), *window)
+    assert code == ExitCode.OK, err
+    assert ("80% of changes (12 of 15) came through a pull or merge request (5 merged as branches, 7 landed as commits "
+            "citing the PR); 20% of branches were squashed or rebased") in out
+    code, out, err = run("scan", str(repo), *window, "--format", "json")
+    assert code == ExitCode.OK, err
+    report = json.loads(out)
+    assert report["metrics"]["integration"]["landed_as_commits"] == 7
+    assert report["metrics"]["integration"]["integrations"] == 15
+    line = next(e for e in report["verdict"]["evidence"] if e["id"] == "pull-requests")
+    proof = next(p for p in line["reproduce"] if p["what"] == "pull requests landed as commits")
+    outputs = [subprocess.run(["bash", "-c", term["command"]], cwd=repo, capture_output=True, text=True,
+                              check=True).stdout for term in proof["terms"]]
+    assert sum(term["sign"] * int(output.split()[0]) for term, output in zip(proof["terms"], outputs)) == 7
+    assert [term["sign"] for term in proof["terms"]] == [1, -1]  # git's 9 less the squash and the bot's

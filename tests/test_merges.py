@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from advisor.merges import (
     TRAILER_PATTERN,
     Host,
+    cited_pull_request,
     MergeInfo,
     Trailers,
     parse_merge_message,
@@ -470,3 +471,18 @@ def test_any_branch_name_round_trips_through_git_messages(name: str, target: str
 def test_any_branch_name_round_trips_through_github_messages(owner: str, branch: str, number: int) -> None:
     assert parse_merge_subject(f"Merge pull request #{number} from {owner}/{branch}") == info(
         branch, None, number, GITHUB, fork_owner=owner)
+
+
+@pytest.mark.parametrize(("subject", "body", "number"), [
+    ("lib: fix a leak", "A longer text.\n\nCloses #22638", 22638),  # curl
+    ("lib: fix a leak", "closes: #12\nCloses #13", 12),
+    ("Closed #7 by reworking the parser", "", 7),
+    ("http: parse trailers", "PR-URL: https://github.com/nodejs/node/pull/5123\nReviewed-By: A <a@b.c>", 5123),
+    ("docs: typo", "Fixes #40", None),  # an issue, not the request that landed it
+    ("docs: typo", "This closes #40 in passing", None),  # not at the start of a line
+    ("docs: typo", "Closes #0", None),
+    ("docs: typo", "", None),
+])
+def test_a_commit_cites_the_pull_request_it_landed(subject: str, body: str, number: int | None) -> None:
+    kept = tuple(m.group(0).strip() for m in TRAILER_PATTERN.finditer(body))  # what git reading keeps
+    assert cited_pull_request(subject, kept) == number

@@ -21,7 +21,7 @@ NOW = datetime(2024, 6, 1, tzinfo=timezone.utc)
 SIMULATORS: list[Callable[[Path], Truth]] = [
     scenarios.gitflow, scenarios.gitflow_develop_default, scenarios.github_flow, scenarios.trunk_squash,
     scenarios.trunk_rebase, scenarios.trunk_direct, scenarios.release_branching, scenarios.environment_branches,
-    scenarios.squash_with_sync_merges, scenarios.dormant_release_line,
+    scenarios.squash_with_sync_merges, scenarios.dormant_release_line, scenarios.prs_landed_as_commits,
 ]
 
 
