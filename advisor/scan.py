@@ -197,7 +197,7 @@ class Summary:
     squashes_from_pull_refs: int = 0  # squash merges into the trunk in the window dated from their PR ref
     lifetime_notes: tuple[str, ...] = ()  # how squash merges were dated, or how many were not and how to fix that
     work_line: str = ""  # the line the work rows describe: the integration line (develop) when there is one, else the trunk
-    work_branches: int = 0  # work branches merged into work_line in the window: lifetime, size and behind are theirs
+    work_branches: int = 0  # work branches merged into work_line in the window, bots' branches and clock-skewed ones left out (as the flow table's branch lifetime leaves them out): lifetime, size, behind and `from_deleted_branches` are theirs
     release_branches: int = 0  # release and hotfix episodes merged in the window (first arrivals), on any line
     hotfix_branches: int = 0  # of those, hotfixes (metrics.episode_role: by name, or by route into the production line)
     release_lifetime_hours: Distribution = Distribution(count=0, p50=None, p90=None, max=None)  # their lifetimes
