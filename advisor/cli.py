@@ -15,6 +15,7 @@ import shutil
 import sys
 import traceback
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import datetime, timezone
 from enum import Enum
 from pathlib import Path
@@ -753,7 +754,6 @@ def backfill_command(
     end = parse_date(until, "--until", now, end=True) or now
     if start > end:
         raise BadOption(f"--since {since} is after --until; nothing to backfill.")
-    dates = asof.dates_between(start, end, every.value)
     request = pipeline.ScanRequest(
         path=Path(path), now=end, options=_history_options(path, trunk, bot), allow_shallow=allow_shallow,
         cache_dir=None if no_cache else (Path(cache_dir) if cache_dir else store.default_cache_dir(os.environ)),
@@ -761,6 +761,15 @@ def backfill_command(
         window_days=window_days,
     )
     _check_bot_patterns(request.options.bot_patterns)
+    if until is None and (dormant := pipeline.dormancy(request)) is not None:
+        # A dormant repository: dates after its newest commit would store empty windows.
+        end = dormant[0]
+        _say(f"note: {dormant[1].note}")
+        if start > end:
+            raise BadOption(f"--since {since} is after the newest commit ({dormant[1].newest:%Y-%m-%d}); "
+                            "pass an earlier --since, or --until to backfill the quiet dates anyway.")
+        request = replace(request, now=end)
+    dates = asof.dates_between(start, end, every.value)
     folder = _history_folder(path, history_dir)
     stored = 0
     targets = pipeline.plan_targets(_plan_folder(path, plan_dir))  # read once, not per date

@@ -14,7 +14,7 @@ import dataclasses
 import gc
 from contextlib import contextmanager
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -261,6 +261,16 @@ def _trial_merges(request: ScanRequest, reconstructed: History, cache: Cache | N
             if cache is not None and all(c.clean is not None for c in checks):
                 cache.put("merge-checks", merge_key, checks, _CACHED_CHECKS)
     return checks
+
+
+def dormancy(request: ScanRequest, status: Status = _quiet) -> tuple[datetime, scan.Dormancy] | None:
+    """When the default window at `request.now` would be moved back (`scan.choose_window`: a
+    dormant repository, or one too thin for a verdict whose newest commit is over 90 days old):
+    the end of the moved window (the UTC day after the newest long-lived commit) and why.
+    `backfill` without --until ends there instead of storing empty windows."""
+    _, reconstructed, _ = load_history(replace(request, since=None, until=None, as_of=None), status)
+    window, dormant = scan.choose_window(reconstructed, request.moment, days=request.window_days)
+    return (window.until, dormant) if dormant is not None else None
 
 
 def backfill(request: ScanRequest, dates: Sequence[datetime], status: Status = _quiet) -> Iterator[scan.Scan]:

@@ -386,3 +386,29 @@ def test_scan_moves_a_thin_year_old_window_back_to_the_newest_commit(monkeypatch
             "90; the newest is 2024-01-12 (on main, 361 days ago): measuring the year before it; pass --until to "
             "choose\n") in out
     assert "Model: github-flow" in out and "(9 integrations)" in out
+
+
+def test_backfill_of_a_dormant_repository_ends_at_its_newest_commit(monkeypatch: pytest.MonkeyPatch,
+                                                                     tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    scenarios.github_flow(repo)  # its newest commit: the merge of 2024-01-12 16:00 UTC
+    freeze(monkeypatch, datetime(2026, 1, 5, tzinfo=timezone.utc))
+    history = tmp_path / "history"
+    code, out, err = run("backfill", str(repo), "--since", "2024-01-02", "--every", "week", "--no-cache",
+                         "--quiet", "--history-dir", str(history))
+    assert code == 0, err
+    assert out.startswith("note: no commit in the last 365 days; the newest is 2024-01-12 (on main, 723 days ago): "
+                          "measuring the year before it; pass --until to choose\n")
+    # Two weeks up to the newest commit's next midnight, not 104 weeks of silence after it.
+    assert "stored 2 snapshots" in out and "2024-01-06 to 2024-01-13 every week." in out
+    code, out, err = run("progress", str(repo), "--history-dir", str(history), "--format", "json")
+    assert code == 0, err
+    assert json.loads(out)["latest"]["model"] == "github-flow"
+    code, out, err = run("backfill", str(repo), "--since", "2025-01-01", "--no-cache", "--quiet",
+                         "--history-dir", str(tmp_path / "other"))
+    assert code != 0 and "Traceback" not in err
+    assert "--since 2025-01-01 is after the newest commit (2024-01-12)" in err
+    code, out, err = run("backfill", str(repo), "--since", "2025-11-01", "--until", "2026-01-05", "--every", "month",
+                         "--no-cache", "--quiet", "--history-dir", str(tmp_path / "given"))
+    assert code == 0, err
+    assert "note:" not in out and "stored 4 snapshots" in out  # a date the user gave is obeyed as given
