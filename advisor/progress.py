@@ -135,7 +135,7 @@ def direction(measure: Measure, before: float | None, after: float | None) -> Di
     if before is None or after is None:
         return Direction.SAME if before is None and after is None else Direction.UNKNOWN
     change = after - before
-    if abs(change) <= EPSILON * max(1.0, abs(before)):
+    if abs(change) <= EPSILON * max(1.0, abs(before), abs(after)):  # symmetric: swapping the two swaps the answer
         return Direction.SAME
     lower_is_better = measure.better == "lower"
     return Direction.BETTER if (change < 0) == lower_is_better else Direction.WORSE

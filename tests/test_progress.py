@@ -234,6 +234,14 @@ def test_swapping_two_snapshots_swaps_better_and_worse(before: list[float | None
             assert delta.change is not None and (delta.change < 0) == (delta.better == "lower")
 
 
+def test_a_change_within_the_tolerance_reads_the_same_both_ways() -> None:
+    # Found by the property above: 999999 -> 1000000 read "same", 1000000 -> 999999 read "better".
+    measure = snapshot.MEASURES[0]
+    edge = progress.EPSILON * 1e6
+    for before, after in ((1e6 - edge, 1e6), (1e6, 1e6 - edge)):
+        assert progress.direction(measure, before, after) is Direction.SAME
+
+
 def evolving_free_snapshot() -> snapshot.Snapshot:
     moment = evolving.SCANS["A"]
     return snapshot.Snapshot(version=snapshot.VERSION, tool_version="0", scanned_at=moment, since=moment,
