@@ -252,7 +252,7 @@ def evidence(obs: Observation, history: History, window: Window) -> tuple[Eviden
                     e.kind is EpisodeKind.HOTFIX or e.kind is EpisodeKind.RELEASE
                     and e.forked_from not in (None, e.target))], "release/hotfix branches"),))
     if obs.back_merges:
-        add("back-merges", f"{obs.back_merges} back-merges (a line merged back into the integration line, or a "
+        add("back-merges", f"{obs.back_merges} back-merges in the window (a line merged back into the integration line, or a "
             "branch merged into two lines)", Model.GITFLOW, proof=(proofs.back_merges(history, window),))
     if obs.maintenance_lines:
         add("maintenance-lines", f"{len(obs.maintenance_lines)} maintained release lines, active in the window "

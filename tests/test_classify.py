@@ -58,7 +58,7 @@ PINNED: list[tuple[Callable[[Path], Truth], str, str, dict[str, float], list[str
      [
          'develop received 10 of 15 integrations in the window and is merged into master to release',
          '4 release/hotfix branches were merged in the window',
-         '4 back-merges (a line merged back into the integration line, or a branch merged into two lines)',
+         '4 back-merges in the window (a line merged back into the integration line, or a branch merged into two lines)',
          '33% of integrations (5 of 15) landed directly on master',
          '2 of 15 integrations were direct commits (13%)',
          'branches lived 30.0 h at the median; 31% were merged within a day',
@@ -69,7 +69,7 @@ PINNED: list[tuple[Callable[[Path], Truth], str, str, dict[str, float], list[str
      [
          'develop received 13 of 23 integrations in the window while master carries the releases (12 version tags in the window)',
          'develop was merged into master 4 times in the window (releases)',
-         '4 back-merges (a line merged back into the integration line, or a branch merged into two lines)',
+         '4 back-merges in the window (a line merged back into the integration line, or a branch merged into two lines)',
          '1 maintained release lines, active in the window (support/1.x); 0 cherry-picks from develop to release lines and 0 forward merges into develop',
          '57% of integrations (13 of 23) landed directly on develop',
          '3 of 23 integrations were direct commits (13%)',

@@ -72,9 +72,9 @@ def scan_text(scan: Scan, style: Style = PLAIN, explain: bool = False) -> str:
         _metric_proofs(scan, add)
     add("")
     add(f"Trunk: {term(history.trunk.name)}  ({history.trunk.rule.value}; "
-        f"{history.trunk_commits} first-parent commits)")
+        f"{history.trunk_commits} first-parent commits, all time)")
     add("")
-    add("Long-lived branches")
+    add("Long-lived branches (all time: own commits, merges in, into trunk and tags count the whole history)")
     rows: list[list[Any]] = [
         [term(b.name), "yes" if b.live else "deleted", f"{b.first_commit_at:%Y-%m-%d}", f"{b.last_commit_at:%Y-%m-%d}",
          b.mainline_commits, b.merges_received, b.merged_into_trunk, b.tags]
