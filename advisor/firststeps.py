@@ -50,7 +50,8 @@ RULES: tuple[Rule, ...] = (
         id="close-stale-branches",
         applies=lambda v, m: m.wip.stale_branches > 0,
         advice=lambda v, m: (f"Stop adding work in progress: finish or delete the {m.wip.stale_branches} stale "
-                             f"branches (no commit in {STALE_DAYS} days) and keep new ones to a day or two."),
+                             f"branch{'' if m.wip.stale_branches == 1 else 'es'} (no commit in {STALE_DAYS} days) "
+                             "and keep new ones to a day or two."),
         source="GitHub and GitLab stale-branch rule (3 months); trunkbaseddevelopment.com",
     ),
     Rule(

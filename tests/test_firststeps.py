@@ -52,3 +52,23 @@ def test_the_collapse_advice_names_the_right_line(repo_path: Path) -> None:
         since=datetime(2023, 6, 1, tzinfo=timezone.utc)))
     texts = {step.id: step.text for step in as_develop.first_steps}
     assert "instead of merging into master, then retire master" in texts["retire-integration-branch"]
+
+
+def stale_step(path: Path, stale: int) -> str:
+    from tests.builders import RepoBuilder
+    builder = RepoBuilder(path)
+    builder.commit("start", at=datetime(2023, 1, 2, tzinfo=timezone.utc))
+    for n in range(stale):
+        builder.branch(f"old-{n}")
+        builder.commit(f"forgotten {n}", branch=f"old-{n}", files={f"old{n}.txt": "x"},
+                       at=datetime(2023, 1, 3 + n, tzinfo=timezone.utc))
+    for day in range(1, 20):
+        builder.commit(f"work {day}", files={"main.txt": str(day)}, at=datetime(2024, 5, day, tzinfo=timezone.utc))
+    result = pipeline.run_scan(pipeline.ScanRequest(
+        path=path, now=datetime(2024, 6, 1, tzinfo=timezone.utc), options=HistoryOptions(), merge_check_seconds=0))
+    return next(step.text for step in result.first_steps if step.id == "close-stale-branches")
+
+
+def test_the_stale_branch_advice_counts_in_words_people_say(tmp_path: Path) -> None:
+    assert "finish or delete the 1 stale branch (no commit in 90 days)" in stale_step(tmp_path / "one", 1)
+    assert "finish or delete the 2 stale branches (no commit in 90 days)" in stale_step(tmp_path / "two", 2)
