@@ -22,6 +22,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from typing_extensions import TypedDict  # pydantic reads the schema of this one on Python 3.11
+
 from advisor import __version__
 from advisor.markdown import code, environment, md
 from advisor.model import human_hours
@@ -104,8 +106,36 @@ def read_state(text: str | None) -> State:
         raise BadState(str(error)) from None
 
 
+class CriterionStateDocument(TypedDict):
+    met: bool | None
+    current: float | None
+
+
+class VerificationDocument(TypedDict):
+    at: str  # the verifying scan's date, YYYY-MM-DD
+    trunk: str  # the trunk commit it read
+
+
+class StateDocument(TypedDict):
+    """plan.json (`advisor/schemas/plan-state.schema.json` is generated from this)."""
+
+    format: int
+    tool_version: str
+    generated_at: str
+    trunk: str
+    trunk_tip: str
+    current_stage: str | None
+    stages: list[str]
+    status: dict[str, str]  # stage id -> status
+    targets: dict[str, float | None]  # criterion id -> target
+    baselines: dict[str, float | None]  # criterion id -> the value its target stepped from
+    criteria: dict[str, CriterionStateDocument]
+    verified: dict[str, VerificationDocument]  # item id -> the scan that ticked it
+    digests: dict[str, str]  # path -> digest of the text last generated
+
+
 def state_text(plan: Plan, verified: Mapping[str, Verification], digests: Mapping[str, str]) -> str:
-    data: dict[str, Any] = {
+    data: StateDocument = {
         "format": STATE_FORMAT,
         "tool_version": __version__,
         "generated_at": plan.scanned_at.isoformat(),

@@ -42,3 +42,30 @@ def test_documents_validate_and_a_wrong_one_does_not() -> None:
                                             evidence=(("value", "3"),))], snapshot=None, snapshots=1)
     assert errors("check.schema.json", json.loads(json.dumps(check))) == []
     assert errors("check.schema.json", {**check, "kind": "advisor-fleet"})
+
+
+def test_every_golden_plan_state_validates_and_a_wrong_one_does_not() -> None:
+    states = sorted((ROOT / "tests" / "golden" / "plan").glob("*/plan.json"))
+    assert len(states) >= 7
+    for path in states:
+        state = json.loads(path.read_text(encoding="utf-8"))
+        assert errors("plan-state.schema.json", state) == [], path
+    assert errors("plan-state.schema.json", {**state, "stages": "stop-adding-wip"})
+
+
+def test_a_progress_document_validates_and_a_wrong_one_does_not() -> None:
+    import dataclasses
+
+    from advisor import progress, snapshot
+    from tests import evolving
+    moment = evolving.SCANS["A"]
+    base = snapshot.Snapshot(version=snapshot.VERSION, tool_version="0", scanned_at=moment, since=moment,
+                             until=moment, repo="r", trunk="main", trunk_tip="0" * 40, model="gitflow",
+                             confidence="high", measures={}, plan=None, metrics={}, verdict={})
+    one = dataclasses.replace(base, measures={m.name: 10.0 for m in snapshot.MEASURES})
+    two = dataclasses.replace(base, measures={m.name: (5.0 if i % 2 else None) for i, m in enumerate(snapshot.MEASURES)})
+    document = json.loads(jsonout.progress_json(progress.report([one, two])))
+    assert document["since_previous"]["deltas"]
+    assert errors("progress.schema.json", document) == []
+    assert errors("progress.schema.json", {**document, "kind": "advisor-check"})
+    assert errors("progress.schema.json", {**document, "trend": [{"scanned_at": 3}]})

@@ -95,11 +95,21 @@ def scan_json(scan: Scan) -> str:
     return encode(scan_document(scan), 0) + "\n"
 
 
+class MeasureInfo(TypedDict):
+    """One measure a progress document's deltas and trend name (`progress.schema.json` describes it)."""
+
+    name: str
+    label: str
+    unit: str
+    better: str  # "lower" or "higher"
+
+
 def progress_document(report: _progress.Report) -> dict[str, Any]:
     document: dict[str, Any] = {"kind": "advisor-progress", "version": PROGRESS_FORMAT}
     document.update(jsonable(report))
-    document["measures"] = [{"name": m.name, "label": m.label, "unit": m.unit, "better": m.better}
-                            for m in _MEASURES]
+    measures: list[MeasureInfo] = [{"name": m.name, "label": m.label, "unit": m.unit, "better": m.better}
+                                   for m in _MEASURES]
+    document["measures"] = measures
     return document
 
 
