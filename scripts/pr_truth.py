@@ -65,20 +65,6 @@ class TruePr:
     line: str
 
 
-def _arrival(graph: CommitGraph, chain: Sequence[int]) -> list[int]:
-    """commit -> position on the trunk's first-parent chain (oldest first) at which it arrived."""
-    arrival = [_NONE] * len(graph)
-    for position, commit in enumerate(chain):
-        stack = [commit]
-        while stack:
-            current = stack.pop()
-            if arrival[current] != _NONE:
-                continue
-            arrival[current] = position
-            stack.extend(p for p in graph.parents[current] if arrival[p] == _NONE)
-    return arrival
-
-
 def _reach(graph: CommitGraph, start: int, arrival: list[int], value: int) -> list[int]:
     """Commits reachable from `start` whose arrival equals `value`."""
     seen = {start}
@@ -125,7 +111,7 @@ def truth(graph: CommitGraph, lines: dict[str, int]) -> list[TruePr]:
     for line, tip in lines.items():
         chain = _chain(graph, tip)
         position = {c: i for i, c in enumerate(chain)}
-        arrival = _arrival(graph, chain)
+        arrival = history._line_arrival(graph, chain)  # commit -> trunk position at which it arrived
         merged_by: dict[int, int] = {}
         squash_of: dict[int, int] = {}
         for commit in chain:
