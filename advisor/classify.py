@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from advisor.metrics import Metrics, changes, episodes_in_window, landed_as_commits
+from advisor.metrics import Metrics, changes, episodes_in_window, landed_as_commits, work_branches
 from advisor.model import CherryPickDirection, EpisodeKind, History, LineMergeKind, MergeMethod, Window, is_stale
 from advisor import proofs
 from advisor.proofs import Proof
@@ -64,7 +64,8 @@ class Observation:
     with_pr: int
     landed_as_commits: int = 0  # direct commits citing the pull request they landed ("Closes #N", "PR-URL:")
     within_a_day: int  # branch episodes living under 24 hours
-    dated_branches: int = 0  # branch episodes whose lifetime is known (not squashes without their PR ref)
+    dated_branches: int = 0  # work branches whose lifetime is known (not squashes without their PR ref)
+    undated_branches: int = 0  # work branches without a lifetime: squash merges without their PR ref
     lifetime_p50_hours: float | None
     active_branches: int
     ff_pointer: str | None  # a branch named like a second line that only ever fast-forwards with the trunk
@@ -165,7 +166,9 @@ def observe(history: History, window: Window, now: datetime, stale_days: int,
     if integration_line is None and production is not None and landed[trunk]:
         integration_line = trunk  # Gitflow with develop as the default branch: master is the production line
     branches = [e for e in counted if e.kind is not EpisodeKind.DIRECT]
-    lifetimes = sorted(e.lifetime_seconds for e in branches if e.lifetime_seconds is not None)
+    # Lifetimes are the work branches', as the flow table's are: release and hotfix episodes are apart.
+    work = work_branches(history, window, counted)
+    lifetimes = sorted(e.lifetime_seconds for e in work if e.lifetime_seconds is not None)
     live_open = [b for b in history.live_branches if not b.merged and not b.long_lived]
     # A branch named like a line of its own that rests on the trunk's own first-parent chain.
     pointer = next((b.name for b in history.live_branches if b.on_trunk_line
@@ -201,6 +204,7 @@ def observe(history: History, window: Window, now: datetime, stale_days: int,
         landed_as_commits=len(landed_as_commits(counted)),
         within_a_day=sum(1 for seconds in lifetimes if seconds <= DAY),
         dated_branches=len(lifetimes),
+        undated_branches=len(work) - len(lifetimes),
         lifetime_p50_hours=lifetimes[(len(lifetimes) + 1) // 2 - 1] / 3600 if lifetimes else None,
         active_branches=sum(1 for b in live_open if not is_stale(b.last_commit_at, now, stale_days)),
         ff_pointer=pointer,
@@ -285,7 +289,7 @@ def evidence(obs: Observation, history: History, window: Window) -> tuple[Eviden
     if obs.dated_branches:
         # Shares of the branches whose lifetime is known: a squash merge without its PR ref has none
         # (clock-skewed episodes are no changes at all: metrics.changes leaves them out).
-        undated = obs.branch_episodes - obs.dated_branches
+        undated = obs.undated_branches
         add("lifetime", f"branches lived {lifetime} at the median; {share(obs.within_a_day, obs.dated_branches)} "
             "were merged within a day" + (f" ({undated} squash merges without their pull-request refs left out)"
                                           if undated else ""),
@@ -293,11 +297,12 @@ def evidence(obs: Observation, history: History, window: Window) -> tuple[Eviden
             proof=(proofs.described(
                 "each branch's lifetime runs from its first commit's author date to the committer date of the "
                 "commit that integrated it; the median is the nearest-rank 50th percentile over the episodes "
-                "listed (branches with a known lifetime, bots and skewed clocks left out)",
-                [e for e in branches if e.lifetime_seconds is not None and not e.lifetime_unknown],
+                "listed (work branches with a known lifetime; release and hotfix episodes, bots and skewed clocks left out)",
+                [e for e in work_branches(history, window, counted)
+                 if e.lifetime_seconds is not None and not e.lifetime_unknown],
                 "branch lifetime"),))
-    elif obs.branch_episodes:
-        add("lifetime", f"no branch lifetime is known: the {obs.branch_episodes} branches are squash merges without "
+    elif obs.undated_branches:
+        add("lifetime", f"no branch lifetime is known: the {obs.undated_branches} branches are squash merges without "
             "their pull-request refs (fetch refs/pull/* to date them)", proof=(proofs.described(
                 "a squash merge keeps no trace of its branch's first commit; with the refs/pull/* heads fetched, "
                 "each pull request's head dates it", branches, "branch lifetime"),))
@@ -477,7 +482,7 @@ def classify(history: History, metrics: Metrics, window: Window, now: datetime, 
             inside.append(period_model)
     agreeing = sum(1 for name in inside if name == model)
     confidence = temper(confidence, agreeing, len(inside))
-    undated = obs.branch_episodes - obs.dated_branches
+    undated = obs.undated_branches
     if model in (Model.TRUNK_BASED.value, Model.GITHUB_FLOW.value) and undated * 2 > obs.integrations:
         # The two models differ by how long branches live, which git cannot see for most of this
         # work (squash merges without their pull-request refs): a plain clone can only guess.

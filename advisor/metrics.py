@@ -386,6 +386,15 @@ def landed_as_commits(episodes: Iterable[Episode]) -> list[Episode]:
             and e.method in (MergeMethod.DIRECT, MergeMethod.REBASE, MergeMethod.FAST_FORWARD)]
 
 
+def work_branches(history: History, window: Window, counted: Sequence[Episode] | None = None) -> list[Episode]:
+    """The team's work branches among the window's changes (`counted`, else `changes`): role FEATURE,
+    so neither direct commits nor release and hotfix episodes (`episode_role`). Lifetimes, sizes
+    and "merged within a day" are theirs, in the flow table and in the verdict's evidence alike."""
+    beside = integration_line(history, window)
+    return [e for e in (changes(history, window) if counted is None else counted)
+            if episode_role(e, history, beside) is EpisodeKind.FEATURE]
+
+
 def integration(history: History, window: Window, lines: Mapping[str, EpisodeLines]) -> Integration:
     """Integration frequency over every change; lifetimes, sizes and staleness over work branches
     only: release and hotfix episodes (`episode_role`) are reported apart, as they are not how
@@ -393,7 +402,7 @@ def integration(history: History, window: Window, lines: Mapping[str, EpisodeLin
     counted = changes(history, window)
     beside = integration_line(history, window)
     roles = {e.id: episode_role(e, history, beside) for e in counted}
-    branches = [e for e in counted if roles[e.id] is EpisodeKind.FEATURE]
+    branches = work_branches(history, window, counted)
     releases = [e for e in counted if roles[e.id] in (EpisodeKind.RELEASE, EpisodeKind.HOTFIX)]
     direct = sum(1 for e in counted if e.kind is EpisodeKind.DIRECT)
     lifetimes = [e.lifetime_seconds / HOUR for e in branches if e.lifetime_seconds is not None]

@@ -61,7 +61,7 @@ PINNED: list[tuple[Callable[[Path], Truth], str, str, dict[str, float], list[str
          '4 back-merges in the window (a line merged back into the integration line, or a branch merged into two lines)',
          '33% of integrations (5 of 15) landed directly on master',
          '2 of 15 integrations were direct commits (13%)',
-         'branches lived 30.0 h at the median; 31% were merged within a day',
+         'branches lived 30.0 h at the median; 0% were merged within a day',  # the work branches', as the flow table: all 8 live 30 h
          '0% of branches came through a pull or merge request; 0% were squashed or rebased',
      ]),
     (scenarios.gitflow_develop_default, 'gitflow', 'medium',
@@ -146,10 +146,17 @@ def test_each_simulated_class_has_its_exact_numbers_and_scores(
         simulate: Callable[[Path], Truth], model: str, confidence: str, scores: dict[str, float], texts: list[str],
         repo_path: Path) -> None:
     simulate(repo_path)
-    verdict = scan(repo_path).verdict
+    result = scan(repo_path)
+    verdict = result.verdict
     assert (verdict.model, verdict.confidence) == (model, confidence)
     assert verdict.scores == scores
     assert [e.text for e in verdict.evidence if e.id != "quarters"] == texts
+    # The verdict's lifetime line and the flow table measure the same work branches.
+    lifetime = next((e.text for e in verdict.evidence if e.id == "lifetime"), "")
+    integration = result.metrics.integration
+    if integration.lifetime_hours.p50 is not None:
+        assert lifetime.startswith(f"branches lived {integration.lifetime_hours.p50:.1f} h at the median; "
+                                   f"{integration.merged_within_a_day:.0%} were merged within a day")
 
 
 def test_too_little_history_is_unknown_and_says_why(repo_path: Path) -> None:
