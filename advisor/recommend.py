@@ -11,7 +11,7 @@ import dataclasses
 import hashlib
 import shlex
 from urllib.parse import quote
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -664,16 +664,22 @@ def _stage_delivery(ev: _Evidence, prior: Prior) -> Stage:
 
 def settle(plan: Plan, checklist_done: Mapping[str, bool]) -> Plan:
     """The plan with a stage done only when its exit criteria hold and its checklist is done too."""
-    stages, current = [], None
-    for stage in plan.stages:
-        if _done(stage) and checklist_done.get(stage.id, True):
+    stages, current = _with_status(plan.stages, lambda stage: _done(stage) and checklist_done.get(stage.id, True))
+    return dataclasses.replace(plan, stages=stages, current_stage=current)
+
+
+def _with_status(stages: Iterable[Stage], done: Callable[[Stage], bool]) -> tuple[tuple[Stage, ...], str | None]:
+    """Each stage done, current (the first not done) or later, and the current stage's id."""
+    result, current = [], None
+    for stage in stages:
+        if done(stage):
             status = StageStatus.DONE
         elif current is None:
             status, current = StageStatus.CURRENT, stage.id
         else:
             status = StageStatus.LATER
-        stages.append(dataclasses.replace(stage, status=status))
-    return dataclasses.replace(plan, stages=tuple(stages), current_stage=current)
+        result.append(dataclasses.replace(stage, status=status))
+    return tuple(result), current
 
 
 def _done(stage: Stage) -> bool:
@@ -694,17 +700,7 @@ def build_plan(scan: Scan, ci: CiChecks, prior: Prior = Prior()) -> Plan:
     if candidates[4] is None:
         skipped.append(SkippedStage(id="collapse-lines", title="Collapse the long-lived lines into the trunk",
                                     reason="No integration, production or environment line beside the trunk."))
-    stages, current = [], None
-    for stage in candidates:
-        if stage is None:
-            continue
-        if _done(stage):
-            status = StageStatus.DONE
-        elif current is None:
-            status, current = StageStatus.CURRENT, stage.id
-        else:
-            status = StageStatus.LATER
-        stages.append(dataclasses.replace(stage, status=status))
+    stages, current = _with_status((stage for stage in candidates if stage is not None), _done)
     release_branches = ev.release_branches
     target = TARGET_RELEASE_BRANCHES if release_branches else TARGET_TRUNK_BASED
     if release_branches:
@@ -717,13 +713,13 @@ def build_plan(scan: Scan, ci: CiChecks, prior: Prior = Prior()) -> Plan:
     dormant = None
     if scan.dormant is not None:
         dormant = (f"{scan.dormant.note}. Nobody is changing this repository, so there is no branching habit to "
-                   "migrate: the stages below describe the history's last year, not work to do now. If work "
-                   "resumes, run advisor plan again; if it will not, archive the repository (gh repo archive "
+                   "migrate, and the plan has no stages (advisor plan --until DATE shows the ones its last active year "
+                   "would call for). If work resumes, run advisor plan again; if it will not, archive the repository (gh repo archive "
                    "OWNER/NAME) so nobody mistakes it for a maintained one.")
-        stages, current = [], None
+        stages, current = (), None
     return Plan(current_model=scan.verdict.model, confidence=scan.verdict.confidence, target_model=target,
                 target_reason=reason, trunk=ev.trunk, trunk_tip=scan.history.trunk.tip, scanned_at=scan.scanned_at,
-                stages=tuple(stages), skipped=tuple(skipped), current_stage=current,
+                stages=stages, skipped=tuple(skipped), current_stage=current,
                 maintenance_lines=ev.maintenance, environment_lines=ev.environment, dormant=dormant,
                 facts=ev.facts, library=not ev.environment, release_train=release_train(scan))
 

@@ -369,6 +369,10 @@ def test_every_command_says_when_a_dormant_repository_is_measured_before_its_new
     code, out, err = run("plan", str(repo), "--no-cache", "--merge-check-seconds", "0", "--out", str(tmp_path / "plan"))
     assert code == 0, err
     assert note in out
+    readme = (tmp_path / "plan" / "README.md").read_text(encoding="utf-8")
+    assert f"**This repository is dormant.** {note}. Nobody is changing this repository" in readme
+    assert "the plan has no stages (advisor plan --until DATE shows" in readme
+    assert not list((tmp_path / "plan").glob("stages/*.md"))  # a dormant repository gets no stages of work
     code, out, err = run("scan", str(repo), "--no-cache", "--merge-check-seconds", "0", "--no-history",
                          "--until", "2026-01-05")
     assert code == 0, err
