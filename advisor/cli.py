@@ -219,6 +219,16 @@ NoCacheOption = Annotated[bool, typer.Option("--no-cache", help="Neither read no
 MergeCheckOption = Annotated[float, typer.Option(metavar="SECONDS", help="Time budget for trial merges of live branches "
                                                       "(0 turns them off).")]
 QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")]
+PLAN_DIR_HELP = ("The plan folder whose targets the snapshot's stage and criteria status is measured against "
+                 "(default: advisor plan's default folder, when it exists).")
+HISTORY_DIR_HELP = ("Folder of this repository's snapshots (default: $XDG_DATA_HOME/advisor/history/<repo-key>, "
+                    "else ~/.local/share/advisor/history/<repo-key>).")
+SinceOption = Annotated[str | None, typer.Option(metavar="DATE", help="Measure from this date (default: a year "
+                                                                   "before --until).")]
+UntilOption = Annotated[str | None, typer.Option(metavar="DATE", help="Measure up to this date (default: now).")]
+AsOfOption = Annotated[str | None, typer.Option("--as-of", metavar="DATE", help=AS_OF_HELP)]
+HistoryDirOption = Annotated[str | None, typer.Option(metavar="DIR", help=HISTORY_DIR_HELP)]
+PlanDirOption = Annotated[str | None, typer.Option(metavar="DIR", help=PLAN_DIR_HELP)]
 NoColorOption = Annotated[bool, typer.Option("--no-color", help="No colour even on a terminal (NO_COLOR=1 does "
                                                                 "the same).")]
 
@@ -249,8 +259,8 @@ def scan_command(
     table: Annotated[Table, typer.Option(help="With --format csv: the episodes merged in the window, the live "
                                               "branches, or the releases.")] = Table.episodes,
     trunk: TrunkOption = None,
-    since: Annotated[str | None, typer.Option(metavar="DATE", help="Report from this date (default: a year before --until).")] = None,
-    until: Annotated[str | None, typer.Option(metavar="DATE", help="Report up to this date (default: now).")] = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
     allow_shallow: ShallowOption = False,
     bot: BotOption = None,
     cache_dir: CacheDirOption = None,
@@ -258,10 +268,10 @@ def scan_command(
     merge_check_seconds: MergeCheckOption = 10.0,
     quiet: QuietOption = False,
     no_color: NoColorOption = False,
-    history_dir: Annotated[str | None, typer.Option(metavar="DIR", help=HISTORY_DIR_HELP)] = None,
-    plan_dir: Annotated[str | None, typer.Option(metavar="DIR", help=PLAN_DIR_HELP)] = None,
+    history_dir: HistoryDirOption = None,
+    plan_dir: PlanDirOption = None,
     no_history: Annotated[bool, typer.Option("--no-history", help="Do not store a snapshot of this scan.")] = False,
-    as_of: Annotated[str | None, typer.Option("--as-of", metavar="DATE", help=AS_OF_HELP)] = None,
+    as_of: AsOfOption = None,
     explain: Annotated[bool, typer.Option("--explain", help="Under each evidence line and headline metric, the git "
                                           "commands that give the same number.")] = False,
 ) -> None:
@@ -312,18 +322,17 @@ def report_command(
     path: PathArgument = ".",
     out: Annotated[str, typer.Option("--out", "-o", metavar="FILE", help="The HTML file to write.")] = "advisor-report.html",
     trunk: TrunkOption = None,
-    since: Annotated[str | None, typer.Option(metavar="DATE", help="Measure from this date (default: a year before "
-                                                                   "--until).")] = None,
-    until: Annotated[str | None, typer.Option(metavar="DATE", help="Measure up to this date (default: now).")] = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
     allow_shallow: ShallowOption = False,
     bot: BotOption = None,
     cache_dir: CacheDirOption = None,
     no_cache: NoCacheOption = False,
     merge_check_seconds: MergeCheckOption = 10.0,
     quiet: QuietOption = False,
-    history_dir: Annotated[str | None, typer.Option(metavar="DIR", help=HISTORY_DIR_HELP)] = None,
-    plan_dir: Annotated[str | None, typer.Option(metavar="DIR", help=PLAN_DIR_HELP)] = None,
-    as_of: Annotated[str | None, typer.Option("--as-of", metavar="DATE", help=AS_OF_HELP)] = None,
+    history_dir: HistoryDirOption = None,
+    plan_dir: PlanDirOption = None,
+    as_of: AsOfOption = None,
 ) -> None:
     """Write the HTML report: verdict, flow and tiers, charts, branches, trend and plan, in one file.
 
@@ -453,8 +462,8 @@ def plan_command(
     out: Annotated[str | None, typer.Option("--out", "-o", help="Folder for the plan (default: "
                                                                 "~/.local/share/advisor/plans/<repository>-<id>).")] = None,
     trunk: TrunkOption = None,
-    since: Annotated[str | None, typer.Option(metavar="DATE", help="Measure from this date (default: a year before --until).")] = None,
-    until: Annotated[str | None, typer.Option(metavar="DATE", help="Measure up to this date (default: now).")] = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
     allow_shallow: ShallowOption = False,
     bot: BotOption = None,
     cache_dir: CacheDirOption = None,
@@ -462,7 +471,7 @@ def plan_command(
     merge_check_seconds: MergeCheckOption = 10.0,
     quiet: QuietOption = False,
     no_color: NoColorOption = False,
-    as_of: Annotated[str | None, typer.Option("--as-of", metavar="DATE", help=AS_OF_HELP)] = None,
+    as_of: AsOfOption = None,
 ) -> None:
     """Write the staged migration plan: Markdown checklists and branch-protection settings per stage.
 
@@ -543,10 +552,6 @@ def _check_bot_patterns(patterns: tuple[str, ...]) -> None:
 # ---------------------------------------------------------------------------
 # History of scans: snapshots, progress, check, backfill (docs/progress.md)
 
-PLAN_DIR_HELP = ("The plan folder whose targets the snapshot's stage and criteria status is measured against "
-                 "(default: advisor plan's default folder, when it exists).")
-HISTORY_DIR_HELP = ("Folder of this repository's snapshots (default: $XDG_DATA_HOME/advisor/history/<repo-key>, "
-                    "else ~/.local/share/advisor/history/<repo-key>).")
 
 
 class ProgressFormat(str, Enum):
@@ -619,7 +624,7 @@ def progress_command(
     path: Annotated[str, typer.Argument(help="The repository whose snapshots to compare (default: here).")] = ".",
     output: Annotated[ProgressFormat, typer.Option("--format", "-f", help="text, json, markdown, or csv (the trend).")] = (
         ProgressFormat.text),
-    history_dir: Annotated[str | None, typer.Option(metavar="DIR", help=HISTORY_DIR_HELP)] = None,
+    history_dir: HistoryDirOption = None,
     out: Annotated[str | None, typer.Option(help="Write the report to this file (atomically) instead of "
                                                  "printing it.")] = None,
     no_color: NoColorOption = False,
@@ -658,7 +663,7 @@ def progress_command(
 @boundary
 def check_command(
     path: Annotated[str, typer.Argument(help="The repository whose latest snapshot to check (default: here).")] = ".",
-    history_dir: Annotated[str | None, typer.Option(metavar="DIR", help=HISTORY_DIR_HELP)] = None,
+    history_dir: HistoryDirOption = None,
     first_run: Annotated[bool, typer.Option("--first-run", help="No snapshot yet is expected (the first run of a "
                                                                 "new gate): pass instead of failing.")] = False,
     output: Annotated[CheckFormat, typer.Option("--format", "-f", help="text, json, or sarif (SARIF 2.1.0, for "
@@ -731,8 +736,8 @@ def backfill_command(
     path: PathArgument = ".",
     until: Annotated[str | None, typer.Option(metavar="DATE", help="The last date (default: today).")] = None,
     every: Annotated[Every, typer.Option(help="One snapshot every week or every month.")] = Every.week,
-    history_dir: Annotated[str | None, typer.Option(metavar="DIR", help=HISTORY_DIR_HELP)] = None,
-    plan_dir: Annotated[str | None, typer.Option(metavar="DIR", help=PLAN_DIR_HELP)] = None,
+    history_dir: HistoryDirOption = None,
+    plan_dir: PlanDirOption = None,
     trunk: TrunkOption = None,
     bot: BotOption = None,
     allow_shallow: ShallowOption = False,
