@@ -242,11 +242,14 @@ def _window(request: ScanRequest, reconstructed: History, now: datetime,
 
 def _trial_merges(request: ScanRequest, reconstructed: History, cache: Cache | None, git_dir: Path,
                   status: Status) -> tuple[MergeCheck, ...]:
+    # Branches the scan leaves out (sharing no history with the trunk: gh-pages) are not tried: their
+    # result would be shown nowhere, and the time budget goes to the branches that are shown.
+    left_out = {b.ref for b in scan.unrelated_branches(reconstructed)}
     candidates = [
         # The reconstruction found every trunk commit: a branch with no base shares none with it.
         (b.name, b.tip, b.base if b.base is not None else gitread.NO_COMMON_HISTORY)
         for b in sorted(reconstructed.live_branches, key=lambda b: b.last_commit_at, reverse=True)
-        if not b.merged
+        if not b.merged and b.ref not in left_out
     ]
     checks: tuple[MergeCheck, ...] = ()
     if candidates and request.merge_check_seconds > 0:

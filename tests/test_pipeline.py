@@ -250,7 +250,7 @@ def cli_run(*args: str) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
-def test_only_real_branches_are_named(tmp_path: Path) -> None:
+def test_only_real_branches_are_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # A mirror (bare) with a leftover remote-tracking ref and a docs line with a root of its own.
     path = tmp_path / "mirror.git"
     b = RepoBuilder(path, bare=True)
@@ -278,6 +278,14 @@ def test_only_real_branches_are_named(tmp_path: Path) -> None:
     code, out, err = cli_run("scan", str(path), "--no-cache", "--merge-check-seconds", "0", "--no-history",
                              "--since", "2023-06-01", "--format", "json")
     assert [r["ref"] for r in json.loads(out)["left_out"]] == ["refs/remotes/origin/old-topic", "refs/heads/gh-pages"]
+    tried: list[str] = []
+    real = gitread.trial_merges
+    monkeypatch.setattr(gitread, "trial_merges", lambda git_dir, tip, candidates, seconds: (
+        tried.extend(name for name, *_ in candidates), real(git_dir, tip, candidates, seconds))[1])
+    with_merges = pipeline.run_scan(pipeline.ScanRequest(path=path, now=scenarios.at(24 * 200),
+                                                         options=HistoryOptions()))
+    assert tried == ["idea"]  # gh-pages is left out of the report, so its trial merge would be shown nowhere
+    assert [r.merge is not None and r.merge.clean for r in with_merges.live] == [True]
 
 
 def test_a_clone_names_origin_branches_and_leaves_other_remotes_out() -> None:
