@@ -20,7 +20,8 @@ from datetime import datetime, timedelta
 
 from advisor.classify import line_roles
 from advisor.metrics import changes, episodes_in_window
-from advisor.model import EpisodeKind, MergeMethod, Window
+from advisor import proofs
+from advisor.model import EpisodeKind, History, MergeMethod, Window
 from advisor.scan import Scan
 
 RECENT_DAYS = 30  # "merge commits have stopped": none on the trunk in this many days
@@ -98,9 +99,12 @@ def _date(moment: datetime) -> str:
     return moment.date().isoformat()
 
 
-def _log(trunk: str, since: datetime, until: datetime, *options: str) -> str:
-    return " ".join(["git log --first-parent", *options, f"--since={_date(since)}", f"--until={_date(until)}",
-                     shlex.quote(trunk)])
+def _log(history: History, since: datetime, until: datetime, *options: str) -> str:
+    # The window's instants with their zone (proofs.span): a bare date means that day at the
+    # current time of day to git, so the same command would count differently by the hour.
+    ref = proofs.ref_of(history, history.trunk.name) or history.trunk.name
+    return " ".join(["git log --first-parent", *options, proofs.span(Window(since=since, until=until)),
+                     shlex.quote(ref)])
 
 
 def line_pattern(name: str) -> str | None:
@@ -129,7 +133,7 @@ def team_facts(scan: Scan) -> TeamFacts:
         id="trunk-merge-commits",
         text=f"{_plural(len(merge_commits), 'merge commit')} on {trunk} in the last {RECENT_DAYS} days",
         value=float(len(merge_commits)),
-        command=_log(trunk, recent.since, until, "--merges", "--oneline") + " | wc -l")
+        command=_log(history, recent.since, until, "--merges", "--oneline") + " | wc -l")
 
     counted = [e for e in changes(history, window) if e.target == trunk]
     direct = [e for e in counted if e.method is MergeMethod.DIRECT or e.kind is EpisodeKind.DIRECT]
@@ -139,7 +143,7 @@ def team_facts(scan: Scan) -> TeamFacts:
         text=(f"{len(direct)} of {_plural(len(counted), 'change')} ({share:.0%}) reached {trunk} as direct pushes "
               f"in the window" if counted else f"no change reached {trunk} in the window"),
         value=round(share, 3),
-        command=_log(trunk, window.since, until, "--no-merges", "--format='%h %an: %s'")
+        command=_log(history, window.since, until, "--no-merges", "--format='%h %an: %s'")
         + "  # commits without a pull request number or merge are direct pushes")
 
     merged = Counter(e.merged_by for e in counted if e not in direct and e.merged_by)
@@ -156,7 +160,7 @@ def team_facts(scan: Scan) -> TeamFacts:
     else:
         merging_text = f"no branch was merged into {trunk} in the window"
     merging_fact = Fact(id="mergers", text=merging_text, value=float(len(mergers)),
-                        command=_log(trunk, window.since, until, "--merges", "--format=%an")
+                        command=_log(history, window.since, until, "--merges", "--format=%an")
                         + " | sort | uniq -c | sort -rn")
 
     bots: Counter[str] = Counter()
@@ -174,14 +178,14 @@ def team_facts(scan: Scan) -> TeamFacts:
             text=f"release automation committed on {trunk} in the window: "
                  + ", ".join(f"{name} ({_plural(bots[name], 'commit')})" for name in automation),
             value=float(sum(bots.values())),
-            command=_log(trunk, window.since, until, "--format=%cn") + " | sort | uniq -c | sort -rn")
+            command=_log(history, window.since, until, "--format=%cn") + " | sort | uniq -c | sort -rn")
 
     per_day = scan.metrics.integration.per_working_day
     per_day_fact = Fact(
         id="integrations-per-day",
         text=f"{per_day:.2f} integrations per working day on the long-lived lines in the window",
         value=round(per_day, 2),
-        command=_log(trunk, window.since, until, "--oneline") + " | wc -l  # divided by the working days")
+        command=_log(history, window.since, until, "--oneline") + " | wc -l  # divided by the working days")
     return TeamFacts(
         trunk=trunk, merge_commits=merges_fact, direct=direct_fact, direct_changes=len(direct),
         trunk_changes=len(counted), mergers=mergers, merges_known=known, merging=merging_fact,
