@@ -10,6 +10,8 @@ why in the rule's `allowed_by`:
   maintain roles (their direct pushes keep working while the team moves to pull requests), and for
   deploy keys when release automation commits on the trunk;
 - up to date before merging only when integrations per working day are few (`STRICT_MAX_PER_DAY`);
+  above that, a merge queue (GitHub) or merge train (GitLab) from the stage that asks for a straight
+  line, where the queue is how a busy trunk gets one without everyone rebasing by hand;
 - one approval; the last push approved by someone else only where more than one person merges;
   code-owner review never, because the scan does not read which paths changed;
 - maintained lines (those with activity in the window) protected under their own patterns.
@@ -79,6 +81,7 @@ def rules(ctx: Context, wish: Wish) -> tuple[BranchRule, ...]:
     linear = wish.linear and ctx.linear_ok
     checks = ci.checks if wish.checks else ()
     strict = bool(checks) and facts.cheap_rebases
+    queue = wish.checks and wish.linear and bool(checks or ci.provider) and not facts.cheap_rebases
     several_merge = len(facts.mergers) >= 2
     allowed: list[str] = []
     if wish.linear:
@@ -90,10 +93,17 @@ def rules(ctx: Context, wish: Wish) -> tuple[BranchRule, ...]:
         allowed.append(("last push approved by someone else: " if several_merge else
                         "no last-push approval (one person or nobody recorded merges, who could not approve "
                         "their own push): ") + facts.merging.text)
-    if checks:
-        allowed.append((f"up to date before merging: {facts.per_day.text} (at most {STRICT_MAX_PER_DAY:g})" if strict
-                        else f"not up to date before merging: {facts.per_day.text}, more than "
-                             f"{STRICT_MAX_PER_DAY:g}; add a merge queue instead"))
+    if checks or queue:
+        busy = f"{facts.per_day.text}, more than {STRICT_MAX_PER_DAY:g}"
+        if strict:
+            allowed.append(f"up to date before merging: {facts.per_day.text} (at most {STRICT_MAX_PER_DAY:g})")
+        elif queue:
+            allowed.append(f"a merge queue instead of up to date before merging: {busy}, so each pull request "
+                           "would be rebased several times a day before it could merge; the queue tests it on top "
+                           "of the trunk instead")
+        else:
+            allowed.append(f"not up to date before merging: {busy}; a merge queue comes with the stage that asks "
+                           "for a straight line")
     bypass = _bypass(ctx) if (wish.pull_requests or checks) else ()
     trunk = BranchRule(
         pattern=ctx.trunk, is_trunk=True,
@@ -101,7 +111,7 @@ def rules(ctx: Context, wish: Wish) -> tuple[BranchRule, ...]:
         dismiss_stale_reviews=wish.pull_requests and linear,
         require_last_push_approval=wish.pull_requests and several_merge,
         require_conversation_resolution=wish.pull_requests and linear,
-        required_checks=checks, strict_checks=strict,
+        required_checks=checks, strict_checks=strict, merge_queue=queue,
         linear_history=linear, allowed_merge_methods=("squash", "rebase") if linear else ("merge", "squash", "rebase"),
         bypass=bypass, allowed_by=tuple(allowed),
         why=("The trunk is where everyone integrates: it is never deleted or rewritten"

@@ -56,6 +56,7 @@ class BranchRule:
     require_conversation_resolution: bool = False
     required_checks: tuple[str, ...] = ()  # status check contexts, as the CI system reports them
     strict_checks: bool = False  # the branch must be up to date with its target before merging
+    merge_queue: bool = False  # changes merge through the host's queue (GitHub merge queue, GitLab merge train)
     linear_history: bool = False
     allowed_merge_methods: tuple[str, ...] = ("merge", "squash", "rebase")
     lock: bool = False  # read-only: nobody pushes or merges (a retired integration branch)
@@ -207,6 +208,8 @@ def github_ruleset(rule: BranchRule, rule_slug: str) -> dict[str, Any]:
             "strict_required_status_checks_policy": rule.strict_checks,
             "required_status_checks": [{"context": c} for c in dict.fromkeys(rule.required_checks)],
         }})
+    if _queued(rule):
+        rules.append({"type": "merge_queue", "parameters": merge_queue_parameters(rule)})
     return {
         "name": _ruleset_name(rule_slug),
         "target": "branch",
@@ -214,6 +217,25 @@ def github_ruleset(rule: BranchRule, rule_slug: str) -> dict[str, Any]:
         "bypass_actors": [dict(_GITHUB_BYPASS[b.actor]) for b in rule.bypass if b.actor in _GITHUB_BYPASS],
         "conditions": {"ref_name": {"include": include, "exclude": []}},
         "rules": rules,
+    }
+
+
+def _queued(rule: BranchRule) -> bool:
+    # GitHub refuses a merge queue on a pattern with wildcards, and a queue needs checks to wait for.
+    return rule.merge_queue and not rule.lock and not _is_wildcard(rule) and bool(rule.required_checks)
+
+
+def merge_queue_parameters(rule: BranchRule) -> dict[str, Any]:
+    """The `merge_queue` rule's parameters: GitHub's own defaults in the web form, the merge method the rule allows."""
+    methods = _merge_methods(rule)
+    return {
+        "check_response_timeout_minutes": 60,
+        "grouping_strategy": "ALLGREEN",  # every queued change's own merge commit passes the checks
+        "max_entries_to_build": 5,
+        "max_entries_to_merge": 5,
+        "merge_method": "MERGE" if "merge" in methods else methods[0].upper(),
+        "min_entries_to_merge": 1,
+        "min_entries_to_merge_wait_minutes": 5,
     }
 
 
@@ -299,13 +321,19 @@ def gitlab_project(policy: Policy) -> dict[str, Any]:
         squash = "always"
     else:
         squash = "default_off"
-    return {
+    body: dict[str, Any] = {
         "merge_method": method,
         "squash_option": squash,
         "only_allow_merge_if_pipeline_succeeds": merge.pipeline_must_succeed,
         "only_allow_merge_if_all_discussions_are_resolved": any(r.require_conversation_resolution for r in trunk),
         "remove_source_branch_after_merge": merge.delete_branch_on_merge,
     }
+    if any(rule.merge_queue for rule in trunk):
+        # A merge train runs each merge request's pipeline on the trunk plus the ones ahead of it
+        # (merged results pipelines), GitLab's merge queue. Premium and Ultimate.
+        body["merge_pipelines_enabled"] = True
+        body["merge_trains_enabled"] = True
+    return body
 
 
 # -- text helpers -----------------------------------------------------------------
@@ -426,6 +454,11 @@ def terraform(policy: Policy, repo: str | None, slugs: list[str]) -> str:
                     lines += ["      required_check {", f"        context = {hcl_string(check['context'])}", "      }"]
                 lines.append("      strict_required_status_checks_policy = "
                              + _hcl_bool(params["strict_required_status_checks_policy"]))
+                lines.append("    }")
+            elif kind == "merge_queue":
+                lines.append("    merge_queue {")
+                for key, value in params.items():
+                    lines.append(f"      {key} = " + (hcl_string(value) if isinstance(value, str) else str(value)))
                 lines.append("    }")
             else:
                 lines.append(f"    {kind} = true")
@@ -578,6 +611,9 @@ def _requirements(rule: BranchRule) -> list[str]:
         said.append(f"{len(rule.required_checks)} required status check(s)")
         if rule.strict_checks:
             said.append("branch up to date before merging")
+        if _queued(rule):
+            said.append("changes merge through a merge queue, which tests each one on top of the trunk and the "
+                        "changes queued ahead of it (GitLab: a merge train)")
     elif not rule.lock and rule.strict_checks:
         said.append("branch up to date before merging: takes effect once a required check is added")
     return said
@@ -704,6 +740,12 @@ def _how_to(policy: Policy, repo: str | None, slugs: list[str]) -> list[str]:
     if wildcards:
         out.append("- Classic branch protection takes one branch name per call, so there is no classic file for "
                    + ", ".join(code(p) for p in wildcards) + "; use the rulesets for those.")
+    if any(_queued(r) for r in policy.rules):
+        out.append("- The merge queue is a ruleset rule only: classic protection has none, so use the rulesets. "
+                   "GitHub offers it in organisation-owned repositories (public ones, and private ones on "
+                   "Enterprise Cloud). Before turning it on, add `merge_group:` to the `on:` of each workflow "
+                   "whose jobs are required checks: the queue waits for them on its own merge commit, and without "
+                   "that trigger they never run there and every queued change times out.")
     approvals = max((r.required_approvals for r in policy.rules), default=0)
     if approvals > 6:
         out.append("- Classic branch protection allows at most 6 approvals; its files ask for 6.")
@@ -716,6 +758,9 @@ def _how_to(policy: Policy, repo: str | None, slugs: list[str]) -> list[str]:
             + "under Settings > Merge requests > Merge request approvals.",
             "- GitLab never lets a push delete a protected branch, and has no per-branch linear-history switch: "
             "`merge_method` in `gitlab/project.json` covers the whole project.",
+            *(["- Merge trains (`merge_trains_enabled`, with merged results pipelines) need GitLab Premium and "
+               "pipelines that run for merge requests (`rules: - if: $CI_PIPELINE_SOURCE == \"merge_request_event\"`)."]
+              if any(r.merge_queue for r in policy.rules if r.is_trunk) else []),
             "- GitLab CI reports the pipeline as a whole: \"Pipelines must succeed\" "
             "(`only_allow_merge_if_pipeline_succeeds`) takes the place of named checks.", ""]
     return out

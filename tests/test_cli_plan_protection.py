@@ -1,0 +1,87 @@
+"""`advisor plan` on real repositories built for one measured fact each: the protection it writes follows it.
+
+A busy trunk (more than `STRICT_MAX_PER_DAY` integrations per working day) gets a merge queue and
+a GitLab merge train, not "up to date before merging"; a quiet one gets "up to date" and no queue.
+Every file the plan writes still validates strictly against the hosts' schemas.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from advisor import cli
+from advisor.errors import ExitCode
+from advisor.evidence import STRICT_MAX_PER_DAY
+from tests.builders import ALICE, BOB, CAROL, RepoBuilder
+from tests.test_protection import schema_for, validator
+
+runner = CliRunner()
+WORKFLOW = "on: [push, pull_request]\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps: [{run: make}]\n"
+
+
+def squash_merged_trunk(path: Path, *, per_day: int, days: int = 14) -> RepoBuilder:
+    """Pull requests squash-merged into main, `per_day` of them every day, by three people."""
+    builder = RepoBuilder(path)
+    builder.commit("start", files={".github/workflows/ci.yml": WORKFLOW, "README": "start\n"}, at=0)
+    number = 0
+    for day in range(days):
+        for k in range(per_day):
+            number += 1
+            name = f"feature/{number}"
+            builder.branch(name)
+            builder.commit(f"work {number}", branch=name, author=(ALICE, BOB, CAROL)[number % 3], at=24 * day + 1 + k)
+            builder.merge(name, method="squash", message=f"Work {number} (#{number})", at=24 * day + 1.5 + k,
+                          delete=True)
+    return builder
+
+
+def plan(repo: Path, out: Path) -> dict[str, str]:
+    result = runner.invoke(cli.app, ["plan", str(repo), "--out", str(out), "--no-cache", "--merge-check-seconds", "0",
+                                     "--since", "2024-01-01", "--until", "2024-01-15"])
+    assert result.exit_code == ExitCode.OK, result.stderr
+    files = {str(p.relative_to(out)): p.read_text() for p in out.rglob("*") if p.is_file()}
+    for path, text in files.items():
+        kind = schema_for(path.split("/", 2)[-1]) if path.startswith("protection/") else None
+        if kind is not None:
+            validator(kind).validate(json.loads(text))
+    return files
+
+
+def rule_types(files: dict[str, str], stage: str) -> dict[str, dict[str, object]]:
+    body = json.loads(files[f"protection/{stage}/github/ruleset.json"])
+    return {rule["type"]: rule.get("parameters", {}) for rule in body["rules"]}
+
+
+def test_a_busy_trunk_gets_a_merge_queue_and_a_merge_train_where_it_asks_for_a_straight_line(tmp_path: Path) -> None:
+    squash_merged_trunk(tmp_path / "repo", per_day=8)
+    files = plan(tmp_path / "repo", tmp_path / "plan")
+    automate, shrink = rule_types(files, "automate"), rule_types(files, "shrink-batches")
+    # Pull requests and checks come first; the queue comes with the straight line.
+    assert "merge_queue" not in automate and automate["required_status_checks"][
+        "strict_required_status_checks_policy"] is False
+    assert shrink["merge_queue"]["merge_method"] == "SQUASH"  # linear history: no merge commits from the queue
+    assert shrink["required_status_checks"]["strict_required_status_checks_policy"] is False
+    gitlab = json.loads(files["protection/shrink-batches/gitlab/project.json"])
+    assert gitlab["merge_trains_enabled"] is True and gitlab["merge_pipelines_enabled"] is True
+    assert "merge_trains_enabled" not in json.loads(files["protection/automate/gitlab/project.json"])
+    assert "merge_queue {" in files["protection/shrink-batches/terraform/ruleset.tf"]
+    readme = files["protection/shrink-batches/README.md"]
+    per_day = next(line for line in readme.splitlines() if "a merge queue instead of up to date" in line)
+    measured = float(per_day.split("before merging: ")[1].split(" integrations")[0])
+    assert measured > STRICT_MAX_PER_DAY and f"more than {STRICT_MAX_PER_DAY:g}" in per_day
+    assert "`merge_group:`" in readme  # the workflows must run for the queue's merge commit
+    assert "a merge queue comes with the stage that asks for a straight line" in files["protection/automate/README.md"]
+
+
+def test_a_quiet_trunk_rebases_cheaply_and_gets_up_to_date_checks_and_no_queue(tmp_path: Path) -> None:
+    squash_merged_trunk(tmp_path / "repo", per_day=2)
+    files = plan(tmp_path / "repo", tmp_path / "plan")
+    for stage in ("automate", "shrink-batches"):
+        rules = rule_types(files, stage)
+        assert "merge_queue" not in rules
+        assert rules["required_status_checks"]["strict_required_status_checks_policy"] is True
+        assert "merge_trains_enabled" not in json.loads(files[f"protection/{stage}/gitlab/project.json"])
+    assert f"(at most {STRICT_MAX_PER_DAY:g})" in files["protection/shrink-batches/README.md"]
