@@ -16,6 +16,7 @@ from enum import StrEnum
 
 from advisor.metrics import Metrics, changes, episodes_in_window, landed_as_commits, work_branches
 from advisor.model import CherryPickDirection, EpisodeKind, History, LineMergeKind, MergeMethod, Window, is_stale
+from advisor.model import counted as _counted
 from advisor import proofs
 from advisor.proofs import Proof
 from advisor.roles import Roles as Roles
@@ -282,7 +283,8 @@ def evidence(obs: Observation, history: History, window: Window) -> tuple[Eviden
         add("trunk-share", f"{share(obs.on_trunk, obs.integrations)} of integrations ({obs.on_trunk} of "
             f"{obs.integrations}) landed directly on {trunk}",
             Model.TRUNK_BASED, Model.GITHUB_FLOW, proof=(on(trunk), total))
-        add("direct", f"{obs.direct} of {obs.integrations} integrations were direct commits "
+        add("direct", f"{obs.direct} of {_counted(obs.integrations, 'integration')} "
+            f"{'was a direct commit' if obs.direct == 1 else 'were direct commits'} "
             f"({share(obs.direct, obs.integrations)})", Model.TRUNK_BASED,
             proof=(proofs.direct_commits(history, window, counted), total))
     lifetime = "-" if obs.lifetime_p50_hours is None else f"{obs.lifetime_p50_hours:.1f} h"
@@ -380,7 +382,7 @@ def judge(scores: dict[str, float], integrations: int) -> tuple[str, str, str | 
     """(model, confidence, why unknown) from the scores and how much evidence there is."""
     if integrations < MIN_INTEGRATIONS:
         return (Model.UNKNOWN.value, "low",
-                f"only {integrations} integrations in the window; at least {MIN_INTEGRATIONS} are needed")
+                f"only {_counted(integrations, 'integration')} in the window; at least {MIN_INTEGRATIONS} are needed")
     order = {model.value: rank for rank, model in enumerate(PRECEDENCE)}
     ranked = sorted(scores.items(), key=lambda item: (-item[1], order[item[0]]))
     best, top = ranked[0]

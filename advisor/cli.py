@@ -30,6 +30,7 @@ from advisor.report import layout
 from advisor.report.layout import Style, paint
 from advisor.history import DEFAULT_BOT_PATTERNS, HistoryOptions
 from advisor.recommend import Plan
+from advisor.model import counted
 
 EXIT_CODES = ("Exit codes: 0 done; 1 bad input or an unusable repository (one sentence on stderr); 2 a usage "
               "error; 3 an internal error (a crash log is written); 4 advisor check found a regression or a "
@@ -366,8 +367,9 @@ def fleet_command(
     folder: Annotated[str | None, typer.Argument(metavar="DIR", show_default=False,
                                                  help="Scan every repository under this folder.")] = None,
     merge: Annotated[list[str] | None, typer.Option(metavar="FILE", help="Build the portfolio from these "
-                                                    "per-repository JSON files (advisor scan --format json), "
-                                                    "scanning nothing (repeatable; a shell glob works).")] = None,
+                                                    "JSON files (advisor scan --format json, or portfolios of "
+                                                    "advisor fleet --format json), scanning nothing (repeatable; "
+                                                    "a shell glob works).")] = None,
     output: Annotated[OutputFormat, typer.Option("--format", "-f", help="text, json, csv or html.")] = (
         OutputFormat.text),
     out: Annotated[str | None, typer.Option("--out", "-o", metavar="FILE", help="Write the portfolio to this file "
@@ -430,8 +432,8 @@ def _fleet(paths: list[Path], output: str, out: str | None, *, cache_dir: str | 
         rows = fleet.scan_all(paths, options, workers, done)
     if not quiet:
         seconds = (datetime.now(timezone.utc) - started).total_seconds()
-        _say(f"advisor fleet: {len(rows)} repositories in {seconds:.1f} s with {min(workers, len(paths))} "
-             f"worker{'s' if min(workers, len(paths)) != 1 else ''}", err=True)
+        _say(f"advisor fleet: {counted(len(rows), 'repository', 'repositories')} in {seconds:.1f} s with "
+             f"{counted(min(workers, len(paths)), 'worker')}", err=True)
     _show_portfolio(rows, output, out, no_color)
 
 
@@ -451,7 +453,8 @@ def _show_portfolio(rows: list[Any], output: str, out: str | None, no_color: boo
         _say(text, nl=False, style=style if output == "text" else None)
     failures = sum(1 for row in rows if row.error)
     if failures:
-        _say(f"advisor fleet: {failures} of {len(rows)} repositories could not be scanned.", err=True)
+        _say(f"advisor fleet: {failures} of {counted(len(rows), 'repository', 'repositories')} could not be "
+             "scanned.", err=True)
         raise typer.Exit(ExitCode.USER_ERROR)
 
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from advisor import gitread, pipeline, plandoc, snapshot, store
+from advisor import escape, gitread, pipeline, plandoc, snapshot, store
 from advisor.errors import AdvisorError
 from advisor.history import DEFAULT_BOT_PATTERNS, HistoryOptions
 from advisor.report import portfolio
@@ -137,14 +137,23 @@ def scan_all(paths: Sequence[Path], options: Options, jobs: int,
 
 
 def merge(files: Sequence[Path]) -> Iterator[portfolio.Row]:
-    """Rows from per-repository JSON: `advisor scan --format json` output or stored snapshots; a file
-    that cannot be read is a failed row naming it."""
+    """Rows from JSON files: a portfolio `advisor fleet --format json` wrote (every row of it, so fleets
+    built by the jobs of a CI matrix combine), `advisor scan --format json` output, or a stored snapshot.
+    A file that is none of these is a failed row naming it, in one sentence."""
     for file in files:
         try:
             document = json.loads(file.read_text(encoding="utf-8"))
+            if isinstance(document, dict) and document.get("kind") == "advisor-fleet":
+                yield from portfolio.rows_of_document(document)
+                continue
             snap = snapshot.from_document(document)
-        except (OSError, ValueError, AdvisorError) as error:
-            yield portfolio.failed(file.stem, str(file), f"{file} cannot be read as an advisor scan ({error}).")
+        except OSError as error:
+            yield portfolio.failed(file.stem, str(file), f"{file} cannot be read ({error.strerror or error}).")
+            continue
+        except (ValueError, AdvisorError) as error:
+            reason = str(error).rstrip(".")
+            yield portfolio.failed(file.stem, str(file), f"{file} cannot be read as an advisor scan or fleet "
+                                                         f"({escape.one_line(reason)}).")
             continue
         path = Path(snap.repo) if snap.repo else file
         name = display_name(path) if snap.repo and path.exists() else (Path(snap.repo).name or file.stem)

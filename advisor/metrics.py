@@ -320,7 +320,7 @@ def lead_time(history: History, window: Window) -> LeadTime:
         landing = ("changes land directly" if direct == len(counted)
                    else f"changes are merged within minutes of their last commit ({direct} of {len(counted)} landed directly)")
         releasing = ("no release was tagged" if not released
-                     else f"{len(released)} were released within minutes of reaching the trunk")
+                     else f"{len(released)} {'was' if len(released) == 1 else 'were'} released within minutes of reaching the trunk")
         sentence = (f"No stage holds measurable waiting time: {landing} and {releasing} "
                     f"(no stage's median reaches {MEASURABLE_HOURS:g} h per change, over {len(counted)} "
                     f"change{'s' if len(counted) != 1 else ''}).")

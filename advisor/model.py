@@ -39,6 +39,11 @@ def human_hours(hours: float | None, days: str = "d") -> str:
     return f"{hours / 24:.1f} {days}"
 
 
+def counted(number: int, noun: str, plural: str | None = None) -> str:
+    """A count with its noun as people say it: "1 branch", "2 branches" (`plural` when adding -s is wrong)."""
+    return f"{number} {noun}" if number == 1 else f"{number} {plural or noun + 's'}"
+
+
 def human_days(days: float | None) -> str:
     """A duration measured in days, in the style of `human_hours` (so 1.5 days is 36.0 h)."""
     return human_hours(None if days is None else days * 24)

@@ -46,7 +46,9 @@ def advisor(cwd: Path, *args: str) -> str:
     """What `advisor ARGS` prints on stdout, run as a user runs it (a fresh process, colour off, no fitting)."""
     env = {k: v for k, v in os.environ.items() if k != "COLUMNS"}
     env["NO_COLOR"] = "1"
-    done = subprocess.run([sys.executable, "-m", "advisor", *args], cwd=cwd, env=env, capture_output=True,
+    # -P and PYTHONPATH: this checkout's code runs, not a package of the same name in `cwd` (the self-scan's clone)
+    env["PYTHONPATH"] = str(ROOT)
+    done = subprocess.run([sys.executable, "-P", "-m", "advisor", *args], cwd=cwd, env=env, capture_output=True,
                           text=True, check=False)
     if done.returncode not in (0, 1):
         raise RuntimeError(f"advisor {' '.join(args)} exited {done.returncode}: {done.stderr.strip()}")

@@ -114,3 +114,57 @@ def test_fleet_html_and_text_fit_and_escape(estate: Path, tmp_path: Path) -> Non
 def test_fleet_needs_a_folder_or_files() -> None:
     code, _, err = run("fleet")
     assert code == ExitCode.USER_ERROR and "takes a folder to scan, or --merge" in err
+
+
+def test_merge_reads_fleet_json_so_the_fleets_of_a_ci_matrix_combine(estate: Path, tmp_path: Path) -> None:
+    """Two matrix jobs each write a portfolio (`advisor fleet SHARD --format json`), a third a single scan;
+    merging them gives one portfolio with every row as it was, failed rows and their sentences included."""
+    team_a, team_c = tmp_path / "team-a.json", tmp_path / "team-c.json"
+    code, _, err = run("fleet", str(estate / "team-a"), "--no-cache", "--quiet", "--format", "json", "--out",
+                       str(team_a))
+    assert code == 0, err
+    code, _, _ = run("fleet", str(estate / "team-c"), "--no-cache", "--quiet", "--format", "json", "--out",
+                     str(team_c))
+    assert code == ExitCode.USER_ERROR  # the broken repository's row is in it
+    code, out, err = run("scan", str(estate / "team-b" / "web" / "site"), "--no-cache", "--no-history",
+                         "--format", "json")
+    assert code == 0, err
+    (tmp_path / "site.json").write_text(out)
+    code, out, err = run("fleet", "--merge", str(team_a), "--merge", str(team_c), "--merge", str(tmp_path / "site.json"),
+                         "--format", "json")
+    assert code == ExitCode.USER_ERROR and "1 of 4 repositories" in err
+    merged = json.loads(out)
+    from tests.test_report_schemas import errors
+    assert errors("fleet.schema.json", merged) == []
+    by_name = {row["name"]: row for row in merged["rows"]}
+    assert set(by_name) == {"gitflow", "trunk", "broken", "site"}
+    assert merged["rows"][0]["name"] == "broken" and by_name["broken"]["error"]
+    originals = {row["name"]: row for row in json.loads(team_a.read_text())["rows"]}
+    assert by_name["gitflow"] == originals["gitflow"] and by_name["trunk"] == originals["trunk"]  # nothing lost
+    assert by_name["site"]["model"] == "github-flow"
+    # merging the merged portfolio again changes nothing but the order's inputs
+    (tmp_path / "all.json").write_text(out)
+    code, again, _ = run("fleet", "--merge", str(tmp_path / "all.json"), "--format", "json")
+    assert code == ExitCode.USER_ERROR and json.loads(again)["rows"] == merged["rows"]
+
+
+@pytest.mark.parametrize("content, reason", [
+    ('{"kind": "advisor-fleet", "version": 9, "rows": []}', "fleet JSON of version 9; this advisor reads version 1"),
+    ('{"kind": "advisor-fleet", "version": 1, "rows": [{"name": "x"}]}', "a row has no name or path"),
+    ('{"kind": "advisor-fleet", "version": 1, "rows": [{"name": "x", "path": "p"}]}', "fields are not the fleet"),
+    ('{"kind": "advisor-fleet", "version": 1}', "it has no list of rows"),
+    ("[1, 2]", "cannot be read as an advisor scan or fleet"),
+])
+def test_merge_of_a_bad_fleet_file_is_one_sentence_in_its_row_and_a_non_zero_exit(
+        tmp_path: Path, content: str, reason: str) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text(content)
+    code, out, err = run("fleet", "--merge", str(bad))
+    assert code == ExitCode.USER_ERROR and "Traceback" not in out + err
+    sentence = next(line for line in out.splitlines() if line.startswith("bad: "))
+    assert reason in sentence and sentence.endswith(").") and sentence.count(". ") == 0
+
+
+def test_merge_of_a_missing_file_says_so() -> None:
+    code, out, _ = run("fleet", "--merge", "/nowhere/scan.json")
+    assert code == ExitCode.USER_ERROR and "scan: /nowhere/scan.json cannot be read (No such file or directory)." in out

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+import re
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -50,3 +51,26 @@ def test_text_has_every_section(repo_path: Path) -> None:
                     "Patterns in the window", "Live branches:", "Releases (version tags): 4 in all"):
         assert heading in text
     assert "release / hotfix branches merged                      3 / 1" in text
+
+
+SINGULAR_NOUNS = ("commit", "branch", "tag", "release", "hotfix", "revert", "quick patch", "check", "integration",
+                  "snapshot", "file", "active branch", "unreleased commit", "work branch", "direct commit",
+                  "version tag", "first-parent commit", "repository")
+
+
+def test_one_of_anything_is_said_in_the_singular(tmp_path: Path) -> None:
+    """A repository of one commit, one branch and one tag: its scan, terminal and HTML, says '1 commit,
+    1 branch, 1 tag' and never '1 <noun>s' (the README's self-scan once read '1 branches')."""
+    from advisor.report import html
+    from tests.builders import RepoBuilder
+    builder = RepoBuilder(tmp_path / "one")
+    builder.commit("start", files={"a.txt": "a"}, at=NOW - timedelta(days=3))
+    builder.tag("v1.0.0", at=NOW - timedelta(days=3))
+    result = pipeline.run_scan(pipeline.ScanRequest(path=builder.path, now=NOW, options=HistoryOptions()))
+    text = terminal.scan_text(result)
+    page = html.report_html(result)
+    assert "1 commit, 1 branch, 1 tag" in text and "1 commit, 1 branch, 1 tag" in page
+    for shown in (text, page):
+        for noun in SINGULAR_NOUNS:
+            plural = "repositories" if noun == "repository" else noun + ("es" if noun.endswith(("ch", "x")) else "s")
+            assert not re.search(rf"(?<![\d.]){re.escape('1 ' + plural)}\b", shown), f"'1 {plural}' in output"

@@ -28,7 +28,7 @@ from markupsafe import Markup
 from advisor import __version__, escape
 from advisor import progress as _progress
 from advisor.metrics import episodes_in_window
-from advisor.model import STALE_DAYS, EpisodeKind, human_days, human_hours
+from advisor.model import STALE_DAYS, EpisodeKind, counted, human_days, human_hours
 from advisor.recommend import Plan
 from advisor.report import portfolio, svg
 from advisor.report.common import trend_labels
@@ -51,6 +51,7 @@ def environment() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.FunctionLoader(load), autoescape=True, undefined=jinja2.StrictUndefined,
                              trim_blocks=True, lstrip_blocks=True)
     env.filters["clean"] = escape.one_line  # control and bidi characters out, before the HTML escaping
+    env.filters["counted"] = counted  # "1 branch", "2 branches"
     return env
 
 

@@ -25,7 +25,7 @@ from typing import Any, Final, Literal
 from typing_extensions import TypedDict  # pydantic reads the schema of this one on Python 3.11
 
 from advisor import __version__, escape
-from advisor.model import human_hours
+from advisor.model import counted, human_hours
 from advisor.report.layout import PLAIN, Style, fit, paint, table, tier
 from advisor.snapshot import Snapshot
 
@@ -171,7 +171,7 @@ def text(rows: Sequence[Row], style: Style = PLAIN) -> str:
     headers = ["repository", "model", "releases", "lead time p50", "change failure", "lifetime p50",
                "active / stale", "constraint", "plan stage"]
     ok = sum(1 for row in rows if not row.error)
-    lines = [f"advisor fleet: {len(rows)} repositor{'y' if len(rows) == 1 else 'ies'}, {ok} scanned, "
+    lines = [f"advisor fleet: {counted(len(rows), 'repository', 'repositories')}, {ok} scanned, "
              f"{len(rows) - ok} failed (most in need of attention first)", ""]
     lines.append(table(body, headers, width=style.width, wrap=(0, 7, 8, 1), drop=(5, 6, 7)))
     errors = [row for row in shown if row.error]
@@ -196,6 +196,50 @@ def _plain_row(row: Row) -> FleetRow:
 
 
 COLUMNS = tuple(_plain_row(Row(name="", path="")))
+_TEXTS = ("error", "model", "confidence", "release_tier", "lead_time_tier", "change_failure_tier", "restore_tier",
+          "constraint", "plan_stage", "scanned_at")
+
+
+def _number(value: object) -> float | None:
+    if value is None or (isinstance(value, (int, float)) and not isinstance(value, bool)):
+        return value
+    raise ValueError(f"a number was expected, not {value!r}")
+
+
+def row_from_plain(plain: object) -> Row:
+    """A row of a fleet JSON read back (`advisor fleet --merge fleet.json`); ValueError when it is not one."""
+    if not isinstance(plain, dict) or not isinstance(plain.get("name"), str) or not isinstance(plain.get("path"), str):
+        raise ValueError("a row has no name or path")
+    if set(plain) != set(COLUMNS):
+        raise ValueError(f"a row's fields are not the fleet JSON's ({', '.join(sorted(set(plain) ^ set(COLUMNS)))})")
+    texts = {key: plain[key] for key in _TEXTS}
+    if any(value is not None and not isinstance(value, str) for value in texts.values()):
+        raise ValueError("a row's text field holds something else")
+    scanned_at = None if texts["scanned_at"] is None else datetime.fromisoformat(texts["scanned_at"])
+    return Row(
+        name=plain["name"], path=plain["path"], error=texts["error"], model=texts["model"] or "",
+        confidence=texts["confidence"] or "", releases_per_week=_number(plain["releases_per_week"]),
+        release_tier=_tier(texts["release_tier"]), lead_time_hours=_number(plain["lead_time_p50_hours"]),
+        lead_time_tier=_tier(texts["lead_time_tier"]), change_failure_rate=_number(plain["change_failure_rate"]),
+        change_failure_tier=_tier(texts["change_failure_tier"]), restore_hours=_number(plain["restore_p50_hours"]),
+        restore_tier=_tier(texts["restore_tier"]), branch_lifetime_hours=_number(plain["branch_lifetime_p50_hours"]),
+        active_branches=_number(plain["active_branches"]), stale_branches=_number(plain["stale_branches"]),
+        conformance=_number(plain["conformance_score"]), constraint=texts["constraint"], stage=texts["plan_stage"],
+        scanned_at=scanned_at, seconds=_number(plain["seconds"]))
+
+
+def rows_of_document(document: object) -> list[Row]:
+    """Every row of a fleet JSON (`advisor fleet --format json`); ValueError when it is not one this
+    version reads."""
+    if not isinstance(document, dict) or document.get("kind") != "advisor-fleet":
+        raise ValueError("it is not a fleet JSON")
+    if document.get("version") != FLEET_FORMAT:
+        raise ValueError(f"it is a fleet JSON of version {document.get('version')!r}; this advisor reads version "
+                         f"{FLEET_FORMAT}")
+    rows = document.get("rows")
+    if not isinstance(rows, list):
+        raise ValueError("it has no list of rows")
+    return [row_from_plain(row) for row in rows]
 
 
 def document(rows: Sequence[Row]) -> FleetDocument:

@@ -25,6 +25,13 @@ def _text(value: object) -> str:
     return html.escape(str(value), quote=True)
 
 
+def _unit(value: float, unit: str) -> str:
+    """A plural unit in the singular for exactly one: "1 commit", "1 branch", "2 branches"."""
+    if value != 1 or not unit.endswith("s"):
+        return unit
+    return unit[:-2] if unit.endswith(("ches", "shes", "xes")) else unit[:-1]
+
+
 def _num(value: float) -> str:
     return f"{value:.1f}".rstrip("0").rstrip(".")
 
@@ -100,7 +107,7 @@ def bars(title: str, items: Sequence[tuple[str, float]], unit: str) -> str:
         h = (bottom - top) * value / maximum
         x = left + slot * index + slot * 0.15
         parts.append(f'<rect x="{x:.1f}" y="{bottom - h:.1f}" width="{slot * 0.7:.1f}" height="{h:.1f}" '
-                     f'fill="{PALETTE[0]}"><title>{_text(label)}: {_text(_num(value))} {_text(unit)}</title></rect>')
+                     f'fill="{PALETTE[0]}"><title>{_text(label)}: {_text(_num(value))} {_text(_unit(value, unit))}</title></rect>')
         parts.append(f'<text x="{x + slot * 0.35:.1f}" y="{bottom + 16}" text-anchor="middle" font-size="11" '
                      f'fill="{INK}">{_text(label)}</text>')
         parts.append(f'<text x="{x + slot * 0.35:.1f}" y="{bottom - h - 4:.1f}" text-anchor="middle" font-size="10" '
@@ -124,7 +131,7 @@ def timeline(title: str, points: Sequence[tuple[datetime, float, str]], unit: st
         h = max((bottom - top) * value / maximum, 1.0)
         parts.append(f'<rect x="{x:.1f}" y="{bottom - h:.1f}" width="{bar:.1f}" height="{h:.1f}" '
                      f'fill="{PALETTE[1]}"><title>{_text(label)} ({moment:%Y-%m-%d}): {_text(_num(value))} '
-                     f'{_text(unit)}</title></rect>')
+                     f'{_text(_unit(value, unit))}</title></rect>')
     for fraction in (0.0, 0.5, 1.0):
         moment = datetime.fromtimestamp(start.timestamp() + span * fraction, start.tzinfo)
         x = left + (right - left) * fraction
@@ -149,7 +156,7 @@ def line(title: str, points: Sequence[tuple[str, float | None]], unit: str) -> s
                  + " ".join(f"{x:.1f},{y:.1f}" for x, y in coords) + '"/>')
     for (x, y), (label, value) in zip(coords, measured):
         parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="{PALETTE[0]}"><title>{_text(label)}: '
-                     f'{_text(_num(value))} {_text(unit)}</title></circle>')
+                     f'{_text(_num(value))} {_text(_unit(value, unit))}</title></circle>')
     for index in sorted({0, len(measured) // 2, len(measured) - 1}):
         anchor = "start" if index == 0 else "end" if index == len(measured) - 1 else "middle"
         parts.append(f'<text x="{coords[index][0]:.1f}" y="{bottom + 18}" text-anchor="{anchor}" font-size="11" '

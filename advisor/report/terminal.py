@@ -11,7 +11,7 @@ from typing import Any
 
 from advisor import escape
 from advisor import progress as _progress
-from advisor.model import STALE_DAYS, Distribution, EpisodeKind, LineMergeKind, MergeMethod, human_days, human_hours
+from advisor.model import STALE_DAYS, Distribution, counted, EpisodeKind, LineMergeKind, MergeMethod, human_days, human_hours
 from advisor.proofs import Proof
 from advisor.protection import CiChecks
 from advisor.recommend import Plan
@@ -58,8 +58,9 @@ def scan_text(scan: Scan, style: Style = PLAIN, explain: bool = False) -> str:
     out: list[str] = []
     add = out.append
     add(f"advisor scan of {term(scan.repo.path)}")
-    add(f"  {scan.repo.commits} commits, {scan.repo.branches} branches, {scan.repo.tags} tags"
-        + (f", {scan.repo.pull_refs} pull-request refs" if scan.repo.pull_refs else "")
+    add(f"  {counted(scan.repo.commits, 'commit')}, {counted(scan.repo.branches, 'branch', 'branches')}, "
+        f"{counted(scan.repo.tags, 'tag')}"
+        + (f", {counted(scan.repo.pull_refs, 'pull-request ref')}" if scan.repo.pull_refs else "")
         + (" (shallow: older history missing)" if scan.repo.shallow else ""))
     add(f"  window: {scan.window.since:%Y-%m-%d} to {scan.window.until:%Y-%m-%d}")
     if scan.dormant is not None:
@@ -72,7 +73,7 @@ def scan_text(scan: Scan, style: Style = PLAIN, explain: bool = False) -> str:
         _metric_proofs(scan, add)
     add("")
     add(f"Trunk: {term(history.trunk.name)}  ({history.trunk.rule.value}; "
-        f"{history.trunk_commits} first-parent commits, all time)")
+        f"{counted(history.trunk_commits, 'first-parent commit')}, all time)")
     add("")
     add("Long-lived branches (all time: own commits, merges in, into trunk and tags count the whole history)")
     rows: list[list[Any]] = [
@@ -84,19 +85,19 @@ def scan_text(scan: Scan, style: Style = PLAIN, explain: bool = False) -> str:
                wrap=(0,), drop=(7, 6, 5, 2)))
     add("")
     add(f"How changes reached {term(history.trunk.name)} in the window "
-        f"({summary.episodes_in_window} integrations)")
+        f"({counted(summary.episodes_in_window, 'integration')})")
     rows = [[method, count, _share(count, summary.episodes_in_window)] for method, count in summary.methods.items()]
     add(_table(style, rows, ["method", "count", "share"]))
     add("")
     branch_count = sum(count for method, count in summary.methods.items() if method != MergeMethod.DIRECT.value)
     direct_total = sum(1 for e in history.episodes if e.kind is EpisodeKind.DIRECT)
     line = term(summary.work_line or history.trunk.name)
-    add(f"Episodes rebuilt: {summary.episodes} in all ({summary.episodes - direct_total} branches, {direct_total} "
-        f"direct commits); {branch_count} branches merged into the trunk in the window; "
-        f"{summary.work_branches} work branches merged into {line}, "
+    add(f"Episodes rebuilt: {summary.episodes} in all ({counted(summary.episodes - direct_total, 'branch', 'branches')}, "
+        f"{counted(direct_total, 'direct commit')}); {counted(branch_count, 'branch', 'branches')} merged into the "
+        f"trunk in the window; {counted(summary.work_branches, 'work branch', 'work branches')} merged into {line}, "
         f"{summary.from_deleted_branches} of them from branches that no longer exist; "
-        f"{summary.release_branches} release / hotfix branches"
-        + (f"; {summary.bot_episodes} integrations by bots" if summary.bot_episodes else ""))
+        f"{counted(summary.release_branches, 'release / hotfix branch', 'release / hotfix branches')}"
+        + (f"; {counted(summary.bot_episodes, 'integration')} by bots" if summary.bot_episodes else ""))
     rows = [
         _distribution_row(f"work into {line}: lifetime (first commit to merge)", summary.lifetime_hours, _hours),
         _distribution_row(f"work into {line}: size (commits)", summary.size_commits, _number),
@@ -107,8 +108,8 @@ def scan_text(scan: Scan, style: Style = PLAIN, explain: bool = False) -> str:
     ]
     add(_table(style, rows, ["branches", "n", "p50", "p90", "max"], wrap=(0,)))
     if summary.clock_skewed_episodes:
-        add(f"  {summary.clock_skewed_episodes} episodes have commits dated after their merge (clock skew): "
-            "their lifetimes are left out.")
+        add(f"  {counted(summary.clock_skewed_episodes, 'episode has', 'episodes have')} commits dated after their "
+            "merge (clock skew): their lifetimes are left out.")
     add("")
     _patterns(scan, add, style)
     add("")
@@ -132,7 +133,7 @@ def scan_text(scan: Scan, style: Style = PLAIN, explain: bool = False) -> str:
 
 def plan_text(plan: Plan, folder: str, files: int, notes: Sequence[str], ci: CiChecks, style: Style = PLAIN) -> str:
     """What `advisor plan` prints: where the plan went, the stages, and what to do now."""
-    lines = [f"Plan written to {term(folder)} ({files} files).",
+    lines = [f"Plan written to {term(folder)} ({counted(files, 'file')}).",
              f"From {term(plan.current_model)} ({term(plan.confidence)} confidence) to {term(plan.target_model)}.",
              "CI configuration: " + (f"{term(ci.provider)} ({term(', '.join(ci.files))}); required checks: "
                                      f"{term(', '.join(ci.checks)) or 'none named'}" if ci.provider else
@@ -203,7 +204,8 @@ def _verdict(scan: Scan, add: Any, style: Style, explain: bool = False) -> None:
     if len({p.model for p in changes if p.model != "unknown"}) > 1:
         add("  by quarter: " + ", ".join(f"{p.period} {p.model}" for p in changes))
     passed = sum(c.passed for c in verdict.conformance.checks)
-    add(f"  trunk-based conformance: {passed} of {len(verdict.conformance.checks)} checks pass")
+    add(f"  trunk-based conformance: {passed} of {counted(len(verdict.conformance.checks), 'check')} "
+        f"pass{'es' if len(verdict.conformance.checks) == 1 else ''}")
     for check in verdict.conformance.checks:
         add(f"    {'[x]' if check.passed else paint('[ ]', 'bad', style)} {check.name}: {term(check.value)} (target {check.threshold}; "
             f"{check.source})")
@@ -218,9 +220,9 @@ def flow_rows(scan: Scan) -> list[list[str]]:
     releases, lead, wip, flow, fail = (metrics.releases, metrics.lead_time, metrics.wip, metrics.integration,
                                        metrics.failures)
     patches = ("patch releases are routine" if fail.patches_are_routine
-               else f"{fail.quick_patch_releases} quick patches")
+               else counted(fail.quick_patch_releases, "quick patch", "quick patches"))
     rows = [
-        ["release frequency", f"{releases.count} releases ({releases.per_week:.2f}/week, from {releases.source})",
+        ["release frequency", f"{counted(releases.count, 'release')} ({releases.per_week:.2f}/week, from {releases.source})",
          _TIER[releases.tier]],
         ["release interval p50 / p90", f"{_days(releases.interval_days.p50)} / {_days(releases.interval_days.p90)}",
          ""],
@@ -234,13 +236,15 @@ def flow_rows(scan: Scan) -> list[list[str]]:
             if flow.release_branches else ""), ""],
         ["merged within a day", "-" if flow.merged_within_a_day is None else f"{flow.merged_within_a_day:.0%}", ""],
         ["integrations per working day", f"{flow.per_working_day:.2f}", ""],
-        ["work in progress", f"{wip.active_branches} active branches, {wip.stale_branches} stale"
+        ["work in progress", f"{counted(wip.active_branches, 'active branch', 'active branches')}, "
+                             f"{wip.stale_branches} stale"
                              + ("" if wip.unreleased_trunk_commits is None
-                                else f", {wip.unreleased_trunk_commits} unreleased commits on the trunk"), ""],
+                                else f", {counted(wip.unreleased_trunk_commits, 'unreleased commit')} on the trunk"),
+         ""],
         ["change failure (proxy)", "-" if fail.change_failure_rate is None else
-         f"{fail.change_failure_rate:.0%} ({patches}, {fail.hotfixes} hotfixes"
+         f"{fail.change_failure_rate:.0%} ({patches}, {counted(fail.hotfixes, 'hotfix', 'hotfixes')}"
          + (f" ({fail.hotfixes_unnamed} merged straight into {term(scan.history.trunk.name)})"
-            if fail.hotfixes_unnamed else "") + f", {fail.reverts} reverts)",
+            if fail.hotfixes_unnamed else "") + f", {counted(fail.reverts, 'revert')})",
          _TIER[fail.change_failure_tier]],
         ["time to restore (proxy) p50", _hours(fail.restore_hours.p50), _TIER[fail.restore_tier]],
     ]
@@ -258,7 +262,8 @@ def _flow(scan: Scan, add: Any, style: Style) -> None:
     if metrics.death_spiral.warning:
         add(f"  Death-spiral warning: {metrics.death_spiral.reason}.")
     if metrics.freeze.suspected:
-        add(f"  Freeze suspected: {metrics.freeze.dips} of {metrics.freeze.releases_checked} releases followed a "
+        add(f"  Freeze suspected: {metrics.freeze.dips} of {counted(metrics.freeze.releases_checked, 'release')} "
+            "followed a "
             "week of trunk integrations under half the usual rate.")
     if scan.first_steps:
         add("")
@@ -380,7 +385,7 @@ def progress_text(report: _progress.Report, where: str, style: Style = PLAIN) ->
     if report.latest is None or report.baseline is None:
         return fit(term(empty_message(where)), style.width) + "\n"
     latest, baseline = report.latest, report.baseline
-    add(f"advisor progress: {report.snapshots} snapshot{'s' if report.snapshots != 1 else ''} in {term(where)}, "
+    add(f"advisor progress: {counted(report.snapshots, 'snapshot')} in {term(where)}, "
         f"{day(baseline.at)} to {day(latest.at)}")
     add(f"  latest: {day(latest.at)}, trunk {term(latest.trunk)} at {latest.trunk_tip[:12]}, "
         f"model {latest.model} (confidence {latest.confidence})")
