@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from advisor import gitread, history
-from advisor.model import Episode, History
+from advisor.model import Episode, History, MergeMethod
 from tests import scenarios
 from tests.scenarios import Expected, Truth
 
@@ -269,7 +269,7 @@ def test_rebase_by_a_maintainer_and_direct_pull_rebase(repo_path: Path) -> None:
     b.commit(at=11, committed_at=20, author=ALICE)
     b.commit(at=12, committed_at=20, author=ALICE)
     result = reconstruct(repo_path)
-    rebase = only(result, method=history.MergeMethod.REBASE)
+    rebase = only(result, method=MergeMethod.REBASE)
     assert len(rebase.commits) == 2 and rebase.first_commit_at == at(1) and rebase.merged_at == at(10)
     assert sum(1 for e in result.episodes if e.method.value == "direct") == 3
     assert GITHUB  # forge identities are recognised too (see scenarios.trunk_rebase)

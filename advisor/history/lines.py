@@ -1,0 +1,349 @@
+"""Steps 1 and 2 of the reconstruction: the trunk, and the long-lived lines beside it.
+
+Long-lived lines are found by behaviour (span, merges received, merges into the trunk,
+tags), deleted ones rebuilt from merge subjects; each line claims its first-parent
+chain once, so the later steps see every commit's line in one array.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from advisor import merges
+from advisor.errors import TrunkNotFound
+from advisor.model import CommitGraph, LongLivedBranch, Ref, RefKind, TrunkRule, aware
+
+DAY = 86_400
+CONVENTIONAL_TRUNKS = ("main", "master", "trunk")
+DEFAULT_BOT_PATTERNS = (
+    r"\[bot\]",
+    r"^dependabot",
+    r"^renovate",
+    r"^github-actions",
+    r"^greenkeeper",
+    r"^snyk-bot",
+    r"^pre-commit-ci",
+    r"^mergify",
+    r"^semantic-release-bot",
+    r"^allcontributors",
+    r"^copilot-swe-agent",
+)
+# Branch names that usually mark long-lived lines. Only used to decide which
+# branch claims a shared first-parent chain first; never enough on its own.
+_LONG_LIVED_NAME = re.compile(
+    r"^(develop|development|dev|next|stable|main|master|trunk|maint.*|release.*|production|prod|"
+    r"staging|stage|qa|uat|preprod|hotfix|support.*|v?\d+([._]\d+)*([._]x)?|V_\d+(_\d+)*)$",
+    re.IGNORECASE,
+)
+# Names of work branches (a pull request's head, work in progress, a feature or fix): never lines.
+_WORK_NAME = re.compile(r"^(pr|prs|pull|pulls|wip|feature|features|feat|fix|fixes|bugfix|topic|topics|users?|"
+                        r"dependabot|renovate)/", re.IGNORECASE)
+_ENVIRONMENT_NAME = re.compile(r"^(production|prod|staging|stage|qa|uat|preprod|preview|live|env/.*|deploy/.*)$",
+                               re.IGNORECASE)
+_VERSION = re.compile(
+    r"^(?:[A-Za-z][A-Za-z_-]*?[-_/]?)?[vV]?_?(\d+(?:[._]\d+){0,3})"
+    r"(?:[-._+]?([A-Za-z][0-9A-Za-z.+-]*|\d*[A-Za-z][0-9A-Za-z.+-]*))?$"
+)
+_PRERELEASE = re.compile(r"(alpha|beta|rc|pre|preview|dev|snapshot|canary|nightly|next|milestone|^m\d|^a\d|^b\d)",
+                         re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HistoryOptions:
+    trunk: str | None = None
+    bot_patterns: tuple[str, ...] = DEFAULT_BOT_PATTERNS
+    # A line is long-lived when its own commits span this long...
+    long_lived_min_days: int = 14
+    # ...and it received, or gave to the trunk, at least this many merges (or carries a tag);
+    long_lived_min_merges: int = 2
+    # a branch whose name does not look like a line's needs this many.
+    unhinted_min_merges: int = 5
+    # A rebase-merge run: committer times this close together, author times this much older.
+    rebase_run_gap_seconds: int = 120
+    rebase_author_lag_seconds: int = 60
+
+
+# ---------------------------------------------------------------------------
+# Step 1: the trunk
+
+
+def branch_refs(graph: CommitGraph) -> dict[str, Ref]:
+    """One ref per branch name: the one with the newest tip, origin's on a tie.
+
+    In a clone a stale local branch loses to origin's; in a mirror, leftover
+    remote-tracking refs lose to the mirror's own, more recent, branches.
+    """
+    def rank(ref: Ref) -> tuple[int, int, str]:
+        place = 0 if ref.kind is RefKind.REMOTE and ref.remote == "origin" else (
+            1 if ref.kind is RefKind.REMOTE else 2)
+        return (-graph.commit_time[ref.target], place, ref.name)
+
+    chosen: dict[str, Ref] = {}
+    for ref in sorted((r for r in graph.refs if r.kind in (RefKind.LOCAL, RefKind.REMOTE)), key=rank):
+        if ref.short == "HEAD":
+            continue
+        chosen.setdefault(ref.short, ref)
+    return chosen
+
+
+def choose_trunk(graph: CommitGraph, branches: dict[str, Ref], requested: str | None) -> tuple[Ref, TrunkRule]:
+    if requested:
+        for ref in graph.refs:
+            if requested in (ref.name, ref.short) and ref.kind in (RefKind.LOCAL, RefKind.REMOTE):
+                return branches.get(ref.short, ref), TrunkRule.OPTION
+        known = ", ".join(sorted(branches)[:8]) or "none"
+        raise TrunkNotFound(f"There is no branch named {requested!r} (branches include: {known}).")
+    by_name = {ref.name: ref for ref in graph.refs}
+    if graph.remote_head and graph.remote_head in by_name:
+        ref = by_name[graph.remote_head]
+        return branches.get(ref.short, ref), TrunkRule.REMOTE_HEAD
+    if graph.head_ref and graph.head_ref in by_name:
+        ref = by_name[graph.head_ref]
+        return branches.get(ref.short, ref), TrunkRule.HEAD
+    for name in CONVENTIONAL_TRUNKS:
+        if name in branches:
+            return branches[name], TrunkRule.CONVENTIONAL
+    raise TrunkNotFound(
+        "No trunk could be found (no remote HEAD, no HEAD branch, no main/master/trunk); name one with --trunk."
+    )
+
+
+# ---------------------------------------------------------------------------
+# Working state: per-commit arrays filled by the steps below.
+
+_NONE = -1
+
+
+@dataclass(slots=True)
+class _Lines:
+    names: list[str] = field(default_factory=list)
+    chains: list[list[int]] = field(default_factory=list)  # oldest -> newest, claimed commits only
+    line_of: list[int] = field(default_factory=list)  # commit -> line id or _NONE
+    pos: list[int] = field(default_factory=list)  # commit -> position in its line's chain
+    receives_branches: list[bool] = field(default_factory=list)  # line id -> takes feature merges
+
+
+def _flood_until(graph: CommitGraph, start: int, stops: Callable[[int], bool]) -> tuple[list[int], list[int]]:
+    """Commits reachable from `start` without passing a commit where `stops` holds,
+    and those stopping commits (the edge)."""
+    seen = {start}
+    stack = [start]
+    found: list[int] = []
+    edge: list[int] = []
+    while stack:
+        commit = stack.pop()
+        found.append(commit)
+        for parent in graph.parents[commit]:
+            if parent in seen:
+                continue
+            seen.add(parent)
+            (edge if stops(parent) else stack).append(parent)
+    return found, edge
+
+
+def first_parent_chain(graph: CommitGraph, tip: int, stop: Sequence[int]) -> list[int]:
+    """Commits from `tip` back along first parents until a commit with stop[c] != _NONE."""
+    chain = []
+    commit: int | None = tip
+    parents = graph.parents
+    while commit is not None and stop[commit] == _NONE:
+        chain.append(commit)
+        commit = parents[commit][0] if parents[commit] else None
+    return chain
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _LineCandidate:
+    name: str
+    tip: int
+    live: bool
+    priority: int
+
+
+@dataclass(slots=True)
+class _LineStats:
+    merges_from_branches: int = 0
+    merges_from_trunk: int = 0
+    own_commits: int = 0
+    tags: int = 0
+
+
+def _line_stats(graph: CommitGraph, chain: Sequence[int], trunk_line: Sequence[int], tagged: set[int]) -> _LineStats:
+    stats = _LineStats()
+    for commit in chain:
+        parents = graph.parents[commit]
+        if len(parents) > 1:
+            if all(trunk_line[p] == 0 for p in parents[1:]):
+                stats.merges_from_trunk += 1
+            else:
+                stats.merges_from_branches += 1
+        else:
+            stats.own_commits += 1
+        if commit in tagged:
+            stats.tags += 1
+    return stats
+
+
+class _Messages:
+    """Each merge message parsed once, however many steps ask for it."""
+
+    def __init__(self, graph: CommitGraph) -> None:
+        self.graph = graph
+        self.parsed: dict[int, merges.MergeInfo | None] = {}
+
+    def merge(self, commit: int) -> merges.MergeInfo | None:
+        if commit not in self.parsed:
+            self.parsed[commit] = merges.parse_merge_message(self.graph.subject[commit],
+                                                             self.graph.trailers.get(commit, ()))
+        return self.parsed[commit]
+
+
+def _ghost_lines(graph: CommitGraph, lines: _Lines, live_names: set[str], messages: _Messages) -> list[_LineCandidate]:
+    """Deleted long-lived branches: a name merged into a line again and again
+    whose successive merged tips lie on one first-parent chain."""
+    tips_by_name: dict[str, list[int]] = defaultdict(list)
+    for line_id, chain in enumerate(lines.chains):
+        for commit in chain:
+            parents = graph.parents[commit]
+            if len(parents) != 2 or lines.line_of[parents[1]] != _NONE:
+                continue
+            info = messages.merge(commit)
+            if info is None or not info.source or info.is_tag:
+                continue
+            if info.source in live_names or info.source in lines.names:
+                continue
+            tips_by_name[info.source].append(parents[1])
+    ghosts = []
+    for name, tips in sorted(tips_by_name.items()):
+        if len(tips) < 3:
+            continue
+        latest = max(tips, key=lambda c: graph.commit_time[c])
+        on_chain = set(first_parent_chain(graph, latest, lines.line_of))
+        if sum(1 for tip in tips if tip in on_chain) >= 3:
+            ghosts.append(_LineCandidate(name=name, tip=latest, live=False, priority=2))
+    return ghosts
+
+
+def find_lines(graph: CommitGraph, trunk: Ref, branches: dict[str, Ref], options: HistoryOptions,
+               messages: _Messages) -> tuple[_Lines, list[LongLivedBranch]]:
+    n = len(graph)
+    lines = _Lines(line_of=[_NONE] * n, pos=[_NONE] * n)
+    trunk_chain = first_parent_chain(graph, trunk.target, lines.line_of)
+    trunk_chain.reverse()
+    _claim(lines, trunk.short, trunk_chain, True)
+    # Only version tags make a line a release line; other tags (nightly, latest) do not.
+    tagged = {ref.target for ref in graph.refs if ref.kind is RefKind.TAG and parse_version(ref.short)}
+    trunk_merged = _merged_into_trunk(graph, trunk_chain)
+
+    candidates = [
+        _LineCandidate(name=name, tip=ref.target, live=True,
+                       priority=0 if _LONG_LIVED_NAME.match(name) else 1)
+        for name, ref in branches.items() if name != trunk.short
+    ]
+    # Hinted names claim shared chains first; among them the line with the longest history of its
+    # own (a master that kept going claims the commits it shares with a support line cut from it),
+    # then the most recently active.
+    reach = {c.name: len(first_parent_chain(graph, c.tip, lines.line_of)) for c in candidates if c.priority == 0}
+    candidates.sort(key=lambda c: (c.priority, -reach.get(c.name, 0), -graph.commit_time[c.tip], c.name))
+    accepted: list[LongLivedBranch] = []
+    for round_candidates in (candidates, None):
+        if round_candidates is None:
+            round_candidates = _ghost_lines(graph, lines, set(branches), messages)
+        for candidate in round_candidates:
+            chain = first_parent_chain(graph, candidate.tip, lines.line_of)
+            if not chain:
+                continue
+            chain.reverse()
+            stats = _line_stats(graph, chain, lines.line_of, tagged)
+            record = _judge_line(graph, candidate, chain, stats, trunk_merged, options)
+            if record is not None:
+                # A line fed mostly by branches is where work integrates (develop); a line fed
+                # mostly by the trunk is where the trunk is promoted to (production).
+                _claim(lines, candidate.name, chain, stats.merges_from_branches > stats.merges_from_trunk)
+                accepted.append(record)
+    trunk_record = LongLivedBranch(
+        name=trunk.short, live=True, tip=graph.shas[trunk.target],
+        first_commit_at=aware(graph.commit_time[trunk_chain[0]], graph.commit_offset[trunk_chain[0]]),
+        last_commit_at=aware(graph.commit_time[trunk_chain[-1]], graph.commit_offset[trunk_chain[-1]]),
+        mainline_commits=len(trunk_chain), merges_received=sum(1 for c in trunk_chain if len(graph.parents[c]) > 1),
+        merged_into_trunk=0, tags=sum(1 for c in trunk_chain if c in tagged), reasons=("the trunk",),
+    )
+    return lines, [trunk_record, *accepted]
+
+
+def _claim(lines: _Lines, name: str, chain: list[int], receives_branches: bool) -> None:
+    line_id = len(lines.names)
+    lines.names.append(name)
+    lines.receives_branches.append(receives_branches)
+    lines.chains.append(chain)
+    for position, commit in enumerate(chain):
+        lines.line_of[commit] = line_id
+        lines.pos[commit] = position
+
+
+def _merged_into_trunk(graph: CommitGraph, trunk_chain: Sequence[int]) -> dict[int, int]:
+    """commit -> how many trunk merges took it as a merged (non-first) parent."""
+    counts: dict[int, int] = defaultdict(int)
+    for commit in trunk_chain:
+        for parent in graph.parents[commit][1:]:
+            counts[parent] += 1
+    return counts
+
+
+def _judge_line(graph: CommitGraph, candidate: _LineCandidate, chain: list[int], stats: _LineStats,
+                trunk_merged: dict[int, int], options: HistoryOptions) -> LongLivedBranch | None:
+    first, last = chain[0], chain[-1]
+    # A line's age runs from the commit it forked from, when it has one.
+    born = graph.parents[first][0] if graph.parents[first] else first
+    span_days = (graph.commit_time[last] - min(graph.commit_time[born], graph.commit_time[first])) / DAY
+    into_trunk = sum(trunk_merged.get(commit, 0) for commit in chain)
+    # A name that usually marks a line (develop, release-1.2, production) needs less
+    # behaviour to count than any other name: a personal branch that merged two
+    # colleagues' branches, or reached the trunk twice, is still a feature branch.
+    if _WORK_NAME.match(candidate.name):
+        # pr/7344, wip/alice/x, feature/y: a branch named as work stays a work branch however many
+        # times it synced with the trunk; taking it as a line would swallow the PRs merged into it.
+        return None
+    hinted = bool(_LONG_LIVED_NAME.match(candidate.name))
+    needed = options.long_lived_min_merges if hinted else max(options.long_lived_min_merges,
+                                                               options.unhinted_min_merges)
+    reasons = []
+    if stats.merges_from_branches >= needed:
+        reasons.append(f"received {stats.merges_from_branches} merges from other branches")
+    if into_trunk >= needed:
+        reasons.append(f"merged into the trunk {into_trunk} times")
+    # A tag or two on a feature branch (a pre-release cut from it) makes no release line.
+    if stats.tags >= (1 if hinted else needed):
+        reasons.append(f"carries {stats.tags} tags")
+    environment = bool(_ENVIRONMENT_NAME.match(candidate.name))
+    promotions = stats.merges_from_trunk >= needed and (environment or stats.merges_from_trunk > stats.own_commits)
+    if promotions:
+        reasons.append(f"received {stats.merges_from_trunk} merges from the trunk")
+    if span_days < options.long_lived_min_days or not reasons:
+        return None
+    reasons.insert(0, f"lived {span_days:.0f} days with {len(chain)} commits of its own")
+    if not candidate.live:
+        reasons.append("rebuilt from merge subjects: the branch no longer exists")
+    return LongLivedBranch(
+        name=candidate.name, live=candidate.live, tip=graph.shas[candidate.tip],
+        first_commit_at=aware(graph.commit_time[first], graph.commit_offset[first]),
+        last_commit_at=aware(graph.commit_time[last], graph.commit_offset[last]),
+        mainline_commits=len(chain), merges_received=stats.merges_from_branches + stats.merges_from_trunk,
+        merged_into_trunk=into_trunk, tags=stats.tags, reasons=tuple(reasons),
+    )
+
+
+
+
+def parse_version(tag: str) -> tuple[tuple[int, ...], bool] | None:
+    """(version numbers, is pre-release) for tags such as v1.2.3, 1.2-rc1, release-2.0, V_1_2, go1.21rc2."""
+    match = _VERSION.match(tag.rsplit("/", 1)[-1])
+    if match is None:
+        return None
+    numbers = tuple(int(part) for part in re.split(r"[._]", match.group(1)))
+    suffix = match.group(2) or ""
+    return numbers, bool(suffix and _PRERELEASE.search(suffix))
+

@@ -1,0 +1,214 @@
+"""Step 4 of the reconstruction: cherry-picks, reverts, releases, live branches and anomalies,
+read from the labelled history."""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from advisor import merges
+from advisor.history.labelling import _Labeller
+from advisor.history.lines import _NONE, DAY, _flood_until, parse_version
+from advisor.model import (
+    CLOCK_SKEW_SECONDS,
+    Anomalies,
+    CherryPick,
+    CherryPickDirection,
+    CommitGraph,
+    LiveBranch,
+    Ref,
+    RefKind,
+    Release,
+    Revert,
+    aware,
+)
+
+
+class _ShaIndex:
+    """Full or abbreviated sha -> commit index (abbreviations resolved only when unique)."""
+
+    def __init__(self, graph: CommitGraph) -> None:
+        self._exact = {sha: i for i, sha in enumerate(graph.shas)}
+        self._sorted: list[str] | None = None
+        self._graph = graph
+
+    def find(self, sha: str) -> int | None:
+        sha = sha.lower()
+        if sha in self._exact:
+            return self._exact[sha]
+        if len(sha) < 7:
+            return None
+        if self._sorted is None:
+            self._sorted = sorted(self._exact)
+        at = bisect.bisect_left(self._sorted, sha)
+        hits: list[str] = []
+        while at < len(self._sorted) and self._sorted[at].startswith(sha) and len(hits) < 2:
+            hits.append(self._sorted[at])
+            at += 1
+        return self._exact[hits[0]] if len(hits) == 1 else None
+
+
+def _cherry_picks_and_reverts(lab: _Labeller, shas: _ShaIndex) -> tuple[list[CherryPick], list[Revert]]:
+    graph, trunk = lab.graph, lab.lines.names[0]
+    picks: list[CherryPick] = []
+    reverts: list[Revert] = []
+    for commit, lines in sorted(lab.graph.trailers.items()):
+        trailers = merges.parse_trailers(lines)
+        line = lab.line_name(commit)
+        for source in trailers.cherry_picked_from:
+            found = shas.find(source)
+            from_line = lab.line_name(found) if found is not None else None
+            if from_line == trunk and line not in (None, trunk):
+                direction = CherryPickDirection.TRUNK_TO_BRANCH
+            elif line == trunk and from_line not in (None, trunk):
+                direction = CherryPickDirection.BRANCH_TO_TRUNK
+            else:
+                direction = CherryPickDirection.OTHER
+            picks.append(CherryPick(
+                commit=graph.shas[commit], picked_from=graph.shas[found] if found is not None else source,
+                line=line, from_line=from_line, direction=direction, at=lab.time(commit),
+            ))
+        for target in trailers.reverts:
+            found = shas.find(target)
+            reverts.append(Revert(
+                commit=graph.shas[commit], reverted=graph.shas[found] if found is not None else target,
+                line=line, at=lab.time(commit), reverted_found=found is not None,
+            ))
+    return picks, reverts
+
+
+def _version_tags(graph: CommitGraph) -> list[tuple[int, int, Ref, tuple[tuple[int, ...], bool]]]:
+    """(time, offset, ref, version) of every tag that names a version, oldest first."""
+    tags = []
+    for ref in graph.refs:
+        if ref.kind is not RefKind.TAG:
+            continue
+        version = parse_version(ref.short)
+        if version is None:
+            continue
+        epoch = ref.tag_time if ref.tag_time is not None else graph.commit_time[ref.target]
+        offset = ref.tag_offset if ref.tag_offset is not None else graph.commit_offset[ref.target]
+        tags.append((epoch, offset, ref, version))
+    tags.sort(key=lambda t: (t[0], t[3][0], t[2].short))
+    return tags
+
+
+def _flood_unmarked(graph: CommitGraph, start: int, mark: list[int], value: int) -> int:
+    """Mark every commit reachable from `start` not yet marked; return how many."""
+    count = 0
+    stack = [start]
+    while stack:
+        commit = stack.pop()
+        if mark[commit] != _NONE:
+            continue
+        mark[commit] = value
+        count += 1
+        stack.extend(p for p in graph.parents[commit] if mark[p] == _NONE)
+    return count
+
+
+@dataclass(frozen=True, slots=True)
+class _Shipping:
+    """What each version tag shipped first: computed from the graph alone, before labelling."""
+
+    tags: list[tuple[int, int, Ref, tuple[tuple[int, ...], bool]]]
+    new_commits: list[int]
+    shipped: list[int]
+    first_final: list[int]  # commit -> first final tag containing it
+
+
+def _shipping(graph: CommitGraph) -> _Shipping:
+    tags = _version_tags(graph)
+    any_tag = [_NONE] * len(graph)
+    first_final = [_NONE] * len(graph)
+    new_commits, shipped = [], []
+    for number, (_, _, ref, (_, prerelease)) in enumerate(tags):
+        new_commits.append(_flood_unmarked(graph, ref.target, any_tag, number))
+        shipped.append(0 if prerelease else _flood_unmarked(graph, ref.target, first_final, number))
+    return _Shipping(tags=tags, new_commits=new_commits, shipped=shipped, first_final=first_final)
+
+
+def _releases(lab: _Labeller, shipping: _Shipping) -> list[Release]:
+    """Releases from version tags, each placed on the line (or short branch) it sits on."""
+    graph = lab.graph
+    releases = []
+    for number, (epoch, offset, ref, (version, prerelease)) in enumerate(shipping.tags):
+        line_id = lab.lines.line_of[ref.target]
+        episode = lab.episode_of[ref.target]
+        line = lab.lines.names[line_id] if line_id != _NONE else (
+            lab.episodes[episode].target if episode != _NONE else None)
+        releases.append(Release(
+            tag=ref.short, commit=graph.shas[ref.target], at=aware(epoch, offset), line=line,
+            branch=lab.episodes[episode].source if line_id == _NONE and episode != _NONE else None,
+            version=version, prerelease=prerelease, annotated=ref.tag_time is not None,
+            new_commits=shipping.new_commits[number], shipped=shipping.shipped[number],
+        ))
+    return releases
+
+
+
+def _trunk_arrival(graph: CommitGraph, trunk_chain: Sequence[int]) -> list[int]:
+    """For every commit in the trunk, the trunk position at which it arrived."""
+    arrival = [_NONE] * len(graph)
+    for position, commit in enumerate(trunk_chain):
+        arrival[commit] = position
+        stack = [p for p in graph.parents[commit][1:] if arrival[p] == _NONE]
+        while stack:
+            current = stack.pop()
+            if arrival[current] != _NONE:
+                continue
+            arrival[current] = position
+            stack.extend(p for p in graph.parents[current] if arrival[p] == _NONE)
+    return arrival
+
+
+def _live_branches(lab: _Labeller, branches: dict[str, Ref], trunk: Ref, arrival: Sequence[int]) -> list[LiveBranch]:
+    graph = lab.graph
+    trunk_chain = lab.lines.chains[0]
+    last = len(trunk_chain) - 1
+    live = []
+    for name, ref in sorted(branches.items()):
+        if name == trunk.short:
+            continue
+        tip = ref.target
+        pr = lab.pull_number([tip])
+        if arrival[tip] != _NONE:
+            live.append(LiveBranch(
+                name=name, ref=ref.name, tip=graph.shas[tip], ahead=0, behind=last - arrival[tip],
+                forked_at=None, last_commit_at=lab.time(tip), authors=(), merged=True, pr=pr,
+                long_lived=name in lab.lines.names, on_trunk_line=lab.lines.line_of[tip] == 0,
+            ))
+            continue
+        ahead, edge = _flood_until(graph, tip, lambda c: arrival[c] != _NONE)
+        fork = min(edge, key=lambda c: arrival[c]) if edge else None
+        base = max(edge, key=lambda c: (arrival[c], graph.commit_time[c])) if edge else None
+        live.append(LiveBranch(
+            name=name, ref=ref.name, tip=graph.shas[tip], ahead=len(ahead),
+            behind=last - max(arrival[c] for c in edge) if edge else last + 1,
+            forked_at=lab.time(trunk_chain[arrival[fork]]) if fork is not None else None,
+            last_commit_at=lab.time(tip),
+            authors=tuple(sorted({graph.people[graph.author[c]][0] for c in ahead})),
+            merged=False, pr=pr, long_lived=name in lab.lines.names,
+            base=graph.shas[base] if base is not None else None,
+        ))
+    return live
+
+
+def _anomalies(graph: CommitGraph, now: datetime) -> Anomalies:
+    future = int(now.timestamp()) + DAY
+    epoch_floor = 315_532_800  # 1980-01-01: earlier dates come from broken clocks or imports
+    before_author = before_parent = future_dated = epoch_dated = 0
+    for commit in range(len(graph)):
+        authored, committed = graph.author_time[commit], graph.commit_time[commit]
+        before_author += committed < authored - CLOCK_SKEW_SECONDS
+        future_dated += max(authored, committed) > future
+        epoch_dated += min(authored, committed) < epoch_floor
+        before_parent += any(committed < graph.commit_time[p] - CLOCK_SKEW_SECONDS for p in graph.parents[commit])
+    return Anomalies(
+        committer_before_author=before_author, commit_before_parent=before_parent,
+        future_dated=future_dated, epoch_dated=epoch_dated, missing_parents=graph.missing_parents,
+    )
+
+
