@@ -711,7 +711,7 @@ def build_plan(scan: Scan, ci: CiChecks, prior: Prior = Prior()) -> Plan:
         reason = ("One version is released at a time (no maintained release lines in the history): "
                   "the trunk alone carries the work, and releases are tags on it.")
     dormant = None
-    if scan.dormant is not None:
+    if scan.dormant is not None and not scan.dormant.behind:  # a clone behind its remote is a busy team's plan
         dormant = (f"{scan.dormant.note}. Nobody is changing this repository, so there is no branching habit to "
                    "migrate, and the plan has no stages (advisor plan --until DATE shows the ones its last active year "
                    "would call for). If work resumes, run advisor plan again; if it will not, archive the repository (gh repo archive "

@@ -47,13 +47,15 @@ def default_window(now: datetime, since: datetime | None = None, until: datetime
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Dormancy:
     """The default window held no commit on any long-lived line (or too few integrations for a verdict
-    and no such commit in the last 90 days), so it was moved back to end where the history does: at the
-    UTC day after the newest commit on any long-lived line."""
+    and no such commit in the last 90 days, or the clone went quiet for far longer than the busy team
+    ever waits: `behind`), so it was moved back to end where the history does: at the UTC day after the
+    newest commit on any long-lived line."""
 
     newest: datetime  # committer date of the newest tip of any long-lived line (git log -1 --format=%cI <line>)
     line: str  # the long-lived line that commit is the tip of
     idle_days: int  # whole days from that commit to the scan's time
     note: str  # the one line every command prints about it
+    behind: bool = False  # the history was busy up to its newest commit: the clone, not the team, went quiet
 
 
 def dormancy_note(newest: datetime, line: str, idle_days: int, days: int = DEFAULT_WINDOW_DAYS) -> str:
@@ -73,6 +75,31 @@ def trickle_note(newest: datetime, line: str, idle_days: int, integrations: int,
             f"measuring {span} before it; pass --until to choose")
 
 
+BEHIND_MIN_DAYS = 30  # a clone quiet for less than this is read as it is
+BEHIND_GAP_FACTOR = 4  # ... and quiet for this many times the history's longest wait between integrations
+BEHIND_MIN_INTEGRATIONS = 20  # ... over a year before its newest commit busy enough to have a rhythm
+
+
+def behind_note(newest: datetime, line: str, idle_days: int, longest_gap_days: int,
+                days: int = DEFAULT_WINDOW_DAYS) -> str:
+    span = "the year" if days == DEFAULT_WINDOW_DAYS else f"the {days} days"
+    return (f"the newest commit is {newest:%Y-%m-%d} (on {line}, {idle_days} days ago), though the year before it never "
+            f"waited more than {longest_gap_days} day{'s' if longest_gap_days != 1 else ''} between integrations: this clone looks behind its "
+            f"remote; measuring {span} before that commit, as of that day (git fetch to bring it up to date, or "
+            f"pass --until to choose)")
+
+
+def longest_wait_days(history: History, newest: datetime) -> int | None:
+    """The longest wait between consecutive integrations (and from the last one to `newest`) in the
+    year before `newest`, in whole days rounded up; None when that year holds too few for a rhythm."""
+    year = Window(since=newest - timedelta(days=DEFAULT_WINDOW_DAYS), until=newest + timedelta(seconds=1))
+    moments = sorted(e.merged_at for e in changes(history, year))
+    if len(moments) < BEHIND_MIN_INTEGRATIONS:
+        return None
+    gaps = [later - earlier for earlier, later in zip(moments, moments[1:] + [newest])]
+    return max(1, -(-int(max(gaps).total_seconds()) // 86_400))
+
+
 def newest_line_commit(history: History) -> tuple[datetime, str] | None:
     """The newest tip of any long-lived line (the trunk is one) and its line's name."""
     tips = [(line.last_commit_at, line.name) for line in history.long_lived]
@@ -90,6 +117,14 @@ def dormancy(history: History, now: datetime, days: int = DEFAULT_WINDOW_DAYS,
         return None
     moment, line = newest
     idle = int((now - moment).total_seconds() // 86_400)
+    if idle >= BEHIND_MIN_DAYS:
+        # A team that integrated every few days does not stop dead for months: the clone was not fetched.
+        # Read as of its newest commit, not as a dormant project (which would get no plan) nor as
+        # months of sudden idleness (which would call every live branch stale).
+        wait = longest_wait_days(history, moment)
+        if wait is not None and idle >= BEHIND_GAP_FACTOR * wait:
+            return Dormancy(newest=moment, line=line, idle_days=idle, behind=True,
+                            note=behind_note(moment, line, idle, wait, days))
     if moment < now - timedelta(days=days):
         return Dormancy(newest=moment, line=line, idle_days=idle, note=dormancy_note(moment, line, idle, days))
     if integrations is not None and integrations < MIN_INTEGRATIONS and moment < now - timedelta(days=QUIET_DAYS):

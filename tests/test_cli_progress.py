@@ -358,7 +358,8 @@ def test_every_command_says_when_a_dormant_repository_is_measured_before_its_new
     code, out, err = run("scan", str(repo), "--no-cache", "--format", "json", "--merge-check-seconds", "0",
                          "--no-history")
     assert code == 0, err
-    assert json.loads(out)["dormant"] == {"idle_days": 723, "line": "main", "newest": "2024-01-12T16:00:00+00:00",
+    assert json.loads(out)["dormant"] == {"behind": False, "idle_days": 723, "line": "main",
+                                          "newest": "2024-01-12T16:00:00+00:00",
                                           "note": note}
     code, out, err = run("progress", str(repo), "--history-dir", str(history))
     assert code == 0, err
@@ -377,6 +378,52 @@ def test_every_command_says_when_a_dormant_repository_is_measured_before_its_new
                          "--until", "2026-01-05")
     assert code == 0, err
     assert "no commit in the last" not in out and "window: 2025-01-05 to 2026-01-05" in out
+
+
+def test_a_busy_clone_not_fetched_for_months_is_read_as_of_its_newest_commit(monkeypatch: pytest.MonkeyPatch,
+                                                                               tmp_path: Path) -> None:
+    # A commit a day on main for 40 days (2024-01-01 .. 2024-02-09), and old-idea idle since day one: a busy
+    # team. Scanned 60 days after the newest commit, the quiet is the clone's, not the team's: the window and
+    # the clock end at that commit, old-idea is 39 days idle (not stale), and the plan is a busy team's plan.
+    repo = tmp_path / "repo"
+    scenarios.trunk_with_an_idle_branch(repo, days=40)
+    freeze(monkeypatch, datetime(2024, 4, 9, 12, tzinfo=timezone.utc))
+    note = ("the newest commit is 2024-02-09 (on main, 60 days ago), though the year before it never waited more "
+            "than 1 day between integrations: this clone looks behind its remote; measuring the year before that "
+            "commit, as of that day (git fetch to bring it up to date, or pass --until to choose)")
+    code, out, err = run("scan", str(repo), "--no-cache", "--merge-check-seconds", "0", "--no-history")
+    assert code == 0, err
+    assert f"  window: 2023-02-10 to 2024-02-10\n  {note}\n" in out
+    assert "1 not yet in the trunk (1 active, 0 stale" in out
+    code, out, err = run("scan", str(repo), "--no-cache", "--format", "json", "--merge-check-seconds", "0",
+                         "--no-history")
+    assert code == 0, err
+    assert json.loads(out)["dormant"]["behind"] is True
+    code, out, err = run("plan", str(repo), "--no-cache", "--merge-check-seconds", "0", "--out", str(tmp_path / "plan"))
+    assert code == 0, err
+    assert note in out
+    assert list((tmp_path / "plan").glob("stages/*.md"))  # a busy team's plan has stages
+    assert "This repository is dormant" not in (tmp_path / "plan" / "README.md").read_text(encoding="utf-8")
+    # Asked for today's window, the tool obeys: the branch is then months idle.
+    code, out, err = run("scan", str(repo), "--no-cache", "--merge-check-seconds", "0", "--no-history",
+                         "--until", "2024-04-09")
+    assert code == 0, err
+    assert "looks behind its remote" not in out and "window: 2023-04-10 to 2024-04-09" in out
+
+
+def test_a_repository_that_slowed_down_before_going_quiet_is_not_called_behind(monkeypatch: pytest.MonkeyPatch,
+                                                                               tmp_path: Path) -> None:
+    # 20 integrations a week apart, then 35 quiet days: within the history's own rhythm (4 x 7 days is 28,
+    # but the clone must be quiet 30 days and 4 waits), so nothing moves.
+    repo = tmp_path / "repo"
+    b = RepoBuilder(repo)
+    for week in range(20):
+        b.commit(f"work {week}", at=24 * 7 * week)
+    newest = datetime(2024, 1, 1, 9, tzinfo=timezone.utc) + timedelta(days=7 * 19)
+    freeze(monkeypatch, newest + timedelta(days=27))
+    code, out, err = run("scan", str(repo), "--no-cache", "--merge-check-seconds", "0", "--no-history")
+    assert code == 0, err
+    assert "looks behind its remote" not in out and "no commit in the last" not in out
 
 
 def test_scan_moves_a_thin_year_old_window_back_to_the_newest_commit(monkeypatch: pytest.MonkeyPatch,
