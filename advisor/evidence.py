@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from advisor.classify import line_roles
 from advisor.metrics import changes, episodes_in_window
 from advisor import proofs
-from advisor.model import EpisodeKind, History, MergeMethod, Window
+from advisor.model import Episode, EpisodeKind, History, MergeMethod, Window
 from advisor.scan import Scan
 
 RECENT_DAYS = 30  # "merge commits have stopped": none on the trunk in this many days
@@ -146,30 +146,17 @@ def team_facts(scan: Scan) -> TeamFacts:
         command=_log(history, window.since, until, "--no-merges", "--format='%h %an: %s'")
         + "  # commits without a pull request number or merge are direct pushes")
 
-    merged = Counter(e.merged_by for e in counted if e not in direct and e.merged_by)
-    mergers = tuple(sorted(merged.items(), key=lambda item: (-item[1], item[0])))
-    known = sum(merged.values())
-    branch_merges = len(counted) - len(direct)
-    if mergers:
-        name, top = mergers[0]
-        merging_text = (f"{_plural(len(mergers), 'person', 'people')} merged the {_plural(known, 'merge')} into "
-                        f"{trunk} whose merger git records (bots' merges not counted); {name} merged {top} of {known}")
-    elif branch_merges:
-        merging_text = (f"{_plural(branch_merges, 'branch', 'branches')} reached {trunk} through a forge's squash or "
-                        "rebase button, which records no merger")
-    else:
-        merging_text = f"no branch was merged into {trunk} in the window"
-    merging_fact = Fact(id="mergers", text=merging_text, value=float(len(mergers)),
-                        command=_log(history, window.since, until, "--merges", "--format=%an")
-                        + " | sort | uniq -c | sort -rn")
+    merging_fact, mergers, known = _merging(history, window, counted, direct)
 
     bots: Counter[str] = Counter()
     for e in episodes_in_window(history, window):
         if e.target != trunk or e.repeat_of is not None:
             continue
-        for who in (e.merged_by, e.author if e.kind is EpisodeKind.DIRECT else None):
-            if who and (is_automation(who) or (e.bot and who == e.author)):
-                bots[who] += 1
+        # One count per change: a bot's direct commit names it as both author and committer.
+        found = {who for who in (e.merged_by, e.author if e.kind is EpisodeKind.DIRECT else None)
+                 if who and (is_automation(who) or (e.bot and who == e.author))}
+        for who in found:
+            bots[who] += 1
     automation = tuple(sorted(bots, key=lambda n: (-bots[n], n)))
     automation_fact = None
     if automation:
@@ -191,6 +178,56 @@ def team_facts(scan: Scan) -> TeamFacts:
         trunk_changes=len(counted), mergers=mergers, merges_known=known, merging=merging_fact,
         automation=automation, automation_fact=automation_fact, per_day=per_day_fact,
         maintained=maintained_lines(scan))
+
+
+def _merging(history: History, window: Window, counted: list[Episode],
+             direct: list[Episode]) -> tuple[Fact, tuple[tuple[str, int], ...], int]:
+    """Who merges: the authors of the merge commits that brought a change onto the trunk in the
+    window. The merge commits git lists there that are no such change (a long-lived line merged
+    in, a bot's branch, a branch merged again, an untrusted clock) are named and left out, so the
+    command reproduces the counts exactly. Squashed and rebased changes record no merger."""
+    trunk = history.trunk.name
+    merges = [e for e in counted if e.method is MergeMethod.MERGE and e.merged_by]
+    merges.sort(key=lambda e: e.merged_at)
+    kept = {_merge_sha(e) for e in merges}
+    others = [e for e in episodes_in_window(history, window)
+              if e.target == trunk and e.method is MergeMethod.MERGE and _merge_sha(e) not in kept]
+    line_merges = sorted({m.commit for m in history.line_merges
+                          if m.target == trunk and window.contains(m.merged_at)} - kept)
+    bots = sorted({_merge_sha(e) for e in others if e.bot} - set(line_merges))
+    rest = sorted({_merge_sha(e) for e in others} - set(line_merges) - set(bots))
+    merged = Counter(e.merged_by for e in merges if e.merged_by)
+    mergers = tuple(sorted(merged.items(), key=lambda item: (-item[1], item[0])))
+    known = len(merges)
+    left = [(len(line_merges), "merging another long-lived line"), (len(bots), "by bots"),
+            (len(rest), "of a branch merged before or with an untrusted clock")]
+    left_text = "; ".join(f"{count} {why}" for count, why in left if count)
+    squashed = len(counted) - len(direct) - known
+    if mergers:
+        name, top = mergers[0]
+        text = (f"{_plural(len(mergers), 'person', 'people')} authored the {_plural(known, 'merge commit')} that "
+                f"brought a change into {trunk} in the window; {name} authored {top} of {known}")
+    elif squashed:
+        text = f"no merge commit brought a change into {trunk} in the window"
+    else:
+        text = f"no branch was merged into {trunk} in the window"
+    if left_text:
+        text += f" (left out: {left_text})"
+    if squashed > 0:
+        text += (f"; {_plural(squashed, 'change')} came squashed or rebased, which records no merger in git")
+    excluded = [*line_merges, *bots, *rest]
+    if excluded:
+        drop = " ".join(f"-e {shlex.quote('^' + sha[:12])}" for sha in excluded)
+        command = (_log(history, window.since, window.until, "--merges", "--format='%H %an'")
+                   + f" | grep -v {drop} | cut -d' ' -f2- | sort | uniq -c | sort -rn")
+    else:
+        command = (_log(history, window.since, window.until, "--merges", "--format=%an")
+                   + " | sort | uniq -c | sort -rn")
+    return Fact(id="mergers", text=text, value=float(len(mergers)), command=command), mergers, known
+
+
+def _merge_sha(episode: Episode) -> str:
+    return episode.id.split(":")[0]
 
 
 def maintained_lines(scan: Scan) -> tuple[MaintainedLine, ...]:
