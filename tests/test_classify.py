@@ -80,7 +80,7 @@ PINNED: list[tuple[Callable[[Path], Truth], str, str, dict[str, float], list[str
      {'gitflow': 0.0, 'github-flow': 0.956, 'trunk-based': 0.256, 'release-branching': 0.0, 'gitlab-flow': 0.0},
      [
          '100% of integrations (9 of 9) landed directly on main',
-         '1 of 9 integrations were direct commits (11%)',
+         '1 of 9 integrations was a direct commit (11%)',
          'branches lived 60.0 h at the median; 0% were merged within a day',
          '100% of branches came through a pull or merge request; 0% were squashed or rebased',
      ]),
@@ -88,7 +88,7 @@ PINNED: list[tuple[Callable[[Path], Truth], str, str, dict[str, float], list[str
      {'gitflow': 0.0, 'github-flow': 0.664, 'trunk-based': 1.0, 'release-branching': 0.0, 'gitlab-flow': 0.0},
      [
          '100% of integrations (11 of 11) landed directly on main',
-         '1 of 11 integrations were direct commits (9%)',
+         '1 of 11 integrations was a direct commit (9%)',
          'no branch lifetime is known: the 10 branches are squash merges without their pull-request refs (fetch refs/pull/* to date them)',
          '100% of branches came through a pull or merge request; 100% were squashed or rebased',
      ]),
@@ -96,7 +96,7 @@ PINNED: list[tuple[Callable[[Path], Truth], str, str, dict[str, float], list[str
      {'gitflow': 0.0, 'github-flow': 0.343, 'trunk-based': 1.0, 'release-branching': 0.0, 'gitlab-flow': 0.0},
      [
          '100% of integrations (7 of 7) landed directly on main',
-         '1 of 7 integrations were direct commits (14%)',
+         '1 of 7 integrations was a direct commit (14%)',
          'branches lived 4.0 h at the median; 100% were merged within a day',
          '0% of branches came through a pull or merge request; 100% were squashed or rebased',
      ]),
@@ -118,7 +118,7 @@ PINNED: list[tuple[Callable[[Path], Truth], str, str, dict[str, float], list[str
      [
          'production received 6 promotions from main in the window',
          '100% of integrations (7 of 7) landed directly on main',
-         '1 of 7 integrations were direct commits (14%)',
+         '1 of 7 integrations was a direct commit (14%)',
          'branches lived 20.0 h at the median; 100% were merged within a day',
          '100% of branches came through a pull or merge request; 0% were squashed or rebased',
      ]),
@@ -126,7 +126,7 @@ PINNED: list[tuple[Callable[[Path], Truth], str, str, dict[str, float], list[str
      {'gitflow': 0.0, 'github-flow': 0.671, 'trunk-based': 1.0, 'release-branching': 0.0, 'gitlab-flow': 0.0},
      [
          '100% of integrations (14 of 14) landed directly on main',
-         '1 of 14 integrations were direct commits (7%)',
+         '1 of 14 integrations was a direct commit (7%)',
          'no branch lifetime is known: the 13 branches are squash merges without their pull-request refs (fetch refs/pull/* to date them)',
          '100% of branches came through a pull or merge request; 100% were squashed or rebased',
      ]),
