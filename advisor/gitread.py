@@ -35,7 +35,7 @@ from advisor.errors import (
     UnbornHead,
     UnreadablePath,
 )
-from advisor.merges import TRAILER_PATTERN
+from advisor.merges import TRAILER_PATTERN, may_hold_trailers
 from advisor.model import CommitGraph, MergeCheck, Ref, RefKind
 
 Progress = Callable[[int], None]
@@ -43,10 +43,6 @@ Progress = Callable[[int], None]
 # --date=raw makes %ad/%cd "epoch +zone": both halves of an aware time, with no date formatting.
 _FIELDS = ("%H", "%P", "%ad", "%cd", "%aN%x1e%aE", "%cN%x1e%cE", "%s", "%b")
 _LOG_FORMAT = "%x1f".join(_FIELDS)
-# A cheap first look at a body (substring tests run at C speed): only bodies
-# holding one of these go through merges.TRAILER_PATTERN.
-_TRAILER_HINTS = ("cherry picked from", "This reverts", "Change-Id:", "merge request", "Merge", "#", "!", "PR-URL")
-_MAY_HOLD_TRAILERS = re.compile("|".join(re.escape(word) for word in _TRAILER_HINTS)).search
 _PULL_REF = re.compile(r"^refs/(?:pull|merge-requests)/(\d+)/head$")
 # Environment for every git subprocess: no pager, no locks taken, no prompts,
 # and no system or user config that could make a read write or run something.
@@ -422,7 +418,7 @@ def _stream_commits(location: RepoLocation, repo: pygit2.Repository, graph: Comm
         graph.committer.extend(map(people.__getitem__, fields[5::_WIDTH]))
         graph.subject.extend(fields[6::_WIDTH])
         for offset, body in enumerate(fields[7::_WIDTH]):
-            if body and _may_hold_trailers(body):
+            if body and may_hold_trailers(body):
                 lines = tuple(m.group(0).strip() for m in TRAILER_PATTERN.finditer(body))
                 if lines:
                     graph.trailers[first + offset] = lines
@@ -449,10 +445,6 @@ def _stream_commits(location: RepoLocation, repo: pygit2.Repository, graph: Comm
             parents_of.append(tuple(ids))
     graph.missing_parents += missing
     return raw_refs
-
-
-def _may_hold_trailers(body: str) -> bool:
-    return _MAY_HOLD_TRAILERS(body) is not None  # one C call, not one `in` per hint
 
 
 def _fields_record_by_record(text: str) -> list[str]:

@@ -35,6 +35,7 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 
 __all__ = [
+    "TRAILER_HINTS",
     "TRAILER_PATTERN",
     "Host",
     "MergeInfo",
@@ -45,6 +46,7 @@ __all__ = [
     "cited_pull_request",
     "CITES_PR_GREP",
     "parse_trailers",
+    "may_hold_trailers",
     "squash_body_commit_count",
 ]
 
@@ -101,7 +103,9 @@ _CLOSING_KEYWORD = r"\b(?i:close[sd]?|fix(?:e[sd])?|resolve[sd]?):?[ \t]+#"
 
 TRAILER_PATTERN: re.Pattern[str] = re.compile(
     r"^(?:"
-    r"\* "  # a squashed commit in a GitHub or Bitbucket squash body (column 0 only)
+    # A squashed commit in a GitHub or Bitbucket squash body (column 0 only), not a header of
+    # git's merge.log summary ("* topic:"): every git.git merge body has those, and none is read.
+    r"\* (?![^\n]*:(?: \([0-9]+ commits\))?[^\S\n]*$)"
     r"|[^\S\n]*(?:" + "|".join((_CHERRY_PICK, _REVERT, _CHANGE_ID, _MERGE_REQUEST,
                                  _BITBUCKET_MERGED_IN, _BITBUCKET_MERGE_IN, _PR_URL)) + r")"
     r"|[^\n]*?" + _CLOSING_KEYWORD + r"[0-9]"
@@ -109,6 +113,17 @@ TRAILER_PATTERN: re.Pattern[str] = re.compile(
     re.MULTILINE,
 )
 """Every body line the functions here read, as whole lines (apply with finditer)."""
+
+# A cheap first look at a body (substring tests at C speed, one call): every line TRAILER_PATTERN
+# keeps holds one of these, so only bodies that do are searched with it. tests/test_merges.py
+# checks this against every kind of kept line.
+TRAILER_HINTS = ("(cherry", "This reverts", "Change-Id:", "merge request", "Merge", "#", "PR-URL", "\n* ")
+_HAS_TRAILER_HINT = re.compile("|".join(re.escape(word) for word in TRAILER_HINTS)).search
+
+
+def may_hold_trailers(body: str) -> bool:
+    """False when TRAILER_PATTERN cannot match anywhere in `body` (a commit message body)."""
+    return body.startswith("* ") or _HAS_TRAILER_HINT(body) is not None
 
 _CHERRY_PICK_LINE = re.compile(_CHERRY_PICK)
 _REVERT_LINE = re.compile(_REVERT)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pygit2
 import pytest
 
-from advisor import gitread
+from advisor import gitread, history
 from advisor.errors import NotARepository
 from advisor.model import RefKind
 from tests.builders import ALICE, BOB, RepoBuilder, git_cli
@@ -35,6 +36,26 @@ def test_graph_holds_every_reachable_commit(repo_path: Path) -> None:
     tag = next(ref for ref in graph.refs if ref.short == "v1.0")
     assert tag.tag_time is not None and tag.target == index[second]
     assert graph.head_ref == "refs/heads/main"
+
+
+def test_every_kind_of_kept_body_line_is_read(repo_path: Path) -> None:
+    """The reader's cheap look at a body lets through every body holding a line the parsers read:
+    "cherry-picked from" (hyphenated) and a squash body whose bullets hold no "#" were missed."""
+    b = RepoBuilder(repo_path)
+    fix = b.commit("Fix the parser", at=0)
+    b.branch("release-1", "main")
+    picked = b.commit(f"Fix the parser\n\n(cherry-picked from commit {fix})", branch="release-1", at=1)
+    squash = b.commit("Add login (squashed)\n\n* Add login page\n\n* Fix tests\n", at=2)
+    bullets_first = b.commit("Add logout\n\n* Add logout button", at=3)
+    merged = b.commit("Merge branch 'topic'\n\n* topic:\n  Add a thing", at=4)
+    graph = gitread.load(repo_path)
+    index = {sha: i for i, sha in enumerate(graph.shas)}
+    assert graph.trailers[index[picked]] == (f"(cherry-picked from commit {fix})",)
+    assert graph.trailers[index[squash]] == ("* Add login page", "* Fix tests")
+    assert graph.trailers[index[bullets_first]] == ("* Add logout button",)
+    assert index[merged] not in graph.trailers  # git's merge.log summary headers are no squashed commits
+    result = history.reconstruct(graph, history.HistoryOptions(), datetime(2025, 1, 1, tzinfo=timezone.utc))
+    assert [(p.commit, p.picked_from) for p in result.cherry_picks] == [(picked, fix)]
 
 
 def test_mailmap_is_applied(repo_path: Path) -> None:

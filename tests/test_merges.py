@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from advisor.merges import (
     TRAILER_PATTERN,
+    may_hold_trailers,
     Host,
     cited_pull_request,
     MergeInfo,
@@ -300,6 +301,7 @@ def test_trailers(lines: tuple[str, ...], expected: Trailers) -> None:
 KEPT_LINES = [
     "(cherry picked from commit " + SHA + ")",
     "    (cherry picked from commit abcdef0)",
+    "(cherry-picked from commit abcdef0)",
     "This reverts commit " + SHA + ".",
     CHANGE_ID,
     MR,
@@ -316,6 +318,8 @@ DROPPED_LINES = [
     "Co-authored-by: B <b@example.com>",
     "  * an indented bullet",
     "*bold*",
+    "* topic:",
+    "* tag 'v1.2': (12 commits)",
     "Merge in progress",
     "Reviewed-on: https://review.example.com/c/p/+/123",
     "Fixes the #include order",
@@ -328,6 +332,21 @@ DROPPED_LINES = [
 def test_trailer_pattern_keeps_the_lines_we_read(line: str) -> None:
     body = f"Subject line\n\nsome text\n{line}\nmore text\n"
     assert [m.group(0) for m in TRAILER_PATTERN.finditer(body)] == [line]
+
+
+@pytest.mark.parametrize("line", KEPT_LINES)
+@pytest.mark.parametrize("where", ["first", "middle", "last"])
+def test_the_trailer_hints_let_every_kept_line_through(line: str, where: str) -> None:
+    """The git reader only searches bodies `may_hold_trailers` passes: it must pass every body
+    TRAILER_PATTERN keeps a line of, wherever the line is."""
+    body = {"first": f"{line}\nmore", "middle": f"text\n{line}\nmore", "last": f"text\n\n{line}"}[where]
+    assert list(TRAILER_PATTERN.finditer(body))
+    assert may_hold_trailers(body)
+
+
+def test_the_trailer_hints_skip_plain_bodies() -> None:
+    assert not may_hold_trailers("Signed-off-by: A <a@example.com>\nReviewed-by: B <b@example.com>\n")
+    assert not may_hold_trailers("text\n  * an indented bullet\n")
 
 
 @pytest.mark.parametrize("line", DROPPED_LINES)
