@@ -307,12 +307,12 @@ def scan_command(
         status.clear()
     style = terminal_style(no_color)
     if output is OutputFormat.json:
-        text = jsonout.scan_json(result)
+        for chunk in jsonout.scan_json_chunks(result):  # written as it is made: never held whole
+            _say(chunk, nl=False, style=style)
     elif output is OutputFormat.csv:
-        text = csvout.scan_csv(result, table.value)
+        _say(csvout.scan_csv(result, table.value), nl=False, style=style)
     else:
-        text = terminal.scan_text(result, style, explain)
-    _say(text, nl=False, style=style)
+        _say(terminal.scan_text(result, style, explain), nl=False, style=style)
     if not no_history:
         _store_snapshot(request, result, path, history_dir, plan_dir, announce=status.enabled)
 

@@ -36,6 +36,16 @@ def json(encoded: str) -> str:
     return UNSAFE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", encoded)
 
 
+def json_text(encoded: str) -> str:
+    """`json` for a whole document laid out on lines: its line breaks are kept. JSON's encoder writes
+    every control character inside a string as an escape, so a raw line break is layout."""
+    return _UNSAFE_BUT_NEWLINE.sub(_json_escape, encoded)
+
+
+def _json_escape(match: re.Match[str]) -> str:
+    return f"\\u{ord(match.group(0)):04x}"
+
+
 def one_line(text: object) -> str:
     """One line of text for a document: line breaks and tabs as spaces, other unsafe characters as U+FFFD."""
     return UNSAFE.sub("\N{REPLACEMENT CHARACTER}", _LINE_BREAKS.sub(" ", str(text)))

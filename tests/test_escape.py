@@ -42,6 +42,22 @@ def test_json_writes_u_escapes_that_decode_to_the_same_text() -> None:
     assert json.loads(encoded) == {"name": HOSTILE}
 
 
+def test_json_documents_are_escaped_the_same_in_pieces_of_any_size(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The document encoder escapes each piece of the laid-out text at once: the same text as
+    escaping every value alone, whatever the pieces' size."""
+    from advisor.report import jsonout
+
+    document = {HOSTILE: [{"name": HOSTILE, "n": 1}, {"name": "plain", HOSTILE: None}],
+                "values": [HOSTILE, 2, [HOSTILE], {}, []], "one": {"nested": HOSTILE}, "empty": {}}
+    whole = jsonout.encode(document, 0)
+    assert RAW.search(whole) is None and json.loads(whole) == document
+    for size in (1, 7, 100):
+        monkeypatch.setattr(jsonout, "_CHUNK", size)
+        chunks = list(jsonout.encode_chunks(document, 0))
+        assert len(chunks) > 1 and "".join(chunks) == whole
+    assert escape.json_text("a\u202e\nb\x1b") == "a\\u202e\nb\\u001b"
+
+
 def test_one_line_replaces_them_for_documents() -> None:
     assert escape.one_line("a\r\nb\tc\u202ed\x9be") == "a b c\ufffdd\ufffde"
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from enum import Enum
 from typing import Any, Final, Literal
@@ -35,27 +35,41 @@ def _names(kind: type) -> tuple[str, ...]:
     return _FIELD_NAMES[kind]
 
 
+_PLAIN = frozenset((str, int, float, bool, type(None)))
+
+
 def jsonable(value: Any) -> Any:
     """Records as dicts, enums as their values, times as ISO 8601; Episode.commits as a count."""
     kind = type(value)
-    if value is None or kind in (str, int, float, bool):
+    if kind in _PLAIN:
         return value
     if isinstance(value, Enum):
         return value.value
     if kind is datetime:
         return value.isoformat()
     if kind in (list, tuple):
-        return [jsonable(v) for v in value]
+        return [v if type(v) in _PLAIN else jsonable(v) for v in value]
     if kind is Episode:
-        fields = {name: jsonable(getattr(value, name)) for name in _names(kind) if name != "commits"}
+        fields = _record(value, kind)
+        del fields["commits"]
         fields["commit_count"] = len(value.commits)
         fields["lifetime_seconds"] = value.lifetime_seconds
         return fields
     if dataclasses.is_dataclass(value):
-        return {name: jsonable(getattr(value, name)) for name in _names(kind)}
+        return _record(value, kind)
     if isinstance(value, Mapping):
         return {str(k): jsonable(v) for k, v in value.items()}
     return value
+
+
+def _record(value: Any, kind: type) -> dict[str, Any]:
+    # Most fields are plain values: taken as they are, without a call per field (a scan has
+    # a hundred thousand records).
+    fields = {}
+    for name in _names(kind):
+        field = getattr(value, name)
+        fields[name] = field if type(field) in _PLAIN else jsonable(field)
+    return fields
 
 
 def scan_document(scan: Scan) -> dict[str, Any]:
@@ -73,26 +87,70 @@ def scan_document(scan: Scan) -> dict[str, Any]:
 
 
 def encode(value: Any, level: int) -> str:
-    """indent=2, sorted keys, control and bidi characters as `\\u` escapes (`escape.json`); but each record of a list of records on one line, encoded by
-    json's C encoder, so a scan with a hundred thousand episodes renders in moments."""
+    """indent=2, sorted keys, control and bidi characters as `\\u` escapes (`escape.json`); but each record
+    of a list of records on one line, encoded by json's C encoder, so a scan with a hundred thousand
+    episodes renders in moments."""
+    return "".join(encode_chunks(value, level))
+
+
+_CHUNK = 1 << 20  # characters: the pieces are joined and escaped about this much at a time
+
+
+def encode_chunks(value: Any, level: int = 0) -> Iterator[str]:
+    """`encode`'s text in pieces of about a megabyte, so a large document is written without being
+    held whole (the pieces of a scan of a 200k-commit history once took 80 MB at the peak).
+
+    Each piece is escaped in one pass: json's encoder writes every control character inside a string
+    as an escape, so the only raw line breaks in its text are the layout's own, and escaping the rest
+    of the piece gives what escaping each value alone gave.
+    """
+    pieces: list[str] = []
+    size = 0
+    for piece in _pieces(value, level):
+        pieces.append(piece)
+        size += len(piece)
+        if size >= _CHUNK:
+            yield escape.json_text("".join(pieces))
+            pieces, size = [], 0
+    if pieces:
+        yield escape.json_text("".join(pieces))
+
+
+def _pieces(value: Any, level: int) -> Iterator[str]:
     pad = "  " * level
     if isinstance(value, dict) and value:
-        items = [f"{pad}  {escape.json(json.dumps(key, ensure_ascii=False))}: {encode(value[key], level + 1)}"
-                 for key in sorted(value)]
-        return "{\n" + ",\n".join(items) + "\n" + pad + "}"
-    if isinstance(value, list) and value:
+        separator = "{\n"
+        for key in sorted(value):
+            yield f"{separator}{pad}  {json.dumps(key, ensure_ascii=False)}: "
+            yield from _pieces(value[key], level + 1)
+            separator = ",\n"
+        yield "\n" + pad + "}"
+    elif isinstance(value, list) and value:
         if all(isinstance(item, dict) for item in value):
-            items = [pad + "  " + escape.json(json.dumps(item, sort_keys=True, ensure_ascii=False,
-                                                         separators=(", ", ": ")))
-                     for item in value]
+            dumps = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(", ", ": ")).encode
+            yield "[\n"
+            for index, item in enumerate(value):
+                yield f",\n{pad}  " if index else f"{pad}  "
+                yield dumps(item)
         else:
-            items = [pad + "  " + encode(item, level + 1) for item in value]
-        return "[\n" + ",\n".join(items) + "\n" + pad + "]"
-    return escape.json(json.dumps(value, ensure_ascii=False))
+            separator = "[\n"
+            for item in value:
+                yield separator + pad + "  "
+                yield from _pieces(item, level + 1)
+                separator = ",\n"
+        yield "\n" + pad + "]"
+    else:
+        yield json.dumps(value, ensure_ascii=False)
 
 
 def scan_json(scan: Scan) -> str:
-    return encode(scan_document(scan), 0) + "\n"
+    return "".join(scan_json_chunks(scan))
+
+
+def scan_json_chunks(scan: Scan) -> Iterator[str]:
+    """`scan_json` in pieces (`encode_chunks`)."""
+    yield from encode_chunks(scan_document(scan), 0)
+    yield "\n"
 
 
 class MeasureInfo(TypedDict):
