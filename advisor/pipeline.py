@@ -295,11 +295,12 @@ def backfill(request: ScanRequest, dates: Sequence[datetime], status: Status = _
     bare = location.work_tree is None
     with _cyclic_gc_paused():
         graph, left_out = _host_refs(_read_graph(request, status, cache), bare=bare)
+    texts = history.Texts()  # each commit's message parsed once for every date
     for number, date in enumerate(dates, start=1):
         status(f"{date:%Y-%m-%d} ({number}/{len(dates)}): reconstructing")
         with _cyclic_gc_paused():
             past = _as_of(graph, request, date)
-            reconstructed = history.reconstruct(past, request.options, date)
+            reconstructed = history.reconstruct(past, request.options, date, texts)
         facts = _facts(request, past, bare, left_out=left_out)
         del past
         window, _ = _window(request, reconstructed, date, past=True)

@@ -27,6 +27,7 @@ from datetime import datetime
 
 from advisor import merges, roles
 from advisor.history.labelling import (
+    FORGE_COMMITTER,
     _Labeller,
     _label_integrations,
     _label_single_parent_commits,
@@ -37,7 +38,7 @@ from advisor.history.lines import (
     DEFAULT_BOT_PATTERNS,
     _NONE,
     HistoryOptions,
-    _Messages,
+    Texts,
     branch_refs,
     choose_trunk,
     find_lines,
@@ -55,19 +56,20 @@ from advisor.history.releases import (
 )
 from advisor.model import CommitGraph, History, RefKind, Trunk, aware
 
-__all__ = ["CONVENTIONAL_TRUNKS", "DEFAULT_BOT_PATTERNS", "HistoryOptions", "branch_refs", "choose_trunk",
+__all__ = ["CONVENTIONAL_TRUNKS", "DEFAULT_BOT_PATTERNS", "HistoryOptions", "Texts", "branch_refs", "choose_trunk",
            "find_lines", "first_parent_chain", "parse_version", "reconstruct", "_line_arrival"]
 
 # ---------------------------------------------------------------------------
 
 
-def reconstruct(graph: CommitGraph, options: HistoryOptions, now: datetime) -> History:
-    """The whole branching history of `graph`; `now` only dates anomalies."""
+def reconstruct(graph: CommitGraph, options: HistoryOptions, now: datetime, texts: Texts | None = None) -> History:
+    """The whole branching history of `graph`; `now` only dates anomalies. `texts` may carry the
+    messages already parsed by an earlier reconstruction of the same repository."""
     branches = branch_refs(graph)
     trunk_ref, rule = choose_trunk(graph, branches, options.trunk)
     bots = re.compile("|".join(options.bot_patterns) or r"(?!)", re.IGNORECASE)
-    messages = _Messages(graph)
-    lines, long_lived = find_lines(graph, trunk_ref, branches, options, messages)
+    texts = texts if texts is not None else Texts()
+    lines, long_lived = find_lines(graph, trunk_ref, branches, options, texts)
     live_tips: dict[int, list[str]] = defaultdict(list)
     for name, ref in branches.items():
         if name not in lines.names:
@@ -75,13 +77,15 @@ def reconstruct(graph: CommitGraph, options: HistoryOptions, now: datetime) -> H
     pull_tips: dict[int, list[int]] = defaultdict(list)
     pull_heads: dict[int, int] = {}
     pull_hosts: dict[int, str] = {}
+    pull = RefKind.PULL
     for ref in graph.refs:
-        if ref.kind is RefKind.PULL and ref.pr is not None:
+        if ref.kind is pull and ref.pr is not None:
             pull_tips[ref.target].append(ref.pr)
             pull_heads[ref.pr] = ref.target
             pull_hosts[ref.pr] = (merges.Host.GITLAB if ref.name.startswith("refs/merge-requests/")
                                   else merges.Host.GITHUB).value
     bot_people = [bool(bots.search(name) or bots.search(email)) for name, email in graph.people]
+    forge_people = [bool(FORGE_COMMITTER.search(name) or FORGE_COMMITTER.search(email)) for name, email in graph.people]
     arrival = _trunk_arrival(graph, lines.chains[0])
     shipping = _shipping(graph)
     final_tags = [
@@ -90,9 +94,9 @@ def reconstruct(graph: CommitGraph, options: HistoryOptions, now: datetime) -> H
     ]
     lab = _Labeller(graph=graph, lines=lines, options=options, live_tips=dict(live_tips),
                     pull_tips=dict(pull_tips), pull_heads=pull_heads, pull_hosts=pull_hosts,
-                    branch_names=frozenset(branches), bot_people=bot_people,
+                    branch_names=frozenset(branches), bot_people=bot_people, forge_people=forge_people,
                     arrival=arrival, first_final=shipping.first_final, final_tags=final_tags,
-                    messages=messages, episode_of=[_NONE] * len(graph))
+                    texts=texts, episode_of=[_NONE] * len(graph))
     _label_integrations(lab)
     _label_single_parent_commits(lab)
     picks, reverts = _cherry_picks_and_reverts(lab, _ShaIndex(graph))

@@ -10,11 +10,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from datetime import datetime, timedelta
 from typing import Any
 
 from advisor import merges
-from advisor.history.lines import _LONG_LIVED_NAME, _NONE, HistoryOptions, _flood_until, _Lines, _Messages
+from advisor.history.lines import _LONG_LIVED_NAME, _NONE, HistoryOptions, Texts, _flood_until, _Lines
 from advisor.model import (
     CLOCK_SKEW_SECONDS,
     CommitGraph,
@@ -28,12 +29,11 @@ from advisor.model import (
 )
 
 _SKEW = timedelta(seconds=CLOCK_SKEW_SECONDS)
+_GIT_HOST = merges.Host.GIT.value
 # release/1.2, release-2.0.1, rel_3: a release branch names the version it prepares.
 _RELEASE_NAME = re.compile(r"^(release|releases|rel)[/_-]v?\d|^release$", re.IGNORECASE)
 _HOTFIX_NAME = re.compile(r"^(hotfix|hot-fix|hf)[/_-]|^hotfix$", re.IGNORECASE)
-# Every request reference parse_pr_reference knows has one of these: "#12", "!12", "PR 12".
-_MAY_NAME_A_REQUEST = re.compile(r"[#!]\d|PR \d|pull request", re.IGNORECASE).search
-_FORGE_COMMITTER = re.compile(r"(noreply@github\.com|^GitHub$|gitlab|bitbucket|azure|web-flow)", re.IGNORECASE)
+FORGE_COMMITTER = re.compile(r"(noreply@github\.com|^GitHub$|gitlab|bitbucket|azure|web-flow)", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -61,10 +61,11 @@ class _Labeller:
     pull_hosts: dict[int, str]  # PR number -> host whose ref it is (refs/pull: GitHub, refs/merge-requests: GitLab)
     branch_names: frozenset[str]  # every live branch name
     bot_people: list[bool]  # person index -> matches a bot pattern
+    forge_people: list[bool]  # person index -> a forge (GitHub's web-flow, GitLab) rather than a person
     arrival: list[int]  # commit -> trunk position where it arrived, or _NONE
     first_final: list[int]  # commit -> index of the first final release tag containing it, or _NONE
     final_tags: list[tuple[str, datetime] | None]  # tag index -> (name, time) for final releases
-    messages: _Messages
+    texts: Texts
     episode_of: list[int] = field(default_factory=list)  # commit -> episode index or _NONE
     episodes: list[Episode] = field(default_factory=list)
     anchors: list[int] = field(default_factory=list)  # episode index -> commit that integrated it
@@ -110,13 +111,18 @@ class _Labeller:
             return [], [start]
         return _flood_until(self.graph, start, lambda c: line_of[c] != _NONE or episode_of[c] != _NONE)
 
-    def flow(self, anchor: int) -> dict[str, Any]:
-        """When the commit that integrated an episode reached the trunk, and its first final release."""
+    def flow(self, anchor: int, anchor_time: datetime | None = None) -> dict[str, Any]:
+        """When the commit that integrated an episode reached the trunk, and its first final release.
+        `anchor_time`, when given, is `time(anchor)`, made already."""
         position = self.arrival[anchor]
         release = self.first_final[anchor]
         shipped = self.final_tags[release] if release != _NONE else None
+        reached = None
+        if position != _NONE:
+            on_trunk = self.lines.chains[0][position]
+            reached = anchor_time if on_trunk == anchor and anchor_time is not None else self.time(on_trunk)
         return {
-            "reached_trunk_at": self.time(self.lines.chains[0][position]) if position != _NONE else None,
+            "reached_trunk_at": reached,
             "released_at": shipped[1] if shipped else None,
             "release": shipped[0] if shipped else None,
         }
@@ -131,7 +137,7 @@ class _Labeller:
         def cites(commit: int) -> int | None:
             if len(graph.parents[commit]) > 1:
                 return None
-            return merges.cited_pull_request(graph.subject[commit], graph.trailers.get(commit, ()))
+            return self.texts.cited(graph, commit)
 
         run = set(shape.commits) if method in (MergeMethod.REBASE, MergeMethod.FAST_FORWARD) else set()
         also = tuple(graph.shas[m] for m in members
@@ -153,8 +159,8 @@ class _Labeller:
         graph = self.graph
         if len(graph.parents[commit]) > 1:
             return graph.people[graph.author[commit]][0]
-        name, email = graph.people[graph.committer[commit]]
-        return None if _FORGE_COMMITTER.search(name) or _FORGE_COMMITTER.search(email) else name
+        committer = graph.committer[commit]
+        return None if self.forge_people[committer] else graph.people[committer][0]
 
     def add(self, episode: Episode, commits: Iterable[int], anchor: int) -> int:
         """Record an episode; `anchor` is the commit that brought it onto its line."""
@@ -224,6 +230,7 @@ class _Labeller:
         return numbers[0] if numbers else None
 
 
+@lru_cache(maxsize=4096)
 def _kind_of(name: str | None) -> EpisodeKind:
     if name and _RELEASE_NAME.match(name):
         return EpisodeKind.RELEASE
@@ -240,7 +247,7 @@ def _label_integrations(lab: _Labeller) -> None:
     """
     graph, lines = lab.graph, lab.lines
     events = [commit for chain in lines.chains for commit in chain
-              if len(graph.parents[commit]) > 1 or _may_name_a_request(graph, commit)]
+              if len(graph.parents[commit]) > 1 or lab.texts.may_name_a_request(graph, commit)]
     events.sort(key=lambda c: (graph.commit_time[c], lines.line_of[c], lines.pos[c]))
     for commit in events:
         if len(graph.parents[commit]) > 1:
@@ -249,15 +256,10 @@ def _label_integrations(lab: _Labeller) -> None:
             _label_squash(lab, lines.line_of[commit], commit)
 
 
-def _may_name_a_request(graph: CommitGraph, commit: int) -> bool:
-    """Most direct commits have no request number anywhere, so they are never parsed."""
-    return commit in graph.trailers or bool(_MAY_NAME_A_REQUEST(graph.subject[commit]))
-
-
 def _label_merge(lab: _Labeller, merge: int) -> None:
     graph, lines = lab.graph, lab.lines
     target_line = lines.line_of[merge]
-    info = lab.messages.merge(merge)
+    info = lab.texts.merge(graph, merge)
     for number, parent in enumerate(graph.parents[merge][1:], start=1):
         source_line = lines.line_of[parent]
         if source_line != _NONE:
@@ -345,7 +347,7 @@ def _label_squash(lab: _Labeller, line_id: int, commit: int) -> None:
     graph = lab.graph
     if lab.episode_of[commit] != _NONE:
         return
-    info = merges.parse_pr_reference(graph.subject[commit], graph.trailers.get(commit, ()))
+    info = lab.texts.request(graph, commit)
     if info is None or (info.pr is None and info.host is not merges.Host.GERRIT):
         return
     branch: list[int] = []
@@ -391,7 +393,7 @@ def _label_fast_forwards(lab: _Labeller, line_id: int, chain: Sequence[int]) -> 
         lab.add_episode(
             shape, id=graph.shas[commit], target=lab.lines.names[line_id], source=name,
             origin=NameOrigin.LIVE_REF if name else NameOrigin.PULL_REF, pr=pr,
-            host=lab.pull_hosts.get(pr, merges.Host.GIT.value) if pr is not None else merges.Host.GIT.value,
+            host=lab.pull_hosts.get(pr, _GIT_HOST) if pr is not None else _GIT_HOST,
             method=MergeMethod.FAST_FORWARD, merged_at=lab.time(commit), deleted=name is None, exact=False, members=run, anchor=commit)
 
 
@@ -424,7 +426,7 @@ def _is_rebase_merge(lab: _Labeller, run: Sequence[int]) -> bool:
     """Someone other than the author (a forge or a maintainer) re-committed the run."""
     graph = lab.graph
     committer = graph.people[graph.committer[run[-1]]]
-    by_forge = bool(_FORGE_COMMITTER.search(committer[0]) or _FORGE_COMMITTER.search(committer[1]))
+    by_forge = lab.forge_people[graph.committer[run[-1]]]
     by_other = any(graph.people[graph.author[c]] != committer for c in run)
     return by_forge or (by_other and (len(run) >= 2 or graph.people[graph.author[run[0]]][1] != committer[1]))
 
@@ -435,19 +437,32 @@ def _host_of_committer(graph: CommitGraph, commit: int) -> str:
     for host in (merges.Host.GITHUB, merges.Host.GITLAB, merges.Host.BITBUCKET):
         if host.value in text:
             return host.value
-    return merges.Host.GIT.value
+    return _GIT_HOST
 
 
 def _label_direct(lab: _Labeller, line_id: int, singles: Sequence[int]) -> None:
-    graph = lab.graph
+    """Each commit left on a line is an episode of its own: most of a busy trunk's episodes, so
+    their record is built here in one step (`shape` and `add_episode` give the same values)."""
+    graph, episode_of = lab.graph, lab.episode_of
+    shas, parents, people, author = graph.shas, graph.parents, graph.people, graph.author
+    target = lab.lines.names[line_id]
     for commit in singles:
-        if lab.episode_of[commit] != _NONE:
+        if episode_of[commit] != _NONE:
             continue
-        shape = lab.shape([commit], [], line_id, _NONE)
-        lab.add_episode(
-            shape, id=graph.shas[commit], target=lab.lines.names[line_id], source=None,
-            origin=NameOrigin.UNKNOWN, pr=None, host=merges.Host.GIT.value, method=MergeMethod.DIRECT,
-            merged_at=lab.time(commit), deleted=False, exact=True, kind=EpisodeKind.DIRECT, members=[commit], anchor=commit)
+        first_parents = parents[commit]
+        name = people[author[commit]][0]
+        first_commit_at, merged_at = lab.author_time(commit), lab.time(commit)
+        lab.add(Episode(
+            id=shas[commit], target=target, source=None, name_origin=NameOrigin.UNKNOWN, pr=None, host=_GIT_HOST,
+            method=MergeMethod.DIRECT, kind=EpisodeKind.DIRECT, commits=(shas[commit],), sync_merges=0,
+            authors=(name,), author=name, fork_point=shas[first_parents[0]] if first_parents else None,
+            forked_from=lab.line_name(first_parents[0]) if first_parents else None,
+            first_commit_at=first_commit_at, last_commit_at=merged_at, merged_at=merged_at, behind=None,
+            deleted=False, bot=lab.bot_people[author[commit]], clock_skew=first_commit_at > merged_at + _SKEW,
+            exact_lifetime=True, lifetime_unknown=False, merged_by=lab.merger(commit),
+            cites_pr=None if len(first_parents) > 1 else lab.texts.cited(graph, commit), also_citing=(),
+            **lab.flow(commit, merged_at),
+        ), (commit,), commit)
 
 
 

@@ -11,6 +11,7 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from advisor import merges
 from advisor.errors import TrunkNotFound
@@ -38,6 +39,8 @@ _LONG_LIVED_NAME = re.compile(
     r"staging|stage|qa|uat|preprod|hotfix|support.*|v?\d+([._]\d+)*([._]x)?|V_\d+(_\d+)*)$",
     re.IGNORECASE,
 )
+# Every request reference parse_pr_reference knows has one of these: "#12", "!12", "PR 12".
+_MAY_NAME_A_REQUEST = re.compile(r"[#!]\d|PR \d|pull request", re.IGNORECASE).search
 # Names of work branches (a pull request's head, work in progress, a feature or fix): never lines.
 _WORK_NAME = re.compile(r"^(pr|prs|pull|pulls|wip|feature|features|feat|fix|fixes|bugfix|topic|topics|users?|"
                         r"dependabot|renovate)/", re.IGNORECASE)
@@ -187,21 +190,56 @@ def _line_stats(graph: CommitGraph, chain: Sequence[int], trunk_line: Sequence[i
     return stats
 
 
-class _Messages:
-    """Each merge message parsed once, however many steps ask for it."""
+class Texts:
+    """What the reconstruction reads from commit messages, parsed once per commit however many
+    steps ask. Keyed by sha, so one Texts handed to every reconstruction of a repository (backfill's
+    dates, each over a truncated graph with its own indices) parses each message once for all."""
 
-    def __init__(self, graph: CommitGraph) -> None:
-        self.graph = graph
-        self.parsed: dict[int, merges.MergeInfo | None] = {}
+    def __init__(self) -> None:
+        self._merge: dict[str, merges.MergeInfo | None] = {}
+        self._request: dict[str, merges.MergeInfo | None] = {}
+        self._cited: dict[str, int | None] = {}
+        self._may_name: dict[str, bool] = {}
+        self._trailers: dict[str, merges.Trailers] = {}
 
-    def merge(self, commit: int) -> merges.MergeInfo | None:
-        if commit not in self.parsed:
-            self.parsed[commit] = merges.parse_merge_message(self.graph.subject[commit],
-                                                             self.graph.trailers.get(commit, ()))
-        return self.parsed[commit]
+    def merge(self, graph: CommitGraph, commit: int) -> merges.MergeInfo | None:
+        """`merges.parse_merge_message` of a merge commit."""
+        sha = graph.shas[commit]
+        if sha not in self._merge:
+            self._merge[sha] = merges.parse_merge_message(graph.subject[commit], graph.trailers.get(commit, ()))
+        return self._merge[sha]
+
+    def request(self, graph: CommitGraph, commit: int) -> merges.MergeInfo | None:
+        """`merges.parse_pr_reference` of a single-parent commit."""
+        sha = graph.shas[commit]
+        if sha not in self._request:
+            self._request[sha] = merges.parse_pr_reference(graph.subject[commit], graph.trailers.get(commit, ()))
+        return self._request[sha]
+
+    def cited(self, graph: CommitGraph, commit: int) -> int | None:
+        """`merges.cited_pull_request` of a single-parent commit."""
+        sha = graph.shas[commit]
+        if sha not in self._cited:
+            self._cited[sha] = merges.cited_pull_request(graph.subject[commit], graph.trailers.get(commit, ()))
+        return self._cited[sha]
+
+    def may_name_a_request(self, graph: CommitGraph, commit: int) -> bool:
+        """Most direct commits have no request number anywhere, so they are never parsed."""
+        sha = graph.shas[commit]
+        known = self._may_name.get(sha)
+        if known is None:
+            known = self._may_name[sha] = commit in graph.trailers or bool(_MAY_NAME_A_REQUEST(graph.subject[commit]))
+        return known
+
+    def trailers(self, graph: CommitGraph, commit: int) -> merges.Trailers:
+        """`merges.parse_trailers` of a commit's kept body lines."""
+        sha = graph.shas[commit]
+        if sha not in self._trailers:
+            self._trailers[sha] = merges.parse_trailers(graph.trailers.get(commit, ()))
+        return self._trailers[sha]
 
 
-def _ghost_lines(graph: CommitGraph, lines: _Lines, live_names: set[str], messages: _Messages) -> list[_LineCandidate]:
+def _ghost_lines(graph: CommitGraph, lines: _Lines, live_names: set[str], texts: Texts) -> list[_LineCandidate]:
     """Deleted long-lived branches: a name merged into a line again and again
     whose successive merged tips lie on one first-parent chain."""
     tips_by_name: dict[str, list[int]] = defaultdict(list)
@@ -210,7 +248,7 @@ def _ghost_lines(graph: CommitGraph, lines: _Lines, live_names: set[str], messag
             parents = graph.parents[commit]
             if len(parents) != 2 or lines.line_of[parents[1]] != _NONE:
                 continue
-            info = messages.merge(commit)
+            info = texts.merge(graph, commit)
             if info is None or not info.source or info.is_tag:
                 continue
             if info.source in live_names or info.source in lines.names:
@@ -228,7 +266,7 @@ def _ghost_lines(graph: CommitGraph, lines: _Lines, live_names: set[str], messag
 
 
 def find_lines(graph: CommitGraph, trunk: Ref, branches: dict[str, Ref], options: HistoryOptions,
-               messages: _Messages) -> tuple[_Lines, list[LongLivedBranch]]:
+               texts: Texts) -> tuple[_Lines, list[LongLivedBranch]]:
     n = len(graph)
     lines = _Lines(line_of=[_NONE] * n, pos=[_NONE] * n)
     trunk_chain = first_parent_chain(graph, trunk.target, lines.line_of)
@@ -251,7 +289,7 @@ def find_lines(graph: CommitGraph, trunk: Ref, branches: dict[str, Ref], options
     accepted: list[LongLivedBranch] = []
     for round_candidates in (candidates, None):
         if round_candidates is None:
-            round_candidates = _ghost_lines(graph, lines, set(branches), messages)
+            round_candidates = _ghost_lines(graph, lines, set(branches), texts)
         for candidate in round_candidates:
             chain = first_parent_chain(graph, candidate.tip, lines.line_of)
             if not chain:
@@ -338,6 +376,7 @@ def _judge_line(graph: CommitGraph, candidate: _LineCandidate, chain: list[int],
 
 
 
+@lru_cache(maxsize=65536)
 def parse_version(tag: str) -> tuple[tuple[int, ...], bool] | None:
     """(version numbers, is pre-release) for tags such as v1.2.3, 1.2-rc1, release-2.0, V_1_2, go1.21rc2."""
     match = _VERSION.match(tag.rsplit("/", 1)[-1])

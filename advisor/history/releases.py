@@ -54,8 +54,8 @@ def _cherry_picks_and_reverts(lab: _Labeller, shas: _ShaIndex) -> tuple[list[Che
     graph, trunk = lab.graph, lab.lines.names[0]
     picks: list[CherryPick] = []
     reverts: list[Revert] = []
-    for commit, lines in sorted(lab.graph.trailers.items()):
-        trailers = merges.parse_trailers(lines)
+    for commit in sorted(lab.graph.trailers):
+        trailers = lab.texts.trailers(graph, commit)
         line = lab.line_name(commit)
         for source in trailers.cherry_picked_from:
             found = shas.find(source)
