@@ -27,12 +27,19 @@ from advisor.model import (
 
 
 class _ShaIndex:
-    """Full or abbreviated sha -> commit index (abbreviations resolved only when unique)."""
+    """Full or abbreviated sha -> commit index (abbreviations resolved only when unique). Built on
+    the first look-up: most histories cite no commit, and the index is one entry per commit."""
 
     def __init__(self, graph: CommitGraph) -> None:
-        self._exact = {sha: i for i, sha in enumerate(graph.shas)}
+        self._index: dict[str, int] | None = None
         self._sorted: list[str] | None = None
         self._graph = graph
+
+    @property
+    def _exact(self) -> dict[str, int]:
+        if self._index is None:
+            self._index = {sha: i for i, sha in enumerate(self._graph.shas)}
+        return self._index
 
     def find(self, sha: str) -> int | None:
         sha = sha.lower()
