@@ -18,7 +18,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
-from advisor import asof, ci, config, gitread, history, plandoc, protection, recommend, scan, store
+from advisor import asof, ci, config, evidence, gitread, history, plandoc, protection, recommend, risk, scan, store
+from advisor import proofs, touched
 from advisor.errors import BadOption, UnreadablePath
 from advisor.model import CommitGraph, History, MergeCheck, RefKind, Window, aware
 from advisor.ci.model import CiChecks
@@ -331,7 +332,19 @@ def _build_plan(request: ScanRequest, result: scan.Scan, state: plandoc.State) -
     lines = [line.name for line in result.history.long_lived]
     found = ci.find_checks(gitread.ci_files(location.git_dir, result.history.trunk.tip), lines,
                            trunk=result.history.trunk.name)
-    return recommend.build_plan(result, found, state.prior), found
+    return recommend.build_plan(result, found, state.prior, risky_paths(location.git_dir, result)), found
+
+
+def risky_paths(git_dir: Path, result: scan.Scan) -> risk.Risk:
+    """The paths the window's reverts and hotfixes changed, grouped where they concentrate, with their owners."""
+    fixes = risk.failure_fixes(result)
+    changed = touched.changed_paths(git_dir, (sha for fix in fixes for sha in fix.commits))
+    places = [r.pattern.lstrip("/") for r in risk.group(fixes, changed)]
+    window = result.window
+    authors = touched.frequent_authors(git_dir, result.history.trunk.tip, window.since, window.until, places)
+    history = result.history
+    return risk.risky_paths(fixes, changed, lambda place: authors.get(place, []), evidence.is_automation, window,
+                            proofs.ref_of(history, history.trunk.name) or history.trunk.name)
 
 
 def run_plan(request: ScanRequest, folder: Path, status: Status = _quiet) -> PlanRun:

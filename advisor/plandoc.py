@@ -309,6 +309,14 @@ def criterion_fact(criterion: Criterion) -> str:
             f"(target {sign} {_number(criterion.target, criterion.unit)})")
 
 
+def _checks(action: Action) -> str:
+    """How to see a host setting no scan can: the gh call, and the glab call for GitLab."""
+    calls = [code(action.verify)] if action.verify else []
+    if action.verify_gitlab:
+        calls.append(f"on GitLab {code(action.verify_gitlab)}")
+    return f" (check: {'; '.join(calls)})" if calls else ""
+
+
 def checkboxes(stage: Stage, old: Mapping[str, OldItem], verified: dict[str, Verification],
                fresh: Verification) -> list[Checkbox]:
     """The stage's checklist: person ticks kept, tool ticks where the criterion holds, gone branches done."""
@@ -317,7 +325,7 @@ def checkboxes(stage: Stage, old: Mapping[str, OldItem], verified: dict[str, Ver
     current = {action.id for action in stage.actions}
     for action in stage.actions:
         previous = old.get(action.id)
-        text = action_text(action) + (f" (check: {code(action.verify)})" if action.verify else "")
+        text = action_text(action) + _checks(action)
         if action.criterion in met:
             fact = criterion_fact(met[action.criterion])
             if previous is not None and previous.overridden:

@@ -13,7 +13,8 @@ why in the rule's `allowed_by`:
   above that, a merge queue (GitHub) or merge train (GitLab) from the stage that asks for a straight
   line, where the queue is how a busy trunk gets one without everyone rebasing by hand;
 - one approval; the last push approved by someone else only where more than one person merges;
-  code-owner review never, because the scan does not read which paths changed;
+  code owners' review (CODEOWNERS; on GitLab, 2 approvals) only on the paths the window's reverts
+  and hotfixes concentrated in (`risk`);
 - maintained lines (those with activity in the window) protected under their own patterns.
 
 Pure: facts in, a `Policy` out.
@@ -24,8 +25,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from advisor.ci.model import CiChecks
+from advisor.codeowners import GITLAB_APPROVALS, CodeOwner
 from advisor.evidence import RECENT_DAYS, STRICT_MAX_PER_DAY, TeamFacts
 from advisor.protection import BranchRule, Bypass, MergeSettings, Policy, scorecard_tier
+from advisor.risk import Risk
 
 FALLBACK_RELEASE_PATTERN = "release/*"
 
@@ -50,6 +53,7 @@ class Context:
     linear_ok: bool  # the history at this stage's entry point has no merge commit on the trunk
     linear_reason: str  # the measured fact (or the exit criterion) that says so
     release_branches: bool  # the target keeps release branches
+    risk: Risk = Risk()  # the paths the window's failure fixes concentrated in
 
 
 def linear_reason(facts: TeamFacts, criterion_stage: str | None, entry_after: bool) -> tuple[bool, str]:
@@ -88,8 +92,11 @@ def rules(ctx: Context, wish: Wish) -> tuple[BranchRule, ...]:
         allowed.append(ctx.linear_reason)
     if wish.pull_requests:
         allowed.append(f"pull requests with a bypass for admins and maintainers: {facts.direct.text}")
-        allowed.append("1 approval, no code-owner review: the scan does not read which paths reverts and hotfixes "
-                       "touched, so no path is marked risky enough for 2 approvals")
+        risky = ctx.risk.paths
+        allowed.append(
+            (f"1 approval, and code owners review changes to the {len(risky)} risky path(s) ({GITLAB_APPROVALS} "
+             "code-owner approvals there on GitLab): " + "; ".join(f"{r.pattern} {r.reason}" for r in risky)) if risky else
+            f"1 approval, no code-owner review: {ctx.risk.none_reason}")
         allowed.append(("last push approved by someone else: " if several_merge else
                         "no last-push approval (one person or nobody recorded merges, who could not approve "
                         "their own push): ") + facts.merging.text)
@@ -110,6 +117,7 @@ def rules(ctx: Context, wish: Wish) -> tuple[BranchRule, ...]:
         require_pull_request=wish.pull_requests, required_approvals=1 if wish.pull_requests else 0,
         dismiss_stale_reviews=wish.pull_requests and linear,
         require_last_push_approval=wish.pull_requests and several_merge,
+        require_code_owner_review=wish.pull_requests and bool(ctx.risk.paths),
         require_conversation_resolution=wish.pull_requests and linear,
         required_checks=checks, strict_checks=strict, merge_queue=queue,
         linear_history=linear, allowed_merge_methods=("squash", "rebase") if linear else ("merge", "squash", "rebase"),
@@ -150,4 +158,9 @@ def policy(stage: str, title: str, ctx: Context, wish: Wish) -> Policy:
                             allow_auto_merge=wish.auto_merge, delete_branch_on_merge=True,
                             pipeline_must_succeed=bool(ctx.ci.provider)),
         scorecard_tier=scorecard_tier(branch_rules),
+        code_owners=tuple(CodeOwner(pattern=r.pattern, owners=tuple(email for _, email, _ in r.owners),
+                                    reason=r.reason, commands=tuple(f.command for f in r.fixes[:4]),
+                                    owners_command=r.owners_command)
+                          for r in ctx.risk.paths),
+        no_code_owners=ctx.risk.none_reason,
     )

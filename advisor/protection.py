@@ -20,7 +20,9 @@ from urllib.parse import quote
 
 import yaml
 
+from advisor import codeowners
 from advisor.ci.model import CiChecks as CiChecks  # re-exported: policies carry the checks found
+from advisor.codeowners import CodeOwner
 from advisor.markdown import code, code_cell, md
 
 
@@ -89,6 +91,8 @@ class Policy:
     merge: MergeSettings
     scorecard_tier: int  # the OpenSSF Scorecard Branch-Protection tier these settings reach (0-5)
     checks: CiChecks
+    code_owners: tuple[CodeOwner, ...] = ()  # the risky paths code owners review (CODEOWNERS files)
+    no_code_owners: str = ""  # why no path is risky, when the stage asks for reviews and none is
 
 
 # -- Scorecard ------------------------------------------------------------------
@@ -668,6 +672,8 @@ def readme(policy: Policy, repo: str | None, files: dict[str, str], slugs: list[
         if not rule.lock and rule.required_checks:
             out.append("- required checks: " + ", ".join(code(c) for c in dict.fromkeys(rule.required_checks)))
         out.append("")
+    if any(_requires_pull_request(r) and not r.lock for r in policy.rules):
+        out += codeowners.readme(_owned(policy), policy.no_code_owners)
     out += ["## Required status checks", ""]
     checks = policy.checks
     if checks.files:
@@ -719,6 +725,11 @@ def _describe(path: str) -> str:
         return "the rulesets as Terraform `github_repository_ruleset` resources"
     if path == "safe-settings.yml":
         return "the merge settings and rulesets for the safe-settings app"
+    if path == "github/CODEOWNERS":
+        return f"the risky paths and their owners: commit it as `{codeowners.GITHUB_PLACE}`"
+    if path == "gitlab/CODEOWNERS":
+        return (f"the risky paths and their owners, {codeowners.GITLAB_APPROVALS} approvals there: commit it as "
+                f"`{codeowners.GITLAB_PLACE}`")
     return ""
 
 
@@ -768,6 +779,11 @@ def _how_to(policy: Policy, repo: str | None, slugs: list[str]) -> list[str]:
 
 # -- all files for one stage ---------------------------------------------------------------
 
+def _owned(policy: Policy) -> tuple[CodeOwner, ...]:
+    """The code owners' paths, when a rule asks for their review."""
+    return policy.code_owners if any(r.require_code_owner_review and not r.lock for r in policy.rules) else ()
+
+
 def render_policy(policy: Policy, repo: str | None) -> dict[str, str]:
     """Every file for one stage's protection: relative path -> text (`repo` is OWNER/NAME when known)."""
     rules = policy.rules
@@ -796,5 +812,9 @@ def render_policy(policy: Policy, repo: str | None) -> dict[str, str]:
     files["gitlab/apply.sh"] = gitlab_script(policy, repo, gitlab_files)
     files["terraform/ruleset.tf"] = terraform(policy, repo, slugs)
     files["safe-settings.yml"] = safe_settings(policy, rulesets, repo)
+    owned = _owned(policy)
+    if owned:
+        files["github/CODEOWNERS"] = codeowners.github(owned, policy.stage)
+        files["gitlab/CODEOWNERS"] = codeowners.gitlab(owned, policy.stage)
     files["README.md"] = readme(policy, repo, files, slugs)
     return dict(sorted(files.items()))

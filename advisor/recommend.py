@@ -23,6 +23,7 @@ from advisor.metrics import Metrics
 from advisor.model import STALE_DAYS
 from advisor import policies
 from advisor.evidence import RECENT_DAYS, TeamFacts, team_facts
+from advisor.risk import Risk
 from advisor.policies import Wish
 from advisor.protection import Policy
 from advisor.scan import LiveBranchReport, Scan
@@ -59,7 +60,8 @@ class Action:
     text: str  # plain text; "{0}", "{1}"... stand for the entries of `code`; the renderer escapes both
     criterion: str | None = None
     code: tuple[str, ...] = ()  # untrusted literal values (branch names, files) shown as code spans
-    verify: str = ""  # for what no scan can see (a host setting): the command that shows it
+    verify: str = ""  # for what no scan can see (a host setting): the command that shows it on GitHub
+    verify_gitlab: str = ""  # the same on GitLab
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -223,13 +225,14 @@ class _Evidence:
     release_branches: bool  # several release lines are maintained: keep short release branches
     facts: TeamFacts
     linear_stage: str  # the stage whose exit criterion is "no merge commit on the trunk": linear history after it
+    risk: Risk = Risk()  # the paths the window's reverts and hotfixes concentrated in
 
 
 _STAGE_ORDER = ("escape-death-spiral", "stop-adding-wip", "automate", "shrink-batches", "collapse-lines",
                 "release-from-trunk", "continuous-delivery")
 
 
-def _gather(scan: Scan, ci: CiChecks, prior: Prior) -> _Evidence:
+def _gather(scan: Scan, ci: CiChecks, prior: Prior, risk: Risk = Risk()) -> _Evidence:
     history, verdict = scan.history, scan.verdict
     short_lived = [r for r in scan.live if not r.branch.long_lived and r.branch.name != history.trunk.name]
     stale = sorted((r for r in short_lived if r.stale and not r.branch.merged), key=lambda r: (-r.idle_days, r.branch.name))
@@ -248,6 +251,7 @@ def _gather(scan: Scan, ci: CiChecks, prior: Prior) -> _Evidence:
         environment=roles.environment,
         # Only release lines active in the window are maintained; a dormant one is a stale line.
         release_branches=verdict.model == "release-branching" or bool(verdict.maintained_lines),
+        risk=risk,
     )
 
 
@@ -282,7 +286,7 @@ def _policy(stage: str, title: str, ev: _Evidence, wish: Wish) -> Policy:
     entry_after = _STAGE_ORDER.index(stage) > _STAGE_ORDER.index(ev.linear_stage)
     ok, reason = policies.linear_reason(ev.facts, ev.linear_stage, entry_after)
     ctx = policies.Context(trunk=ev.trunk, ci=ev.ci, facts=ev.facts, linear_ok=ok, linear_reason=reason,
-                           release_branches=ev.release_branches)
+                           release_branches=ev.release_branches, risk=ev.risk)
     return policies.policy(stage, title, ctx, wish)
 
 
@@ -342,7 +346,8 @@ def _stage_wip(ev: _Evidence, prior: Prior) -> Stage:
         *_branch_items("stop-adding-wip.land", ev.active, "Land or close {0}", _active_detail),
         Action(id="stop-adding-wip.delete-on-merge",
                text="Turn on deleting branches when they merge (settings in protection/stop-adding-wip)",
-               verify="gh api repos/OWNER/NAME --jq .delete_branch_on_merge"),
+               verify="gh api repos/OWNER/NAME --jq .delete_branch_on_merge",
+               verify_gitlab="glab api projects/:id | jq .remove_source_branch_after_merge"),
     ]
     return Stage(
         id="stop-adding-wip", title="Stop adding work in progress",
@@ -397,20 +402,29 @@ def _stage_automate(ev: _Evidence, prior: Prior) -> Stage:
     if ev.ci.checks:
         actions.append(Action(id="automate.require-checks",
                               text="Make the checks {0} required on {1} (settings in protection/automate)",
-                              code=(", ".join(ev.ci.checks), ev.trunk), verify=_ruleset_check(ev.trunk)))
+                              code=(", ".join(ev.ci.checks), ev.trunk), verify=_ruleset_check(ev.trunk), verify_gitlab=_protected_check(ev.trunk)))
     else:
         actions.append(Action(id="automate.require-checks",
                               text="Make the CI result a required check on {0}: add your check names to the "
                                    "settings in protection/automate before applying them", code=(ev.trunk,),
-                              verify=_ruleset_check(ev.trunk)))
+                              verify=_ruleset_check(ev.trunk), verify_gitlab=_protected_check(ev.trunk)))
     actions += [
         Action(id="automate.fast-build", text="Keep the build and tests under 10 minutes (split or parallelise "
                                               "slow suites; DORA's continuous-integration guidance)"),
         Action(id="automate.revert-first", text="When the trunk breaks, revert first and fix after: nobody "
                                                 "merges onto a red trunk"),
         Action(id="automate.review-rule", text="Require pull requests with one approval on the trunk",
-               verify=_ruleset_check(ev.trunk)),
+               verify=_ruleset_check(ev.trunk), verify_gitlab=_protected_check(ev.trunk)),
     ]
+    if ev.risk.paths:
+        actions.append(Action(
+            id="automate.code-owners",
+            text="Commit protection/automate/github/CODEOWNERS as .github/CODEOWNERS (GitLab: gitlab/CODEOWNERS as "
+                 ".gitlab/CODEOWNERS), with handles for the emails, before applying the settings: code owners then "
+                 "review changes to {0}, where the window's reverts and hotfixes concentrated",
+            code=(", ".join(r.pattern for r in ev.risk.paths),),
+            verify="gh api repos/OWNER/NAME/codeowners/errors",
+            verify_gitlab=_protected_check(ev.trunk) + " | jq .code_owner_approval_required"))
     return Stage(
         id="automate", title="Automate the tests and the pipeline",
         goal="Every push is built and tested in minutes, and nothing lands on the trunk unless the checks pass.",
@@ -436,6 +450,11 @@ def _is_release_tool(path: str) -> bool:
 def _ruleset_check(branch: str) -> str:
     """The call that shows which rules apply to a branch on GitHub (a host setting no scan can see)."""
     return f"gh api repos/OWNER/NAME/rules/branches/{quote(branch, safe='')}"
+
+
+def _protected_check(branch: str) -> str:
+    """The GitLab call that shows a branch's protection (glab fills in :id from the clone it runs in)."""
+    return f"glab api projects/:id/protected_branches/{quote(branch, safe='')}"
 
 
 def _merge_criterion(c: _Criteria, ev: _Evidence) -> Criterion:
@@ -535,7 +554,7 @@ def _stage_collapse(ev: _Evidence, prior: Prior) -> Stage | None:
         actions.append(Action(id=_ids("collapse-lines.lock", key),
                               text="Once its last merge is done, make {0} read-only (the settings of the next "
                                    "stage lock it), then delete it after a month", code=(name,),
-                              verify=_ruleset_check(name)))
+                              verify=_ruleset_check(name), verify_gitlab=_protected_check(name)))
     if scan.verdict.production_line and scan.verdict.production_line != ev.trunk and not scan.verdict.integration_line:
         actions.append(Action(id="collapse-lines.rename-trunk",
                               text="Consider renaming {0} to main once {1} is gone, so the trunk has the "
@@ -642,7 +661,7 @@ def _stage_delivery(ev: _Evidence, prior: Prior) -> Stage:
                criterion=criteria[0].id),
         Action(id="continuous-delivery.up-to-date-checks",
                text="Require branches to be up to date with the trunk before merging, or use a merge queue",
-               verify=_ruleset_check(ev.trunk)),
+               verify=_ruleset_check(ev.trunk), verify_gitlab=_protected_check(ev.trunk)),
         Action(id="continuous-delivery.watch-failures",
                text="Watch the failure signals (reverts, quick fix releases) on every release"),
     )
@@ -687,9 +706,10 @@ def _done(stage: Stage) -> bool:
     return bool(measured) and all(measured)
 
 
-def build_plan(scan: Scan, ci: CiChecks, prior: Prior = Prior()) -> Plan:
-    """The staged way out, tailored to one scan (and to the plan already in the folder, if any)."""
-    ev = _gather(scan, ci, prior)
+def build_plan(scan: Scan, ci: CiChecks, prior: Prior = Prior(), risk: Risk = Risk()) -> Plan:
+    """The staged way out, tailored to one scan (and to the plan already in the folder, if any), with
+    code owners on the paths `risk` found where the window's failure fixes concentrated."""
+    ev = _gather(scan, ci, prior, risk)
     candidates = (_stage_escape(ev, prior), _stage_wip(ev, prior), _stage_automate(ev, prior),
                   _stage_batches(ev, prior), _stage_collapse(ev, prior), _stage_release(ev, prior),
                   _stage_delivery(ev, prior))

@@ -123,6 +123,21 @@ class RepoBuilder:
         self.repo.references.create(f"refs/heads/{branch}", oid, force=True)
         return str(oid)
 
+    def revert(self, sha: str, *, branch: str | None = None, at: When = None, author: tuple[str, str] = ALICE) -> str:
+        """What `git revert` of a non-merge commit writes: its parent's version of the files it changed."""
+        commit = self.repo[pygit2.Oid(hex=sha)].peel(pygit2.Commit)
+        parent = commit.parents[0]
+        files: dict[str, str | None] = {}
+        for delta in parent.tree.diff_to_tree(commit.tree).deltas:
+            path = delta.new_file.path
+            try:
+                files[path] = self.repo[parent.tree[path].id].peel(pygit2.Blob).data.decode()
+            except KeyError:
+                files[path] = None
+        subject = commit.message.splitlines()[0]
+        return self.commit(f'Revert "{subject}"\n\nThis reverts commit {sha}.', branch=branch, files=files, at=at,
+                           author=author)
+
     def merged_tree(self, ours: str, theirs: str) -> pygit2.Oid:
         index = self.repo.merge_commits(pygit2.Oid(hex=ours), pygit2.Oid(hex=theirs))
         if index.conflicts is not None:

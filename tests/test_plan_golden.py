@@ -14,7 +14,7 @@ import pytest
 from advisor import pipeline
 from advisor.history import HistoryOptions
 from tests import scenarios
-from tests.builders import RepoBuilder
+from tests.builders import BOB, RepoBuilder
 
 GOLDEN = Path(__file__).parent / "golden" / "plan"
 NOW = datetime(2024, 6, 1, tzinfo=timezone.utc)
@@ -46,6 +46,11 @@ def build(model: str, path: Path) -> None:
     if model == "gitflow":  # one model with a CI configuration, so the settings name real checks
         builder = RepoBuilder(path, trunk="master")
         builder.commit("Add CI", branch="master", files={".github/workflows/ci.yml": WORKFLOW}, at=NOW.replace(month=5))
+        # and a revert on develop beside its hotfix: two failure fixes in work/, a risky path for code owners
+        work = builder.repo.revparse_single("develop")
+        while len(work.parents) > 1:
+            work = work.parents[0]
+        builder.revert(str(work.id), branch="develop", at=NOW.replace(month=5, day=2), author=BOB)
 
 
 def plan_files(model: str, tmp_path: Path) -> dict[str, str]:

@@ -218,6 +218,10 @@ def test_host_settings_are_never_ticked_by_the_tool_and_say_how_to_check_them(re
     assert any("collapse-lines.lock" in line for line in lines)
     assert any("automate.review-rule" in line for line in lines)
     assert all(line.startswith("- [ ]") and " tool -->" not in line for line in lines)
+    # Each GitHub call has its GitLab counterpart, for the same branch.
+    assert all("; on GitLab `glab api projects/:id" in line for line in lines)
+    lock = next(line for line in lines if "collapse-lines.lock" in line)
+    assert "rules/branches/develop`" in lock and "protected_branches/develop`" in lock
 
 
 def test_no_stage_is_done_beside_an_unticked_checklist(repo_path: Path) -> None:
