@@ -357,7 +357,7 @@ def report_command(
         report = progress.report(_read_history(folder)) if folder.is_dir() else None
     finally:
         status.clear()
-    _write_document(out, html.report_html(result, plan, report))
+    _write_document(out, html.report_html(result, plan, report, name=fleet.display_name(Path(path))))
     _say(f"advisor report: wrote {terminal.term(out)}")
 
 
@@ -562,6 +562,7 @@ class ProgressFormat(str, Enum):
     json = "json"
     markdown = "markdown"
     csv = "csv"
+    html = "html"
 
 
 class CheckFormat(str, Enum):
@@ -625,7 +626,8 @@ def _read_history(folder: Path) -> list[snapshot.Snapshot]:
 @boundary
 def progress_command(
     path: Annotated[str, typer.Argument(help="The repository whose snapshots to compare (default: here).")] = ".",
-    output: Annotated[ProgressFormat, typer.Option("--format", "-f", help="text, json, markdown, or csv (the trend).")] = (
+    output: Annotated[ProgressFormat, typer.Option("--format", "-f", help="text, json, markdown, csv (the trend) or html "
+                                                                   "(one self-contained page).")] = (
         ProgressFormat.text),
     history_dir: HistoryDirOption = None,
     out: Annotated[str | None, typer.Option(help="Write the report to this file (atomically) instead of "
@@ -638,6 +640,7 @@ def progress_command(
     Examples:
       advisor progress ~/src/project
       advisor progress . --format markdown --out progress.md
+      advisor progress . --format html --out progress.html
     """
     folder = _history_folder(path, history_dir)
     report = progress.report(_read_history(folder))
@@ -649,13 +652,15 @@ def progress_command(
         text = markdown.progress_markdown(report, where)
     elif output is ProgressFormat.csv:
         text = csvout.trend_csv(report)
+    elif output is ProgressFormat.html:
+        text = html.progress_html(report, where, fleet.display_name(Path(path)))
     else:
         text = terminal.progress_text(report, where, style)
     if out:
         target = Path(out)
         if target.is_dir():
             raise BadOption(f"--out {out} is a folder; name the file to write the report to.")
-        store.write_atomic(target, (text if output in (ProgressFormat.json, ProgressFormat.csv)
+        store.write_atomic(target, (text if output in (ProgressFormat.json, ProgressFormat.csv, ProgressFormat.html)
                                     else escape.terminal_lines(text))
                            .encode("utf-8"))
     else:

@@ -59,7 +59,7 @@ def _y_axis(top: int, bottom: int, left: int, right: int, maximum: float, unit: 
         parts.append(f'<line x1="{left}" y1="{y:.1f}" x2="{right}" y2="{y:.1f}" stroke="{GRID}" stroke-width="1"/>')
         parts.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="11" fill="{MUTED}">'
                      f'{_text(_num(value))}</text>')
-    parts.append(f'<text x="{left}" y="{top - 8}" font-size="11" fill="{MUTED}">{_text(unit)}</text>')
+    parts.append(f'<text x="{left}" y="14" font-size="11" fill="{MUTED}">{_text(unit)}</text>')  # above any bar
     return parts
 
 
@@ -68,12 +68,18 @@ def empty(title: str, message: str) -> str:
                                f'{_text(message)}</text></svg>')
 
 
-def stacked_bar(title: str, segments: Sequence[tuple[str, float, str]]) -> str:
-    """One horizontal bar split by share: (name, share 0..1, detail shown in the legend)."""
+def colour(index: int) -> str:
+    """The colour of the index-th series (a legend drawn outside the chart matches it)."""
+    return PALETTE[index % len(PALETTE)]
+
+
+def stacked_bar(title: str, segments: Sequence[tuple[str, float, str]], *, legend: bool = True) -> str:
+    """One horizontal bar split by share: (name, share 0..1, detail shown in the legend). Without `legend`
+    the page writes the legend as text (readable on a phone, where the chart's own text shrinks)."""
     shown = [(name, share, detail) for name, share, detail in segments if share > 0]
     if not shown:
         return empty(title, "no changes measured")
-    height = 70 + 22 * len(shown)
+    height = 70 + 22 * len(shown) if legend else 56
     parts = [_open(title, height)]
     x, left, span = 20.0, 20.0, WIDTH - 40.0
     for index, (name, share, _) in enumerate(shown):
@@ -85,7 +91,7 @@ def stacked_bar(title: str, segments: Sequence[tuple[str, float, str]]) -> str:
             parts.append(f'<text x="{x + width / 2:.1f}" y="36" text-anchor="middle" font-size="12" fill="#fff">'
                          f'{share:.0%}</text>')
         x += width
-    for index, (name, share, detail) in enumerate(shown):
+    for index, (name, share, detail) in enumerate(shown if legend else []):
         y = 70 + 22 * index
         colour = PALETTE[index % len(PALETTE)]
         parts.append(f'<rect x="{left}" y="{y - 11}" width="12" height="12" fill="{colour}"/>')
@@ -99,7 +105,7 @@ def bars(title: str, items: Sequence[tuple[str, float]], unit: str) -> str:
     """Vertical bars, one per (label, value), labels under the bars."""
     if not items:
         return empty(title, "nothing to show")
-    height, top, bottom, left, right = 240, 24, 190, 48, WIDTH - 12
+    height, top, bottom, left, right = 252, 36, 202, 48, WIDTH - 12  # room above the tallest bar's number
     maximum = _nice_max(max(value for _, value in items))
     parts = [_open(title, height), *_y_axis(top, bottom, left, right, maximum, unit)]
     slot = (right - left) / len(items)
