@@ -19,7 +19,7 @@ Pure.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timezone
+from datetime import datetime
 from importlib import resources
 from typing import Any
 
@@ -192,7 +192,7 @@ def progress_html(report: _progress.Report, where: str, name: str, *, generated:
     the same page."""
     latest = report.latest
     return environment().get_template("progress.html.j2").render(
-        version=__version__, generated=generated or (latest.scanned_at if latest else datetime.now(timezone.utc)),
+        version=__version__, generated=generated or (latest.scanned_at if latest else None),
         report=report, where=where, name=name, latest=latest, baseline=report.baseline,
         stage=report.current_stage, empty=empty_message(where), sections=progress_sections(report),
         trend=_trend(report), measures=_MEASURES, value=_progress.format_value, change=_progress.format_change,
