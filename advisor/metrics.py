@@ -157,6 +157,9 @@ class Freeze:
     releases_checked: int
     dips: int  # releases preceded by a week of trunk integrations under half the usual rate
     suspected: bool
+    weekly_rate: float = 0.0  # trunk arrivals of changes per week over the window: the usual rate
+    checked: tuple[str, ...] = ()  # the tags of the releases checked (a whole week before them in the window)
+    dipped: tuple[str, ...] = ()  # of those, the tags after a dip
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -538,16 +541,20 @@ def freeze(history: History, window: Window) -> Freeze:
     arrivals = sorted(e.reached_trunk_at for e in changes(history, window) if e.reached_trunk_at)
     weeks = max((window.until - window.since).days / 7, 1.0)
     weekly = len(arrivals) / weeks
-    checked = dips = 0
+    checked: list[str] = []
+    dipped: list[str] = []
     if weekly >= 2:
         for release in final_releases(history):
             start = release.at - timedelta(days=FREEZE_LOOKBACK_DAYS)
             if not window.contains(release.at) or start < window.since:
                 continue
-            checked += 1
+            checked.append(release.tag)
             before = bisect.bisect_left(arrivals, release.at) - bisect.bisect_left(arrivals, start)
-            dips += before < FREEZE_DIP_RATIO * weekly
-    return Freeze(releases_checked=checked, dips=dips, suspected=checked >= 3 and dips * 2 >= checked)
+            if before < FREEZE_DIP_RATIO * weekly:
+                dipped.append(release.tag)
+    return Freeze(releases_checked=len(checked), dips=len(dipped),
+                  suspected=len(checked) >= 3 and len(dipped) * 2 >= len(checked),
+                  weekly_rate=round(weekly, 2), checked=tuple(checked), dipped=tuple(dipped))
 
 
 def _month(moment: datetime) -> str:
@@ -645,13 +652,27 @@ def death_spiral(history: History, window: Window) -> DeathSpiral:
     return DeathSpiral(warning=spiral.warning, reason=spiral.reason, long_trend=trend, long_reason=why)
 
 
+def window_halves(history: History, window: Window) -> tuple[datetime, list[Release], list[Release]]:
+    """The window's middle and the final releases (the first ever left out: it ships everything) of each half."""
+    finals = [r for r in final_releases(history)[1:] if window.contains(r.at)]
+    middle = window.since + (window.until - window.since) / 2
+    return middle, [r for r in finals if r.at < middle], [r for r in finals if r.at >= middle]
+
+
+def failure_signals(history: History, start: datetime, end: datetime) -> tuple[list[str], list[str]]:
+    """The reverts on long-lived lines and the hotfix episodes (first arrivals) in [start, end): their commits."""
+    return ([r.commit for r in history.reverts if start <= r.at < end and r.line is not None],
+            [e.id for e in episodes_in_window(history, Window(since=start, until=end))
+             if e.kind is EpisodeKind.HOTFIX and e.repeat_of is None])
+
+
 def window_spiral(history: History, window: Window) -> DeathSpiral:
     """Release interval and size growing together with failure signals (first half against second half)."""
-    finals = [r for r in final_releases(history)[1:] if window.contains(r.at)]
-    if len(finals) < 6:
-        return DeathSpiral(warning=False, reason=f"too few releases in the window to see a trend ({len(finals)} < 6)")
-    middle = window.since + (window.until - window.since) / 2
-    halves = ([r for r in finals if r.at < middle], [r for r in finals if r.at >= middle])
+    middle, early, late = window_halves(history, window)
+    halves = (early, late)
+    if len(early) + len(late) < 6:
+        return DeathSpiral(warning=False,
+                           reason=f"too few releases in the window to see a trend ({len(early) + len(late)} < 6)")
     if min(len(h) for h in halves) < 3:
         return DeathSpiral(warning=False, reason="releases are not spread over the window")
 
@@ -663,9 +684,7 @@ def window_spiral(history: History, window: Window) -> DeathSpiral:
         return Distribution.of([r.shipped for r in releases]).p50 or 0.0
 
     def failures_in(start: datetime, end: datetime) -> int:
-        return (sum(1 for r in history.reverts if start <= r.at < end and r.line is not None)
-                + sum(1 for e in episodes_in_window(history, Window(since=start, until=end))
-                      if e.kind is EpisodeKind.HOTFIX and e.repeat_of is None))
+        return sum(len(found) for found in failure_signals(history, start, end))
 
     first, second = halves
     grows = (interval(second) > 1.25 * interval(first), size(second) > 1.25 * size(first),

@@ -19,10 +19,19 @@ from __future__ import annotations
 import shlex
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 
 from advisor.merges import CITES_PR_GREP
-from advisor.metrics import Metrics, final_releases, landed_as_commits
+from advisor.metrics import (
+    FREEZE_DIP_RATIO,
+    FREEZE_LOOKBACK_DAYS,
+    Metrics,
+    failure_signals,
+    final_releases,
+    landed_as_commits,
+    release_years,
+    window_halves,
+)
 from advisor.model import (
     CherryPickDirection,
     Episode,
@@ -395,4 +404,56 @@ def metric_proofs(history: History, metrics: Metrics, window: Window, counted: S
         "release within 7 days, over the releases of the window; reverts: commits saying 'This reverts commit'"),
         episodes=tuple(e.id for e in counted if e.kind is EpisodeKind.HOTFIX)),)
     return {"releases": (releases,), "integration": integration, "wip": wip, "lead_time": lead,
-            "failures": failures}
+            "failures": failures, "freeze": freeze_proofs(history, metrics),
+            "death_spiral": spiral_proofs(history, window)}
+
+
+def _tag_refs(tags: Iterable[str]) -> list[str]:
+    return [f"refs/tags/{tag}" for tag in tags]
+
+
+_TAG_DATES = "git for-each-ref --sort=creatordate --format='%(creatordate:iso-strict) %(refname:short)'"
+
+
+def freeze_proofs(history: History, metrics: Metrics) -> tuple[Proof, ...]:
+    """The releases the freeze check looked at, and those after a dip."""
+    freeze = metrics.freeze
+    how = (f"for each final release in the window with a whole {FREEZE_LOOKBACK_DAYS} days before it in the window: "
+           f"changes arriving on {history.trunk.name} in those days (first arrivals, bots left out) against "
+           f"{FREEZE_DIP_RATIO:g} x the window's weekly rate ({freeze.weekly_rate:g} a week); fewer is a dip. "
+           f"Count a week by hand: git log --first-parent --format=%h {q(history.trunk.ref)} "
+           "--since=<tag date - 7 days> --until=<tag date> | wc -l (a rebased branch counts once in advisor's figure)")
+    if not freeze.checked:
+        how = ("no release was checked: the window needs at least 2 arrivals a week and releases with a whole week "
+               "before them in the window")
+    return (Proof(what="releases checked", value=freeze.releases_checked,
+                  terms=_terms(refs_listed(1, "final releases checked", _tag_refs(freeze.checked))), how=how),
+            Proof(what="releases after a dip", value=freeze.dips,
+                  terms=_terms(refs_listed(1, "final releases after a dip", _tag_refs(freeze.dipped))),
+                  how=None if freeze.dipped else "no checked release followed a dip"))
+
+
+def spiral_proofs(history: History, window: Window) -> tuple[Proof, ...]:
+    """The death-spiral warning's inputs: each half's releases and failure signals, and the releases per year."""
+    middle, early, late = window_halves(history, window)
+    found: list[Proof] = []
+    for label, releases, start, end in (("first", early, window.since, middle), ("second", late, middle, window.until)):
+        tags = _tag_refs(r.tag for r in releases)
+        found.append(Proof(
+            what=f"final releases in the {label} half of the window", value=len(releases),
+            terms=_terms(refs_listed(1, f"final releases in the {label} half", tags)),
+            how=("its interval is the median of the days between consecutive releases and its size the median of "
+                 f"their new commits (git rev-list --count <tag> ^<previous final tag>); dates: {_TAG_DATES} "
+                 + " ".join(q(t) for t in tags[:EPISODES_SHOWN])) if tags else "no final release in that half"))
+        reverts, hotfixes = failure_signals(history, start, end)
+        found.append(Proof(
+            what=f"failure signals in the {label} half", value=len(reverts) + len(hotfixes),
+            terms=_terms(listed(1, "reverts on long-lived lines", reverts), listed(1, "hotfix branches merged", hotfixes)),
+            how=None if reverts or hotfixes else "no revert or hotfix in that half"))
+    for year in release_years(history, window)[-6:]:
+        tags = _tag_refs(r.tag for r in final_releases(history)
+                         if r.at < window.until and r.at.astimezone(timezone.utc).year == year.year)
+        found.append(Proof(what=f"final releases in {year.year} (all time, UTC years)", value=year.releases,
+                           terms=_terms(refs_listed(1, f"final releases in {year.year}", tags)),
+                           how=None if tags else f"no final release in {year.year}"))
+    return tuple(found)

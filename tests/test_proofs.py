@@ -52,6 +52,36 @@ def test_every_evidence_number_is_reproduced_by_its_commands(simulate: Callable[
     assert checked >= 2
 
 
+SPIRAL_SIMULATORS = SIMULATORS + [scenarios.gitflow_late_hotfixes]
+
+
+@pytest.mark.parametrize("simulate", SPIRAL_SIMULATORS, ids=[s.__name__ for s in SPIRAL_SIMULATORS])
+def test_every_flow_number_is_reproduced_by_its_commands(simulate: Callable[[Path], Truth], repo_path: Path) -> None:
+    # The headline metrics' proofs (scan --explain's "How to check the flow numbers", JSON metrics.<group>.reproduce),
+    # the freeze check's and the death spiral's included: each command prints its part of the number.
+    simulate(repo_path)
+    scan = pipeline.run_scan(pipeline.ScanRequest(path=repo_path, now=NOW, options=HistoryOptions(), since=SINCE,
+                                                  merge_check_seconds=0))
+    assert {"freeze", "death_spiral"} <= set(scan.proofs)
+    ran: set[str] = set()
+    for group, found in scan.proofs.items():
+        for proof in found:
+            assert proof.terms or proof.how, f"{group}: {proof.what} neither runs nor says how"
+            if proof.value is None or not proof.terms:
+                continue
+            outputs = [run(term.command, repo_path) for term in proof.terms]
+            assert proofs.run_sum(outputs, proof) == proof.value, (group, proof.what, outputs)
+            ran.add(group)
+    freeze = scan.metrics.freeze
+    assert next(p for p in scan.proofs["freeze"] if p.what == "releases checked").value == freeze.releases_checked
+    assert next(p for p in scan.proofs["freeze"] if p.what == "releases after a dip").value == freeze.dips
+    years = [p for p in scan.proofs["death_spiral"] if p.what.startswith("final releases in 2")]
+    assert [p.value for p in years] == [y.releases for y in scan.metrics.release_years[-6:]]
+    assert "integration" in ran
+    if scan.metrics.release_years:  # tagged releases: the spiral's per-year and per-half counts ran
+        assert "death_spiral" in ran
+
+
 def test_hostile_ref_names_are_quoted(repo_path: Path) -> None:
     """A branch named to run a command when pasted into a shell is only ever an argument."""
     b = RepoBuilder(repo_path)
