@@ -352,7 +352,7 @@ def report_command(
     try:
         result = pipeline.run_scan(request, status)
         status("reading the plan and the history")
-        plan = pipeline.plan_status(request, result, pipeline.plan_targets(_plan_folder(path, plan_dir)))
+        plan = pipeline.plan_status(request, result, pipeline.plan_targets(_plan_folder(path, plan_dir))).plan
         folder = _history_folder(path, history_dir)
         report = progress.report(_read_history(folder)) if folder.is_dir() else None
     finally:
@@ -601,9 +601,9 @@ def _store_snapshot(request: pipeline.ScanRequest, result: scan.Scan, path: str,
                     plan_dir: str | None, *, announce: bool) -> Path | None:
     """Store the scan's snapshot. A default folder that cannot be written costs a warning; a named one, an error."""
     folder = _history_folder(path, history_dir)
-    plan = pipeline.plan_status(request, result, pipeline.plan_targets(_plan_folder(path, plan_dir)))
+    status = pipeline.plan_status(request, result, pipeline.plan_targets(_plan_folder(path, plan_dir)))
     try:
-        stored = store.save_snapshot(folder, snapshot.from_scan(result, plan))
+        stored = store.save_snapshot(folder, snapshot.from_scan(result, status.plan, status.checklists))
     except OSError as error:
         message = f"the snapshot could not be stored in {folder} ({store.reason(error)})"
         if history_dir:
@@ -788,8 +788,9 @@ def backfill_command(
     targets = pipeline.plan_targets(_plan_folder(path, plan_dir))  # read once, not per date
     with _Bar(not quiet and sys.stderr.isatty(), len(dates), "backfill") as bar:
         for result in pipeline.backfill(request, dates, status=bar):
-            plan = pipeline.plan_status(request, result, targets)
-            store.save_snapshot(folder, snapshot.from_scan(result, plan))
+            # The ticks of a past date are not known: no checklist is recorded, and no stage is done.
+            status = pipeline.plan_status(request, result, targets, checklists=False)
+            store.save_snapshot(folder, snapshot.from_scan(result, status.plan, status.checklists))
             stored += 1
             bar.advance(f"{result.scanned_at:%Y-%m-%d} stored")
     _say(f"advisor backfill: stored {stored} snapshot{'s' if stored != 1 else ''} in {terminal.term(folder)}"

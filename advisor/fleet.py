@@ -95,8 +95,8 @@ def scan_one(path: Path, options: Options) -> tuple[str, dict[str, object] | Non
             merge_check_seconds=options.merge_check_seconds)
         result = pipeline.run_scan(request)
         plan_dir = store.default_plan_dir(os.environ, gitread.locate(path).git_dir)
-        plan = pipeline.plan_status(request, result, pipeline.plan_targets(plan_dir if plan_dir.is_dir() else None))
-        document = snapshot.to_document(snapshot.from_scan(result, plan))
+        status = pipeline.plan_status(request, result, pipeline.plan_targets(plan_dir if plan_dir.is_dir() else None))
+        document = snapshot.to_document(snapshot.from_scan(result, status.plan, status.checklists))
         return name, document, None, time.monotonic() - started
     except AdvisorError as error:
         return name, None, str(error), time.monotonic() - started

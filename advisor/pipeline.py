@@ -11,6 +11,7 @@ one reading of the history.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import gc
 from contextlib import contextmanager
 from collections.abc import Callable, Iterator, Sequence
@@ -18,7 +19,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
-from advisor import asof, ci, config, evidence, gitread, history, plandoc, protection, recommend, risk, scan, store
+from advisor import asof, ci, config, evidence, gitread, history, plandoc, protection, recommend, risk, scan
+from advisor import snapshot, store
 from advisor import proofs, touched
 from advisor.errors import BadOption, UnreadablePath
 from advisor.model import CommitGraph, History, MergeCheck, RefKind, Window, aware
@@ -361,16 +363,43 @@ def run_plan(request: ScanRequest, folder: Path, status: Status = _quiet) -> Pla
     return PlanRun(folder=folder, plan=output.plan, written=tuple(written), notes=notes, ci=ci)
 
 
-def plan_targets(folder: Path | None) -> plandoc.State:
-    """The targets a snapshot's plan status is measured against: the plan in `folder`, when there is one."""
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PlanFolder:
+    """A plan folder as a snapshot reads it: plan.json's state and a reader of its stage files."""
+
+    state: plandoc.State = plandoc.State()
+    read: Callable[[str], str | None] = lambda _path: None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PlanStatus:
+    plan: recommend.Plan  # settled: a stage is done only when its criteria hold and its checklist is done
+    checklists: dict[str, tuple[snapshot.ItemState, ...]] | None  # stage id -> items; None: not recorded
+
+
+def plan_targets(folder: Path | None) -> PlanFolder:
+    """The plan a snapshot's status is measured against: the plan in `folder`, when there is one
+    (its targets, its tool ticks and the ticks people made in its stage files)."""
     if folder is None or not (folder / plandoc.STATE_FILE).is_file():
-        return plandoc.State()
-    return _plan_state(folder)[1]
+        return PlanFolder()
+    read, state = _plan_state(folder)
+    return PlanFolder(state=state, read=read)
 
 
-def plan_status(request: ScanRequest, result: scan.Scan, targets: plandoc.State) -> recommend.Plan:
-    """The plan a snapshot records (the CI configuration is read at the scan's own trunk tip)."""
-    return _build_plan(request, result, targets)[0]
+def plan_status(request: ScanRequest, result: scan.Scan, folder: PlanFolder, *,
+                checklists: bool = True) -> PlanStatus:
+    """The plan a snapshot records (the CI configuration is read at the scan's own trunk tip), with
+    each stage's checklist as the folder holds it now, ticked from this scan's facts as `advisor
+    plan` would tick it. `checklists=False` (backfill: the ticks of a past date are not known)
+    records none, and then no stage is done."""
+    plan = _build_plan(request, result, folder.state)[0]
+    if not checklists:
+        return PlanStatus(plan=recommend.settle(plan, {stage.id: False for stage in plan.stages}), checklists=None)
+    boxes = plandoc.checklists(plan, functools.cache(folder.read), dict(folder.state.verified))
+    items = {ident: tuple(snapshot.ItemState(id=box.id, ticked=box.ticked, override=box.override,
+                                             by=("tool" if box.note else "person") if box.ticked else "")
+                          for box in stage) for ident, stage in boxes.items()}
+    return PlanStatus(plan=plandoc.settled(plan, boxes), checklists=items)
 
 
 def repository_settings(path: Path, revision: str | None) -> config.Config:

@@ -432,6 +432,20 @@ def announcements(stage: Stage, previous: Stage | None) -> list[str]:
     return said
 
 
+def checklists(plan: Plan, old: Callable[[str], str | None],
+               verified: dict[str, Verification]) -> dict[str, list[Checkbox]]:
+    """Each stage's checklist as the folder's stage files and `verified` (plan.json's tool ticks) hold
+    it, ticked anew from this plan's measured criteria. `verified` is updated with the new tool ticks."""
+    fresh = Verification(at=plan.scanned_at.date().isoformat(), trunk=plan.trunk_tip)
+    return {stage.id: checkboxes(stage, old_items(old(stage_path(stage.id))), verified, fresh)
+            for stage in plan.stages}
+
+
+def settled(plan: Plan, boxes: Mapping[str, Sequence[Checkbox]]) -> Plan:
+    """A stage is done when its exit criteria hold and its checklist is done, not on the criteria alone."""
+    return settle(plan, {ident: all(box.ticked for box in stage) for ident, stage in boxes.items()})
+
+
 def render(plan: Plan, scan: Scan, *, old: Callable[[str], str | None], state: State,
            settings: Mapping[str, Mapping[str, str]]) -> Output:
     """Every file of the plan folder, merged with what is there.
@@ -441,13 +455,10 @@ def render(plan: Plan, scan: Scan, *, old: Callable[[str], str | None], state: S
     """
     env = environment()
     old = functools.cache(old)  # each file is read once: for its ticks and for the merge
-    fresh = Verification(at=plan.scanned_at.date().isoformat(), trunk=plan.trunk_tip)
     verified = dict(state.verified)
     generated: dict[str, str] = {}
-    stage_boxes = {stage.id: checkboxes(stage, old_items(old(stage_path(stage.id))), verified, fresh)
-                   for stage in plan.stages}
-    # A stage is done when its exit criteria hold and its checklist is done, not on the criteria alone.
-    plan = settle(plan, {ident: all(box.ticked for box in boxes) for ident, boxes in stage_boxes.items()})
+    stage_boxes = checklists(plan, old, verified)
+    plan = settled(plan, stage_boxes)
     for number, stage in enumerate(plan.stages, start=1):
         path = stage_path(stage.id)
         boxes = stage_boxes[stage.id]

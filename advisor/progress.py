@@ -109,6 +109,15 @@ class CurrentStage:
     met: int
     total: int
     open: tuple[CriterionState, ...]  # its criteria that do not hold yet
+    ticked: int | None = None  # checklist items ticked; None: the snapshot recorded no checklist
+    items: int | None = None  # checklist items in all; None: not recorded
+
+    @property
+    def checklist(self) -> str:
+        """"checklist 1 of 5 ticked", or why it is not known."""
+        if self.ticked is None or self.items is None:
+            return "checklist not recorded (a snapshot from before checklists were kept, or backfilled)"
+        return f"checklist {self.ticked} of {self.items} ticked"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -201,7 +210,8 @@ def current_stage(snapshot: Snapshot) -> CurrentStage | None:
     if stage is None:
         return None
     return CurrentStage(id=stage.id, title=stage.title, met=sum(1 for c in stage.criteria if c.met is True),
-                        total=len(stage.criteria), open=tuple(c for c in stage.criteria if c.met is not True))
+                        total=len(stage.criteria), open=tuple(c for c in stage.criteria if c.met is not True),
+                        ticked=stage.ticked, items=None if stage.checklist is None else len(stage.checklist))
 
 
 def report(snapshots: Sequence[Snapshot]) -> Report:
@@ -235,7 +245,7 @@ class Threshold:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Finding:
-    kind: str  # "window" (a note on the latest snapshot's window), "regressed", "threshold" or "unmeasured"
+    kind: str  # "window" (a note on the latest snapshot's window), "stage", "regressed", "threshold" or "unmeasured"
     failed: bool  # whether it fails the check
     text: str
     subject: str = ""  # what it is about: the criterion id, or the threshold's configuration key
@@ -277,6 +287,13 @@ def check(snapshots: Sequence[Snapshot], thresholds: Sequence[Threshold], *,
     findings = []
     if latest.window_note is not None:
         findings.append(Finding(kind="window", failed=False, text=f"window: {latest.window_note}"))
+    stage = current_stage(latest)
+    if stage is not None and stage.total and stage.met == stage.total:
+        # The criteria alone do not make a stage done (recommend.stage_done): say what holds it back.
+        findings.append(Finding(kind="stage", failed=False, subject=stage.id, text=(
+            f"stage: {stage.id} ({stage.title}) is not done: its {stage.total} exit criteria hold, "
+            f"{stage.checklist}"), evidence=(("stage", stage.title), ("criteria", f"{stage.met} of {stage.total}"),
+                                             ("checklist", stage.checklist))))
     if len(snapshots) > 1:
         before = snapshots[-2]
         for change in criterion_changes(before, latest):

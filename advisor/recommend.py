@@ -683,8 +683,16 @@ def _stage_delivery(ev: _Evidence, prior: Prior) -> Stage:
 
 def settle(plan: Plan, checklist_done: Mapping[str, bool]) -> Plan:
     """The plan with a stage done only when its exit criteria hold and its checklist is done too."""
-    stages, current = _with_status(plan.stages, lambda stage: _done(stage) and checklist_done.get(stage.id, True))
+    stages, current = _with_status(plan.stages, lambda stage: stage_done(
+        (c.met for c in stage.criteria), checklist_done.get(stage.id, True)))
     return dataclasses.replace(plan, stages=stages, current_stage=current)
+
+
+def stage_done(met: Iterable[bool | None], checklist_done: bool) -> bool:
+    """The one rule for a done stage (plan, plan.json, progress and check): every measured exit
+    criterion holds, at least one is measured, and its checklist is done."""
+    measured = [m for m in met if m is not None]
+    return bool(measured) and all(measured) and checklist_done
 
 
 def _with_status(stages: Iterable[Stage], done: Callable[[Stage], bool]) -> tuple[tuple[Stage, ...], str | None]:
@@ -702,8 +710,8 @@ def _with_status(stages: Iterable[Stage], done: Callable[[Stage], bool]) -> tupl
 
 
 def _done(stage: Stage) -> bool:
-    measured = [criterion.met for criterion in stage.criteria if criterion.met is not None]
-    return bool(measured) and all(measured)
+    """Its criteria hold (the checklist is read later, by `settle`)."""
+    return stage_done((criterion.met for criterion in stage.criteria), True)
 
 
 def build_plan(scan: Scan, ci: CiChecks, prior: Prior = Prior(), risk: Risk = Risk()) -> Plan:

@@ -4,7 +4,12 @@ A snapshot holds what progress needs to compare scans taken weeks apart:
 the tool version, the scan time and window, the trunk and its tip commit,
 the verdict, every metric, a flat set of *measures* with stable names (what
 progress compares and `check` thresholds), and the status of the plan (each
-stage's status, each exit criterion's `met` and `current`).
+stage's status, each exit criterion's `met` and `current`, and each checklist
+item as the plan folder held it at scan time: ticked by the tool from a measured
+fact, by a person, or unticked by a person over the tool). A stage is done only
+under `recommend.stage_done`: its criteria hold and its checklist is done. A
+snapshot without a checklist (written before checklists were recorded, or
+backfilled: the ticks of a past date are not known) claims no stage done.
 
 Versions (`version` in the document):
 
@@ -19,14 +24,14 @@ Pure: documents in, records out. Reading and writing the files is `store`'s.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from enum import Enum
 from typing import Any
 
 from advisor.errors import AdvisorError
-from advisor.recommend import Plan
+from advisor.recommend import Plan, StageStatus, stage_done
 from advisor.scan import Scan
 
 KIND = "advisor-snapshot"
@@ -156,11 +161,26 @@ class CriterionState:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class ItemState:
+    """One checklist item as the plan folder held it when the scan ran."""
+
+    id: str
+    ticked: bool
+    by: str  # "tool" (a measured fact ticked it), "person", or "" when unticked
+    override: bool = False  # a person unticked what the tool would tick
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class StageState:
     id: str
     title: str
-    status: str  # a StageStatus value: done, current, later
+    status: str  # a StageStatus value: done, current, later (done: `recommend.stage_done`)
     criteria: tuple[CriterionState, ...]
+    checklist: tuple[ItemState, ...] | None = None  # None: not recorded (an older or a backfilled snapshot)
+
+    @property
+    def ticked(self) -> int | None:
+        return None if self.checklist is None else sum(1 for item in self.checklist if item.ticked)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -190,20 +210,37 @@ class Snapshot:
     window_note: str | None = None  # why the window is not the default (a dormant repository), when it is not
 
 
-def plan_state(plan: Plan) -> PlanState:
-    return PlanState(
-        target_model=plan.target_model,
-        current_stage=plan.current_stage,
-        stages=tuple(
-            StageState(id=stage.id, title=stage.title, status=stage.status.value, criteria=tuple(
-                CriterionState(id=c.id, name=c.name, metric=c.metric, direction=c.direction, target=c.target,
-                               unit=c.unit, current=c.current, met=c.met)
-                for c in stage.criteria))
-            for stage in plan.stages),
-    )
+def plan_state(plan: Plan, checklists: Mapping[str, Sequence[ItemState]] | None = None) -> PlanState:
+    """The plan's status; `checklists` (stage id -> items) is the checklist the plan folder held,
+    None when it is not known. The statuses are settled again under the one rule."""
+    stages = tuple(
+        StageState(id=stage.id, title=stage.title, status=stage.status.value, criteria=tuple(
+            CriterionState(id=c.id, name=c.name, metric=c.metric, direction=c.direction, target=c.target,
+                           unit=c.unit, current=c.current, met=c.met)
+            for c in stage.criteria),
+            checklist=None if checklists is None else tuple(checklists.get(stage.id, ())))
+        for stage in plan.stages)
+    return settle_state(PlanState(target_model=plan.target_model, current_stage=plan.current_stage, stages=stages))
 
 
-def from_scan(scan: Scan, plan: Plan | None = None) -> Snapshot:
+def settle_state(plan: PlanState) -> PlanState:
+    """Each stage done (`recommend.stage_done`: criteria hold and the recorded checklist is done; an
+    unrecorded checklist is not done), current (the first not done) or later."""
+    result, current = [], None
+    for stage in plan.stages:
+        if stage_done((c.met for c in stage.criteria), stage.checklist is not None and all(
+                item.ticked for item in stage.checklist)):
+            status = StageStatus.DONE.value
+        elif current is None:
+            status, current = StageStatus.CURRENT.value, stage.id
+        else:
+            status = StageStatus.LATER.value
+        result.append(replace(stage, status=status))
+    return replace(plan, stages=tuple(result), current_stage=current)
+
+
+def from_scan(scan: Scan, plan: Plan | None = None,
+              checklists: Mapping[str, Sequence[ItemState]] | None = None) -> Snapshot:
     metrics: dict[str, Any] = _plain(scan.metrics)
     verdict: dict[str, Any] = _plain(scan.verdict)
     trunk = scan.history.trunk
@@ -212,7 +249,8 @@ def from_scan(scan: Scan, plan: Plan | None = None) -> Snapshot:
         version=VERSION, tool_version=scan.tool_version, scanned_at=scan.scanned_at,
         since=scan.window.since, until=scan.window.until, repo=scan.repo.path, trunk=trunk.name,
         trunk_tip=trunk.tip, model=scan.verdict.model, confidence=scan.verdict.confidence,
-        measures=measures_of(metrics, verdict, extra), plan=plan_state(plan) if plan is not None else None,
+        measures=measures_of(metrics, verdict, extra),
+        plan=plan_state(plan, checklists) if plan is not None else None,
         metrics=metrics, verdict=verdict, window_note=scan.dormant.note if scan.dormant is not None else None,
     )
 
@@ -370,11 +408,16 @@ def _plan(value: Any) -> PlanState:
                            current=_number(c.get("current")),
                            met=c.get("met") if isinstance(c.get("met"), bool) else None)
             for c in stage["criteria"])
+        checklist = stage.get("checklist")
+        items = None if checklist is None else tuple(
+            ItemState(id=str(i["id"]), ticked=bool(i["ticked"]), by=str(i.get("by", "")),
+                      override=bool(i.get("override", False))) for i in checklist)
         stages.append(StageState(id=str(stage["id"]), title=str(stage["title"]), status=str(stage["status"]),
-                                 criteria=criteria))
+                                 criteria=criteria, checklist=items))
     current = value.get("current_stage")
-    return PlanState(target_model=str(value.get("target_model", "")),
-                     current_stage=None if current is None else str(current), stages=tuple(stages))
+    # Settled again on reading: a snapshot written before checklists were recorded claims no stage done.
+    return settle_state(PlanState(target_model=str(value.get("target_model", "")),
+                                  current_stage=None if current is None else str(current), stages=tuple(stages)))
 
 
 def with_source(snapshot: Snapshot, source: str) -> Snapshot:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from advisor import pipeline, recommend, snapshot
+from advisor import pipeline, plandoc, recommend, snapshot
 from advisor.history import HistoryOptions
 from advisor.scan import Scan
 from tests.builders import ALICE, BOB, CAROL, RepoBuilder
@@ -119,5 +119,14 @@ def snapshots(path: Path, phases: str = "ABCD") -> list[snapshot.Snapshot]:
         # The targets set by the first plan are kept, as the plan folder's plan.json keeps them.
         prior = recommend.Prior(stages=tuple(stage.id for stage in plan.stages),
                                 targets={c.id: c.target for stage in plan.stages for c in stage.criteria})
-        taken.append(snapshot.from_scan(scan, plan))
+        taken.append(snapshot.from_scan(scan, plan, team_checklists(plan)))
     return taken
+
+
+def team_checklists(plan: recommend.Plan, *, ticked_by_people: bool = True) -> dict[str, tuple[snapshot.ItemState, ...]]:
+    """Each stage's checklist as a plan folder would hold it: the tool's ticks from the measured
+    criteria, and (`ticked_by_people`) every other item ticked by the team."""
+    boxes = plandoc.checklists(plan, lambda _path: None, {})
+    return {ident: tuple(snapshot.ItemState(id=b.id, ticked=b.ticked or ticked_by_people,
+                                            by="tool" if b.ticked else "person" if ticked_by_people else "")
+                         for b in stage) for ident, stage in boxes.items()}

@@ -143,10 +143,20 @@ def test_progress_and_check_follow_the_team(team: evolving.Team, tmp_path: Path,
     assert "model: gitflow -> trunk-based" in out
     assert "stop-adding-wip.stale-branches (stale branches (no commit in 90 days)): 1 -> 0 (target at most 0)" in out
     assert "shrink-batches.lifetime (median branch lifetime): 3.0 d -> 4.0 h (target at most 2.0 d)" in out
-    assert "Current stage: automate (Automate the tests and the pipeline): 0 of 2 exit criteria hold" in out
+    # Its criteria hold, but nobody has ticked the checklist the plan folder held at scan time: not done.
+    assert "Current stage: stop-adding-wip (Stop adding work in progress): 2 of 2 exit criteria hold, checklist " in out
+    assert "done" not in out.split("Current stage:")[1].splitlines()[0]
+    code, out, _ = run("check", str(repo), "--history-dir", str(history))
+    assert code == 0 and "stage: stop-adding-wip (Stop adding work in progress) is not done: its 2 exit criteria " \
+        "hold, checklist " in out
 
+    # The team ticks every box (as people do, in the stage files); the next scan records the ticks.
+    for stage_file in (plan / "stages").glob("*.md"):
+        stage_file.write_text(stage_file.read_text().replace("- [ ] ", "- [x] "))
     team.phase("C")
     weekly_scan(monkeypatch, repo, history, evolving.SCANS["C"], plan)
+    code, out, _ = run("progress", str(repo), "--history-dir", str(history))
+    assert "Current stage: automate (Automate the tests and the pipeline): 0 of 2 exit criteria hold, checklist " in out
     code, out, _ = run("progress", str(repo), "--history-dir", str(history), "--format", "json")
     report = json.loads(out)
     assert report["plan_done"] is False and report["snapshots"] == 3
@@ -214,7 +224,7 @@ def test_settings_of_a_bare_mirror_come_from_its_head(tmp_path: Path, monkeypatc
     assert code == 0, err
     code, out, _ = run("check", str(mirror), "--history-dir", str(history))
     assert code == ExitCode.REGRESSED
-    assert out.startswith("threshold: active branches is 1, above max_active_branches = 0 in pyproject.toml")
+    assert "\nthreshold: active branches is 1, above max_active_branches = 0 in pyproject.toml" in "\n" + out
 
 
 def test_the_settings_trunk_is_used_by_scan(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

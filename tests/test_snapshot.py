@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from advisor import pipeline, snapshot
+from advisor import pipeline, progress, snapshot
 from advisor.history import HistoryOptions
 from advisor.report import jsonout
 from advisor.scan import Scan
@@ -110,3 +110,64 @@ def test_every_measure_names_a_better_direction_and_a_unit() -> None:
         assert measure.better in ("lower", "higher"), measure.name
         assert measure.unit in ("h", "d", "share", "count", "rate", "score"), measure.name
     assert len(snapshot.BY_NAME) == len(snapshot.MEASURES)
+
+
+def test_a_snapshot_records_the_plan_folders_checklist_and_a_stage_is_done_only_with_it(tmp_path: Path) -> None:
+    # A trunk-based team: the first stage's criteria hold, its checklist waits for people's ticks.
+    repo, folder = tmp_path / "repo", tmp_path / "plan"
+    scenarios.trunk_squash(repo)
+    request = pipeline.ScanRequest(path=repo, now=NOW, options=HistoryOptions(), merge_check_seconds=0,
+                                   since=datetime(2023, 3, 1, tzinfo=timezone.utc))
+    pipeline.run_plan(request, folder)
+    result = pipeline.run_scan(request)
+
+    def stage_of(snap: snapshot.Snapshot, ident: str) -> snapshot.StageState:
+        assert snap.plan is not None
+        return next(s for s in snap.plan.stages if s.id == ident)
+
+    def ticked_plan(snap: snapshot.Snapshot) -> tuple[snapshot.StageState, ...]:
+        assert snap.plan is not None
+        return snap.plan.stages
+
+    def snap_now() -> snapshot.Snapshot:
+        status = pipeline.plan_status(request, result, pipeline.plan_targets(folder))
+        return snapshot.from_document(json.loads(json.dumps(snapshot.to_document(
+            snapshot.from_scan(result, status.plan, status.checklists)))))
+
+    first = snap_now()
+    assert first.plan is not None
+    held = next(s for s in first.plan.stages if all(c.met for c in s.criteria) and s.criteria)
+    assert held.checklist is not None and held.ticked is not None and held.ticked < len(held.checklist)
+    assert held.status != "done"  # its criteria hold; its checklist is not done
+    assert {i.by for i in held.checklist if i.ticked} <= {"tool"}
+
+    # People tick the rest in the stage file: the next snapshot records it, and the stage is done.
+    stage_file = folder / "stages" / f"{held.id}.md"
+    stage_file.write_text(stage_file.read_text().replace("- [ ] ", "- [x] "))
+    ticked = stage_of(snap_now(), held.id)
+    assert ticked.status == "done" and ticked.checklist is not None and all(i.ticked for i in ticked.checklist)
+    assert {i.by for i in ticked.checklist} == {"person"}
+
+    # A person unticks a tool tick (shrink-batches' size limit, ticked from its measured criterion):
+    # the override is recorded and that stage cannot be done.
+    tooled = next(s for s in ticked_plan(snap_now()) if any(i.by == "tool" for i in s.checklist or ()))
+    tool_item = next(i for i in tooled.checklist or () if i.by == "tool")
+    other = folder / "stages" / f"{tooled.id}.md"
+    text = other.read_text()
+    line = next(line for line in text.splitlines() if f"advisor:item {tool_item.id} tool -->" in line)
+    other.write_text(text.replace(line, line.replace("- [x] ", "- [ ] ", 1)))
+    item = next(i for i in stage_of(snap_now(), tooled.id).checklist or () if i.id == tool_item.id)
+    assert item.override and not item.ticked and item.by == ""
+
+    # A snapshot written before checklists were recorded claims no stage done, and progress says why.
+    document = snapshot.to_document(snapshot.from_scan(result, plan_for(result)))
+    for stage in document["plan"]["stages"]:
+        stage.pop("checklist")
+        stage["status"] = "done" if all(c["met"] for c in stage["criteria"]) else stage["status"]
+    old = snapshot.from_document(document)
+    assert old.plan is not None and all(s.status != "done" and s.checklist is None for s in old.plan.stages)
+    current = progress.current_stage(old)
+    assert current is not None and current.checklist.startswith("checklist not recorded")
+    findings = progress.check([old], ())
+    if current.met == current.total:
+        assert any(f.kind == "stage" and "checklist not recorded" in f.text and not f.failed for f in findings)

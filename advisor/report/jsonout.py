@@ -176,7 +176,7 @@ def progress_json(report: _progress.Report) -> str:
 
 
 class CheckFinding(TypedDict):
-    kind: str  # "window", "regressed", "threshold" or "unmeasured"
+    kind: str  # "window", "stage", "regressed", "threshold" or "unmeasured"
     failed: bool
     subject: str
     text: str

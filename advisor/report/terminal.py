@@ -435,7 +435,8 @@ def _progress_plan_text(report: _progress.Report, add: Any) -> None:
     elif report.plan_done:
         add("Plan: every stage is done.")
     elif stage is not None:
-        add(f"Current stage: {term(stage.id)} ({term(stage.title)}): {stage.met} of {stage.total} exit criteria hold")
+        add(f"Current stage: {term(stage.id)} ({term(stage.title)}): {stage.met} of {stage.total} exit criteria hold, "
+            f"{stage.checklist}")
         for criterion in stage.open:
             bound = "at most" if criterion.direction == "at-most" else "at least"
             add(f"  [ ] {term(criterion.name)}: {_progress.criterion_value(criterion.current, criterion.unit)} "
