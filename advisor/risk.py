@@ -99,7 +99,7 @@ def failure_fixes(scan: Scan) -> tuple[Fix, ...]:
         sha = episode.id.split(":")[0]
         merge = episode.method is MergeMethod.MERGE
         commits = (sha,) if merge or not episode.commits else tuple(episode.commits)
-        name = f"hotfix {episode.source}" if episode.source else "hotfix"
+        name = "hotfix" + (f" {episode.source}" if episode.source else "") + (f" #{episode.pr}" if episode.pr else "")
         fixes.append(Fix(kind="hotfix", commit=sha, commits=commits, at=episode.merged_at,
                          label=f"{name} ({'merge' if merge else 'commit'} {sha[:10]})",
                          command=_show(commits, merge=merge)))
