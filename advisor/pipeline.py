@@ -16,6 +16,7 @@ import gc
 from contextlib import contextmanager
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from datetime import datetime
 from pathlib import Path
 
@@ -331,9 +332,9 @@ def _plan_state(folder: Path) -> tuple[Callable[[str], str | None], plandoc.Stat
 
 def _build_plan(request: ScanRequest, result: scan.Scan, state: plandoc.State) -> tuple[recommend.Plan, CiChecks]:
     location = gitread.locate(request.path)
-    lines = [line.name for line in result.history.long_lived]
-    found = ci.find_checks(gitread.ci_files(location.git_dir, result.history.trunk.tip), lines,
-                           trunk=result.history.trunk.name)
+    lines = tuple(line.name for line in result.history.long_lived)
+    files = gitread.ci_files(location.git_dir, result.history.trunk.tip)
+    found = _find_checks(tuple(files.items()), lines, result.history.trunk.name)
     return recommend.build_plan(result, found, state.prior, risky_paths(location.git_dir, result)), found
 
 
@@ -347,6 +348,13 @@ def risky_paths(git_dir: Path, result: scan.Scan) -> risk.Risk:
     history = result.history
     return risk.risky_paths(fixes, changed, lambda place: authors.get(place, []), evidence.is_automation, window,
                             proofs.ref_of(history, history.trunk.name) or history.trunk.name)
+
+
+@lru_cache(maxsize=4)
+def _find_checks(files: tuple[tuple[str, bytes], ...], lines: tuple[str, ...], trunk: str) -> CiChecks:
+    """`ci.find_checks`, remembered for the last few sets of CI files: backfill's snapshots, one a
+    week, mostly read the same files (parsing their YAML cost it 1 s a date on curl)."""
+    return ci.find_checks(dict(files), lines, trunk=trunk)
 
 
 def run_plan(request: ScanRequest, folder: Path, status: Status = _quiet) -> PlanRun:
