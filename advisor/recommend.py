@@ -168,7 +168,9 @@ def quantity(value: float | None, unit: str) -> str:
 # Targets step down these rungs (21 days -> 7 -> 2 -> 1), so each step is a number people say.
 _LADDERS = {"h": (24.0 * 30, 24.0 * 7, 48.0, 24.0, 12.0, 4.0, 1.0),
             "days": (90.0, 60.0, 30.0, 14.0, 7.0, 2.0, 1.0),
-            "lines": (2000.0, 1000.0, 500.0, 225.0, 100.0)}
+            "lines": (2000.0, 1000.0, 500.0, 225.0, 100.0),
+            "changes": (1000.0, 500.0, 250.0, 100.0, 50.0, 25.0, 10.0)}
+_COUNTS = ("", "checks")  # whole things (branches, lines, checks): a target of 5.5 branches is nobody's number
 
 
 def step_down(current: float, ideal: float, unit: str = "") -> float:
@@ -178,6 +180,8 @@ def step_down(current: float, ideal: float, unit: str = "") -> float:
     rungs = [r for r in _LADDERS.get(unit, ()) if ideal <= r < current]
     if rungs:
         return max(rungs)
+    if unit in _COUNTS:
+        return max(ideal, float(int(current // 2)))
     return max(ideal, nice(current / 2))
 
 

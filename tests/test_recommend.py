@@ -91,6 +91,9 @@ def test_targets_step_down_rungs_people_say_and_are_kept_once_set() -> None:
     assert recommend.step_down(30, 24, "h") == 24 and recommend.step_down(10, 24, "h") == 24
     assert recommend.step_down(45, 7, "days") == 30 and recommend.step_down(100, 3) == 50
     assert recommend.step_up(0.1, 1) == 0.6 and recommend.step_up(2, 1) == 1
+    # Whole things get whole targets (curl: 11 active branches read "at most 5.5"), release sizes the next rung.
+    assert recommend.step_down(11, 3) == 5 and recommend.step_down(7, 3) == 3 and recommend.step_down(5, 0) == 2
+    assert recommend.step_down(495, 10, "changes") == 250 and recommend.step_down(40, 10, "changes") == 25
     criteria = recommend._Criteria("s", recommend.Prior(targets={"s.lifetime": 70.0}, baselines={"s.lifetime": 150.0}))
     kept = criteria.make("lifetime", "x", "m", 60.0, 24, less_is_better=True, unit="h", source="")
     assert (kept.target, kept.met, kept.baseline) == (70.0, True, 150.0)
