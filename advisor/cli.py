@@ -19,18 +19,22 @@ from dataclasses import replace
 from datetime import datetime, timezone
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
-from advisor import __version__, asof, config, dates, escape, fleet, gitread, interrupts, pipeline, progress, scan, snapshot, store
-from advisor.report import csvout, html, jsonout, markdown, portfolio, sarif, terminal
+from advisor import __version__, dates, escape, gitread, interrupts, pipeline, scan, store
+from advisor.report import jsonout
 from advisor.errors import AdvisorError, BadOption, CannotWrite, ExitCode, UnreadablePath
 from advisor.report import layout
 from advisor.report.layout import Style, paint
 from advisor.history import DEFAULT_BOT_PATTERNS, HistoryOptions
-from advisor.recommend import Plan
 from advisor.model import counted
+
+# The other commands' modules (plan, report, fleet, progress: templates, YAML, tables) are imported
+# where they are used, so `advisor scan --format json` and `--version` do not load them.
+if TYPE_CHECKING:
+    from advisor import snapshot
 
 EXIT_CODES = ("Exit codes: 0 done; 1 bad input or an unusable repository (one sentence on stderr); 2 a usage "
               "error; 3 an internal error (a crash log is written); 4 advisor check found a regression or a "
@@ -183,9 +187,13 @@ class _Bar:
         self.progress.stop()
 
     def __call__(self, message: str) -> None:
+        from advisor.report import terminal
+
         self.progress.update(self.task, description=f"{self.label}: {terminal.term(message)}"[:60])
 
     def advance(self, message: str = "") -> None:
+        from advisor.report import terminal
+
         self.progress.update(self.task, advance=1, description=f"{self.label}{': ' if message else ''}"
                                                                f"{terminal.term(message)}"[:60])
 
@@ -289,6 +297,8 @@ def scan_command(
       advisor scan --repos repositories.txt --format html > fleet.html
     """
     if repos is not None or len(paths or []) > 1:
+        from advisor import fleet
+
         listed = [Path(p) for p in paths or []] + (fleet.read_list(Path(repos)) if repos else [])
         _fleet(listed, output.value, None, cache_dir=cache_dir, no_cache=no_cache, allow_shallow=allow_shallow,
                merge_check_seconds=0.0, jobs=0, quiet=quiet, no_color=no_color)
@@ -310,8 +320,12 @@ def scan_command(
         for chunk in jsonout.scan_json_chunks(result):  # written as it is made: never held whole
             _say(chunk, nl=False, style=style)
     elif output is OutputFormat.csv:
+        from advisor.report import csvout
+
         _say(csvout.scan_csv(result, table.value), nl=False, style=style)
     else:
+        from advisor.report import terminal
+
         _say(terminal.scan_text(result, style, explain), nl=False, style=style)
     if not no_history:
         _store_snapshot(request, result, path, history_dir, plan_dir, announce=status.enabled)
@@ -345,6 +359,9 @@ def report_command(
       advisor report ~/src/project --out report.html
       advisor report . --since 2025-Q1 -o q1.html
     """
+    from advisor import fleet, progress
+    from advisor.report import html, terminal
+
     request = scan_request(path, trunk=trunk, since=since, until=until, allow_shallow=allow_shallow, bot=bot,
                            cache_dir=cache_dir, no_cache=no_cache, merge_check_seconds=merge_check_seconds,
                            as_of=as_of)
@@ -397,6 +414,8 @@ def fleet_command(
       advisor fleet /srv/mirrors --format html --out fleet.html
       advisor fleet --merge scans/*.json --format csv > fleet.csv
     """
+    from advisor import fleet
+
     if (folder is None) == (not merge):
         raise BadOption("advisor fleet takes a folder to scan, or --merge with JSON files, and not both.")
     if merge:
@@ -413,6 +432,9 @@ def fleet_command(
 
 def _fleet(paths: list[Path], output: str, out: str | None, *, cache_dir: str | None, no_cache: bool,
            allow_shallow: bool, merge_check_seconds: float, jobs: int, quiet: bool, no_color: bool) -> None:
+    from advisor import fleet
+    from advisor.report import terminal
+
     options = fleet.Options(cache_dir=None if no_cache else (Path(cache_dir) if cache_dir
                                                              else store.default_cache_dir(os.environ)),
                             merge_check_seconds=merge_check_seconds, allow_shallow=allow_shallow)
@@ -438,6 +460,8 @@ def _fleet(paths: list[Path], output: str, out: str | None, *, cache_dir: str | 
 
 
 def _show_portfolio(rows: list[Any], output: str, out: str | None, no_color: bool) -> None:
+    from advisor.report import html, portfolio
+
     style = Style() if out else terminal_style(no_color)
     if output == "json":
         text = jsonout.encode(portfolio.document(rows), 0) + "\n"
@@ -483,6 +507,8 @@ def plan_command(
       advisor plan ~/src/project
       advisor plan . --out docs/trunk-plan
     """
+    from advisor.report import terminal
+
     request = scan_request(path, trunk=trunk, since=since, until=until, allow_shallow=allow_shallow, bot=bot,
                            cache_dir=cache_dir, no_cache=no_cache, merge_check_seconds=merge_check_seconds,
                            as_of=as_of)
@@ -600,6 +626,9 @@ def _plan_folder(path: str, plan_dir: str | None) -> Path | None:
 def _store_snapshot(request: pipeline.ScanRequest, result: scan.Scan, path: str, history_dir: str | None,
                     plan_dir: str | None, *, announce: bool) -> Path | None:
     """Store the scan's snapshot. A default folder that cannot be written costs a warning; a named one, an error."""
+    from advisor import snapshot
+    from advisor.report import terminal
+
     folder = _history_folder(path, history_dir)
     status = pipeline.plan_status(request, result, pipeline.plan_targets(_plan_folder(path, plan_dir)))
     try:
@@ -642,6 +671,9 @@ def progress_command(
       advisor progress . --format markdown --out progress.md
       advisor progress . --format html --out progress.html
     """
+    from advisor import fleet, progress
+    from advisor.report import csvout, html, markdown, terminal
+
     folder = _history_folder(path, history_dir)
     report = progress.report(_read_history(folder))
     style = Style() if out else terminal_style(no_color)
@@ -690,6 +722,9 @@ def check_command(
       advisor scan . --quiet > /dev/null && advisor check .
       advisor check . --format sarif --out advisor.sarif
     """
+    from advisor import config, progress
+    from advisor.report import sarif, terminal
+
     settings = pipeline.repository_settings(Path(path), None)
     folder = _history_folder(path, history_dir)
     found = _read_history(folder)
@@ -762,6 +797,9 @@ def backfill_command(
       advisor backfill ~/src/project --since "1 year ago"
       advisor backfill . --since 2025-Q1 --until 2025-Q4 --every month
     """
+    from advisor import asof, snapshot
+    from advisor.report import terminal
+
     now = datetime.now(timezone.utc)
     start = when(since, "--since", now)
     end = parse_date(until, "--until", now, end=True) or now

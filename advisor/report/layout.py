@@ -27,8 +27,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from tabulate import tabulate
-
 COMFORTABLE = 20  # a wrapped column is narrowed to this before any column is dropped
 MIN_WRAP = 10  # and to this before the other columns are wrapped
 _SGR = re.compile(r"\x1b\[[0-9;]*m")
@@ -90,6 +88,8 @@ def _render(rows: Sequence[Sequence[Any]], headers: Sequence[str], keep: Sequenc
         kwargs["maxcolwidths"] = [widths.get(i) for i in keep]
     if header_wrap and kept_headers:
         kwargs["maxheadercolwidths"] = [max((len(word) for word in str(h).split()), default=1) for h in kept_headers]
+    from tabulate import tabulate  # 20-40 ms to import: only commands that print a table pay for it
+
     return str(tabulate(kept_rows, headers=kept_headers, **kwargs))
 
 
