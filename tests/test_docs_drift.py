@@ -49,3 +49,23 @@ def test_the_readmes_self_scan_has_the_shape_of_a_live_scan_of_a_trunk_based_rep
         builder.commit(f"module: change {day}", files={f"f{day % 3}.py": str(day)}, at=start + timedelta(days=day))
     live = gen_docs.verdict_screen(gen_docs.advisor(builder.path, "scan", ".", "--no-cache", "--no-history"))
     assert shape(live) == shape(SHOWN["self-scan"]), "python scripts/gen_docs.py --kind self rewrites it"
+
+
+@pytest.mark.parametrize("id_", [i for i, e in gen_docs.EXAMPLES.items() if e.kind == "mirror"])
+def test_mirror_examples_are_what_the_commands_print_now(id_: str, tmp_path: Path) -> None:
+    """The examples read from a public mirror, byte for byte, when the mirror is on this machine."""
+    example = gen_docs.EXAMPLES[id_]
+    mirror = gen_docs.MIRRORS / example.mirror / "repo"
+    if not mirror.is_dir():
+        pytest.skip(f"no mirror of {example.mirror.replace('+', '/')} at {mirror} (fetch it, or set "
+                    "ADVISOR_DOCS_MIRRORS to the folder that holds OWNER+NAME/repo)")
+    assert example.make(tmp_path) == SHOWN[id_], "python scripts/gen_docs.py --kind mirror rewrites it"
+
+
+def test_excerpts_are_cut_by_the_script() -> None:
+    """The trimming functions themselves: evidence lines with their first proof, long commit lists cut."""
+    scan = ("Model: x\n  - first line\n      proof one = 1:\n        $ git a 0123456789ab 0123456789ac 0123456789ad\n"
+            "      proof two = 2:\n        $ git b\n  - second line\n      proof = 3:\n  - third\n\nFlow\n")
+    assert gen_docs.first_proofs(gen_docs.evidence_items(scan, 2)) == (
+        "  - first line\n      proof one = 1:\n        $ git a 0123456789ab 0123456789ac …\n"
+        "  - second line\n      proof = 3:\n")
