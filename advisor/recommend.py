@@ -485,7 +485,7 @@ def _stage_batches(ev: _Evidence, prior: Prior) -> Stage:
                source=SOURCE_DAILY),
     ) + ((_merge_criterion(c, ev),) if ev.linear_stage == "shrink-batches" else ())
     lifetime = criteria[0]
-    actions = (
+    actions: tuple[Action, ...] = (
         Action(id="shrink-batches.slice-work",
                text=f"Slice work so each branch merges within {quantity(lifetime.target, 'h')}"
                     + (", then within a day" if lifetime.target > lifetime.ideal else ""),
@@ -502,6 +502,16 @@ def _stage_batches(ev: _Evidence, prior: Prior) -> Stage:
                text="Merge by squash or rebase only, and let branches auto-merge when their checks pass",
                criterion=criteria[-1].id if ev.linear_stage == "shrink-batches" else None),
     )
+    policy = _policy("shrink-batches", "Shrink the batches", ev,
+                     Wish(pull_requests=True, checks=True, linear=True, auto_merge=True))
+    if any(rule.merge_queue for rule in policy.rules if rule.is_trunk):
+        actions += (Action(
+            id="shrink-batches.merge-queue",
+            text=f"Merge through a merge queue on {{1}} ({ev.facts.per_day.text}: rebasing each pull request by "
+                 "hand would be costly): first add merge_group: to the on: of {0} (GitLab: merge request "
+                 "pipelines), then apply the settings in protection/shrink-batches",
+            code=(", ".join(ev.ci.files) or "the workflows of the required checks", ev.trunk),
+            verify=_ruleset_check(ev.trunk), verify_gitlab="glab api projects/:id | jq .merge_trains_enabled"),)
     constraint = ev.scan.metrics.lead_time.constraint_sentence
     return Stage(
         id="shrink-batches", title="Shrink the batches",
@@ -512,7 +522,7 @@ def _stage_batches(ev: _Evidence, prior: Prior) -> Stage:
                "positions.",),
         rollback="Flags turn a feature off without a deploy; a bad small change is reverted in one commit.",
         status=StageStatus.LATER,
-        policy=_policy("shrink-batches", "Shrink the batches", ev, Wish(pull_requests=True, checks=True, linear=True, auto_merge=True)),
+        policy=policy,
     )
 
 

@@ -74,6 +74,8 @@ def test_a_busy_trunk_gets_a_merge_queue_and_a_merge_train_where_it_asks_for_a_s
     assert measured > STRICT_MAX_PER_DAY and f"more than {STRICT_MAX_PER_DAY:g}" in per_day
     assert "`merge_group:`" in readme  # the workflows must run for the queue's merge commit
     assert "a merge queue comes with the stage that asks for a straight line" in files["protection/automate/README.md"]
+    item = next(line for line in files["stages/shrink-batches.md"].splitlines() if "shrink-batches.merge-queue" in line)
+    assert item.startswith("- [ ]") and "`.github/workflows/ci.yml`" in item and "merge_trains_enabled" in item
 
 
 def test_a_quiet_trunk_rebases_cheaply_and_gets_up_to_date_checks_and_no_queue(tmp_path: Path) -> None:
@@ -85,3 +87,4 @@ def test_a_quiet_trunk_rebases_cheaply_and_gets_up_to_date_checks_and_no_queue(t
         assert rules["required_status_checks"]["strict_required_status_checks_policy"] is True
         assert "merge_trains_enabled" not in json.loads(files[f"protection/{stage}/gitlab/project.json"])
     assert f"(at most {STRICT_MAX_PER_DAY:g})" in files["protection/shrink-batches/README.md"]
+    assert "shrink-batches.merge-queue" not in files["stages/shrink-batches.md"]

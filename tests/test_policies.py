@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from advisor import pipeline, recommend
+from advisor import gitread, pipeline, recommend
 from advisor.ci import find_checks
 from advisor.evidence import team_facts
 from advisor.history import HistoryOptions
@@ -35,7 +35,7 @@ def plan_of(model: str, path: Path) -> tuple[pipeline.scan.Scan, recommend.Plan]
     result = pipeline.run_scan(pipeline.ScanRequest(path=path, now=NOW, options=HistoryOptions(),
                                                     merge_check_seconds=0))
     ci = find_checks({".github/workflows/ci.yml": WORKFLOW}, (), result.history.trunk.name)
-    return result, recommend.build_plan(result, ci)
+    return result, recommend.build_plan(result, ci, risk=pipeline.risky_paths(gitread.locate(path).git_dir, result))
 
 
 @pytest.fixture(scope="module", params=MODELS)
@@ -73,7 +73,10 @@ def test_pull_request_and_check_rules_let_direct_pushers_and_automation_through(
             if facts.automation:
                 assert "deploy-key" in actors
             if rule.is_trunk:
-                assert rule.required_approvals == 1 and not rule.require_code_owner_review
+                # One approval; code owners only where the history shows risky paths, each with its reason.
+                assert rule.required_approvals == 1
+                assert rule.require_code_owner_review == bool(stage.policy.code_owners)
+                assert all(owner.reason and owner.commands for owner in stage.policy.code_owners)
                 assert rule.require_last_push_approval == (len(facts.mergers) >= 2)
                 assert rule.strict_checks == (bool(rule.required_checks) and facts.cheap_rebases)
                 assert rule.allowed_by
