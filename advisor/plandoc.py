@@ -77,10 +77,12 @@ class State:
     verified: Mapping[str, Verification] = field(default_factory=dict)
     digests: Mapping[str, str] = field(default_factory=dict)  # path -> digest of the text last generated
     baselines: Mapping[str, float | None] = field(default_factory=dict)  # criterion -> the value its target stepped from
+    baseline_over: Mapping[str, str] = field(default_factory=dict)  # criterion -> the trunk commit and window it was measured over
 
     @property
     def prior(self) -> Prior:
-        return Prior(stages=self.stages, targets=self.targets, baselines=self.baselines)
+        return Prior(stages=self.stages, targets=self.targets, baselines=self.baselines,
+                     baseline_over=self.baseline_over)
 
 
 class BadState(ValueError):
@@ -101,6 +103,7 @@ def read_state(text: str | None) -> State:
                       for k, v in data.get("verified", {}).items()},
             digests={str(k): str(v) for k, v in data.get("digests", {}).items()},
             baselines={str(k): None if v is None else float(v) for k, v in data.get("baselines", {}).items()},
+            baseline_over={str(k): str(v) for k, v in data.get("baseline_over", {}).items()},
         )
     except (ValueError, TypeError, KeyError, AttributeError) as error:
         raise BadState(str(error)) from None
@@ -129,6 +132,7 @@ class StateDocument(TypedDict):
     status: dict[str, str]  # stage id -> status
     targets: dict[str, float | None]  # criterion id -> target
     baselines: dict[str, float | None]  # criterion id -> the value its target stepped from
+    baseline_over: dict[str, str]  # criterion id -> "TRUNK-COMMIT SINCE/UNTIL": what its baseline was measured over
     criteria: dict[str, CriterionStateDocument]
     verified: dict[str, VerificationDocument]  # item id -> the scan that ticked it
     digests: dict[str, str]  # path -> digest of the text last generated
@@ -146,6 +150,7 @@ def state_text(plan: Plan, verified: Mapping[str, Verification], digests: Mappin
         "status": {stage.id: stage.status.value for stage in plan.stages},
         "targets": {c.id: c.target for stage in plan.stages for c in stage.criteria},
         "baselines": {c.id: c.baseline for stage in plan.stages for c in stage.criteria},
+        "baseline_over": {c.id: c.measured_over for stage in plan.stages for c in stage.criteria},
         "criteria": {c.id: {"met": c.met, "current": c.current} for stage in plan.stages for c in stage.criteria},
         "verified": {k: {"at": v.at, "trunk": v.trunk} for k, v in sorted(verified.items())},
         "digests": dict(sorted(digests.items())),
@@ -432,6 +437,21 @@ def announcements(stage: Stage, previous: Stage | None) -> list[str]:
     return said
 
 
+def restepped_targets(plan: Plan) -> list[str]:
+    """The criteria whose target was stepped again because the same history (the same trunk commit
+    and window) now measures differently from the baseline plan.json kept, each as a sentence."""
+    lines = []
+    for stage in plan.stages:
+        for c in stage.criteria:
+            if c.restepped_from is None:
+                continue
+            bound = "≤" if c.direction == "at-most" else "≥"
+            lines.append(f"{c.name} ({c.id}): the baseline was {quantity(c.restepped_from, c.unit)}, and the same "
+                         f"trunk commit and window now measure {quantity(c.current, c.unit)}; the target steps "
+                         f"from that: {bound} {quantity(c.target, c.unit)}")
+    return lines
+
+
 def checklists(plan: Plan, old: Callable[[str], str | None],
                verified: dict[str, Verification]) -> dict[str, list[Checkbox]]:
     """Each stage's checklist as the folder's stage files and `verified` (plan.json's tool ticks) hold
@@ -468,8 +488,9 @@ def render(plan: Plan, scan: Scan, *, old: Callable[[str], str | None], state: S
             criteria=criterion_rows(stage), settings=sorted(settings.get(stage.id, {})),
             status=STATUS_LABEL[stage.status]))
     metrics = scan.metrics
+    restepped = restepped_targets(plan)
     generated[README] = seal(env.get_template("plan-readme.md.j2").render(
-        plan=plan, scan=scan, metrics=metrics, flow=_flow(scan, plan), days=_days, hours=human_hours,
+        plan=plan, scan=scan, restepped=restepped, metrics=metrics, flow=_flow(scan, plan), days=_days, hours=human_hours,
         share=_share, tier=lambda value: value or "-",
         stages=[(stage, STATUS_LABEL[stage.status], stage_path(stage.id),
                  sum(b.ticked for b in stage_boxes[stage.id]), len(stage_boxes[stage.id])) for stage in plan.stages],
@@ -478,7 +499,7 @@ def render(plan: Plan, scan: Scan, *, old: Callable[[str], str | None], state: S
         for name, text in stage_files.items():
             generated[f"protection/{stage_id}/{name}"] = text
     files: dict[str, str] = {}
-    notes: list[str] = []
+    notes: list[str] = [f"target stepped again: {line}" for line in restepped]
     digests: dict[str, str] = {}
     for path, text in generated.items():
         existing = old(path)

@@ -50,6 +50,11 @@ class Criterion:
     met: bool | None  # None when not measurable
     source: str  # where the threshold comes from
     baseline: float | None = None  # the value the target was stepped from (None: not measured then)
+    # What the baseline was measured over: the trunk commit and the window ("" when not known).
+    measured_over: str = ""
+    # The earlier baseline, when the same history (same trunk commit and window) now measures
+    # differently (advisor's reading changed): the target was stepped again from today's value.
+    restepped_from: float | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -119,6 +124,18 @@ class Prior:
     # The value each target was stepped from; a target whose baseline is absent or was not measured
     # is stepped again from today's value instead of staying at the ideal it fell back to.
     baselines: Mapping[str, float | None] = field(default_factory=dict)
+    # What each baseline was measured over (`Criterion.measured_over`), and what this scan measures over.
+    baseline_over: Mapping[str, str] = field(default_factory=dict)
+    measured_over: str = ""
+
+
+def measured_over(scan: Scan) -> str:
+    """The trunk commit and window a scan measured: two scans with the same read the same history."""
+    return f"{scan.history.trunk.tip} {scan.window.since.isoformat()}/{scan.window.until.isoformat()}"
+
+
+def _same(a: float, b: float) -> bool:
+    return abs(a - b) <= 1e-6 * max(1.0, abs(a), abs(b))
 
 
 TARGET_TRUNK_BASED = "trunk-based"
@@ -199,18 +216,24 @@ class _Criteria:
     def make(self, what: str, name: str, metric: str, current: float | None, ideal: float, *,
              less_is_better: bool, unit: str, source: str, fixed: bool = False) -> Criterion:
         ident = f"{self.stage}.{what}"
-        baseline = self.prior.baselines.get(ident)
-        if ident in self.prior.targets and (fixed or baseline is not None):
-            target = self.prior.targets[ident]
+        prior = self.prior
+        baseline, over = prior.baselines.get(ident), prior.baseline_over.get(ident, "")
+        # The same trunk commit and window measured differently: the baseline was a misreading, so
+        # the steps are recomputed from what the history measures now.
+        remeasured = (not fixed and ident in prior.targets and baseline is not None and current is not None
+                      and bool(over) and over == prior.measured_over and not _same(baseline, current))
+        restepped_from = baseline if remeasured else None
+        if ident in prior.targets and (fixed or baseline is not None) and not remeasured:
+            target = prior.targets[ident]
         elif current is None or fixed:
-            target, baseline = ideal, current
+            target, baseline, over = ideal, current, prior.measured_over
         else:
             target = step_down(current, ideal, unit) if less_is_better else step_up(current, ideal)
-            baseline = current
+            baseline, over = current, prior.measured_over
         met = None if current is None else (current <= target if less_is_better else current >= target)
         return Criterion(id=ident, name=name, metric=metric, direction="at-most" if less_is_better else "at-least",
                          target=target, ideal=ideal, current=current, unit=unit, met=met, source=source,
-                         baseline=baseline)
+                         baseline=baseline, measured_over=over, restepped_from=restepped_from)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -731,6 +754,7 @@ def _done(stage: Stage) -> bool:
 def build_plan(scan: Scan, ci: CiChecks, prior: Prior = Prior(), risk: Risk = Risk()) -> Plan:
     """The staged way out, tailored to one scan (and to the plan already in the folder, if any), with
     code owners on the paths `risk` found where the window's failure fixes concentrated."""
+    prior = dataclasses.replace(prior, measured_over=measured_over(scan))
     ev = _gather(scan, ci, prior, risk)
     candidates = (_stage_escape(ev, prior), _stage_wip(ev, prior), _stage_automate(ev, prior),
                   _stage_batches(ev, prior), _stage_collapse(ev, prior), _stage_release(ev, prior),

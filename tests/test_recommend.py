@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -140,3 +141,45 @@ def test_the_first_unfinished_stage_is_current_and_only_one_is(repo_path: Path) 
     assert current == [plan.current_stage]
     before = plan.stages[:[s.id for s in plan.stages].index(plan.current_stage)]
     assert all(stage.status is recommend.StageStatus.DONE for stage in before)
+
+
+def test_targets_are_stepped_again_when_the_same_history_measures_differently(tmp_path: Path) -> None:
+    # A plan folder whose baseline for the branch lifetime differs from what the same trunk commit
+    # and window measure today (an older advisor read the history differently): the steps are
+    # recomputed from today's value and the plan says so. Another window keeps the target.
+    import json
+    repo, folder = tmp_path / "repo", tmp_path / "plan"
+    scenarios.gitflow(repo)
+    request = pipeline.ScanRequest(path=repo, now=NOW, options=HistoryOptions(), merge_check_seconds=0)
+    first = pipeline.run_plan(request, folder)
+    lifetime = next(c for s in first.plan.stages for c in s.criteria if c.id == "shrink-batches.lifetime")
+    assert lifetime.current is not None and lifetime.baseline == lifetime.current
+    state_path = folder / "plan.json"
+    state = json.loads(state_path.read_text())
+    assert state["baseline_over"][lifetime.id] == recommend.measured_over(scan_of(repo))
+    state["baselines"][lifetime.id] = lifetime.current * 10  # what the earlier reading measured
+    state["targets"][lifetime.id] = 999.0
+    state_path.write_text(json.dumps(state))
+
+    # Another window (a week later, same trunk commit): the kept target stands.
+    later = pipeline.run_plan(dataclasses.replace(request, now=NOW + timedelta(days=7)), folder)
+    kept = next(c for s in later.plan.stages for c in s.criteria if c.id == lifetime.id)
+    assert kept.target == 999.0 and kept.restepped_from is None
+    state = json.loads(state_path.read_text())
+    state["baselines"][lifetime.id], state["targets"][lifetime.id] = lifetime.current * 10, 999.0
+    state["baseline_over"][lifetime.id] = recommend.measured_over(scan_of(repo))
+    state_path.write_text(json.dumps(state))
+
+    # The same trunk commit and window: stepped again from today's value, and the README says so.
+    again = pipeline.run_plan(request, folder)
+    restepped = next(c for s in again.plan.stages for c in s.criteria if c.id == lifetime.id)
+    assert restepped.restepped_from == lifetime.current * 10
+    assert (restepped.target, restepped.baseline) == (lifetime.target, lifetime.current)
+    readme = (folder / "README.md").read_text()
+    assert "**Targets stepped again.**" in readme and "median branch lifetime" in readme
+    assert any(note.startswith("target stepped again: ") for note in again.notes)
+    assert json.loads(state_path.read_text())["baselines"][lifetime.id] == lifetime.current
+    # Read again the same way, nothing is stepped: the note goes away.
+    settled = pipeline.run_plan(request, folder)
+    assert "Targets stepped again" not in (folder / "README.md").read_text()
+    assert not any(note.startswith("target stepped again") for note in settled.notes)
