@@ -355,6 +355,8 @@ def _stage_escape(ev: _Evidence, prior: Prior) -> Stage | None:
 
 def _stage_wip(ev: _Evidence, prior: Prior) -> Stage:
     wip = ev.scan.metrics.wip
+    tagged = {r.commit: r.tag for r in sorted(ev.scan.history.releases, key=lambda r: r.at)}
+    shipped = {r.branch.name: tagged[r.branch.tip] for r in ev.stale if r.branch.tip in tagged}
     c = _Criteria("stop-adding-wip", prior)
     criteria = (
         c.make("stale-branches", "stale branches (no commit in 90 days)", "wip.stale_branches",
@@ -366,8 +368,15 @@ def _stage_wip(ev: _Evidence, prior: Prior) -> Stage:
         Action(id="stop-adding-wip.no-new-long-lived",
                text="Agree as a team: no new long-lived branches; every branch merges into "
                     "{0} or is closed within days", code=(ev.trunk,)),
-        *_branch_items("stop-adding-wip.delete-stale", ev.stale, "Finish or delete {0}",
+        *_branch_items("stop-adding-wip.delete-stale", [r for r in ev.stale if r.branch.name not in shipped],
+                       "Finish or delete {0}",
                        lambda r: f"no commit for {r.idle_days:.0f} days, {_count(r.branch.ahead, 'commit')} not on the trunk"),
+        # A stale branch whose own commits carry a version tag was a release: the tag keeps what shipped.
+        *_branch_items("stop-adding-wip.delete-released", [r for r in ev.stale if r.branch.name in shipped],
+                       "Delete {0}",
+                       lambda r: f"released as tag {shipped[r.branch.name]}, which keeps its "
+                                 f"{_count(r.branch.ahead, 'commit')} not on the trunk; no commit for "
+                                 f"{r.idle_days:.0f} days"),
         *_branch_items("stop-adding-wip.delete-merged", ev.merged_leftovers, "Delete {0}",
                        lambda r: "already merged"),
         *_branch_items("stop-adding-wip.land", ev.active, "Land or close {0}", _active_detail),

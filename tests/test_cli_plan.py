@@ -99,3 +99,27 @@ def test_bad_input_is_one_sentence(gitflow_repo: Path, tmp_path: Path) -> None:
     code, _, stderr = plan(str(gitflow_repo), "--out", str(broken))
     assert code == ExitCode.USER_ERROR and "is not a plan state advisor can read" in stderr
     assert (broken / "plan.json").read_text() == "{not json" and sorted(p.name for p in broken.iterdir()) == ["plan.json"]
+
+
+def test_a_stale_branch_whose_tip_shipped_as_a_tag_is_deleted_not_finished(tmp_path: Path) -> None:
+    # tiny-1.0 carries the release v1.0.1 the trunk does not have (curl's tiny-curl-8_4 and its tag): deleting
+    # the branch loses nothing, the tag keeps it; "finish" makes no sense for it. old-idea is plain stale work.
+    from tests.builders import RepoBuilder
+    repo = tmp_path / "repo"
+    b = RepoBuilder(repo)
+    for hour in range(0, 200, 10):
+        b.commit(at=hour)
+    b.tag("v1.0.0", annotated=True, at=201)
+    b.branch("tiny-1.0")
+    b.commit("tiny: patch set", branch="tiny-1.0", at=205)
+    b.tag("v1.0.1", "tiny-1.0", annotated=True, at=206)
+    b.branch("old-idea")
+    b.commit("an idea", branch="old-idea", at=210)
+    b.commit("more on main", at=220)
+    out = tmp_path / "plan"
+    code, stdout, stderr = plan(str(repo), "--out", str(out))
+    assert code == ExitCode.OK, stderr
+    stage = (out / "stages" / "stop-adding-wip.md").read_text(encoding="utf-8")
+    assert "- [ ] Delete `tiny-1.0` (released as tag v1.0.1, which keeps its 1 commit not on the trunk; " in stage
+    assert "- [ ] Finish or delete `old-idea` (" in stage
+    assert "Finish or delete `tiny-1.0`" not in stage
