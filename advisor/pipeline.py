@@ -299,7 +299,7 @@ def backfill(request: ScanRequest, dates: Sequence[datetime], status: Status = _
     bare = location.work_tree is None
     with _cyclic_gc_paused():
         graph, left_out = _host_refs(_read_graph(request, status, cache), bare=bare)
-    texts = history.Texts()  # each commit's message parsed once for every date
+    texts = history.Texts(shared=True)  # each commit's message parsed once for every date
     for number, date in enumerate(dates, start=1):
         status(f"{date:%Y-%m-%d} ({number}/{len(dates)}): reconstructing")
         with _cyclic_gc_paused():

@@ -191,11 +191,14 @@ def _line_stats(graph: CommitGraph, chain: Sequence[int], trunk_line: Sequence[i
 
 
 class Texts:
-    """What the reconstruction reads from commit messages, parsed once per commit however many
-    steps ask. Keyed by sha, so one Texts handed to every reconstruction of a repository (backfill's
-    dates, each over a truncated graph with its own indices) parses each message once for all."""
+    """What the reconstruction reads from commit messages. A merge message is parsed once however
+    many steps ask. With `shared`, every answer is kept, keyed by sha, for the next reconstruction
+    of the same repository (backfill's dates, each over a truncated graph with its own indices):
+    each message is then parsed once for all of them. Unshared (one reconstruction), the answers
+    asked once per commit are not kept: they would only take memory (9 MB at 200k commits)."""
 
-    def __init__(self) -> None:
+    def __init__(self, shared: bool = False) -> None:
+        self.shared = shared
         self._merge: dict[str, merges.MergeInfo | None] = {}
         self._request: dict[str, merges.MergeInfo | None] = {}
         self._cited: dict[str, int | None] = {}
@@ -211,6 +214,8 @@ class Texts:
 
     def request(self, graph: CommitGraph, commit: int) -> merges.MergeInfo | None:
         """`merges.parse_pr_reference` of a single-parent commit."""
+        if not self.shared:
+            return merges.parse_pr_reference(graph.subject[commit], graph.trailers.get(commit, ()))
         sha = graph.shas[commit]
         if sha not in self._request:
             self._request[sha] = merges.parse_pr_reference(graph.subject[commit], graph.trailers.get(commit, ()))
@@ -218,6 +223,8 @@ class Texts:
 
     def cited(self, graph: CommitGraph, commit: int) -> int | None:
         """`merges.cited_pull_request` of a single-parent commit."""
+        if not self.shared:
+            return merges.cited_pull_request(graph.subject[commit], graph.trailers.get(commit, ()))
         sha = graph.shas[commit]
         if sha not in self._cited:
             self._cited[sha] = merges.cited_pull_request(graph.subject[commit], graph.trailers.get(commit, ()))
@@ -225,6 +232,8 @@ class Texts:
 
     def may_name_a_request(self, graph: CommitGraph, commit: int) -> bool:
         """Most direct commits have no request number anywhere, so they are never parsed."""
+        if not self.shared:
+            return commit in graph.trailers or bool(_MAY_NAME_A_REQUEST(graph.subject[commit]))
         sha = graph.shas[commit]
         known = self._may_name.get(sha)
         if known is None:
@@ -233,6 +242,8 @@ class Texts:
 
     def trailers(self, graph: CommitGraph, commit: int) -> merges.Trailers:
         """`merges.parse_trailers` of a commit's kept body lines."""
+        if not self.shared:
+            return merges.parse_trailers(graph.trailers.get(commit, ()))
         sha = graph.shas[commit]
         if sha not in self._trailers:
             self._trailers[sha] = merges.parse_trailers(graph.trailers.get(commit, ()))
