@@ -257,21 +257,21 @@ def evidence(obs: Observation, history: History, window: Window) -> tuple[Eviden
                     e.kind is EpisodeKind.HOTFIX or e.kind is EpisodeKind.RELEASE
                     and e.forked_from not in (None, e.target))], "release/hotfix branches"),))
     if obs.back_merges:
-        add("back-merges", f"{obs.back_merges} back-merges in the window (a line merged back into the integration line, or a "
+        add("back-merges", f"{_counted(obs.back_merges, 'back-merge')} in the window (a line merged back into the integration line, or a "
             "branch merged into two lines)", Model.GITFLOW, proof=(proofs.back_merges(history, window),))
     if obs.maintenance_lines:
-        add("maintenance-lines", f"{len(obs.maintenance_lines)} maintained release lines, active in the window "
-            f"({names(obs.maintenance_lines)}); {obs.picks_to_branches} cherry-picks from {trunk} "
-            f"to release lines and {obs.forward_merges} forward merges into {trunk}", Model.RELEASE_BRANCHING,
+        add("maintenance-lines", f"{_counted(len(obs.maintenance_lines), 'maintained release line')}, active in the window "
+            f"({names(obs.maintenance_lines)}); {_counted(obs.picks_to_branches, 'cherry-pick')} from {trunk} "
+            f"to release lines and {_counted(obs.forward_merges, 'forward merge')} into {trunk}", Model.RELEASE_BRANCHING,
             proof=(proofs.picks_into(history, window, obs.maintenance_lines),
                    *(proofs.line_merges(history, window, LineMergeKind.FORWARD, name, trunk)
                      for name in obs.maintenance_lines)))
     if obs.stale_lines:
-        add("stale-lines", f"{len(obs.stale_lines)} release lines had no commit, tag or merge in the window "
+        add("stale-lines", f"{_counted(len(obs.stale_lines), 'release line')} had no commit, tag or merge in the window "
             f"({names(obs.stale_lines)}): stale, not maintained",
             proof=tuple(proofs.last_commit(history, name) for name in obs.stale_lines))
     if obs.environment_lines:
-        add("environments", f"{', '.join(obs.environment_lines)} received {obs.promotions} promotions from "
+        add("environments", f"{', '.join(obs.environment_lines)} received {_counted(obs.promotions, 'promotion')} from "
             f"{trunk} in the window", Model.GITLAB_FLOW,
             proof=tuple(proofs.line_merges(history, window, LineMergeKind.PROMOTION, trunk, name)
                         for name in obs.environment_lines))
@@ -293,7 +293,7 @@ def evidence(obs: Observation, history: History, window: Window) -> tuple[Eviden
         # (clock-skewed episodes are no changes at all: metrics.changes leaves them out).
         undated = obs.undated_branches
         add("lifetime", f"branches lived {lifetime} at the median; {share(obs.within_a_day, obs.dated_branches)} "
-            "were merged within a day" + (f" ({undated} squash merges without their pull-request refs left out)"
+            "were merged within a day" + (f" ({_counted(undated, 'squash merge')} without their pull-request refs left out)"
                                           if undated else ""),
             Model.TRUNK_BASED if obs.within_a_day * 2 >= obs.dated_branches else Model.GITHUB_FLOW,
             proof=(proofs.described(
@@ -412,7 +412,7 @@ def conformance(obs: Observation, metrics: Metrics, history: History) -> Conform
     within = metrics.integration.merged_within_a_day
     # With no dated branch but undated squash merges the two lifetime checks cannot pass: unknown is no 0 h.
     undated = metrics.integration.lifetime_unknown if within is None else 0
-    unknown = f"unknown ({undated} squash merges without their pull-request refs)"
+    unknown = f"unknown ({_counted(undated, 'squash merge')} without their pull-request refs)"
     checks = (
         Check(id="active-branches", name="three or fewer active branches", passed=obs.active_branches <= 3,
               value=str(obs.active_branches), threshold="<= 3",

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
+from advisor.model import counted as counted_noun
 from advisor.model import (
     Distribution,
     Episode,
@@ -332,8 +333,9 @@ def lead_time(history: History, window: Window) -> LeadTime:
                     f"between first commit and release (median {human_hours(constraint.hours.p50, 'days')} per change, "
                     f"over {len(counted)} changes).")
     if counted and len(reached) > len(counted):
-        sentence += (f" {len(reached) - len(counted)} squash merges without a known first commit (no pull-request "
-                     "refs) are left out.")
+        left = len(reached) - len(counted)
+        sentence += (f" {counted_noun(left, 'squash merge')} without a known first commit (no pull-request "
+                     f"refs) {'is' if left == 1 else 'are'} left out.")
     basis = "first commit to release" if released else "first commit to trunk"
     return LeadTime(
         changes=len(counted), to_trunk_hours=to_trunk, to_release_hours=to_release, stages=stages,

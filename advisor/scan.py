@@ -14,6 +14,7 @@ from datetime import datetime, time, timedelta, timezone
 from advisor import __version__
 from advisor.classify import MIN_INTEGRATIONS, Verdict, classify
 from advisor.metrics import Metrics, changes, episode_role, episodes_in_window, integration_line, measure
+from advisor.model import counted
 from advisor.model import (
     SCHEMA_VERSION,
     STALE_DAYS,
@@ -307,12 +308,14 @@ def lifetime_notes(metrics: Metrics, squashes_from_pull_refs: int, pull_refs: in
         why = ("their pull-request refs are not in this repository" if not pull_refs
                else "no pull-request ref of this repository holds their branch")
         fetch = "; ".join(f"{host}: {command}" for host, command in PULL_REFSPECS.items())
-        notes.append(f"{unknown} squash merges have no lifetime: {why}, and a squash commit dates only its merge. "
+        notes.append(f"{counted(unknown, 'squash merge')} {'has' if unknown == 1 else 'have'} no lifetime: {why}, "
+                     "and a squash commit dates only its merge. "
                      f"They are left out of branch lifetime, merged within a day and lead time "
-                     f"({metrics.lead_time.unknown_start} changes), never counted as 0 h. To date them, fetch "
+                     f"({counted(metrics.lead_time.unknown_start, 'change')}), never counted as 0 h. To date them, fetch "
                      f"the pull-request heads ({fetch}) and scan again.")
     if squashes_from_pull_refs:
-        notes.append(f"{squashes_from_pull_refs} squash merges into the trunk are dated from their pull-request "
+        notes.append(f"{counted(squashes_from_pull_refs, 'squash merge')} into the trunk "
+                     f"{'is' if squashes_from_pull_refs == 1 else 'are'} dated from their pull-request "
                      f"refs ({pull_refs} in this repository): their lifetimes run from the branch's first commit.")
     return tuple(notes)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -70,7 +71,7 @@ PINNED: list[tuple[Callable[[Path], Truth], str, str, dict[str, float], list[str
          'develop received 13 of 23 integrations in the window while master carries the releases (12 version tags in the window)',
          'develop was merged into master 4 times in the window (releases)',
          '4 back-merges in the window (a line merged back into the integration line, or a branch merged into two lines)',
-         '1 maintained release lines, active in the window (support/1.x); 0 cherry-picks from develop to release lines and 0 forward merges into develop',
+         '1 maintained release line, active in the window (support/1.x); 0 cherry-picks from develop to release lines and 0 forward merges into develop',
          '57% of integrations (13 of 23) landed directly on develop',
          '3 of 23 integrations were direct commits (13%)',
          'branches lived 30.0 h at the median; 40% were merged within a day',
@@ -133,7 +134,7 @@ PINNED: list[tuple[Callable[[Path], Truth], str, str, dict[str, float], list[str
     (scenarios.dormant_release_line, 'trunk-based', 'high',
      {'gitflow': 0.0, 'github-flow': 0.0, 'trunk-based': 1.0, 'release-branching': 0.0, 'gitlab-flow': 0.0},
      [
-         '1 release lines had no commit, tag or merge in the window (release-1.0): stale, not maintained',
+         '1 release line had no commit, tag or merge in the window (release-1.0): stale, not maintained',
          '100% of integrations (40 of 40) landed directly on main',
          '40 of 40 integrations were direct commits (100%)',
      ]),
@@ -460,3 +461,19 @@ def test_the_gitflow_score_is_pinned_with_each_of_its_terms(repo_path: Path) -> 
                                       (2, 2, 1.0), (9, 9, 1.0)):
         changed = dataclasses.replace(observation, release_branch_merges=releases, back_merges=backs)
         assert classify.score(changed)["gitflow"] == expected, (releases, backs)
+
+
+_ONE_PLURAL = re.compile(r"(?<![\d.,])1 (?:[a-z-]+ ){0,2}(?:lines|merges|branches|promotions|cherry-picks|back-merges|"
+                         r"changes|commits|integrations)\b")
+
+
+@pytest.mark.parametrize("simulate", [scenarios.gitflow_develop_default, scenarios.dormant_release_line,
+                                      scenarios.release_branching, scenarios.environment_branches,
+                                      scenarios.trunk_squash, scenarios.gitflow])
+def test_a_count_of_one_takes_the_singular(simulate: Callable[[Path], Truth], repo_path: Path) -> None:
+    # netbox read "1 release lines had no commit" and "1 forward merges": the class, over every sentence
+    # of the verdict and the notes (support/1.x is the one maintained line; release-1.0 the one stale line).
+    simulate(repo_path)
+    result = scan(repo_path)
+    texts = [e.text for e in result.verdict.evidence] + list(result.summary.lifetime_notes) + [result.metrics.lead_time.constraint_sentence]
+    assert not [t for t in texts if _ONE_PLURAL.search(t)]
