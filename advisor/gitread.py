@@ -35,7 +35,7 @@ from advisor.errors import (
     UnbornHead,
     UnreadablePath,
 )
-from advisor.merges import TRAILER_PATTERN, may_hold_trailers
+from advisor.merges import trailer_lines
 from advisor.model import CommitGraph, MergeCheck, Ref, RefKind
 
 Progress = Callable[[int], None]
@@ -418,10 +418,8 @@ def _stream_commits(location: RepoLocation, repo: pygit2.Repository, graph: Comm
         graph.committer.extend(map(people.__getitem__, fields[5::_WIDTH]))
         graph.subject.extend(fields[6::_WIDTH])
         for offset, body in enumerate(fields[7::_WIDTH]):
-            if body and may_hold_trailers(body):
-                lines = tuple(m.group(0).strip() for m in TRAILER_PATTERN.finditer(body))
-                if lines:
-                    graph.trailers[first + offset] = lines
+            if body and (lines := trailer_lines(body)):
+                graph.trailers[first + offset] = lines
         if progress is not None:
             progress(len(graph.shas))
     _finish(proc, location.git_dir)

@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from advisor.merges import (
     TRAILER_PATTERN,
     may_hold_trailers,
+    trailer_lines,
     Host,
     cited_pull_request,
     MergeInfo,
@@ -342,6 +343,15 @@ def test_the_trailer_hints_let_every_kept_line_through(line: str, where: str) ->
     body = {"first": f"{line}\nmore", "middle": f"text\n{line}\nmore", "last": f"text\n\n{line}"}[where]
     assert list(TRAILER_PATTERN.finditer(body))
     assert may_hold_trailers(body)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(KEPT_LINES + DROPPED_LINES + ["* topic: (3 commits)", "* a: b", "x\r"]),
+                          st.text(alphabet="* #:()\r\t abcfixClosesRv0123456789-\n", max_size=30)), max_size=8),
+       st.sampled_from(["\n", "\r\n"]))
+def test_trailer_lines_are_what_the_pattern_keeps(lines: list[str], newline: str) -> None:
+    body = newline.join(lines)
+    assert trailer_lines(body) == tuple(m.group(0).strip() for m in TRAILER_PATTERN.finditer(body))
 
 
 def test_the_trailer_hints_skip_plain_bodies() -> None:
