@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from advisor import cli, progress, snapshot, store
 from advisor.report import html
 from tests import evolving
-from tests.test_report_html import CHROMIUM, HOSTILE, browser, parse, png_pixels
+from tests.test_report_html import CHROMIUM, HOSTILE, assert_rendered_at_phone_width, parse
 
 
 def hostile(snaps: list[snapshot.Snapshot]) -> list[snapshot.Snapshot]:
@@ -74,18 +74,4 @@ def test_the_same_history_gives_the_same_page(history: Path) -> None:
                     reason="chromium is not installed (.ci/run installs it; in CI its absence fails)")
 def test_a_real_browser_renders_the_trend_and_shows_the_hostile_names_as_text(page: Path, tmp_path: Path) -> None:
     assert CHROMIUM is not None, "CI must render the page in a browser: .ci/run installs chromium"
-    shot = tmp_path / "progress.png"
-    done = browser(f"--screenshot={shot}", "--window-size=390,1600", "--hide-scrollbars", page.as_uri(),
-                   profile=tmp_path / "profile")
-    assert shot.is_file(), done.stderr[-2000:]
-    width, channels, rows = png_pixels(shot.read_bytes())
-    assert width == 390
-    background = rows[0][:3]
-    inked = sum(1 for row in rows[::8] for x in range(0, width * channels, channels * 4)
-                if row[x:x + 3] != background)
-    colours = {row[x:x + 3] for row in rows[::8] for x in range(0, width * channels, channels * 4)}
-    assert inked > 500 and len(colours) > 20  # text, tables and charts, not a blank page
-    dom = browser("--dump-dom", page.as_uri(), profile=tmp_path / "profile").stdout
-    parsed = parse(dom)
-    assert "script" not in [tag for tag, _ in parsed.elements]
-    assert HOSTILE in "".join(parsed.text)
+    assert_rendered_at_phone_width(page, tmp_path, "progress.png")
