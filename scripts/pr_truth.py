@@ -111,7 +111,7 @@ def truth(graph: CommitGraph, lines: dict[str, int]) -> list[TruePr]:
     for line, tip in lines.items():
         chain = _chain(graph, tip)
         position = {c: i for i, c in enumerate(chain)}
-        arrival = history._line_arrival(graph, chain)  # commit -> trunk position at which it arrived
+        arrival = history._trunk_arrival(graph, chain)  # commit -> trunk position at which it arrived
         merged_by: dict[int, int] = {}
         squash_of: dict[int, int] = {}
         for commit in chain:

@@ -31,7 +31,6 @@ from advisor.history.labelling import (
     _Labeller,
     _label_integrations,
     _label_single_parent_commits,
-    _line_arrival,
 )
 from advisor.history.lines import (
     CONVENTIONAL_TRUNKS,
@@ -57,7 +56,7 @@ from advisor.history.releases import (
 from advisor.model import CommitGraph, History, RefKind, Trunk, aware
 
 __all__ = ["CONVENTIONAL_TRUNKS", "DEFAULT_BOT_PATTERNS", "HistoryOptions", "Texts", "branch_refs", "choose_trunk",
-           "find_lines", "first_parent_chain", "parse_version", "reconstruct", "_line_arrival"]
+           "find_lines", "first_parent_chain", "parse_version", "reconstruct", "_trunk_arrival"]
 
 # ---------------------------------------------------------------------------
 

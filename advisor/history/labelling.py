@@ -128,7 +128,8 @@ class _Labeller:
         return counts, firsts
 
     def line_arrival(self, line_id: int) -> _Arrival | list[int]:
-        """`_line_arrival` of a line (the trunk's is `arrival`), computed once, only for lines that need it."""
+        """For every commit a line contains, the position on its chain at which it arrived (the trunk's is
+        `arrival`), computed once, only for lines that need it."""
         arrival = self.arrivals.get(line_id)
         if arrival is None:
             if line_id == 0:
@@ -505,7 +506,7 @@ def _label_direct(lab: _Labeller, line_id: int, singles: Sequence[int]) -> None:
 
 
 class _Arrival:
-    """`_line_arrival` of a line, flooded over the line's own part of history only. The line's chain
+    """A line's arrival positions (`releases._trunk_arrival` for the trunk), flooded over the line's own part of history only. The line's chain
     is a first-parent chain, so what its fork commit reaches (all of which arrived at 0) is what
     arrived on the fork commit's line at or before the fork commit's position there: read from
     that line's arrival instead of flooded again (on git/git, 20 lines each re-flooded most of
@@ -551,18 +552,4 @@ class _Arrival:
         """(commit, position) of the commits that arrived after the fork."""
         return ((commit, position) for commit, position in enumerate(self._own) if position != _NONE)
 
-
-def _line_arrival(graph: CommitGraph, chain: Sequence[int]) -> list[int]:
-    """For every commit a line contains, the position on its chain at which it arrived; what the
-    line had when it forked (its first commit's first parent and everything before) arrived at 0."""
-    arrival = [_NONE] * len(graph)
-    for position, commit in enumerate(chain):
-        stack = [commit]
-        while stack:
-            current = stack.pop()
-            if arrival[current] != _NONE:
-                continue
-            arrival[current] = position
-            stack.extend(p for p in graph.parents[current] if arrival[p] == _NONE)
-    return arrival
 

@@ -157,7 +157,8 @@ def _releases(lab: _Labeller, shipping: _Shipping) -> list[Release]:
 
 
 def _trunk_arrival(graph: CommitGraph, trunk_chain: Sequence[int]) -> list[int]:
-    """For every commit in the trunk, the trunk position at which it arrived."""
+    """For every commit a first-parent chain reaching the root contains (the trunk's, or any line's), the
+    chain position at which it arrived."""
     arrival = [_NONE] * len(graph)
     for position, commit in enumerate(trunk_chain):
         arrival[commit] = position
