@@ -542,3 +542,28 @@ def test_one_tag_on_a_feature_branch_makes_no_release_line(repo_path: Path) -> N
     b.tag("1.5.0-beta", "select-line-number-bug")
     b.commit(at=24 * 31)
     assert [line.name for line in reconstruct(repo_path).long_lived] == ["main"]
+
+
+def test_a_line_that_begins_with_a_merge_lands_only_what_its_fork_lacked(repo_path: Path) -> None:
+    """develop's first commit merges a topic built on old master: it brings the topic's 2 commits
+    (git rev-list --count M^1..M^2), not the master history the fork already had."""
+    b = RepoBuilder(repo_path, trunk="master")
+    shas = [b.commit(at=hour) for hour in range(12)]
+    b.branch("topic", shas[3])
+    b.commit(branch="topic", at=13)
+    b.commit(branch="topic", at=14)
+    b.branch("develop")
+    opening = b.merge("topic", "develop", at=15, delete=True)
+    for number in range(3):
+        b.branch(f"feature/{number}", "develop")
+        b.commit(branch=f"feature/{number}", at=20 + number * 10)
+        b.merge(f"feature/{number}", "develop", at=25 + number * 10, delete=True)
+    b.commit(branch="develop", at=24 * 20)
+    b.commit(branch="master", at=24 * 20 + 1)
+    result = reconstruct(repo_path)
+    assert "develop" in {line.name for line in result.long_lived}
+    topic = only(result, source="topic")
+    assert topic.id == opening and topic.target == "develop"
+    landed = int(git_cli(repo_path, "rev-list", "--count", f"{opening}^1..{opening}^2"))
+    assert landed == 2
+    assert len(topic.commits) == landed and topic.landed_commits in (None, landed)

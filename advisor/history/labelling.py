@@ -84,9 +84,13 @@ class _Labeller:
         """What merging `parent` at `merge` brought onto line `line_id` (git rev-list M^1..parent):
         how many commits, and the one first authored. Each line's arrival order is computed once,
         only for lines that need it."""
-        arrival = self.line_arrival(line_id)
+        line_arrival = self.line_arrival(line_id)
+        # What the fork commit reached was on the line before its first commit: a line whose
+        # first commit is a merge brought only what its fork did not have (git/git's jk/colors
+        # starts with a merge of 3 commits, not of the 37k the fork reaches).
+        arrival = line_arrival.after_fork if isinstance(line_arrival, _Arrival) else line_arrival.__getitem__
         position = self.lines.pos[merge]
-        if arrival[parent] != position:
+        if arrival(parent) != position:
             return 0, None
         if position > 0 and len(self.graph.parents[merge]) == 2:
             # What a two-parent merge brought is everything that arrived with it but itself: its
@@ -102,7 +106,7 @@ class _Labeller:
             if (author_time[commit], commit) < (author_time[first], first):
                 first = commit
             for p in self.graph.parents[commit]:
-                if p not in seen and arrival[p] == position:
+                if p not in seen and arrival(p) == position:
                     seen.add(p)
                     stack.append(p)
         return len(seen), first
@@ -517,7 +521,9 @@ class _Arrival:
     def __init__(self, graph: CommitGraph, chain: Sequence[int], base: _Arrival | list[int] | None,
                  forked_at: int) -> None:
         self._base, self._forked_at = base, forked_at
-        own = [_NONE] * len(graph)
+        # Only the commits that arrived after the fork: a list over the whole graph per line made
+        # every line cost the whole history (git/git reads ~70 lines).
+        own: dict[int, int] = {}
         self._own = own
         parents = graph.parents
         # The chain's own commits are never reached by the fork commit (they descend from it), so
@@ -526,11 +532,11 @@ class _Arrival:
             stack = [commit]
             while stack:
                 current = stack.pop()
-                if own[current] != _NONE:
+                if current in own:
                     continue
                 own[current] = position
                 for parent in parents[current]:
-                    if own[parent] == _NONE:
+                    if parent not in own:
                         at = base[parent] if base is not None else _NONE
                         if at == _NONE or at > forked_at:
                             stack.append(parent)
@@ -543,13 +549,17 @@ class _Arrival:
         return at != _NONE and at <= self._forked_at
 
     def __getitem__(self, commit: int) -> int:
-        position = self._own[commit]
+        position = self._own.get(commit, _NONE)
         if position != _NONE:
             return position
         return 0 if self._forked(commit) else _NONE
 
+    def after_fork(self, commit: int) -> int:
+        """The position where `commit` arrived after the fork, or `_NONE` (the fork had it, or never)."""
+        return self._own.get(commit, _NONE)
+
     def own(self) -> Iterator[tuple[int, int]]:
         """(commit, position) of the commits that arrived after the fork."""
-        return ((commit, position) for commit, position in enumerate(self._own) if position != _NONE)
+        return iter(self._own.items())
 
 

@@ -207,13 +207,18 @@ def _live_branches(lab: _Labeller, branches: dict[str, Ref], trunk: Ref, arrival
 def _anomalies(graph: CommitGraph, now: datetime) -> Anomalies:
     future = int(now.timestamp()) + DAY
     epoch_floor = 315_532_800  # 1980-01-01: earlier dates come from broken clocks or imports
-    before_author = before_parent = future_dated = epoch_dated = 0
-    for commit in range(len(graph)):
-        authored, committed = graph.author_time[commit], graph.commit_time[commit]
-        before_author += committed < authored - CLOCK_SKEW_SECONDS
-        future_dated += max(authored, committed) > future
-        epoch_dated += min(authored, committed) < epoch_floor
-        before_parent += any(committed < graph.commit_time[p] - CLOCK_SKEW_SECONDS for p in graph.parents[commit])
+    authored, committed, skew = graph.author_time, graph.commit_time, CLOCK_SKEW_SECONDS
+    # One pass per count over the columns (a loop of 200k iterations with four tests each was
+    # ~0.5 s of git/git's reconstruction).
+    before_author = sum(1 for a, c in zip(authored, committed) if c < a - skew)
+    future_dated = sum(1 for a, c in zip(authored, committed) if a > future or c > future)
+    epoch_dated = sum(1 for a, c in zip(authored, committed) if a < epoch_floor or c < epoch_floor)
+    before_parent = 0
+    for c, parents in zip(committed, graph.parents):
+        for p in parents:
+            if c < committed[p] - skew:
+                before_parent += 1
+                break
     return Anomalies(
         committer_before_author=before_author, commit_before_parent=before_parent,
         future_dated=future_dated, epoch_dated=epoch_dated, missing_parents=graph.missing_parents,
