@@ -19,14 +19,19 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from advisor import asof, ci, config, evidence, gitread, history, plandoc, protection, recommend, risk, scan
+from advisor import asof, config, gitread, history, scan
 from advisor import snapshot, store
-from advisor import proofs, touched
 from advisor.errors import BadOption, UnreadablePath
 from advisor.model import CommitGraph, History, MergeCheck, RefKind, Window, aware
-from advisor.ci.model import CiChecks
 from advisor.store import Cache
+
+# The plan's modules (recommend, the CI and YAML readers, plandoc's templates: 0.1-0.4 s) are imported by
+# the plan functions below, so a scan that stores no snapshot does not load them.
+if TYPE_CHECKING:
+    from advisor import plandoc, recommend, risk
+    from advisor.ci.model import CiChecks
 
 Status = Callable[[str], None]
 
@@ -322,6 +327,8 @@ class PlanRun:
 
 
 def _plan_state(folder: Path) -> tuple[Callable[[str], str | None], plandoc.State]:
+    from advisor import plandoc
+
     read = store.plan_reader(folder)
     try:
         return read, plandoc.read_state(read(plandoc.STATE_FILE))
@@ -331,6 +338,8 @@ def _plan_state(folder: Path) -> tuple[Callable[[str], str | None], plandoc.Stat
 
 
 def _build_plan(request: ScanRequest, result: scan.Scan, state: plandoc.State) -> tuple[recommend.Plan, CiChecks]:
+    from advisor import recommend
+
     location = gitread.locate(request.path)
     lines = tuple(line.name for line in result.history.long_lived)
     files = gitread.ci_files(location.git_dir, result.history.trunk.tip)
@@ -340,6 +349,8 @@ def _build_plan(request: ScanRequest, result: scan.Scan, state: plandoc.State) -
 
 def risky_paths(git_dir: Path, result: scan.Scan) -> risk.Risk:
     """The paths the window's reverts and hotfixes changed, grouped where they concentrate, with their owners."""
+    from advisor import evidence, proofs, risk, touched
+
     fixes = risk.failure_fixes(result)
     changed = touched.changed_paths(git_dir, (sha for fix in fixes for sha in fix.commits))
     places = [r.pattern.lstrip("/") for r in risk.group(fixes, changed)]
@@ -354,11 +365,15 @@ def risky_paths(git_dir: Path, result: scan.Scan) -> risk.Risk:
 def _find_checks(files: tuple[tuple[str, bytes], ...], lines: tuple[str, ...], trunk: str) -> CiChecks:
     """`ci.find_checks`, remembered for the last few sets of CI files: backfill's snapshots, one a
     week, mostly read the same files (parsing their YAML cost it 1 s a date on curl)."""
+    from advisor import ci
+
     return ci.find_checks(dict(files), lines, trunk=trunk)
 
 
 def run_plan(request: ScanRequest, folder: Path, status: Status = _quiet) -> PlanRun:
     """Scan, read the CI configuration on the trunk, and write the plan folder (merging with what is there)."""
+    from advisor import plandoc, protection
+
     read, state = _plan_state(folder)  # a folder advisor may not write is refused before the scan
     result = run_scan(request, status)
     status("writing the plan")
@@ -375,8 +390,14 @@ def run_plan(request: ScanRequest, folder: Path, status: Status = _quiet) -> Pla
 class PlanFolder:
     """A plan folder as a snapshot reads it: plan.json's state and a reader of its stage files."""
 
-    state: plandoc.State = plandoc.State()
+    state: plandoc.State = dataclasses.field(default_factory=lambda: _no_state())
     read: Callable[[str], str | None] = lambda _path: None
+
+
+def _no_state() -> plandoc.State:
+    from advisor import plandoc
+
+    return plandoc.State()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -388,6 +409,8 @@ class PlanStatus:
 def plan_targets(folder: Path | None) -> PlanFolder:
     """The plan a snapshot's status is measured against: the plan in `folder`, when there is one
     (its targets, its tool ticks and the ticks people made in its stage files)."""
+    from advisor import plandoc
+
     if folder is None or not (folder / plandoc.STATE_FILE).is_file():
         return PlanFolder()
     read, state = _plan_state(folder)
@@ -400,6 +423,8 @@ def plan_status(request: ScanRequest, result: scan.Scan, folder: PlanFolder, *,
     each stage's checklist as the folder holds it now, ticked from this scan's facts as `advisor
     plan` would tick it. `checklists=False` (backfill: the ticks of a past date are not known)
     records none, and then no stage is done."""
+    from advisor import plandoc, recommend
+
     plan = _build_plan(request, result, folder.state)[0]
     if not checklists:
         return PlanStatus(plan=recommend.settle(plan, {stage.id: False for stage in plan.stages}), checklists=None)

@@ -28,11 +28,13 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from advisor.errors import AdvisorError
-from advisor.recommend import Plan, StageStatus, stage_done
 from advisor.scan import Scan
+
+if TYPE_CHECKING:  # recommend (and the CI readers it brings) is imported where a plan is settled, not at start-up
+    from advisor.recommend import Plan
 
 KIND = "advisor-snapshot"
 VERSION = 2
@@ -226,6 +228,8 @@ def plan_state(plan: Plan, checklists: Mapping[str, Sequence[ItemState]] | None 
 def settle_state(plan: PlanState) -> PlanState:
     """Each stage done (`recommend.stage_done`: criteria hold and the recorded checklist is done; an
     unrecorded checklist is not done), current (the first not done) or later."""
+    from advisor.recommend import StageStatus, stage_done
+
     result, current = [], None
     for stage in plan.stages:
         if stage_done((c.met for c in stage.criteria), stage.checklist is not None and all(
