@@ -76,10 +76,11 @@ def _cyclic_gc_paused() -> Iterator[None]:
 
 
 def _read_graph(request: ScanRequest, status: Status, cache: Cache | None = None,
-                notice: Status = _quiet) -> CommitGraph:
+                notice: Status = _quiet) -> tuple[CommitGraph, int]:
     """The commit graph: the cached one extended by the commits made since it was read, when
     history was only added to; else read whole (saying why, through `notice`, when a cached
-    graph could not be extended)."""
+    graph could not be extended). With how many of its first commits are as the cache holds them
+    (the rest, appended by `extend`, come in another order each time: `history.resume` aligns them)."""
     key = ""
     if cache is not None:
         key = Cache.key("graph", gitread.reading_key(request.path, allow_shallow=request.allow_shallow))
@@ -95,14 +96,15 @@ def _read_graph(request: ScanRequest, status: Status, cache: Cache | None = None
                 # they are many. (Any ref it saw may have moved since: extend checks.)
                 if len(extended) - known > max(_GRAPH_REWRITE_COMMITS, known // 50):
                     cache.put("graph", key, extended, CommitGraph)
-                return extended
+                    known = len(extended)
+                return extended, known
             notice(f"{extended}; reading the whole history again.")
     status("reading commits")
     graph = gitread.load(request.path, allow_shallow=request.allow_shallow,
                          progress=lambda n: status(f"reading commits: {n}"))
     if cache is not None:
         cache.put("graph", key, graph, CommitGraph)
-    return graph
+    return graph, len(graph)
 
 
 _GRAPH_REWRITE_COMMITS = 1000  # new commits (or 2 % of the graph) before an extended graph is cached again
@@ -170,22 +172,33 @@ def load_history(request: ScanRequest, status: Status = _quiet,
         key = Cache.key(fingerprint, request.options, request.moment.date().isoformat(), str(request.path), when)
         cached = cache.get(_history_slot(request), key, _CACHED_HISTORY)
         if cached is not None and _sorted_by_merge(cached[1]):
-            facts, reconstructed = cached
+            facts, reconstructed, _ = cached
             return facts, reconstructed, cache
+    previous = None
     with _cyclic_gc_paused():
-        graph, left_out = _host_refs(_read_graph(request, status, cache, notice), bare=location.work_tree is None)
+        if cache is not None and request.as_of is None:
+            # The last reconstruction, of an earlier state: resumed when the graph only grew (history.resume).
+            last = cache.latest(_history_slot(request), _CACHED_HISTORY)
+            previous = (last[1], last[2]) if last is not None and last[2] is not None else None
+        read, settled = _read_graph(request, status, cache, notice)
+        graph, left_out = _host_refs(read, bare=location.work_tree is None)
+        del read
         if request.as_of is not None:
             graph = _as_of(graph, request, request.as_of)
         status(f"reconstructing {len(graph)} commits")
-        reconstructed = history.reconstruct(graph, request.options, request.moment)
+        reconstructed, resumable, why = history.reconstruct_resumable(graph, request.options, request.moment,
+                                                                      previous=previous, settled=settled)
+        if why:
+            notice(f"the last scan's reconstruction cannot be extended ({why}); reconstructing the whole history.")
     facts = _facts(request, graph, bare=location.work_tree is None, left_out=left_out)
-    del graph  # the compact graph is no longer needed: free it before the cache is written
+    del graph, previous  # no longer needed: freed before the cache is written
     if cache is not None:
-        cache.put(_history_slot(request), key, (facts, reconstructed), _CACHED_HISTORY)
+        cache.put(_history_slot(request), key, (facts, reconstructed, resumable if request.as_of is None else None),
+                  _CACHED_HISTORY)
     return facts, reconstructed, cache
 
 
-_CACHED_HISTORY = tuple[scan.RepoFacts, History]
+_CACHED_HISTORY = tuple[scan.RepoFacts, History, history.Resume | None]
 _CACHED_CHECKS = tuple[MergeCheck, ...]
 
 
@@ -303,7 +316,7 @@ def backfill(request: ScanRequest, dates: Sequence[datetime], status: Status = _
     stats = _LineStats(request, cache, location.git_dir, status)
     bare = location.work_tree is None
     with _cyclic_gc_paused():
-        graph, left_out = _host_refs(_read_graph(request, status, cache), bare=bare)
+        graph, left_out = _host_refs(_read_graph(request, status, cache)[0], bare=bare)
     texts = history.Texts(shared=True)  # each commit's message parsed once for every date
     for number, date in enumerate(dates, start=1):
         status(f"{date:%Y-%m-%d} ({number}/{len(dates)}): reconstructing")

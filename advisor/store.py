@@ -226,6 +226,10 @@ class Cache:
         """The value stored under `key`, of type `shape` (e.g. `tuple[RepoFacts, History]`); None on a miss."""
         return self._read(name, key, shape)
 
+    def latest(self, name: str, shape: Any) -> Any:
+        """The value stored in slot `name` under whatever key (the last one written), of type `shape`; None on a miss."""
+        return self._read(name, None, shape)
+
     def put(self, name: str, key: str, value: Any, shape: Any) -> None:
         self._write(name, key, value, shape)
 

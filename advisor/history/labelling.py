@@ -73,6 +73,7 @@ class _Labeller:
     arrivals: dict[int, _Arrival | list[int]] = field(default_factory=dict)  # line id -> commit -> position it arrived at
     arrived: dict[int, tuple[list[int], list[int]]] = field(default_factory=dict)  # line id -> arrived_with
     line_merged: set[int] = field(default_factory=set)  # line commits another line merged (release PR heads)
+    asked: dict[int, int] = field(default_factory=dict)  # PR number a squash merge named -> its head (_NONE: none)
 
     def time(self, commit: int) -> datetime:
         return aware(self.graph.commit_time[commit], self.graph.commit_offset[commit])
@@ -281,21 +282,34 @@ def _kind_of(name: str | None) -> EpisodeKind:
     return EpisodeKind.FEATURE
 
 
-def _label_integrations(lab: _Labeller) -> None:
-    """Merges and squash merges on every line, in order of arrival.
+def integration_events(lab: _Labeller, starts: Sequence[int] | None = None) -> list[int]:
+    """The merges and squash merges on every line, in the order they are labelled; with `starts`
+    (resuming), only those after each line's chain's first `starts[line]` commits."""
+    graph, lines = lab.graph, lab.lines
+    events = [commit for line_id, chain in enumerate(lines.chains)
+              for commit in (chain[starts[line_id]:] if starts is not None else chain)
+              if len(graph.parents[commit]) > 1 or lab.texts.may_name_a_request(graph, commit)]
+    events.sort(key=lambda c: event_key(lab, c))
+    return events
+
+
+def _label_integrations(lab: _Labeller, events: Sequence[int]) -> None:
+    """Merges and squash merges (`integration_events`), in order of arrival.
 
     First arrival wins: a change belongs to the first long-lived line it reached, and a squash
     merge claims its PR's original commits before a later merge that also contains them does.
     """
     graph, lines = lab.graph, lab.lines
-    events = [commit for chain in lines.chains for commit in chain
-              if len(graph.parents[commit]) > 1 or lab.texts.may_name_a_request(graph, commit)]
-    events.sort(key=lambda c: (graph.commit_time[c], lines.line_of[c], lines.pos[c]))
     for commit in events:
         if len(graph.parents[commit]) > 1:
             _label_merge(lab, commit)
         else:
             _label_squash(lab, lines.line_of[commit], commit)
+
+
+def event_key(lab: _Labeller, commit: int) -> tuple[int, int, int]:
+    """The order in which integrations are labelled."""
+    return lab.graph.commit_time[commit], lab.lines.line_of[commit], lab.lines.pos[commit]
 
 
 def _label_merge(lab: _Labeller, merge: int) -> None:
@@ -375,13 +389,21 @@ def _episode_name(lab: _Labeller, info: merges.MergeInfo | None, commits: Sequen
     return None, NameOrigin.UNKNOWN
 
 
-def _label_single_parent_commits(lab: _Labeller) -> None:
-    """Commits made on a line itself that no squash merge took: fast-forwards, rebase runs, direct commits."""
+def _label_single_parent_commits(lab: _Labeller, starts: Sequence[int] | None = None) -> str | None:
+    """Commits made on a line itself that no squash merge took: fast-forwards, rebase runs, direct commits.
+    With `starts` (resuming: each line's chain up to there is labelled already), only the rest; the answer
+    is then why that part cannot be labelled alone (a run that reaches back into the labelled part), else None."""
     for line_id, chain in enumerate(lab.lines.chains):
-        singles = [c for c in chain if len(lab.graph.parents[c]) <= 1]
-        _label_fast_forwards(lab, line_id, chain)
-        _label_rebase_runs(lab, line_id, chain)
+        start = starts[line_id] if starts is not None else 0
+        if start >= len(chain):
+            continue
+        singles = [c for c in chain[start:] if len(lab.graph.parents[c]) <= 1]
+        why = _label_fast_forwards(lab, line_id, chain, start)
+        why = why or _label_rebase_runs(lab, line_id, chain, start)
+        if why:
+            return why
         _label_direct(lab, line_id, singles)
+    return None
 
 
 def _label_squash(lab: _Labeller, line_id: int, commit: int) -> None:
@@ -395,6 +417,8 @@ def _label_squash(lab: _Labeller, line_id: int, commit: int) -> None:
     branch: list[int] = []
     edge: list[int] = []
     head = lab.pull_heads.get(info.pr) if info.pr is not None else None
+    if info.pr is not None:
+        lab.asked[info.pr] = _NONE if head is None else head  # what a resumed reconstruction must find again
     if head is not None:
         branch, edge = lab.flood(head)
     members = [commit, *branch]
@@ -412,10 +436,14 @@ def _label_squash(lab: _Labeller, line_id: int, commit: int) -> None:
         lifetime_unknown=not branch and method is MergeMethod.SQUASH)
 
 
-def _label_fast_forwards(lab: _Labeller, line_id: int, chain: Sequence[int]) -> None:
-    """A pull-request head or a branch ref resting on a line commit: merged by fast-forward."""
+def _label_fast_forwards(lab: _Labeller, line_id: int, chain: Sequence[int], start: int = 0) -> str | None:
+    """A pull-request head or a branch ref resting on a line commit: merged by fast-forward. From `start`
+    (resuming), a run that would take commits labelled later in the earlier pass is the answer's reason."""
     graph = lab.graph
-    for index, commit in enumerate(chain):
+    if start and _fast_forward_head(lab, chain[start - 1]):
+        return f"the last commit {lab.lines.names[line_id]} had is now a fast-forward merge's head"
+    for index in range(start, len(chain)):
+        commit = chain[index]
         if lab.episode_of[commit] != _NONE or len(graph.parents[commit]) > 1 or index == len(chain) - 1:
             continue
         pr = lab.pull_number([commit])
@@ -426,9 +454,14 @@ def _label_fast_forwards(lab: _Labeller, line_id: int, chain: Sequence[int]) -> 
             continue
         run = [commit]
         author = graph.author[commit]
-        for earlier in reversed(chain[:index]):
-            if (lab.episode_of[earlier] != _NONE or len(graph.parents[earlier]) > 1
-                    or graph.author[earlier] != author or earlier in lab.pull_tips or earlier in lab.live_tips):
+        for back in range(index - 1, -1, -1):
+            earlier = chain[back]
+            if (len(graph.parents[earlier]) > 1 or graph.author[earlier] != author
+                    or earlier in lab.pull_tips or earlier in lab.live_tips):
+                break
+            if lab.episode_of[earlier] != _NONE:
+                if back < start and lab.episodes[lab.episode_of[earlier]].method in _LATER_PASSES:
+                    return f"a fast-forward on {lab.lines.names[line_id]} reaches back into commits labelled before"
                 break
             run.append(earlier)
         shape = lab.shape(run, [], line_id, _NONE)
@@ -437,22 +470,42 @@ def _label_fast_forwards(lab: _Labeller, line_id: int, chain: Sequence[int]) -> 
             origin=NameOrigin.LIVE_REF if name else NameOrigin.PULL_REF, pr=pr,
             host=lab.pull_hosts.get(pr, _GIT_HOST) if pr is not None else _GIT_HOST,
             method=MergeMethod.FAST_FORWARD, merged_at=lab.time(commit), deleted=name is None, exact=False, members=run, anchor=commit)
+    return None
 
 
-def _label_rebase_runs(lab: _Labeller, line_id: int, chain: Sequence[int]) -> None:
-    """Runs of commits re-committed together long after they were written."""
+# What the passes after the fast-forwards label (a squash merge by Gerrit is a rebase too: taken as one, to be safe).
+_LATER_PASSES = (MergeMethod.REBASE, MergeMethod.DIRECT)
+
+
+def _fast_forward_head(lab: _Labeller, commit: int) -> bool:
+    """A single-parent line commit a branch or pull request rests on: a fast-forward's head, unless it is
+    a line's last commit (conservative: whether a squash merge took it first is not asked)."""
+    return len(lab.graph.parents[commit]) <= 1 and (
+        commit in lab.pull_tips or any(not _LONG_LIVED_NAME.match(n) for n in lab.live_tips.get(commit, ())))
+
+
+def _label_rebase_runs(lab: _Labeller, line_id: int, chain: Sequence[int], start: int = 0) -> str | None:
+    """Runs of commits re-committed together long after they were written. From `start` (resuming), a run
+    that would go on from the labelled part is the answer's reason."""
     graph, options = lab.graph, lab.options
 
     def lagging(commit: int) -> bool:
         return (lab.episode_of[commit] == _NONE and len(graph.parents[commit]) == 1
                 and graph.commit_time[commit] - graph.author_time[commit] >= options.rebase_author_lag_seconds)
 
+    def joins(commit: int, last: int) -> bool:
+        return (graph.committer[commit] == graph.committer[last]
+                and abs(graph.commit_time[commit] - graph.commit_time[last]) <= options.rebase_run_gap_seconds)
+
+    if start:
+        last, first = chain[start - 1], chain[start]
+        labelled_late = lab.episode_of[last] != _NONE and lab.episodes[lab.episode_of[last]].method in _LATER_PASSES
+        if (labelled_late and len(graph.parents[last]) == 1 and lagging(first) and joins(first, last)
+                and graph.commit_time[last] - graph.author_time[last] >= options.rebase_author_lag_seconds):
+            return f"a rebase run on {lab.lines.names[line_id]} goes on from commits labelled before"
     run: list[int] = []
-    for commit in [*chain, _NONE]:
-        joins = (commit != _NONE and lagging(commit) and bool(run)
-                 and graph.committer[commit] == graph.committer[run[-1]]
-                 and abs(graph.commit_time[commit] - graph.commit_time[run[-1]]) <= options.rebase_run_gap_seconds)
-        if joins:
+    for commit in [*chain[start:], _NONE]:
+        if commit != _NONE and lagging(commit) and bool(run) and joins(commit, run[-1]):
             run.append(commit)
             continue
         if run and _is_rebase_merge(lab, run):
@@ -462,6 +515,7 @@ def _label_rebase_runs(lab: _Labeller, line_id: int, chain: Sequence[int]) -> No
                 origin=NameOrigin.UNKNOWN, pr=None, host=_host_of_committer(graph, run[-1]),
                 method=MergeMethod.REBASE, merged_at=lab.time(run[-1]), deleted=True, exact=True, members=run, anchor=run[-1])
         run = [commit] if commit != _NONE and lagging(commit) else []
+    return None
 
 
 def _is_rebase_merge(lab: _Labeller, run: Sequence[int]) -> bool:

@@ -204,6 +204,9 @@ class Texts:
         self._cited: dict[str, int | None] = {}
         self._may_name: dict[str, bool] = {}
         self._trailers: dict[str, merges.Trailers] = {}
+        # sha -> the branch a line merge's message names ("": none, or a tag), as a resumed reconstruction
+        # brings them from the last one: the ghost-line search asks it of every line merge.
+        self.sources: dict[str, str] = {}
 
     def merge(self, graph: CommitGraph, commit: int) -> merges.MergeInfo | None:
         """`merges.parse_merge_message` of a merge commit."""
@@ -211,6 +214,15 @@ class Texts:
         if sha not in self._merge:
             self._merge[sha] = merges.parse_merge_message(graph.subject[commit], graph.trailers.get(commit, ()))
         return self._merge[sha]
+
+    def merge_source(self, graph: CommitGraph, commit: int) -> str:
+        """The branch a merge's message names, "" when none (or a tag)."""
+        sha = graph.shas[commit]
+        known = self.sources.get(sha)
+        if known is None:
+            info = self.merge(graph, commit)
+            known = self.sources[sha] = info.source if info is not None and info.source and not info.is_tag else ""
+        return known
 
     def request(self, graph: CommitGraph, commit: int) -> merges.MergeInfo | None:
         """`merges.parse_pr_reference` of a single-parent commit."""
@@ -259,12 +271,10 @@ def _ghost_lines(graph: CommitGraph, lines: _Lines, live_names: set[str], texts:
             parents = graph.parents[commit]
             if len(parents) != 2 or lines.line_of[parents[1]] != _NONE:
                 continue
-            info = texts.merge(graph, commit)
-            if info is None or not info.source or info.is_tag:
+            source = texts.merge_source(graph, commit)
+            if not source or source in live_names or source in lines.names:
                 continue
-            if info.source in live_names or info.source in lines.names:
-                continue
-            tips_by_name[info.source].append(parents[1])
+            tips_by_name[source].append(parents[1])
     ghosts = []
     for name, tips in sorted(tips_by_name.items()):
         if len(tips) < 3:

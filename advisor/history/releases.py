@@ -1,19 +1,17 @@
-"""Step 4 of the reconstruction: cherry-picks, reverts, releases, live branches and anomalies,
-read from the labelled history."""
+"""Step 4 of the reconstruction: cherry-picks, reverts, releases and live branches, read from the
+labelled history (anomalies are counted by `history.resume.AnomalyCounts`, which a resumed
+reconstruction extends)."""
 
 from __future__ import annotations
 
 import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 
 from advisor import merges
 from advisor.history.labelling import _Labeller
-from advisor.history.lines import _NONE, DAY, _flood_until, parse_version
+from advisor.history.lines import _NONE, _flood_until, parse_version
 from advisor.model import (
-    CLOCK_SKEW_SECONDS,
-    Anomalies,
     CherryPick,
     CherryPickDirection,
     CommitGraph,
@@ -124,6 +122,7 @@ class _Shipping:
     new_commits: list[int]
     shipped: list[int]
     first_final: list[int]  # commit -> first final tag containing it
+    any_tag: list[int]  # commit -> first version tag containing it
 
 
 def _shipping(graph: CommitGraph) -> _Shipping:
@@ -134,7 +133,7 @@ def _shipping(graph: CommitGraph) -> _Shipping:
     for number, (_, _, ref, (_, prerelease)) in enumerate(tags):
         new_commits.append(_flood_unmarked(graph, ref.target, any_tag, number))
         shipped.append(0 if prerelease else _flood_unmarked(graph, ref.target, first_final, number))
-    return _Shipping(tags=tags, new_commits=new_commits, shipped=shipped, first_final=first_final)
+    return _Shipping(tags=tags, new_commits=new_commits, shipped=shipped, first_final=first_final, any_tag=any_tag)
 
 
 def _releases(lab: _Labeller, shipping: _Shipping) -> list[Release]:
@@ -202,26 +201,3 @@ def _live_branches(lab: _Labeller, branches: dict[str, Ref], trunk: Ref, arrival
             base=graph.shas[base] if base is not None else None,
         ))
     return live
-
-
-def _anomalies(graph: CommitGraph, now: datetime) -> Anomalies:
-    future = int(now.timestamp()) + DAY
-    epoch_floor = 315_532_800  # 1980-01-01: earlier dates come from broken clocks or imports
-    authored, committed, skew = graph.author_time, graph.commit_time, CLOCK_SKEW_SECONDS
-    # One pass per count over the columns (a loop of 200k iterations with four tests each was
-    # ~0.5 s of git/git's reconstruction).
-    before_author = sum(1 for a, c in zip(authored, committed) if c < a - skew)
-    future_dated = sum(1 for a, c in zip(authored, committed) if a > future or c > future)
-    epoch_dated = sum(1 for a, c in zip(authored, committed) if a < epoch_floor or c < epoch_floor)
-    before_parent = 0
-    for c, parents in zip(committed, graph.parents):
-        for p in parents:
-            if c < committed[p] - skew:
-                before_parent += 1
-                break
-    return Anomalies(
-        committer_before_author=before_author, commit_before_parent=before_parent,
-        future_dated=future_dated, epoch_dated=epoch_dated, missing_parents=graph.missing_parents,
-    )
-
-
