@@ -30,10 +30,12 @@ _HEADER_LIMIT = 4096
 
 
 def _code_digest() -> str:
-    """The package's own source: a cache written by other code is never read back."""
+    """The package's own source, subpackages included (a resumed reconstruction relies on the labelling code
+    that saved its state): a cache written by other code is never read back."""
     digest = hashlib.sha256()
-    for source in sorted(Path(__file__).parent.glob("*.py")):
-        digest.update(source.name.encode())
+    root = Path(__file__).parent
+    for source in sorted(root.rglob("*.py")):
+        digest.update(str(source.relative_to(root)).encode())
         digest.update(source.read_bytes())
     return digest.hexdigest()[:16]
 

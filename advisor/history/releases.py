@@ -55,11 +55,13 @@ class _ShaIndex:
         return self._exact[hits[0]] if len(hits) == 1 else None
 
 
-def _cherry_picks_and_reverts(lab: _Labeller, shas: _ShaIndex) -> tuple[list[CherryPick], list[Revert]]:
+def _cherry_picks_and_reverts(lab: _Labeller, shas: _ShaIndex,
+                              start: int = 0) -> tuple[list[CherryPick], list[Revert]]:
+    """Those the commits from `start` on make (resuming: the earlier ones' are known)."""
     graph, trunk = lab.graph, lab.lines.names[0]
     picks: list[CherryPick] = []
     reverts: list[Revert] = []
-    for commit in sorted(lab.graph.trailers):
+    for commit in sorted(c for c in lab.graph.trailers if c >= start):
         trailers = lab.texts.trailers(graph, commit)
         line = lab.line_name(commit)
         for source in trailers.cherry_picked_from:

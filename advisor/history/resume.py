@@ -41,7 +41,8 @@ from advisor.history.releases import (
     _ShaIndex,
     _version_tags,
 )
-from advisor.model import CLOCK_SKEW_SECONDS, Anomalies, CommitGraph, History, LineMergeKind, Ref, aware
+from advisor.model import (CLOCK_SKEW_SECONDS, Anomalies, CherryPick, CommitGraph, History, LineMergeKind, Ref, Revert,
+                           aware)
 
 _EPOCH_FLOOR = 315_532_800  # 1980-01-01, as releases._anomalies counts
 
@@ -150,8 +151,8 @@ def _unpack(text: str, n: int | None, low: int, high: int) -> list[int]:
     return values
 
 
-def _digest(items: Sequence[object]) -> str:
-    return hashlib.sha256("\n".join(map(repr, items)).encode()).hexdigest()
+def _digest(shas: Sequence[str]) -> str:
+    return hashlib.sha256("\n".join(shas).encode("ascii", "replace")).hexdigest()
 
 
 def final_tags(shipping: _Shipping) -> list[tuple[str, datetime] | None]:
@@ -186,15 +187,18 @@ def _tips_read(lab: _Labeller, n: int) -> tuple[list[tuple[int, str]], list[tupl
 
 def state(lab: _Labeller, options: HistoryOptions, trunk: Ref, branches: dict[str, Ref], shipping: _Shipping,
           order: Sequence[int], last_event: tuple[int, int, int] | None, counts: AnomalyCounts,
-          settled: int | None) -> Resume:
+          settled: int | None, previous: Resume | None = None) -> Resume:
+    """The state a later reconstruction resumes from; `previous`, the one this one resumed from (its
+    digest of the settled commits holds still when they are as many)."""
     graph, lines = lab.graph, lab.lines
     n = len(graph)
     settled = n if settled is None else max(0, min(settled, n))
+    digest = previous.shas if previous is not None and previous.settled == settled else _digest(graph.shas[:settled])
     sources = _line_merge_sources(lab)
     tips, pulls = _tips_read(lab, n)
     asked = sorted(lab.asked.items())
     return Resume(
-        commits=n, settled=settled, shas=_digest(graph.shas[:settled]), tail=tuple(graph.shas[settled:]),
+        commits=n, settled=settled, shas=digest, tail=tuple(graph.shas[settled:]),
         people=tuple(graph.people),
         options=repr(options), trunk=trunk.name, names=tuple(lines.names),
         chain_lengths=tuple(len(chain) for chain in lines.chains),
@@ -382,7 +386,7 @@ def resume(graph: CommitGraph, options: HistoryOptions, now: datetime, texts: Te
         return why
     _bring_up_to_date(lab, len(history.episodes), set(branches) - set(saved.branch_names),
                       None if shipped is None else {*arrived, *shipped})
-    picks, reverts = _cherry_picks_and_reverts(lab, _ShaIndex(graph))
+    picks, reverts = _picks_and_reverts(lab, history, old, n)
     total = len(lab.episodes)
     order = list(old.order)
     fresh = sorted(range(len(history.episodes), total), key=lambda i: (lab.episodes[i].merged_at, lab.episodes[i].id))
@@ -396,7 +400,7 @@ def resume(graph: CommitGraph, options: HistoryOptions, now: datetime, texts: Te
     last = event_key(lab, events[-1]) if events else saved.last_event
     reconstructed = finish(lab, trunk_ref, rule, branches, long_lived, shipping, picks, reverts,
                            [lab.episodes[i] for i in order], counts.anomalies(graph))
-    return reconstructed, state(lab, options, trunk_ref, branches, shipping, order, last, counts, settled)
+    return reconstructed, state(lab, options, trunk_ref, branches, shipping, order, last, counts, settled, saved)
 
 
 def align(graph: CommitGraph, saved: Resume) -> CommitGraph | None:
@@ -441,6 +445,19 @@ def align(graph: CommitGraph, saved: Resume) -> CommitGraph | None:
         refs=tuple(replace(ref, target=remap[ref.target]) for ref in graph.refs),
         head_target=remap[graph.head_target] if graph.head_target is not None else None,
     )
+
+
+def _picks_and_reverts(lab: _Labeller, history: History, old: _Old, n: int) -> tuple[list[CherryPick], list[Revert]]:
+    """The old cherry-picks and reverts and those of the new commits, when no old one can read otherwise: no
+    old commit was claimed since (each keeps its line) and no new commit's sha starts as a cited one does
+    (7 characters: the shortest abbreviation read), which could resolve a citation or make it ambiguous."""
+    graph = lab.graph
+    cited = {p.picked_from[:7].lower() for p in history.cherry_picks} | {
+        r.reverted[:7].lower() for r in history.reverts}
+    if lab.episode_of[:n] != old.episode_of or any(sha[:7] in cited for sha in graph.shas[n:]):
+        return _cherry_picks_and_reverts(lab, _ShaIndex(graph))
+    picks, reverts = _cherry_picks_and_reverts(lab, _ShaIndex(graph), start=n)
+    return [*history.cherry_picks, *picks], [*history.reverts, *reverts]
 
 
 def _same_lines(lines: _Lines, saved: Resume, old: _Old, n: int) -> str | None:
