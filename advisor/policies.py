@@ -22,9 +22,10 @@ Pure: facts in, a `Policy` out.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from advisor.ci.model import CiChecks
+from advisor.ci.model import CiChecks, Workflow, queue_triggers
 from advisor.codeowners import GITLAB_APPROVALS, CodeOwner
 from advisor.evidence import RECENT_DAYS, STRICT_MAX_PER_DAY, TeamFacts
 from advisor.protection import BranchRule, Bypass, MergeSettings, Policy, scorecard_tier
@@ -164,3 +165,36 @@ def policy(stage: str, title: str, ctx: Context, wish: Wish) -> Policy:
                           for r in ctx.risk.paths),
         no_code_owners=ctx.risk.none_reason,
     )
+
+
+def merge_queue_step(ci: CiChecks, required: tuple[str, ...], trunk: str, tip: str,
+                     per_day: str) -> tuple[str, tuple[str, ...]]:
+    """The checklist item that turns the merge queue on (text with {n} for each code span, and the spans):
+    first the trigger each workflow the queue waits for still lacks, as the CI files at the trunk's
+    tip say; a workflow that has it is named as such, with the commit it was read at."""
+    ready, lacking = queue_triggers(ci, required)
+    code: list[str] = [trunk, tip[:12], "merge_group:", "on:", 'if: $CI_PIPELINE_SOURCE == "merge_request_event"']
+
+    def spans(workflows: Iterable[Workflow]) -> str:
+        start = len(code)
+        code.extend(w.path for w in workflows)
+        return ", ".join(f"{{{i}}}" for i in range(start, len(code)))
+
+    systems = {w.system for w in ci.workflows}
+    github = [w for w in lacking if w.system == "github-actions"]
+    gitlab = [w for w in lacking if w.system == "gitlab-ci"]
+    steps = []
+    if github:
+        steps.append(f"add {{2}} to the {{3}} of {spans(github)}")
+    elif not any(w.system == "github-actions" for w in ready) and "gitlab-ci" not in systems:
+        steps.append("add {2} to the {3} of the workflows of the required checks")
+    if gitlab:
+        steps.append(f"add the rule {{4}} to {spans(gitlab)} (GitLab)")
+    elif "gitlab-ci" not in systems and "github-actions" not in systems:
+        steps.append("run merge request pipelines (GitLab)")
+    text = (f"Merge through a merge queue on {{0}} ({per_day}: rebasing each pull request by hand would be "
+            "costly): " + (f"first {' and '.join(steps)}, then " if steps else "")
+            + "apply the settings in protection/shrink-batches")
+    if ready:
+        text += f" ({spans(ready)} already run for the queue at trunk commit {{1}})"
+    return text, tuple(code)

@@ -536,14 +536,9 @@ def _stage_batches(ev: _Evidence, prior: Prior) -> Stage:
     )
     policy = _policy("shrink-batches", "Shrink the batches", ev,
                      Wish(pull_requests=True, checks=True, linear=True, auto_merge=True))
-    if any(rule.merge_queue for rule in policy.rules if rule.is_trunk):
-        actions += (Action(
-            id="shrink-batches.merge-queue",
-            text=f"Merge through a merge queue on {{1}} ({ev.facts.per_day.text}: rebasing each pull request by "
-                 "hand would be costly): first add merge_group: to the on: of {0} (GitLab: merge request "
-                 "pipelines), then apply the settings in protection/shrink-batches",
-            code=(", ".join(ev.ci.files) or "the workflows of the required checks", ev.trunk),
-            verify=_ruleset_check(ev.trunk), verify_gitlab="glab api projects/:id | jq .merge_trains_enabled"),)
+    queued = next((rule for rule in policy.rules if rule.is_trunk and rule.merge_queue), None)
+    if queued is not None:
+        actions += (_merge_queue_action(ev, queued.required_checks),)
     constraint = ev.scan.metrics.lead_time.constraint_sentence
     return Stage(
         id="shrink-batches", title="Shrink the batches",
@@ -556,6 +551,12 @@ def _stage_batches(ev: _Evidence, prior: Prior) -> Stage:
         status=StageStatus.LATER,
         policy=policy,
     )
+
+
+def _merge_queue_action(ev: _Evidence, required: tuple[str, ...]) -> Action:
+    text, code = policies.merge_queue_step(ev.ci, required, ev.trunk, ev.scan.history.trunk.tip, ev.facts.per_day.text)
+    return Action(id="shrink-batches.merge-queue", text=text, code=code,
+                  verify=_ruleset_check(ev.trunk), verify_gitlab="glab api projects/:id | jq .merge_trains_enabled")
 
 
 def _stage_collapse(ev: _Evidence, prior: Prior) -> Stage | None:

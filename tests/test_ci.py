@@ -243,6 +243,22 @@ deploy:
     assert any("Pipelines must succeed" in note for note in found.notes)
 
 
+@pytest.mark.parametrize(("text", "runs"), [
+    (b'workflow:\n  rules:\n    - if: $CI_PIPELINE_SOURCE == "merge_request_event"\ntest:\n  script: make\n', True),
+    (b"test:\n  script: make\n  rules:\n    - if: $CI_MERGE_REQUEST_IID\n", True),
+    (b"test:\n  script: make\n  only: [merge_requests]\n", True),
+    (b"include:\n  - template: Workflows/MergeRequest-Pipelines.gitlab-ci.yml\ntest:\n  script: make\n", True),
+    # Excluding merge request pipelines (a common way to avoid duplicates) is not running them.
+    (b'workflow:\n  rules:\n    - if: $CI_PIPELINE_SOURCE == "merge_request_event"\n      when: never\n'
+     b"    - if: $CI_COMMIT_BRANCH\ntest:\n  script: make\n", False),
+    (b"test:\n  script: make\n  only: [main]\n", False),
+])
+def test_gitlab_ci_says_whether_it_runs_merge_request_pipelines(text: bytes, runs: bool) -> None:
+    """A merge train runs merge request pipelines: the plan asks for them only where the file has none."""
+    (workflow,) = ci({".gitlab-ci.yml": text}, ("main",)).workflows
+    assert (workflow.events == ("merge_request_event",)) is runs
+
+
 def test_jenkins_reports_the_pull_request_merge_context() -> None:
     text = b"pipeline {\n  agent any\n  stages {\n    stage('Deploy') {\n      when { branch 'develop' }\n" \
            b"      steps { sh 'make deploy' }\n    }\n  }\n}\n"

@@ -22,10 +22,11 @@ runner = CliRunner()
 WORKFLOW = "on: [push, pull_request]\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps: [{run: make}]\n"
 
 
-def squash_merged_trunk(path: Path, *, per_day: int, days: int = 14) -> RepoBuilder:
+def squash_merged_trunk(path: Path, *, per_day: int, days: int = 14,
+                        ci: dict[str, str] | None = None) -> RepoBuilder:
     """Pull requests squash-merged into main, `per_day` of them every day, by three people."""
     builder = RepoBuilder(path)
-    builder.commit("start", files={".github/workflows/ci.yml": WORKFLOW, "README": "start\n"}, at=0)
+    builder.commit("start", files={**(ci or {".github/workflows/ci.yml": WORKFLOW}), "README": "start\n"}, at=0)
     number = 0
     for day in range(days):
         for k in range(per_day):
@@ -88,3 +89,48 @@ def test_a_quiet_trunk_rebases_cheaply_and_gets_up_to_date_checks_and_no_queue(t
         assert "merge_trains_enabled" not in json.loads(files[f"protection/{stage}/gitlab/project.json"])
     assert f"(at most {STRICT_MAX_PER_DAY:g})" in files["protection/shrink-batches/README.md"]
     assert "shrink-batches.merge-queue" not in files["stages/shrink-batches.md"]
+
+
+def queue_item(files: dict[str, str]) -> str:
+    return next(line for line in files["stages/shrink-batches.md"].splitlines() if "shrink-batches.merge-queue" in line)
+
+
+QUEUED = "on: [pull_request, merge_group]\njobs:\n  lint:\n    runs-on: ubuntu-latest\n    steps: [{run: make lint}]\n"
+NIGHTLY = "on:\n  schedule: [{cron: '0 3 * * *'}]\njobs:\n  soak:\n    runs-on: ubuntu-latest\n    steps: [{run: make soak}]\n"
+
+
+def test_the_merge_queue_item_names_the_required_workflows_that_lack_merge_group(tmp_path: Path) -> None:
+    builder = squash_merged_trunk(tmp_path / "repo", per_day=8, ci={
+        ".github/workflows/ci.yml": WORKFLOW, ".github/workflows/lint.yml": QUEUED,
+        ".github/workflows/nightly.yml": NIGHTLY})
+    item = queue_item(plan(tmp_path / "repo", tmp_path / "plan"))
+    asked, _, already = item.partition(", then apply the settings")
+    assert asked.endswith("first add `merge_group:` to the `on:` of `.github/workflows/ci.yml`")
+    assert "lint.yml" not in asked and "`.github/workflows/lint.yml`" in already
+    assert f"at trunk commit `{builder.tip('main')[:12]}`" in already
+    assert "nightly.yml" not in item  # schedule only: no required check, the queue does not wait for it
+    assert "GitLab" not in item.split("(check:")[0]  # no .gitlab-ci.yml: nothing to ask there
+
+
+def test_when_every_required_workflow_runs_on_merge_group_the_item_asks_for_none(tmp_path: Path) -> None:
+    builder = squash_merged_trunk(tmp_path / "repo", per_day=8, ci={".github/workflows/lint.yml": QUEUED})
+    item = queue_item(plan(tmp_path / "repo", tmp_path / "plan"))
+    assert item.startswith("- [ ]")  # the queue itself is a host setting no scan can see
+    assert "add `merge_group:`" not in item and "then apply the settings" not in item
+    assert (f"apply the settings in protection/shrink-batches (`.github/workflows/lint.yml` already run for the "
+            f"queue at trunk commit `{builder.tip('main')[:12]}`)") in item
+
+
+GITLAB_BRANCHES = "test:\n  script: make\n  rules:\n    - if: $CI_COMMIT_BRANCH\n"
+GITLAB_MERGE_REQUESTS = ('workflow:\n  rules:\n    - if: $CI_PIPELINE_SOURCE == "merge_request_event"\n'
+                         "    - if: $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH\ntest:\n  script: make\n")
+
+
+def test_a_merge_train_asks_for_merge_request_pipelines_only_where_gitlab_ci_has_none(tmp_path: Path) -> None:
+    squash_merged_trunk(tmp_path / "branches", per_day=8, ci={".gitlab-ci.yml": GITLAB_BRANCHES})
+    item = queue_item(plan(tmp_path / "branches", tmp_path / "plan-branches"))
+    assert 'first add the rule `if: $CI_PIPELINE_SOURCE == "merge_request_event"` to `.gitlab-ci.yml` (GitLab)' in item
+    builder = squash_merged_trunk(tmp_path / "requests", per_day=8, ci={".gitlab-ci.yml": GITLAB_MERGE_REQUESTS})
+    item = queue_item(plan(tmp_path / "requests", tmp_path / "plan-requests"))
+    assert "add the rule" not in item and "merge\\_group" not in item
+    assert f"(`.gitlab-ci.yml` already run for the queue at trunk commit `{builder.tip('main')[:12]}`)" in item

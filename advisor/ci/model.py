@@ -85,3 +85,18 @@ class System:
     yaml: bool = True  # whether its files are YAML (parsed before `read`; a file that is not is skipped)
     kind: str = "ci"  # "ci" (runs checks) or "release" (versioning and release tooling)
     suffixes: tuple[str, ...] = field(default=(".yml", ".yaml"))
+
+
+# The trigger a merge queue needs in each CI system: GitHub's queue runs the required checks on its own
+# merge commit (a `merge_group` event); a GitLab merge train runs merge request pipelines.
+QUEUE_EVENTS = {"github-actions": "merge_group", "gitlab-ci": "merge_request_event"}
+
+
+def queue_triggers(checks: CiChecks, required: Iterable[str]) -> tuple[tuple[Workflow, ...], tuple[Workflow, ...]]:
+    """The workflows a merge queue waits for, as (those that already run for it, those that do not):
+    GitHub Actions workflows reporting a required check, and GitLab's pipeline."""
+    wanted = set(required)
+    waited = [w for w in checks.workflows
+              if w.system == "gitlab-ci" or (w.system == "github-actions" and wanted & set(w.checks))]
+    ready = tuple(w for w in waited if QUEUE_EVENTS[w.system] in w.events)
+    return ready, tuple(w for w in waited if w not in ready)
