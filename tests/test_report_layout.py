@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from pathlib import Path
 
@@ -150,3 +151,29 @@ def test_only_our_colour_codes_survive_the_last_escape() -> None:
     shown = layout.keep_colour(text, escape.terminal_lines)
     assert shown.startswith("\x1b[31mlow\x1b[0m branch ")
     assert shown.count("\x1b") == 2 and "\\x1b[2J" in shown and "\\x1b[38;5;1m" in shown
+
+
+def latest_tags(text: str) -> list[str]:
+    lines = text.split("latest tags", 1)[1].splitlines()
+    return ["latest tags" + lines[0], *[line for line in itertools.takewhile(str.strip, lines[1:])]]
+
+
+@pytest.mark.parametrize("columns", [None, 80])
+def test_the_latest_tags_table_has_a_pre_release_column_only_when_a_tag_is_one(repo_path: Path,
+                                                                               tmp_path: Path,
+                                                                               columns: int | None) -> None:
+    b = RepoBuilder(repo_path)
+    for day, tag in enumerate(("v1.0.0", "v1.1.0", "v1.2.0")):
+        b.tag(tag, b.commit(f"release {tag}", at=24 * day + 1))
+    code, out, err = run(["scan", str(repo_path), "--no-cache", "--no-history"], columns)
+    assert code == 0, err
+    table = latest_tags(out)
+    assert "pre-release" not in table[0] and len(table[1].split()) == 4  # no column of empty cells
+    b.tag("v1.3.0-rc.1", b.commit("candidate", at=24 * 4 + 1))
+    code, out, err = run(["scan", str(repo_path), "--no-cache", "--no-history"], columns)
+    assert code == 0, err
+    table = latest_tags(out)
+    assert table[0].split()[-1] == "pre-release" and len(table[1].split()) == 5
+    rows = {line.split()[0]: line.split()[-1] for line in table[2:]}
+    assert rows["v1.3.0-rc.1"] == "yes" and rows["v1.2.0"] == "no"
+    assert columns is None or widest(out) <= columns

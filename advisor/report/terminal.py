@@ -349,13 +349,16 @@ def _releases(scan: Scan, add: Any, style: Style) -> None:
     if years:
         add("  final releases per year (all time): " + ", ".join(f"{y.year} {y.releases}" for y in years[-8:])
             + (f" (and {len(years) - 8} earlier years)" if len(years) > 8 else ""))
+    latest = releases[-5:]
+    marked = any(r.prerelease for r in latest)  # the pre-release column only when a row is one
     rows = [
         [term(r.tag), f"{r.at:%Y-%m-%d}", term(r.line or (f"branch {r.branch}" if r.branch else "-")),
-         r.new_commits, "pre-release" if r.prerelease else ""]
-        for r in releases[-5:]
+         r.new_commits, *(["yes" if r.prerelease else "no"] if marked else [])]
+        for r in latest
     ]
     if rows:
-        add(_table(style, rows, ["latest tags", "date", "on", "new commits", ""], wrap=(0, 2), drop=(3,)))
+        add(_table(style, rows, ["latest tags", "date", "on", "new commits", *(["pre-release"] if marked else [])],
+                   wrap=(0, 2), drop=(3,)))
 
 
 # ---------------------------------------------------------------------------
