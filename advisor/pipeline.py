@@ -318,11 +318,16 @@ def backfill(request: ScanRequest, dates: Sequence[datetime], status: Status = _
     with _cyclic_gc_paused():
         graph, left_out = _host_refs(_read_graph(request, status, cache)[0], bare=bare)
     texts = history.Texts(shared=True)  # each commit's message parsed once for every date
+    # Each date's history is the previous one's grown by a week: resumed from it when that gives what a cold
+    # reconstruction gives (history.resume; settled=0: each truncation numbers its commits afresh).
+    previous: tuple[History, history.Resume] | None = None
     for number, date in enumerate(dates, start=1):
         status(f"{date:%Y-%m-%d} ({number}/{len(dates)}): reconstructing")
         with _cyclic_gc_paused():
             past = _as_of(graph, request, date)
-            reconstructed = history.reconstruct(past, request.options, date, texts)
+            reconstructed, resumable, _ = history.reconstruct_resumable(past, request.options, date, texts,
+                                                                        previous=previous, settled=0)
+            previous = reconstructed, resumable
         facts = _facts(request, past, bare, left_out=left_out)
         del past
         window, _ = _window(request, reconstructed, date, past=True)
