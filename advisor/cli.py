@@ -826,8 +826,9 @@ def backfill_command(
     targets = pipeline.plan_targets(_plan_folder(path, plan_dir))  # read once, not per date
     with _Bar(not quiet and sys.stderr.isatty(), len(dates), "backfill") as bar:
         for result in pipeline.backfill(request, dates, status=bar):
-            # The ticks of a past date are not known: no checklist is recorded, and no stage is done.
-            status = pipeline.plan_status(request, result, targets, checklists=False)
+            # The ticks of a past date are not known: no checklist is recorded, and no stage is done. No
+            # snapshot records the code owners a plan proposes: they are not looked up (a git log a date).
+            status = pipeline.plan_status(request, result, targets, checklists=False, owners=False)
             store.save_snapshot(folder, snapshot.from_scan(result, status.plan, status.checklists))
             stored += 1
             bar.advance(f"{result.scanned_at:%Y-%m-%d} stored")

@@ -355,25 +355,28 @@ def _plan_state(folder: Path) -> tuple[Callable[[str], str | None], plandoc.Stat
                         "move it away or choose another folder.") from None
 
 
-def _build_plan(request: ScanRequest, result: scan.Scan, state: plandoc.State) -> tuple[recommend.Plan, CiChecks]:
+def _build_plan(request: ScanRequest, result: scan.Scan, state: plandoc.State,
+                owners: bool = True) -> tuple[recommend.Plan, CiChecks]:
     from advisor import recommend
 
     location = gitread.locate(request.path)
     lines = tuple(line.name for line in result.history.long_lived)
     files = gitread.ci_files(location.git_dir, result.history.trunk.tip)
     found = _find_checks(tuple(files.items()), lines, result.history.trunk.name)
-    return recommend.build_plan(result, found, state.prior, risky_paths(location.git_dir, result)), found
+    return recommend.build_plan(result, found, state.prior, risky_paths(location.git_dir, result, owners)), found
 
 
-def risky_paths(git_dir: Path, result: scan.Scan) -> risk.Risk:
-    """The paths the window's reverts and hotfixes changed, grouped where they concentrate, with their owners."""
+def risky_paths(git_dir: Path, result: scan.Scan, owners: bool = True) -> risk.Risk:
+    """The paths the window's reverts and hotfixes changed, grouped where they concentrate, with their owners
+    (`owners=False`: none proposed, and the `git log` over the window that finds them is not run)."""
     from advisor import evidence, proofs, risk, touched
 
     fixes = risk.failure_fixes(result)
     changed = touched.changed_paths(git_dir, (sha for fix in fixes for sha in fix.commits))
     places = [r.pattern.lstrip("/") for r in risk.group(fixes, changed)]
     window = result.window
-    authors = touched.frequent_authors(git_dir, result.history.trunk.tip, window.since, window.until, places)
+    authors = touched.frequent_authors(git_dir, result.history.trunk.tip, window.since, window.until,
+                                       places) if owners else {}
     history = result.history
     return risk.risky_paths(fixes, changed, lambda place: authors.get(place, []), evidence.is_automation, window,
                             proofs.ref_of(history, history.trunk.name) or history.trunk.name)
@@ -436,14 +439,16 @@ def plan_targets(folder: Path | None) -> PlanFolder:
 
 
 def plan_status(request: ScanRequest, result: scan.Scan, folder: PlanFolder, *,
-                checklists: bool = True) -> PlanStatus:
+                checklists: bool = True, owners: bool = True) -> PlanStatus:
     """The plan a snapshot records (the CI configuration is read at the scan's own trunk tip), with
     each stage's checklist as the folder holds it now, ticked from this scan's facts as `advisor
     plan` would tick it. `checklists=False` (backfill: the ticks of a past date are not known)
-    records none, and then no stage is done."""
+    records none, and then no stage is done. `owners=False` proposes no code owners for the risky
+    paths: a snapshot records no policy, and finding them costs a `git log` over the window (backfill:
+    0.7 s a date on curl)."""
     from advisor import plandoc, recommend
 
-    plan = _build_plan(request, result, folder.state)[0]
+    plan = _build_plan(request, result, folder.state, owners)[0]
     if not checklists:
         return PlanStatus(plan=recommend.settle(plan, {stage.id: False for stage in plan.stages}), checklists=None)
     boxes = plandoc.checklists(plan, functools.cache(folder.read), dict(folder.state.verified))

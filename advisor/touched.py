@@ -25,14 +25,26 @@ AUTHORS_TIMEOUT_SECONDS = 30
 def changed_paths(git_dir: Path, commits: Iterable[str]) -> dict[str, tuple[str, ...]]:
     """Commit -> the paths it changed against its first parent (a root commit: all its files).
 
-    A commit git cannot read (gone, shallow) is left out, never an error.
+    A commit git cannot read (gone, shallow) is left out, never an error. What a commit changed is
+    fixed by its id, in any repository: it is remembered (backfill asks about the same fixes at every date).
     """
+    wanted = list(dict.fromkeys(commits))
+    missing = [sha for sha in wanted if sha not in _CHANGED]
+    if missing:
+        _CHANGED.update(_read_changed_paths(git_dir, missing))
+    return {sha: _CHANGED[sha] for sha in wanted if sha in _CHANGED}
+
+
+_CHANGED: dict[str, tuple[str, ...]] = {}  # commit -> the paths it changed (commits git could read)
+
+
+def _read_changed_paths(git_dir: Path, commits: Sequence[str]) -> dict[str, tuple[str, ...]]:
+    found: dict[str, tuple[str, ...]] = {}
     try:
         repo = _open(git_dir)
     except AdvisorError:
         return {}
-    found: dict[str, tuple[str, ...]] = {}
-    for sha in dict.fromkeys(commits):
+    for sha in commits:
         try:
             commit = repo[pygit2.Oid(hex=sha)].peel(pygit2.Commit)
             if commit.parents:

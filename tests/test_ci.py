@@ -803,3 +803,25 @@ def test_release_tooling_is_read_for_the_branches_it_names_line_by_line() -> Non
     assert found.mentions[".teamcity/settings.kts"][0][:2] == ("develop", 1)
     assert "continuous-integration/appveyor/pr" in found.checks
     assert any("pre-release label" in note for note in found.notes)
+
+
+def test_a_yaml_text_is_parsed_once_and_each_reader_gets_its_own_copy(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Backfill reads the same CI files at every date: PyYAML parses each text once."""
+    from advisor.ci import yamlread
+
+    parsed: list[str] = []
+    original = yamlread._parse
+    monkeypatch.setattr(yamlread, "_parse", lambda text: parsed.append(text) or original(text))
+    yamlread._parsed.cache_clear()
+    text = "on: [push]\njobs:\n  a: &job {runs-on: x, steps: [{run: make}]}\n  b: *job\n"
+    first = yamlread.load_yaml(text)
+    first["jobs"]["a"]["steps"].append("changed by a reader")
+    second = yamlread.load_yaml(text)
+    assert second == {True: ["push"], "jobs": {"a": {"runs-on": "x", "steps": [{"run": "make"}]},
+                                               "b": {"runs-on": "x", "steps": [{"run": "make"}]}}}
+    assert second["jobs"]["a"] is second["jobs"]["b"]  # an alias stays one shared node, as PyYAML made it
+    assert yamlread.load_yaml("- not a mapping\n") is None and yamlread.load_yaml("- not a mapping\n") is None
+    assert parsed == [text, "- not a mapping\n"]
+    big = "jobs: {}\n" + "# " + "x" * yamlread._REMEMBERED_CHARS + "\n"
+    assert yamlread.load_yaml(big) == yamlread.load_yaml(big) == {"jobs": {}}
+    assert parsed[2:] == [big, big]  # a very large file is parsed each time: the memory stays bounded

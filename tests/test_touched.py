@@ -14,6 +14,7 @@ import re
 import subprocess
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from advisor import cli, touched
@@ -122,6 +123,23 @@ def test_without_failure_fixes_one_approval_and_the_reason(tmp_path: Path) -> No
         files["protection/automate/README.md"]
 
 
+def test_changed_paths_reads_a_commit_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Backfill asks about the same fixes at every date: git is read for the commits not asked about before."""
+    builder = RepoBuilder(tmp_path / "repo")
+    root = builder.commit("start", files={"a.txt": "1\n"}, at=0)
+    change = builder.commit("change", files={"a.txt": "2\n", "b.txt": "1\n"}, at=1)
+    later = builder.commit("later", files={"c.txt": "1\n"}, at=2)
+    monkeypatch.setattr(touched, "_CHANGED", {})  # the same commits may have been built (and read) by another test
+    read: list[list[str]] = []
+    original = touched._read_changed_paths
+    monkeypatch.setattr(touched, "_read_changed_paths", lambda git_dir, shas: read.append(list(shas)) or original(git_dir, shas))
+    git_dir = Path(builder.repo.path)
+    assert touched.changed_paths(git_dir, [change, root]) == {change: ("a.txt", "b.txt"), root: ("a.txt",)}
+    assert touched.changed_paths(git_dir, [later, change, "0" * 40]) == {later: ("c.txt",), change: ("a.txt", "b.txt")}
+    assert touched.changed_paths(git_dir, [change, "0" * 40]) == {change: ("a.txt", "b.txt")}
+    assert read == [[change, root], [later, "0" * 40], ["0" * 40]]  # a commit git could not read is asked again
+
+
 def test_changed_paths_reads_each_commit_against_its_first_parent(tmp_path: Path) -> None:
     builder = RepoBuilder(tmp_path / "repo")
     root = builder.commit("start", files={"a/x.txt": "1\n", "b.txt": "1\n"}, at=0)
@@ -135,3 +153,30 @@ def test_changed_paths_reads_each_commit_against_its_first_parent(tmp_path: Path
                                        ["a/", "d/t.txt", "nowhere/"])
     assert authors == {"a/": [("Alice", "alice@example.com", 2)], "d/t.txt": [("Alice", "alice@example.com", 1)],
                        "nowhere/": []}
+
+
+def test_a_backfilled_snapshot_is_the_same_without_looking_up_code_owners(tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """Backfill's snapshots record no policy, so the owners of the risky paths are not looked up (a
+    `git log` over the window at every date); what is stored is what it was with them."""
+    from datetime import datetime, timezone
+
+    from advisor import pipeline, snapshot
+    from advisor.history import HistoryOptions
+
+    repo = tmp_path / "repo"
+    risky_repo(repo)
+    request = pipeline.ScanRequest(path=repo, now=datetime(2024, 3, 1, tzinfo=timezone.utc),
+                                   options=HistoryOptions(), merge_check_seconds=0,
+                                   since=datetime(2023, 12, 1, tzinfo=timezone.utc))
+    result = pipeline.run_scan(request)
+    full = pipeline.plan_status(request, result, pipeline.PlanFolder(), checklists=False)
+    asked: list[object] = []
+    monkeypatch.setattr(touched, "frequent_authors", lambda *args: asked.append(args) or {})
+    lean = pipeline.plan_status(request, result, pipeline.PlanFolder(), checklists=False, owners=False)
+    assert asked == []
+    owners = [owner for stage in full.plan.stages for owner in stage.policy.code_owners]
+    assert {o.pattern for o in owners} == {"/src/parser/"} and all(o.owners for o in owners)  # named with owners
+    assert not any(o.owners for stage in lean.plan.stages for o in stage.policy.code_owners)
+    assert (snapshot.to_document(snapshot.from_scan(result, lean.plan, lean.checklists))
+            == snapshot.to_document(snapshot.from_scan(result, full.plan, full.checklists)))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import functools
 from collections.abc import Iterator
 from typing import Any
 
@@ -46,7 +48,29 @@ class Loader(yaml.SafeLoader):
 
 
 def load_yaml(text: str) -> Any:
-    """The document, or None when it is not YAML (or is YAML of nothing useful)."""
+    """The document, or None when it is not YAML (or is YAML of nothing useful).
+
+    Texts read before are not parsed again (backfill reads the same CI files at every date, and
+    PyYAML's loader takes seconds over a project's workflows): each caller gets its own copy.
+    """
+    document = _parsed(text) if len(text) <= _REMEMBERED_CHARS else _parse(text)
+    if document is None:
+        return None
+    try:
+        return copy.deepcopy(document)
+    except RecursionError:  # deeper than a copy can walk: parsed again, as it was before
+        return _parse(text)
+
+
+_REMEMBERED_CHARS = 1 << 18  # larger files are parsed each time: the memory stays bounded (256 x 256 kB)
+
+
+@functools.lru_cache(maxsize=256)
+def _parsed(text: str) -> Any:
+    return _parse(text)
+
+
+def _parse(text: str) -> Any:
     try:
         loader = Loader(text)
         try:
