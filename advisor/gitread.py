@@ -71,8 +71,27 @@ def locate(path: Path) -> RepoLocation:
     if found is None:
         raise NotARepository(f"{path} is not inside a git repository.")
     repo = _open(Path(found))
-    work_tree = None if repo.is_bare or repo.workdir is None else Path(repo.workdir)
+    work_tree = None if _is_bare(repo) or repo.workdir is None else Path(repo.workdir)
     return RepoLocation(git_dir=Path(repo.path), work_tree=work_tree)
+
+
+def _is_bare(repo: pygit2.Repository) -> bool:
+    """Bare as git reads it. A git directory with no core.bare (a mirror snapshot copied without its
+    `config` file) is taken by libgit2 for a work tree's, with its parent folder as the work tree;
+    git, pointed at it, reads it as bare. Unless it is a work tree's `.git`, a linked worktree's
+    folder (its `gitdir` file) or names its work tree (core.worktree), it is bare: nothing is
+    written into it to say so."""
+    if repo.is_bare:
+        return True
+    git_dir = Path(repo.path)
+    if git_dir.name == ".git" or (git_dir / "gitdir").is_file():
+        return False
+    config = git_dir / "config"
+    if config.is_file():
+        settings = pygit2.Config(str(config))
+        if "core.bare" in settings or "core.worktree" in settings:
+            return False
+    return True
 
 
 def _open(git_dir: Path) -> pygit2.Repository:

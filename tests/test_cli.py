@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from advisor import cli, pipeline
+from advisor import cli, gitread, pipeline
 from advisor.errors import ExitCode
 from tests import scenarios
 from tests.builders import ALICE, RepoBuilder, git_cli
@@ -85,6 +85,33 @@ def test_scan_reads_bare_mirror_and_subfolders(gitflow_repo: Path, tmp_path: Pat
     code, out, _ = run("scan", str(gitflow_repo / "work"), "--since", "2023-01-01")
     assert code == 0
     assert "Trunk: master" in out
+
+
+def test_scan_reads_a_mirror_copied_without_its_config_as_bare(gitflow_repo: Path, tmp_path: Path) -> None:
+    # A mirror snapshot holding HEAD, packed-refs, refs and objects but no `config` (OpenRCT2's):
+    # libgit2 alone takes it for a work tree's git directory, with its parent as the work tree.
+    mirror = tmp_path / "snapshot" / "repo"
+    git_cli(tmp_path, "clone", "-q", "--mirror", str(gitflow_repo), str(mirror))
+    tip = git_cli(mirror, "rev-parse", "master").strip()
+    git_cli(mirror, "update-ref", "refs/remotes/origin/leftover", tip + "~1")
+    (mirror / "config").unlink()
+    assert gitread.locate(mirror).work_tree is None
+    before = tree_digest(mirror.parent)
+    code, out, err = run("scan", str(mirror), "--since", "2023-01-01")
+    assert code == 0, err
+    assert "Trunk: master" in out
+    # Read as a mirror: its leftover remote-tracking ref is no branch of the host to finish or delete.
+    assert "Not named as branches (1): refs/remotes/origin/leftover (a remote-tracking ref kept in a bare" in out
+    assert "leftover " not in out.split("Not named as branches")[0]
+    assert tree_digest(mirror.parent) == before  # no config (nor anything else) written into it
+
+
+def test_a_work_tree_git_directory_without_core_bare_keeps_its_work_tree(tmp_path: Path) -> None:
+    clone = tmp_path / "clone"
+    git_cli(tmp_path, "init", "-q", str(clone))
+    git_cli(clone, "commit", "-q", "--allow-empty", "-m", "first")
+    git_cli(clone, "config", "--unset", "core.bare")
+    assert gitread.locate(clone).work_tree == clone
 
 
 def test_normal_clone_uses_the_remote_head(gitflow_repo: Path, tmp_path: Path) -> None:
