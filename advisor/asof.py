@@ -149,10 +149,11 @@ def _drop_created_later(graph: CommitGraph, candidates: list[tuple[Ref, bool]],
     if not any(moved for _, moved in candidates):
         return [ref for ref, _ in candidates]
     provisional = CommitGraph(shas=graph.shas, parents=graph.parents, commit_time=graph.commit_time,
+                              commit_offset=graph.commit_offset, subject=graph.subject, trailers=graph.trailers,
                               refs=tuple(ref for ref, _ in candidates), head_ref=graph.head_ref,
                               remote_head=graph.remote_head)
     try:
-        trunk_ref, _ = history.choose_trunk(provisional, history.branch_refs(provisional), trunk)
+        trunk_ref, _, _ = history.choose_trunk(provisional, history.branch_refs(provisional), trunk)
     except TrunkNotFound:
         return [ref for ref, _ in candidates]  # reconstruct will say so; nothing to measure against
     on_trunk: set[int] = set()

@@ -128,8 +128,9 @@ class Verdict:
 
 def line_roles(history: History) -> Roles:
     """Each long-lived line's role over the whole history (`advisor.roles`)."""
+    fed = history.trunk.fast_forwarded
     return roles_of(history.trunk.name, history.long_lived, history.episodes, history.line_merges,
-                    history.cherry_picks)
+                    history.cherry_picks, fed.line if fed is not None else None)
 
 
 def active_lines(history: History, window: Window, names: Iterable[str]) -> tuple[str, ...]:
@@ -153,7 +154,11 @@ def observe(history: History, window: Window, now: datetime, stale_days: int,
     production, maintenance, environment = roles.production, roles.maintenance, roles.environment
     released_in_window = [r for r in history.releases if window.contains(r.at)]
     maintained = active_lines(history, window, maintenance)
-    if production is not None and released_in_window and not window.contains(lines[production].last_commit_at) \
+    # A production line moved by fast-forward releases the trunk's tagged commits: its tags are the trunk's.
+    pushed = history.trunk.fast_forwarded.line if history.trunk.fast_forwarded is not None else None
+    pushed = production if production is not None and production == pushed else None
+    if production is not None and production != pushed and released_in_window \
+            and not window.contains(lines[production].last_commit_at) \
             and not any(r.line == production for r in released_in_window):
         production = None  # the window's releases came from elsewhere: this idle line carries none now
     landed = Counter(e.target for e in counted)
@@ -186,7 +191,8 @@ def observe(history: History, window: Window, now: datetime, stale_days: int,
         release_branch_merges=sum(1 for e in counted if e.target in (trunk, production) and (
             e.kind is EpisodeKind.HOTFIX or e.kind is EpisodeKind.RELEASE and e.forked_from not in (None, e.target))),
         release_merges=sum(1 for m in in_window if m.kind is LineMergeKind.RELEASE),
-        releases_on_production=sum(1 for r in released_in_window if production and r.line == production),
+        releases_on_production=sum(1 for r in released_in_window
+                                   if production and r.line == (trunk if production == pushed else production)),
         back_merges=back,
         maintenance_lines=maintained,
         maintenance_active=len(maintained),
@@ -233,7 +239,15 @@ def evidence(obs: Observation, history: History, window: Window) -> tuple[Eviden
     def share(part: int, whole: int) -> str:
         return f"{100 * part / whole:.0f}%" if whole else "0%"
 
-    if obs.integration_line and obs.production_line:
+    fed = history.trunk.fast_forwarded
+    if obs.integration_line and obs.production_line and fed is not None and fed.line == obs.production_line:
+        add("two-lines", f"{obs.integration_line} received {obs.on_integration_line} of {obs.integrations} "
+            f"integrations in the window while {obs.production_line} carries the releases: it moves by "
+            f"fast-forward to {trunk} ({obs.releases_on_production} version tags on {trunk} in the window) and "
+            f"had commits of its own, merged back", Model.GITFLOW,
+            proof=(on(obs.integration_line), total, proofs.tags_on(history, window, trunk),
+                   *proofs.trunk_choice(history)))
+    elif obs.integration_line and obs.production_line:
         add("two-lines", f"{obs.integration_line} received {obs.on_integration_line} of {obs.integrations} "
             f"integrations in the window while {obs.production_line} carries the releases "
             f"({obs.releases_on_production} version tags in the window)", Model.GITFLOW,

@@ -112,6 +112,23 @@ class TrunkRule(StrEnum):
     REMOTE_HEAD = "the remote's default branch (refs/remotes/origin/HEAD)"
     HEAD = "the repository's HEAD"
     CONVENTIONAL = "the conventional name (main, master, trunk)"
+    FAST_FORWARDED = "the line the default branch only fast-forwards to"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FastForwarded:
+    """The default branch (HEAD's) when it only ever moves by fast-forward to another line, which
+    is then the trunk: the numbers that show it, each one a git command away (`proofs.trunk_choice`)."""
+
+    line: str  # the default branch: a release line moved by fast-forward (zigbee2mqtt's master)
+    ref: str  # its full ref name
+    rule: TrunkRule  # how it was the default branch (HEAD, the remote's HEAD, the conventional name)
+    met_at: str  # sha of the newest commit on both first-parent chains: where it was last fast-forwarded to
+    met_on: datetime  # that commit's committer date
+    own_commits: int  # its first-parent commits since then: no integration among them, all in the trunk
+    trunk_commits: int  # the trunk's first-parent commits since then
+    trunk_integrations: int  # among them, merges and commits citing a pull request
+    passed_back_merges: int  # its merges into the trunk whose merged commit its own first-parent chain passed by
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -120,6 +137,7 @@ class Trunk:
     ref: str
     rule: TrunkRule
     tip: str
+    fast_forwarded: FastForwarded | None = None  # with rule FAST_FORWARDED: the default branch it feeds
 
 
 class MergeMethod(StrEnum):

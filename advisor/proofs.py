@@ -356,6 +356,42 @@ def pointer(history: History, name: str) -> tuple[Proof, ...]:
                               "first-parent chain", command=command),)),)
 
 
+def trunk_choice(history: History) -> tuple[Proof, ...]:
+    """Why the trunk is the line the default branch only fast-forwards to (`history.lines.fast_forward_source`)."""
+    fed = history.trunk.fast_forwarded
+    if fed is None:
+        return ()
+    trunk, line, met = q(history.trunk.ref), q(fed.ref), q(fed.met_at)
+    name = history.trunk.name
+    return (
+        Proof(what=f"commits of {fed.line} that {name} lacks", value=0, how=None, terms=(
+            Term(sign=1, label=f"commits reachable from {fed.line} and not from {name}",
+                 command=f"git rev-list --count {trunk}..{line}"),)),
+        Proof(what=f"{fed.met_at[:10]} on both first-parent chains (where {fed.line} was last fast-forwarded to)",
+              value=2, how=None, terms=(
+                  Term(sign=1, label=f"1 when it is on {name}'s first-parent chain",
+                       command=f"git rev-list --first-parent {trunk} | grep -cxF {met}"),
+                  Term(sign=1, label=f"1 when it is on {fed.line}'s first-parent chain",
+                       command=f"git rev-list --first-parent {line} | grep -cxF {met}"))),
+        Proof(what=f"{fed.line}'s own first-parent commits since", value=fed.own_commits, how=(
+            "none is a merge or cites a pull request; each is merged into the trunk (the count above is 0)"),
+              terms=(Term(sign=1, label=f"{fed.line}'s first-parent commits after {fed.met_at[:10]}",
+                          command=f"git rev-list --count --first-parent {met}..{line}"),)),
+        Proof(what=f"{name}'s first-parent commits since", value=fed.trunk_commits, how=None, terms=(
+            Term(sign=1, label=f"{name}'s first-parent commits after {fed.met_at[:10]}",
+                 command=f"git rev-list --count --first-parent {met}..{trunk}"),)),
+        Proof(what=f"integrations among them", value=fed.trunk_integrations, terms=(), how=(
+            f"merges (git rev-list --count --first-parent --merges {met}..{trunk}) and single-parent commits "
+            "citing the pull request they landed ((#N) in the subject, PR-URL:, Closes #N)")),
+        Proof(what=f"merges of {fed.line} into {name} that {fed.line}'s first-parent chain passed by",
+              value=fed.passed_back_merges, terms=(), how=(
+                  f"merges on {fed.line}'s first-parent chain whose subject says {fed.line} was merged (into "
+                  f"{name}) and whose merged parent M^2 is not on that chain (git rev-list --first-parent {line} "
+                  "| grep -cxF <M^2> prints 0): the chain went through the merge made on the other line, which "
+                  "only a fast-forward to it does")),
+    )
+
+
 def refs_listed(sign: int, label: str, refs: Sequence[str]) -> Term | None:
     if not refs:
         return None

@@ -86,7 +86,10 @@ def flows(names: Iterable[str], episodes: Sequence[Episode], merges: Iterable[Li
 
 
 def line_roles(trunk: str, lines: Sequence[LongLivedBranch], episodes: Sequence[Episode],
-               merges: Sequence[LineMerge], picks: Sequence[CherryPick]) -> Roles:
+               merges: Sequence[LineMerge], picks: Sequence[CherryPick],
+               fast_forwarded: str | None = None) -> Roles:
+    """`fast_forwarded`: the default branch that only fast-forwards to the trunk (`Trunk.fast_forwarded`);
+    as a line (it had commits of its own, merged back) it is where releases go out: the production line."""
     by_name = {line.name: line for line in lines}
     flow = flows(by_name, episodes, merges)
     firsts = [e for e in episodes if e.repeat_of is None]
@@ -97,7 +100,8 @@ def line_roles(trunk: str, lines: Sequence[LongLivedBranch], episodes: Sequence[
     for merge in merges:
         if merge.source == trunk:
             from_trunk.setdefault(merge.target, []).append(int(merge.merged_at.timestamp()))
-    others = [name for name in by_name if name != trunk]
+    pushed = fast_forwarded if fast_forwarded in by_name and fast_forwarded != trunk else None
+    others = [name for name in by_name if name not in (trunk, pushed)]
     integration = max((name for name in others if received[name] > received[trunk]),
                       key=lambda name: (received[name], name), default=None)
     production_candidates = []
@@ -116,7 +120,7 @@ def line_roles(trunk: str, lines: Sequence[LongLivedBranch], episodes: Sequence[
         elif up == 0 and _promoted_over_months(from_trunk.get(name, [])) \
                 and line.mainline_commits - line.merges_received <= max(2, len(from_trunk.get(name, [])) // 4):
             environment.append(name)
-    production = max(production_candidates, key=lambda name: (by_name[name].tags, name), default=None)
+    production = pushed or max(production_candidates, key=lambda name: (by_name[name].tags, name), default=None)
     # A second Gitflow-like line that lost to the production line is kept as a release line.
     maintenance.extend(name for name in production_candidates if name != production)
     feeds_trunk = frozenset(e.target for e in firsts if e.target != trunk and e.reached_trunk_at is not None)

@@ -314,6 +314,7 @@ CLASS_DESCRIPTIONS: dict[str, str] = {
     "RepoFacts": "Counts read from the repository's refs.",
     "History": "Everything reconstructed from the commit graph, over all of history (episodes: the window's).",
     "Trunk": "The trunk and why it was chosen.",
+    "FastForwarded": "The default branch, when it only moves by fast-forward to the trunk: the facts that show it.",
     "LongLivedBranch": "A long-lived line: the trunk, or a branch that lived long and received or gave merges.",
     "CherryPick": "A commit that says it was cherry-picked from another.",
     "Revert": "A commit that says it reverts another.",

@@ -80,8 +80,8 @@ def reconstruct_resumable(graph: CommitGraph, options: HistoryOptions, now: date
             return resumed[0], resumed[1], None
         why = resumed
     branches = branch_refs(graph)
-    trunk_ref, rule = choose_trunk(graph, branches, options.trunk)
-    lines, long_lived = find_lines(graph, trunk_ref, branches, options, texts)
+    trunk_ref, rule, fed = choose_trunk(graph, branches, options.trunk, options)
+    lines, long_lived = find_lines(graph, trunk_ref, branches, options, texts, fed)
     env = environment(graph, branches, lines, options)
     arrival = _trunk_arrival(graph, lines.chains[0])
     shipping = _shipping(graph)
@@ -97,6 +97,6 @@ def reconstruct_resumable(graph: CommitGraph, options: HistoryOptions, now: date
     order = sorted(range(len(lab.episodes)), key=lambda i: (lab.episodes[i].merged_at, lab.episodes[i].id))
     counts = resume.AnomalyCounts.of(graph, now)
     reconstructed = finish(lab, trunk_ref, rule, branches, long_lived, shipping, picks, reverts,
-                           [lab.episodes[i] for i in order], counts.anomalies(graph))
+                           [lab.episodes[i] for i in order], counts.anomalies(graph), fed)
     last = event_key(lab, events[-1]) if events else None
     return reconstructed, resume.state(lab, options, trunk_ref, branches, shipping, order, last, counts, settled), why

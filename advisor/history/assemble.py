@@ -12,7 +12,7 @@ from advisor import merges, roles
 from advisor.history.labelling import FORGE_COMMITTER, _Labeller
 from advisor.history.lines import _NONE, HistoryOptions, _Lines
 from advisor.history.releases import _live_branches, _releases, _Shipping
-from advisor.model import (Anomalies, CherryPick, CommitGraph, Episode, History, LongLivedBranch, Ref, RefKind, Revert,
+from advisor.model import (Anomalies, CherryPick, CommitGraph, Episode, FastForwarded, History, LongLivedBranch, Ref, RefKind, Revert,
                            Trunk, TrunkRule)
 
 
@@ -53,7 +53,7 @@ def environment(graph: CommitGraph, branches: dict[str, Ref], lines: _Lines, opt
 
 def finish(lab: _Labeller, trunk_ref: Ref, rule: TrunkRule, branches: dict[str, Ref], long_lived: list[LongLivedBranch],
            shipping: _Shipping, picks: list[CherryPick], reverts: list[Revert], episodes: list[Episode],
-           anomalies: Anomalies) -> History:
+           anomalies: Anomalies, fed: FastForwarded | None = None) -> History:
     """The History from a finished labelling; `episodes` sorted by (merged_at, id)."""
     graph, lines, arrival = lab.graph, lab.lines, lab.arrival
     releases = _releases(lab, shipping)
@@ -62,10 +62,12 @@ def finish(lab: _Labeller, trunk_ref: Ref, rule: TrunkRule, branches: dict[str, 
         tags_on[release.line] += 1
     long_lived = [replace(line, tags=tags_on.get(line.name, 0)) for line in long_lived]
     tagged_lines = {line.name for line in long_lived if line.tags}
-    line_roles = roles.line_roles(trunk_ref.short, long_lived, episodes, lab.line_merges, picks)
+    line_roles = roles.line_roles(trunk_ref.short, long_lived, episodes, lab.line_merges, picks,
+                                  fed.line if fed is not None else None)
     first_final = shipping.first_final
     return History(
-        trunk=Trunk(name=trunk_ref.short, ref=trunk_ref.name, rule=rule, tip=graph.shas[trunk_ref.target]),
+        trunk=Trunk(name=trunk_ref.short, ref=trunk_ref.name, rule=rule, tip=graph.shas[trunk_ref.target],
+                    fast_forwarded=fed),
         long_lived=tuple(long_lived),
         episodes=tuple(episodes),
         line_merges=tuple(sorted(roles.name_merges(trunk_ref.short, lab.line_merges, line_roles, tagged_lines),

@@ -15,7 +15,7 @@ from functools import lru_cache
 
 from advisor import merges
 from advisor.errors import TrunkNotFound
-from advisor.model import CommitGraph, LongLivedBranch, Ref, RefKind, TrunkRule, aware
+from advisor.model import CommitGraph, FastForwarded, LongLivedBranch, Ref, RefKind, TrunkRule, aware
 
 DAY = 86_400
 CONVENTIONAL_TRUNKS = ("main", "master", "trunk")
@@ -92,13 +92,24 @@ def branch_refs(graph: CommitGraph) -> dict[str, Ref]:
     return chosen
 
 
-def choose_trunk(graph: CommitGraph, branches: dict[str, Ref], requested: str | None) -> tuple[Ref, TrunkRule]:
+def choose_trunk(graph: CommitGraph, branches: dict[str, Ref], requested: str | None,
+                 options: HistoryOptions | None = None) -> tuple[Ref, TrunkRule, FastForwarded | None]:
+    """The trunk, the rule that chose it and, when the default branch only fast-forwards to
+    another line (which is then the trunk), the facts that show it."""
     if requested:
         for ref in graph.refs:
             if requested in (ref.name, ref.short) and ref.kind in (RefKind.LOCAL, RefKind.REMOTE):
-                return branches.get(ref.short, ref), TrunkRule.OPTION
+                return branches.get(ref.short, ref), TrunkRule.OPTION, None
         known = ", ".join(sorted(branches)[:8]) or "none"
         raise TrunkNotFound(f"There is no branch named {requested!r} (branches include: {known}).")
+    default, rule = _default_branch(graph, branches)
+    fed = fast_forward_source(graph, branches, default, rule, options or HistoryOptions())
+    if fed is not None:
+        return fed[0], TrunkRule.FAST_FORWARDED, fed[1]
+    return default, rule, None
+
+
+def _default_branch(graph: CommitGraph, branches: dict[str, Ref]) -> tuple[Ref, TrunkRule]:
     by_name = {ref.name: ref for ref in graph.refs}
     if graph.remote_head and graph.remote_head in by_name:
         ref = by_name[graph.remote_head]
@@ -112,6 +123,112 @@ def choose_trunk(graph: CommitGraph, branches: dict[str, Ref], requested: str | 
     raise TrunkNotFound(
         "No trunk could be found (no remote HEAD, no HEAD branch, no main/master/trunk); name one with --trunk."
     )
+
+
+def _integration(graph: CommitGraph, commit: int) -> bool:
+    """A merge, or a single-parent commit citing the pull request it landed (a squash merge)."""
+    if len(graph.parents[commit]) > 1:
+        return True
+    subject = graph.subject[commit] if commit < len(graph.subject) else ""
+    trailers = graph.trailers.get(commit, ())
+    if not trailers and not _MAY_NAME_A_REQUEST(subject):
+        return False
+    return (merges.parse_pr_reference(subject, trailers) is not None
+            or merges.cited_pull_request(subject, trailers) is not None)
+
+
+def _merged_from(graph: CommitGraph, commit: int, line: str) -> str | None:
+    """The target a merge subject names when it says `line` was merged into it (git's "Merge branch
+    'master' into dev", a bot's "chore: merge master to dev"); None otherwise."""
+    subject = graph.subject[commit] if commit < len(graph.subject) else ""
+    info = merges.parse_merge_message(subject, graph.trailers.get(commit, ()))
+    if info is not None and info.source == line and info.target:
+        return info.target
+    match = re.search(r"\bmerge (?:branch )?['\"]?(?:origin/)?" + re.escape(line) + r"['\"]? (?:in)?to ['\"]?([^\s'\"]+)",
+                      subject, re.IGNORECASE)
+    return match.group(1) if match else None
+
+
+def fast_forward_source(graph: CommitGraph, branches: dict[str, Ref], default: Ref, rule: TrunkRule,
+                        options: HistoryOptions) -> tuple[Ref, FastForwarded] | None:
+    """The line the default branch only ever moves to by fast-forward (Gitflow-like projects that
+    land work on `dev` and fast-forward `master` to it at releases), when there is one.
+
+    The two first-parent chains are one below the newest commit they share (where the default
+    branch was last fast-forwarded to). A line qualifies when, since then, it took at least 2
+    integrations (5 for a name that does not look like a line's) while the default branch took
+    none: its own first-parent commits, if any, are direct commits all merged into the line
+    (hotfixes merged back), no more than the line's; and when its history proves it happened
+    before: a merge of the default branch into the line (the subject says so) on the default
+    branch's own first-parent chain, whose merged commit that chain does not hold, which only a
+    fast-forward to the line does. Without that proof a line ahead of the default branch may be
+    rebuilt on top of it (git's `seen`) or a branch cut from its tip. Among qualifying lines, the
+    one with the most integrations, then the fewest commits since (not a branch cut from it with a
+    commit on top)."""
+    parents = graph.parents
+    head_chain: list[int] = []
+    commit: int | None = default.target
+    while commit is not None:
+        head_chain.append(commit)
+        commit = parents[commit][0] if parents[commit] else None
+    place = {c: i for i, c in enumerate(head_chain)}  # 0 is the tip
+    passed: list[tuple[int, str]] | None = None
+    best: tuple[tuple[int, int, bool, int, str], Ref, FastForwarded] | None = None
+    for name, ref in branches.items():
+        if name == default.short or _WORK_NAME.match(name) or ref.target == default.target:
+            continue
+        tail: list[int] = []
+        commit = ref.target
+        while commit is not None and commit not in place:
+            tail.append(commit)
+            commit = parents[commit][0] if parents[commit] else None
+        if commit is None or not tail:
+            continue  # no shared history, or the line is behind the default branch
+        met = place[commit]
+        hinted = bool(_LONG_LIVED_NAME.match(name))
+        needed = options.long_lived_min_merges if hinted else max(options.long_lived_min_merges,
+                                                                   options.unhinted_min_merges)
+        integrations = sum(1 for c in tail if _integration(graph, c))
+        own = head_chain[:met]
+        if integrations < needed or len(own) > len(tail) or any(_integration(graph, c) for c in own):
+            continue
+        if passed is None:  # read once, and only for a line that passed the cheaper tests
+            passed = _passed_merges(graph, head_chain, place, default.short)
+        proofs = sum(1 for index, target in passed if index >= met and target == name)
+        if proofs == 0 or (own and not _contains(graph, ref.target, own, place, met)):
+            continue
+        key = (-integrations, len(tail), not hinted, -graph.commit_time[ref.target], name)
+        if best is None or key < best[0]:
+            met_commit = head_chain[met]
+            best = (key, ref, FastForwarded(
+                line=default.short, ref=default.name, rule=rule, met_at=graph.shas[met_commit],
+                met_on=aware(graph.commit_time[met_commit], graph.commit_offset[met_commit]),
+                own_commits=len(own), trunk_commits=len(tail), trunk_integrations=integrations,
+                passed_back_merges=proofs))
+    return None if best is None else (best[1], best[2])
+
+
+def _passed_merges(graph: CommitGraph, chain: list[int], place: dict[int, int], line: str) -> list[tuple[int, str]]:
+    """(position, target) of the merges on `line`'s first-parent chain that say `line` was merged
+    into another line and whose merged commit is off the chain."""
+    found = []
+    parents, subjects = graph.parents, graph.subject
+    for index, commit in enumerate(chain):
+        if len(parents[commit]) < 2 or commit >= len(subjects) or line not in subjects[commit]:
+            continue
+        if any(p not in place for p in parents[commit][1:]):
+            target = _merged_from(graph, commit, line)
+            if target is not None:
+                found.append((index, target))
+    return found
+
+
+def _contains(graph: CommitGraph, tip: int, commits: Sequence[int], place: dict[int, int], met: int) -> bool:
+    """Whether every one of `commits` is reachable from `tip` (the shared chain below `met` stops the walk)."""
+    wanted = set(commits)
+    found, _ = _flood_until(graph, tip, lambda c: place.get(c, -1) >= met)
+    wanted.difference_update(found)
+    return not wanted
 
 
 # ---------------------------------------------------------------------------
@@ -287,7 +404,7 @@ def _ghost_lines(graph: CommitGraph, lines: _Lines, live_names: set[str], texts:
 
 
 def find_lines(graph: CommitGraph, trunk: Ref, branches: dict[str, Ref], options: HistoryOptions,
-               texts: Texts) -> tuple[_Lines, list[LongLivedBranch]]:
+               texts: Texts, fed: FastForwarded | None = None) -> tuple[_Lines, list[LongLivedBranch]]:
     n = len(graph)
     lines = _Lines(line_of=[_NONE] * n, pos=[_NONE] * n)
     trunk_chain = first_parent_chain(graph, trunk.target, lines.line_of)
@@ -317,7 +434,10 @@ def find_lines(graph: CommitGraph, trunk: Ref, branches: dict[str, Ref], options
                 continue
             chain.reverse()
             stats = _line_stats(graph, chain, lines.line_of, tagged)
-            record = _judge_line(graph, candidate, chain, stats, trunk_merged, options)
+            if fed is not None and candidate.live and candidate.name == fed.line:
+                record = _fast_forwarded_line(graph, candidate, chain, stats, trunk_merged, fed)
+            else:
+                record = _judge_line(graph, candidate, chain, stats, trunk_merged, options)
             if record is not None:
                 # A line fed mostly by branches is where work integrates (develop); a line fed
                 # mostly by the trunk is where the trunk is promoted to (production).
@@ -350,6 +470,23 @@ def _merged_into_trunk(graph: CommitGraph, trunk_chain: Sequence[int]) -> dict[i
         for parent in graph.parents[commit][1:]:
             counts[parent] += 1
     return counts
+
+
+def _fast_forwarded_line(graph: CommitGraph, candidate: _LineCandidate, chain: list[int], stats: _LineStats,
+                         trunk_merged: dict[int, int], fed: FastForwarded) -> LongLivedBranch:
+    """The default branch that only fast-forwards to the trunk, when it has commits of its own
+    (hotfixes merged back): a release line, however short its own chain."""
+    first, last = chain[0], chain[-1]
+    return LongLivedBranch(
+        name=candidate.name, live=True, tip=graph.shas[candidate.tip],
+        first_commit_at=aware(graph.commit_time[first], graph.commit_offset[first]),
+        last_commit_at=aware(graph.commit_time[last], graph.commit_offset[last]),
+        mainline_commits=len(chain), merges_received=stats.merges_from_branches + stats.merges_from_trunk,
+        merged_into_trunk=sum(trunk_merged.get(commit, 0) for commit in chain), tags=stats.tags,
+        reasons=(f"moves by fast-forward to the trunk: last at {fed.met_at[:10]}, with "
+                 f"{fed.own_commits} commit{'s' if fed.own_commits != 1 else ''} of its own since, all merged into "
+                 "the trunk",),
+    )
 
 
 def _judge_line(graph: CommitGraph, candidate: _LineCandidate, chain: list[int], stats: _LineStats,

@@ -340,7 +340,7 @@ def resume(graph: CommitGraph, options: HistoryOptions, now: datetime, texts: Te
     except ValueError:
         return None  # damaged or planted: a miss
     branches = branch_refs(graph)
-    trunk_ref, rule = choose_trunk(graph, branches, options.trunk)
+    trunk_ref, rule, fed = choose_trunk(graph, branches, options.trunk, options)
     if trunk_ref.name != saved.trunk:
         return f"the trunk is {trunk_ref.short} now"
     gone = set(saved.branch_names) - set(branches)
@@ -348,7 +348,7 @@ def resume(graph: CommitGraph, options: HistoryOptions, now: datetime, texts: Te
         # Whether such an episode reads as deleted now depends on refs the last scan did not keep.
         return f"branch {min(gone)} was deleted"
     texts.sources.update((graph.shas[c], name) for c, name in zip(old.source_commits, saved.sources))
-    lines, long_lived = find_lines(graph, trunk_ref, branches, options, texts)
+    lines, long_lived = find_lines(graph, trunk_ref, branches, options, texts, fed)
     why = _same_lines(lines, saved, old, n)
     if why:
         return why
@@ -399,7 +399,7 @@ def resume(graph: CommitGraph, options: HistoryOptions, now: datetime, texts: Te
     counts = AnomalyCounts.of(graph, now, base if int(now.timestamp()) + DAY >= base.future else None)
     last = event_key(lab, events[-1]) if events else saved.last_event
     reconstructed = finish(lab, trunk_ref, rule, branches, long_lived, shipping, picks, reverts,
-                           [lab.episodes[i] for i in order], counts.anomalies(graph))
+                           [lab.episodes[i] for i in order], counts.anomalies(graph), fed)
     return reconstructed, state(lab, options, trunk_ref, branches, shipping, order, last, counts, settled, saved)
 
 

@@ -12,7 +12,7 @@ from typing import Any
 from advisor import escape
 from advisor import progress as _progress
 from advisor.model import STALE_DAYS, Distribution, counted, EpisodeKind, LineMergeKind, MergeMethod, human_days, human_hours
-from advisor.proofs import Proof
+from advisor.proofs import Proof, trunk_choice
 from advisor.protection import CiChecks
 from advisor.recommend import Plan
 from advisor.report.common import day, empty_message, progress_sections, trend_labels
@@ -74,6 +74,20 @@ def scan_text(scan: Scan, style: Style = PLAIN, explain: bool = False) -> str:
     add("")
     add(f"Trunk: {term(history.trunk.name)}  ({history.trunk.rule.value}; "
         f"{counted(history.trunk_commits, 'first-parent commit')}, all time)")
+    fed = history.trunk.fast_forwarded
+    if fed is not None:
+        add(f"  {term(fed.line)} ({fed.rule.value}) only moves by fast-forward to {term(history.trunk.name)}: "
+            f"they last met at {fed.met_at[:10]} ({fed.met_on:%Y-%m-%d}); since then {term(history.trunk.name)} took "
+            f"{counted(fed.trunk_commits, 'first-parent commit')} ({counted(fed.trunk_integrations, 'integration')}) "
+            f"and {term(fed.line)} {counted(fed.own_commits, 'commit')} of its own, no integration, all merged into "
+            f"{term(history.trunk.name)}"
+            + (f"; {counted(fed.passed_back_merges, 'merge')} of {term(fed.line)} into {term(history.trunk.name)} "
+               f"{'was' if fed.passed_back_merges == 1 else 'were'} later passed by {term(fed.line)}'s first-parent "
+               "chain" if fed.passed_back_merges else ""))
+        if explain:
+            seen: set[tuple[str, int | None]] = set()
+            for proof in trunk_choice(history):
+                _proof_lines(proof, add, "      ", seen)
     add("")
     add("Long-lived branches (all time: own commits, merges in, into trunk and tags count the whole history)")
     rows: list[list[Any]] = [
