@@ -586,8 +586,10 @@ def _stage_collapse(ev: _Evidence, prior: Prior) -> Stage | None:
                                        "GitLab, edit each merge request's target branch)",
                                   code=(name, ev.trunk, f"gh pr list --base {shlex.quote(name)}")))
         else:
+            fed = scan.history.trunk.fast_forwarded
+            moved = "fast-forwarding {0} to it" if fed is not None and fed.line == name else "merging into {0}"
             actions.append(Action(id=_ids("collapse-lines.release-from-trunk", key),
-                                  text="Tag releases on {1} instead of merging into {0}", code=(name, ev.trunk)))
+                                  text="Tag releases on {1} instead of " + moved, code=(name, ev.trunk)))
         for path, branches in sorted(ev.ci.triggers.items()):
             if name in branches:
                 lines = [number for branch, number, _ in ev.ci.mentions.get(path, ()) if branch == name]

@@ -189,3 +189,15 @@ def test_the_hotfix_not_yet_merged_back_keeps_the_default_branch(tmp_path: Path)
     repo.commit("chore: another hotfix, not merged back")
     assert repo.count("dev..master") == 1
     assert reconstruct(repo.path).trunk.name == "master"
+
+
+def test_the_plan_keeps_dev_and_retires_the_fast_forwarded_master(tmp_path: Path) -> None:
+    repo = fast_forwarded_master(tmp_path / "repo")
+    out = tmp_path / "plan"
+    result = runner.invoke(cli.app, ["plan", str(repo.path), "--out", str(out), "--no-cache", "-q",
+                                     "--since", "2023-06-01", "--until", "2024-04-01"])
+    assert result.exit_code == 0, result.stderr
+    stages = "\n".join(path.read_text() for path in sorted((out / "stages").glob("*.md")))
+    assert "(trunk `dev` at" in (out / "README.md").read_text()
+    assert "`dev` (" not in stages  # never a branch to land or close: it is the trunk
+    assert "Tag releases on `dev` instead of fast-forwarding `master` to it" in stages

@@ -434,6 +434,7 @@ def find_lines(graph: CommitGraph, trunk: Ref, branches: dict[str, Ref], options
                 continue
             chain.reverse()
             stats = _line_stats(graph, chain, lines.line_of, tagged)
+            record: LongLivedBranch | None
             if fed is not None and candidate.live and candidate.name == fed.line:
                 record = _fast_forwarded_line(graph, candidate, chain, stats, trunk_merged, fed)
             else:
