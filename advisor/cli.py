@@ -741,8 +741,9 @@ def check_command(
     if output is not CheckFormat.text:
         anchor = settings.source or config.DEDICATED
         document = (jsonout.check_json(findings, snapshot=latest, snapshots=len(found))
-                    if output is CheckFormat.json else sarif.check_sarif(findings, tool_version=__version__,
-                                                                         anchor=anchor))
+                    if output is CheckFormat.json else sarif.check_sarif(
+                        findings, tool_version=__version__, anchor=anchor,
+                        lines={t.key: t.line for t in settings.thresholds if t.line is not None}))
         if out is None:
             _say(document, nl=False)
             if failed:

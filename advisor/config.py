@@ -121,6 +121,7 @@ def parse(sources: Mapping[str, str]) -> Config:
         return Config(source=None)
     name, table = next(iter(found.items()))
     where = _where(name)
+    lines = key_lines(name, sources[name])
     values: dict[str, Any] = {}
     thresholds = []
     for item, value in table.items():
@@ -131,7 +132,7 @@ def parse(sources: Mapping[str, str]) -> Config:
         if key.measure is not None and key.bound is not None:
             assert isinstance(checked, float)
             thresholds.append(Threshold(key=key.name, measure=key.measure, bound=key.bound, limit=checked,
-                                        source=name))
+                                        source=name, line=lines.get(key.name)))
         else:
             values[key.name] = checked
     return Config(
@@ -141,6 +142,43 @@ def parse(sources: Mapping[str, str]) -> Config:
         fail_on_regression=values.get("fail_on_regression", True),
         thresholds=tuple(thresholds),
     )
+
+
+_HEADER = re.compile(r"^\s*\[\s*([^\[\]]*?)\s*\]\s*(?:#.*)?$")
+_ASSIGNMENT = re.compile(r"""^\s*((?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*'))*)\s*=""")
+_PART = re.compile(r"""[A-Za-z0-9_-]+|"([^"]*)"|'([^']*)'""")
+
+
+def _dotted(key: str) -> tuple[str, ...]:
+    return tuple(m.group(1) if m.group(1) is not None else m.group(2) if m.group(2) is not None else m.group(0)
+                 for m in _PART.finditer(key))
+
+
+def key_lines(name: str, text: str) -> dict[str, int]:
+    """The line (1-based) of each of advisor's keys in a settings file: a code scanning result points at it.
+
+    Read line by line, as written: in `.advisor.toml` a key before any table header, in `pyproject.toml`
+    one under `[tool.advisor]` (or spelt `tool.advisor.key` / `advisor.key` under `[tool]`). A key inside
+    a multi-line string or array is not found (its result then points at the file alone).
+    """
+    prefix: tuple[str, ...] = () if name == DEDICATED else ("tool", "advisor")
+    table: tuple[str, ...] = ()
+    found: dict[str, int] = {}
+    for number, line in enumerate(text.splitlines(), 1):
+        if line.lstrip().startswith("[["):
+            table = ("[[",)  # an array of tables: none of advisor's keys live in one
+            continue
+        header = _HEADER.match(line)
+        if header is not None:
+            table = _dotted(header.group(1))
+            continue
+        assignment = _ASSIGNMENT.match(line)
+        if assignment is None:
+            continue
+        path = table + _dotted(assignment.group(1))
+        if len(path) == len(prefix) + 1 and path[:-1] == prefix and path[-1] in BY_NAME:
+            found.setdefault(path[-1], number)
+    return found
 
 
 def _checked(key: Key, value: Any, where: str) -> object:

@@ -241,6 +241,7 @@ class Threshold:
     bound: str  # "max" or "min"
     limit: float
     source: str  # the file that set it
+    line: int | None = None  # the line of that file that sets it (1-based), when it can be found
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -88,3 +88,20 @@ def test_every_key_is_documented_and_every_threshold_bounds_a_measure() -> None:
             better = snapshot.BY_NAME[key.measure].better
             assert (key.bound, better) in (("max", "lower"), ("min", "higher")), key.name
             assert key.name.startswith(key.bound + "_")
+
+
+@pytest.mark.parametrize(("name", "text", "lines"), [
+    (".advisor.toml", "# gate\nmax_stale_branches = 0\n\n'max_active_branches' = 3\n", {"max_stale_branches": 2,
+                                                                                      "max_active_branches": 4}),
+    # Keys under a table are not advisor's in .advisor.toml, nor under another table or an array of tables.
+    (".advisor.toml", "[extra]\nmax_stale_branches = 0\n", {}),
+    ("pyproject.toml", "[tool.advisor]\nmax_stale_branches = 0\n[[tool.x]]\nmax_active_branches = 1\n",
+     {"max_stale_branches": 2}),
+    ("pyproject.toml", 'tool.advisor.max_stale_branches = 1\n', {"max_stale_branches": 1}),
+    ("pyproject.toml", '[tool]\nx = 1\nadvisor . "max_active_branches" = 2\n', {"max_active_branches": 3}),
+    ("pyproject.toml", '[ tool . "advisor" ]\nmax_stale_branches = 1\ntrunk = "main"\n', {"max_stale_branches": 2}),
+])
+def test_key_lines_finds_the_line_of_each_key(name: str, text: str, lines: dict[str, int]) -> None:
+    assert {k: v for k, v in config.key_lines(name, text).items() if k != "trunk"} == lines
+    thresholds = {t.key: t.line for t in config.parse({name: text}).thresholds} if lines else {}
+    assert all(thresholds[key] == line for key, line in lines.items())

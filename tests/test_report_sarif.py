@@ -45,7 +45,10 @@ def test_thresholds_crossed_are_errors_at_the_settings_file(tmp_path: Path, monk
     assert [r["ruleId"] for r in results] == ["threshold/max_stale_branches", "threshold/min_releases_per_week"]
     first = results[0]
     assert first["level"] == "error" and first["message"]["text"].startswith("threshold: stale branches is 1, above")
-    assert first["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == ".advisor.toml"
+    assert first["locations"][0]["physicalLocation"] == {"artifactLocation": {"uri": ".advisor.toml"},
+                                                         "region": {"startLine": 1}}
+    # Each result points at the line of its own key.
+    assert results[1]["locations"][0]["physicalLocation"]["region"] == {"startLine": 3}
     assert first["properties"]["evidence"]["value"] == "1" and first["properties"]["evidence"]["limit"] == "max 0"
     rules = log["runs"][0]["tool"]["driver"]["rules"]
     assert [r["id"] for r in rules] == sorted(r["ruleId"] for r in results)
@@ -78,3 +81,31 @@ def test_a_regression_the_settings_let_pass_is_a_warning_and_hostile_text_is_esc
     results = log["runs"][0]["results"]
     assert [(r["ruleId"], r["level"]) for r in results] == [("regressed/a.b", "warning"), ("unmeasured/max_y", "note")]
     assert results[0]["properties"]["evidence"]["criterion"] == "x\x1b[2J"  # JSON keeps the value, escaped
+
+
+def test_each_threshold_points_at_its_own_line_of_pyproject_and_a_regression_at_the_file(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    team = evolving.Team(tmp_path / "repo")
+    repo, history = team.b.path, tmp_path / "history"
+    team.phase("A")
+    weekly_scan(monkeypatch, repo, history, evolving.SCANS["A"])
+    (repo / "pyproject.toml").write_text(
+        '[project]\nname = "x"\n# max_stale_branches = 9 (a comment is no setting)\n\n[tool.black]\n'
+        'max_stale_branches = 9\n\n[tool.advisor]\nmin_releases_per_week = 50  # weekly at least\n'
+        '"max_stale_branches" = 0\n\n[tool.other]\nx = 1\n')
+    code, out, err = run("check", str(repo), "--history-dir", str(history), "--format", "sarif")
+    assert code == ExitCode.REGRESSED, err
+    log = json.loads(out)
+    assert_valid(log)
+    where = {r["ruleId"]: r["locations"][0]["physicalLocation"] for r in log["runs"][0]["results"]}
+    assert where == {
+        "threshold/max_stale_branches": {"artifactLocation": {"uri": "pyproject.toml"}, "region": {"startLine": 10}},
+        "threshold/min_releases_per_week": {"artifactLocation": {"uri": "pyproject.toml"},
+                                            "region": {"startLine": 9}}}
+    findings = [Finding(kind="regressed", failed=True, text="regressed: a.b", subject="max_stale_branches")]
+    regressed = json.loads(sarif.check_sarif(findings, tool_version="9.9", anchor=".advisor.toml",
+                                             lines={"max_stale_branches": 4}))
+    assert_valid(regressed)
+    # A regression is the plan's criterion, not a setting: the file, no line (even under a key's name).
+    assert regressed["runs"][0]["results"][0]["locations"][0]["physicalLocation"] == {
+        "artifactLocation": {"uri": ".advisor.toml"}}

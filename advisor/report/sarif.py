@@ -7,7 +7,8 @@ regression the settings let pass (`fail_on_regression = false`) a `warning`. The
 evidence (values, dates, the stage, where the threshold is set) is in each result's
 `properties.evidence` and in its message. SARIF wants a location in the repository:
 the settings file that configures the gate (`.advisor.toml` or `pyproject.toml`),
-which is where a team changes a threshold. `partialFingerprints` stay the same
+which is where a team changes a threshold: a threshold's result points at the line
+of its own key there, a regression at the file alone. `partialFingerprints` stay the same
 from run to run for the same finding, so code scanning tracks one alert per
 criterion or threshold instead of opening a new one each day.
 
@@ -18,7 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from advisor import escape
@@ -49,9 +50,20 @@ def _level(finding: Finding) -> str:
     return "warning" if finding.kind == "regressed" else "note"
 
 
-def check_sarif(findings: Sequence[Finding], *, tool_version: str, anchor: str) -> str:
+def _location(anchor: str, line: int | None) -> dict[str, Any]:
+    location: dict[str, Any] = {"artifactLocation": {"uri": anchor}}
+    if line is not None:
+        location["region"] = {"startLine": line}
+    return location
+
+
+def check_sarif(findings: Sequence[Finding], *, tool_version: str, anchor: str,
+                lines: Mapping[str, int] | None = None) -> str:
     """The findings of one `advisor check` as a SARIF log (one run); `anchor` is the repository-relative
-    path of the file results point at."""
+    path of the file results point at, `lines` the line of `anchor` that sets each threshold key.
+    A threshold's result points at its own line; a regression (the plan's criterion, not a setting)
+    and a threshold whose line is unknown point at the file alone."""
+    lines = lines or {}
     reported = [f for f in findings if f.kind in _RULES]
     rule_ids = sorted({_rule_id(f) for f in reported})
     rules = []
@@ -80,8 +92,8 @@ def check_sarif(findings: Sequence[Finding], *, tool_version: str, anchor: str) 
             "level": _level(finding),
             "kind": "fail" if finding.kind != "unmeasured" else "review",
             "message": {"text": escape.one_line(finding.text)},
-            "locations": [{"physicalLocation": {"artifactLocation": {"uri": anchor},
-                                                "region": {"startLine": 1}}}],
+            "locations": [{"physicalLocation": _location(anchor, lines.get(finding.subject)
+                                                         if finding.kind in ("threshold", "unmeasured") else None)}],
             "partialFingerprints": {"advisorFinding/v1": fingerprint},
             "properties": {"evidence": evidence},
         })
