@@ -255,8 +255,11 @@ def maintained_lines(scan: Scan) -> tuple[MaintainedLine, ...]:
         for name in (release.line, release.branch):
             if name and (name in roles.maintenance or line_pattern(name)):
                 saw(name, release.at)
+    # A short-lived branch already merged into the trunk is one the plan has the team delete (Gitflow's
+    # finished release/x.y): protecting it from deletion would refuse that very step.
+    finished = {b.name for b in history.live_branches if b.merged and not b.long_lived}
     groups: dict[str, list[str]] = {}
-    for name in sorted(active):
+    for name in sorted(set(active) - finished):
         groups.setdefault(line_pattern(name) or name, []).append(name)
     result = []
     for pattern, names in sorted(groups.items()):

@@ -20,7 +20,7 @@ from advisor.ci import system_of
 from advisor.ci.model import CiChecks
 from advisor.classify import Verdict, line_roles
 from advisor.metrics import Metrics
-from advisor.model import STALE_DAYS
+from advisor.model import STALE_DAYS, counted
 from advisor import policies
 from advisor.evidence import RECENT_DAYS, TeamFacts, team_facts
 from advisor.risk import Risk
@@ -626,8 +626,10 @@ def _stage_collapse(ev: _Evidence, prior: Prior) -> Stage | None:
 def _cadence(ev: _Evidence, criteria: Sequence[Criterion]) -> Action:
     train = release_train(ev.scan)
     if train is None:
-        return Action(id="release-from-trunk.cadence", text=f"Release at least every {quantity(criteria[0].target, 'days')}, "
-                      "then weekly", criterion=criteria[0].id)
+        interval = criteria[0]
+        return Action(id="release-from-trunk.cadence", criterion=interval.id,
+                      text=f"Release at least every {quantity(interval.target, 'days')}, then weekly"
+                      if interval.target > interval.ideal else "Release at least weekly")
     metrics = ev.scan.metrics
     size = metrics.releases.size_changes.p50
     lead = metrics.lead_time.to_release_hours.p50
@@ -675,9 +677,10 @@ def _stage_release(ev: _Evidence, prior: Prior) -> Stage:
         id="release-from-trunk", title="Release from the trunk, more often",
         goal="Releases are tagged on the trunk, small, and frequent." + (
             " Release branches are short and take only cherry-picked fixes." if ev.release_branches else ""),
-        why=f"Releases are the batch users see: {metrics.releases.count} releases in the window, "
-            f"{metrics.releases.interval_days.p50 or 0:.0f} days apart at the median "
-            f"({metrics.releases.tier or 'no'} DORA tier). Smaller, more frequent releases fail less and are "
+        why=f"Releases are the batch users see: {counted(metrics.releases.count, 'release')} in the window, "
+            + (f"{quantity(metrics.releases.interval_days.p50, 'days')} apart at the median"
+               if metrics.releases.interval_days.p50 is not None else "too few to measure the interval between them")
+            + f" ({metrics.releases.tier or 'no'} DORA tier). Smaller, more frequent releases fail less and are "
             "easier to fix.",
         actions=tuple(actions), criteria=tuple(criteria),
         risks=("Users who cannot take frequent releases: keep publishing a slower channel from the same tags.",),

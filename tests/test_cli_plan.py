@@ -123,3 +123,30 @@ def test_a_stale_branch_whose_tip_shipped_as_a_tag_is_deleted_not_finished(tmp_p
     assert "- [ ] Delete `tiny-1.0` (released as tag v1.0.1, which keeps its 1 commit not on the trunk; " in stage
     assert "- [ ] Finish or delete `old-idea` (" in stage
     assert "Finish or delete `tiny-1.0`" not in stage
+
+
+def test_a_finished_release_branch_is_deleted_not_protected_and_one_release_reads_as_one(tmp_path: Path) -> None:
+    # pi-hole/FTL: release/v6.1 was merged into master (and development) and left behind; the first stage asked
+    # to delete it and, in the same stage, protected release/* from deletion. Flask's one release in the window
+    # read "1 releases in the window, 0 days apart" and "at least every 7 days, then weekly".
+    from tests.builders import RepoBuilder
+    repo = tmp_path / "repo"
+    b = RepoBuilder(repo)
+    for hour in range(0, 200, 10):
+        b.commit(at=hour)
+    b.branch("release/1.0")
+    b.commit("bump the version", branch="release/1.0", at=205)
+    b.merge("release/1.0", message="Merge branch 'release/1.0'", at=206)
+    b.tag("v1.0.0", annotated=True, at=207)
+    b.commit("more on main", at=220)
+    out = tmp_path / "plan"
+    code, stdout, stderr = plan(str(repo), "--out", str(out))
+    assert code == ExitCode.OK, stderr
+    stage = (out / "stages" / "stop-adding-wip.md").read_text(encoding="utf-8")
+    assert "- [ ] Delete `release/1.0` (already merged)" in stage
+    for folder in (out / "protection").iterdir():
+        rulesets = [json.loads(p.read_text()) for p in (folder / "github").glob("ruleset*.json")]
+        assert not any("refs/heads/release/*" in r["conditions"]["ref_name"]["include"] for r in rulesets), folder.name
+    release = (out / "stages" / "release-from-trunk.md").read_text(encoding="utf-8")
+    assert "1 release in the window, too few to measure the interval between them" in release
+    assert "- [ ] Release at least weekly <!--" in release
