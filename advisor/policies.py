@@ -15,7 +15,9 @@ why in the rule's `allowed_by`:
 - one approval; the last push approved by someone else only where more than one person merges;
   code owners' review (CODEOWNERS; on GitLab, 2 approvals) only on the paths the window's reverts
   and hotfixes concentrated in (`risk`);
-- maintained lines (those with activity in the window) protected under their own patterns.
+- maintained lines (those with activity in the window) protected under their own patterns;
+- the integration, production and environment lines kept from deletion and force pushes while work
+  still lands on them, until the stage that makes them read-only.
 
 Pure: facts in, a `Policy` out.
 """
@@ -43,6 +45,7 @@ class Wish:
     linear: bool = False
     release_lines: bool = False  # pull requests on the maintained release lines too
     lock: tuple[str, ...] = ()  # retired lines made read-only
+    keep: tuple[tuple[str, str], ...] = ()  # (line, fact): lines still in use until retired, kept from loss
     auto_merge: bool = False
 
 
@@ -144,6 +147,11 @@ def rules(ctx: Context, wish: Wish) -> tuple[BranchRule, ...]:
             why=("A maintained release line: never deleted or rewritten"
                  + (", and it takes fixes cherry-picked from the trunk through a pull request." if reviewed
                     else "."))))
+    for name, fact in wish.keep:
+        if name != ctx.trunk and name not in wish.lock:
+            result.append(BranchRule(pattern=name, is_trunk=False, allowed_by=(f"in use: {fact}",),
+                                     why=f"Work still integrates on {name} until the plan retires it: never "
+                                         "deleted or rewritten meanwhile."))
     for name in wish.lock:
         result.append(BranchRule(pattern=name, is_trunk=False, lock=True,
                                  why=f"Retired: {name} is read-only while open work moves to {ctx.trunk}."))

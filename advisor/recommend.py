@@ -314,6 +314,11 @@ def _policy(stage: str, title: str, ev: _Evidence, wish: Wish) -> Policy:
     ok, reason = policies.linear_reason(ev.facts, ev.linear_stage, entry_after)
     ctx = policies.Context(trunk=ev.trunk, ci=ev.ci, facts=ev.facts, linear_ok=ok, linear_reason=reason,
                            release_branches=ev.release_branches, risk=ev.risk)
+    if not wish.lock:  # not retired yet: the lines work still lands on are kept from deletion and force pushes
+        lines = {line.name: line for line in ev.scan.history.long_lived if line.live}
+        wish = dataclasses.replace(wish, keep=tuple(
+            (name, f"{name} took its last commit on {lines[name].last_commit_at:%Y-%m-%d}")
+            for name in ev.lines_to_retire if name in lines))
     return policies.policy(stage, title, ctx, wish)
 
 

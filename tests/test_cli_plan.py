@@ -150,3 +150,25 @@ def test_a_finished_release_branch_is_deleted_not_protected_and_one_release_read
     release = (out / "stages" / "release-from-trunk.md").read_text(encoding="utf-8")
     assert "1 release in the window, too few to measure the interval between them" in release
     assert "- [ ] Release at least weekly <!--" in release
+
+
+def test_the_integration_line_is_kept_from_loss_until_the_stage_that_locks_it(gitflow_repo: Path, tmp_path: Path) -> None:
+    # pi-hole/FTL's development took 275 of 277 integrations, and no stage before the lock protected it at all.
+    out = tmp_path / "plan"
+    code, _, stderr = plan(str(gitflow_repo), "--out", str(out))
+    assert code == ExitCode.OK, stderr
+    plan_json = json.loads((out / "plan.json").read_text())
+    order = plan_json["stages"]
+    locked_at = order.index("release-from-trunk")
+    for index, stage in enumerate(order):
+        rulesets = {json.loads(p.read_text())["name"]: json.loads(p.read_text())
+                    for p in (out / "protection" / stage / "github").glob("ruleset*.json")}
+        develop = rulesets.get("advisor-develop")
+        assert develop is not None, stage
+        types = [rule["type"] for rule in develop["rules"]]
+        if index < locked_at:
+            assert types == ["deletion", "non_fast_forward"], stage
+            assert "- measured: in use: develop took its last commit on " in (
+                out / "protection" / stage / "README.md").read_text()
+        else:
+            assert "update" in types, stage  # read-only from the stage that retires it
