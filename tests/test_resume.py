@@ -283,3 +283,14 @@ def test_a_backfill_resumes_each_date_from_the_last_and_equals_scans_as_of_each_
     separate = [pipeline.run_scan(past_request(repo_path, NOW, date)) for date in dates]
     assert [comparable(s) for s in together] == [comparable(s) for s in separate]
     assert outcomes["resumed"] >= 1 and "not of this graph" not in outcomes, outcomes
+
+
+def test_align_copies_every_field_of_a_ref() -> None:
+    """resume.align builds each Ref field by field (for speed): a field added to Ref must be copied there."""
+    import dataclasses
+    import inspect
+
+    from advisor.model import Ref
+
+    source = inspect.getsource(resume.align)
+    assert all(f"{field.name}=" in source for field in dataclasses.fields(Ref))
