@@ -59,6 +59,9 @@ class Observation:
     forward_merges: int
     environment_lines: tuple[str, ...]
     promotions: int
+    next_release_lines: tuple[str, ...] = ()  # lines collecting the next release, active in the window
+    on_next_release: int = 0  # integrations that landed first on them in the window
+    next_release_syncs: int = 0  # merges of the trunk into them in the window
     branch_episodes: int
     direct: int
     squash_or_rebase: int
@@ -164,7 +167,8 @@ def observe(history: History, window: Window, now: datetime, stale_days: int,
     landed = Counter(e.target for e in counted)
     # An integration line passes its work on to the trunk; a long branch whose work
     # never reached the trunk is work in progress, not an integration line.
-    others = [name for name in lines if name not in (trunk, production, *maintenance, *environment)
+    upcoming = active_lines(history, window, roles.next_release)
+    others = [name for name in lines if name not in (trunk, production, *maintenance, *environment, *roles.next_release)
               and name in roles.feeds_trunk]
     integration_line = max(others, key=lambda name: (landed[name], name), default=None)
     if integration_line is not None and landed[integration_line] == 0:
@@ -203,6 +207,9 @@ def observe(history: History, window: Window, now: datetime, stale_days: int,
                            and p.direction is CherryPickDirection.BRANCH_TO_TRUNK),
         forward_merges=sum(1 for m in in_window if m.kind is LineMergeKind.FORWARD),
         environment_lines=environment,
+        next_release_lines=upcoming,
+        on_next_release=sum(landed[name] for name in upcoming),
+        next_release_syncs=sum(1 for m in in_window if m.source == trunk and m.target in upcoming),
         promotions=sum(1 for m in in_window if m.kind is LineMergeKind.PROMOTION and m.target in environment),
         branch_episodes=len(branches),
         direct=len(counted) - len(branches),
@@ -284,6 +291,17 @@ def evidence(obs: Observation, history: History, window: Window) -> tuple[Eviden
         add("stale-lines", f"{_counted(len(obs.stale_lines), 'release line')} had no commit, tag or merge in the window "
             f"({names(obs.stale_lines)}): stale, not maintained",
             proof=tuple(proofs.last_commit(history, name) for name in obs.stale_lines))
+    if obs.next_release_lines:
+        # Work for the next release collected beside the trunk (netbox's feature, git's next): no
+        # release line, and no Gitflow unless it takes the work the trunk should (integration-line).
+        add("next-release-lines", f"{names(obs.next_release_lines)} collected the next release beside {trunk}: "
+            f"{obs.on_next_release} of {obs.integrations} integrations in the window landed there first and "
+            f"{trunk} was merged into {'it' if len(obs.next_release_lines) == 1 else 'them'} "
+            f"{_counted(obs.next_release_syncs, 'time')}; no final release was tagged on "
+            f"{'it' if len(obs.next_release_lines) == 1 else 'them'}",
+            proof=(*(on(name) for name in obs.next_release_lines),
+                   *(proofs.line_merges(history, window, LineMergeKind.SYNC, trunk, name)
+                     for name in obs.next_release_lines)))
     if obs.environment_lines:
         add("environments", f"{', '.join(obs.environment_lines)} received {_counted(obs.promotions, 'promotion')} from "
             f"{trunk} in the window", Model.GITLAB_FLOW,
@@ -448,8 +466,9 @@ def conformance(obs: Observation, metrics: Metrics, history: History) -> Conform
               value=f"{metrics.freeze.dips} of {metrics.freeze.releases_checked} releases after a dip",
               threshold="no freeze pattern", source="trunkbaseddevelopment.com/youre-doing-it-wrong"),
         Check(id="no-integration-line", name="no long-lived integration branch beside the trunk",
-              passed=obs.integration_line in (None, history.trunk.name) and obs.production_line is None,
-              value=", ".join(n for n in (obs.integration_line, obs.production_line)
+              passed=obs.integration_line in (None, history.trunk.name) and obs.production_line is None
+              and not obs.next_release_lines,
+              value=", ".join(n for n in (obs.integration_line, obs.production_line, *obs.next_release_lines)
                               if n and n != history.trunk.name) or "none",
               threshold="none",
               source="trunkbaseddevelopment.com/alternative-branching-models"),

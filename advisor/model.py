@@ -247,6 +247,9 @@ class LongLivedBranch:
     merged_into_trunk: int
     tags: int
     reasons: tuple[str, ...]
+    # A chain that starts at tagged commits and never releases again was forked from that release (git's
+    # topics forked from maint at v2.26.2): those tags are not its own.
+    final_tags: int = 0  # final version tags cut on its own first-parent chain: the releases made from it
 
 
 class CherryPickDirection(StrEnum):

@@ -9,9 +9,14 @@ and the trunk over the whole history:
 - a *production line* beside a trunk that takes the work carries the tags,
   receives the trunk's work again and again (releases), and is merged back into
   the trunk (Gitflow's `master` beside a default branch `develop`);
-- a *maintenance line* (a release line) carries tags or cherry-picks, is cut
+- a *maintenance line* (a release line) carries final release tags of its own (a
+  pre-release cut from a branch makes no release line) or cherry-picks, is cut
   from the trunk and fed by fixes, and is not itself fed by merges from the
   trunk: at most it is merged forward into the trunk;
+- a *next-release line* takes work branches of its own, is fed by the trunk again
+  and again (the trunk merged into it to catch up) and carries no final release of
+  its own: it collects what the trunk will release next (netbox's `feature`, git's
+  `next`), it is no release line however often it is merged;
 - an *environment line* receives merges from the trunk repeatedly over months,
   never delivers anything back into the trunk, and has next to no commits of its
   own (a feature branch that merges the trunk in to catch up has its own work).
@@ -42,6 +47,7 @@ DAY = 86_400
 ENVIRONMENT_MIN_PROMOTIONS = 3  # merges from the trunk an environment line needs
 ENVIRONMENT_MIN_DAYS = 60  # over at least this span between its first and last promotion ("over months")
 BACK_FLOW_RATIO = 4  # a line fed by the trunk less than a quarter as often as it feeds it is fed by fixes
+NEXT_RELEASE_MIN_SYNCS = 2  # merges of the trunk into a line that takes work: it collects the next release
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -53,6 +59,7 @@ class Roles:
     production: str | None  # a non-trunk line the trunk's work is released into (master beside develop)
     maintenance: tuple[str, ...]  # release lines fed by fixes, not by the trunk
     environment: tuple[str, ...]  # lines the trunk is promoted into
+    next_release: tuple[str, ...] = ()  # lines taking work for the next release, fed by the trunk, no finals
     feeds_trunk: frozenset[str]  # lines some of whose changes went on to reach the trunk
     flows: dict[tuple[str, str], int]  # (from line, to line) -> flows, all time
 
@@ -65,6 +72,8 @@ class Roles:
             return "maintenance"
         if name in self.environment:
             return "environment"
+        if name in self.next_release:
+            return "next-release"
         return None
 
 
@@ -95,6 +104,10 @@ def line_roles(trunk: str, lines: Sequence[LongLivedBranch], episodes: Sequence[
     firsts = [e for e in episodes if e.repeat_of is None]
     received = Counter(e.target for e in firsts)
     tagged = frozenset(name for name, line in by_name.items() if line.tags and name != trunk)
+    # A release line releases: a final version tagged on its own chain. Beta tags on a line that
+    # collects the next release, or tags of a line's branches merged into it, are no such evidence.
+    finals = frozenset(name for name, line in by_name.items() if line.final_tags and name != trunk)
+    syncs = Counter(m.target for m in merges if m.source == trunk)
     picked_into = {p.line for p in picks if p.direction is CherryPickDirection.TRUNK_TO_BRANCH}
     from_trunk: dict[str, list[int]] = {}
     for merge in merges:
@@ -107,16 +120,19 @@ def line_roles(trunk: str, lines: Sequence[LongLivedBranch], episodes: Sequence[
     production_candidates = []
     maintenance = []
     environment = []
+    next_release = []
     for name in others:
         if name == integration:
             continue
         down, up = flow[(trunk, name)], flow[(name, trunk)]
         line = by_name[name]
         takes_less = received[name] <= received[trunk]
-        if name in tagged and down >= 2 and up >= 1 and down * BACK_FLOW_RATIO >= up and takes_less:
+        if name in finals and down >= 2 and up >= 1 and down * BACK_FLOW_RATIO >= up and takes_less:
             production_candidates.append(name)
-        elif (name in tagged or name in picked_into) and takes_less:
+        elif (name in finals or name in picked_into) and takes_less:
             maintenance.append(name)
+        elif name not in finals and syncs[name] >= NEXT_RELEASE_MIN_SYNCS and received[name] >= syncs[name]:
+            next_release.append(name)
         elif up == 0 and _promoted_over_months(from_trunk.get(name, [])) \
                 and line.mainline_commits - line.merges_received <= max(2, len(from_trunk.get(name, [])) // 4):
             environment.append(name)
@@ -125,7 +141,8 @@ def line_roles(trunk: str, lines: Sequence[LongLivedBranch], episodes: Sequence[
     maintenance.extend(name for name in production_candidates if name != production)
     feeds_trunk = frozenset(e.target for e in firsts if e.target != trunk and e.reached_trunk_at is not None)
     return Roles(tagged=tagged, integration=integration, production=production, maintenance=tuple(sorted(maintenance)),
-                 environment=tuple(sorted(environment)), feeds_trunk=feeds_trunk, flows=dict(flow))
+                 environment=tuple(sorted(environment)), feeds_trunk=feeds_trunk, flows=dict(flow),
+                 next_release=tuple(sorted(next_release)))
 
 
 def _promoted_over_months(times: Sequence[int]) -> bool:

@@ -51,6 +51,24 @@ def environment(graph: CommitGraph, branches: dict[str, Ref], lines: _Lines, opt
                       for name, email in graph.people])
 
 
+def finals_cut_on(names: list[str], chains: list[list[int]], shipping: _Shipping) -> dict[str, int]:
+    """Line name -> final version tags on its own chain. Tagged commits a chain starts with and never
+    follows with another release are the release it was forked from (git's topic branches forked
+    from maint at v2.26.2), not releases cut on it; a chain made only of releases keeps them."""
+    finals: dict[int, int] = defaultdict(int)
+    for _, _, ref, (_, prerelease) in shipping.tags:
+        if not prerelease:
+            finals[ref.target] += 1
+    cut: dict[str, int] = {}
+    for name, chain in zip(names, chains):
+        base = 0
+        while base < len(chain) and chain[base] in finals:
+            base += 1
+        later = sum(finals.get(commit, 0) for commit in chain[base:])
+        cut[name] = 0 if base < len(chain) and not later else later + sum(finals[c] for c in chain[:base])
+    return cut
+
+
 def finish(lab: _Labeller, trunk_ref: Ref, rule: TrunkRule, branches: dict[str, Ref], long_lived: list[LongLivedBranch],
            shipping: _Shipping, picks: list[CherryPick], reverts: list[Revert], episodes: list[Episode],
            anomalies: Anomalies, fed: FastForwarded | None = None) -> History:
@@ -60,7 +78,9 @@ def finish(lab: _Labeller, trunk_ref: Ref, rule: TrunkRule, branches: dict[str, 
     tags_on: dict[str | None, int] = defaultdict(int)
     for release in releases:
         tags_on[release.line] += 1
-    long_lived = [replace(line, tags=tags_on.get(line.name, 0)) for line in long_lived]
+    cut_on = finals_cut_on(lines.names, lines.chains, shipping)
+    long_lived = [replace(line, tags=tags_on.get(line.name, 0), final_tags=cut_on.get(line.name, 0))
+                  for line in long_lived]
     tagged_lines = {line.name for line in long_lived if line.tags}
     line_roles = roles.line_roles(trunk_ref.short, long_lived, episodes, lab.line_merges, picks,
                                   fed.line if fed is not None else None)

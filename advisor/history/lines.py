@@ -47,7 +47,7 @@ _WORK_NAME = re.compile(r"^(pr|prs|pull|pulls|wip|feature|features|feat|fix|fixe
 _ENVIRONMENT_NAME = re.compile(r"^(production|prod|staging|stage|qa|uat|preprod|preview|live|env/.*|deploy/.*)$",
                                re.IGNORECASE)
 _VERSION = re.compile(
-    r"^(?:[A-Za-z][A-Za-z_-]*?[-_/]?)?[vV]?_?(\d+(?:[._]\d+){0,3})"
+    r"^(?P<prefix>[A-Za-z][A-Za-z_-]*?[-_/]?)?[vV]?_?(\d+(?:[._]\d+){0,3})"
     r"(?:[-._+]?([A-Za-z][0-9A-Za-z.+-]*|\d*[A-Za-z][0-9A-Za-z.+-]*))?$"
 )
 _PRERELEASE = re.compile(r"(alpha|beta|rc|pre|preview|dev|snapshot|canary|nightly|next|milestone|^m\d|^a\d|^b\d)",
@@ -287,17 +287,22 @@ class _LineCandidate:
 class _LineStats:
     merges_from_branches: int = 0
     merges_from_trunk: int = 0
+    merges_from_lines: int = 0  # another long-lived line merged in to catch up: no work received
     own_commits: int = 0
     tags: int = 0
 
 
-def _line_stats(graph: CommitGraph, chain: Sequence[int], trunk_line: Sequence[int], tagged: set[int]) -> _LineStats:
+def _line_stats(graph: CommitGraph, chain: Sequence[int], lines: _Lines, tagged: set[int],
+               texts: Texts) -> _LineStats:
     stats = _LineStats()
+    trunk_line = lines.line_of
     for commit in chain:
         parents = graph.parents[commit]
         if len(parents) > 1:
             if all(trunk_line[p] == 0 for p in parents[1:]):
                 stats.merges_from_trunk += 1
+            elif _syncs_a_line(graph, commit, lines, texts):
+                stats.merges_from_lines += 1
             else:
                 stats.merges_from_branches += 1
         else:
@@ -305,6 +310,15 @@ def _line_stats(graph: CommitGraph, chain: Sequence[int], trunk_line: Sequence[i
         if commit in tagged:
             stats.tags += 1
     return stats
+
+
+def _syncs_a_line(graph: CommitGraph, merge: int, lines: _Lines, texts: Texts) -> bool:
+    """A merge that brings in a long-lived line already found ("Merge branch 'feature' into
+    feature-ip-prefix-link"): a branch catching up, as with the trunk, not work it received."""
+    if all(lines.line_of[p] > 0 for p in graph.parents[merge][1:]):
+        return True
+    info = texts.merge(graph, merge)
+    return info is not None and bool(info.source) and not info.is_tag and info.source in lines.names
 
 
 class Texts:
@@ -411,7 +425,7 @@ def find_lines(graph: CommitGraph, trunk: Ref, branches: dict[str, Ref], options
     trunk_chain.reverse()
     _claim(lines, trunk.short, trunk_chain, True)
     # Only version tags make a line a release line; other tags (nightly, latest) do not.
-    tagged = {ref.target for ref in graph.refs if ref.kind is RefKind.TAG and parse_version(ref.short)}
+    tagged = {ref.target for ref in release_tags(graph)}
     trunk_merged = _merged_into_trunk(graph, trunk_chain)
 
     candidates = [
@@ -425,15 +439,21 @@ def find_lines(graph: CommitGraph, trunk: Ref, branches: dict[str, Ref], options
     reach = {c.name: len(first_parent_chain(graph, c.tip, lines.line_of)) for c in candidates if c.priority == 0}
     candidates.sort(key=lambda c: (c.priority, -reach.get(c.name, 0), -graph.commit_time[c.tip], c.name))
     accepted: list[LongLivedBranch] = []
+    merged_by = _merged_by(graph)
+    live_tips: dict[int, set[str]] = defaultdict(set)
+    for candidate in candidates:
+        live_tips[candidate.tip].add(candidate.name)
     for round_candidates in (candidates, None):
         if round_candidates is None:
             round_candidates = _ghost_lines(graph, lines, set(branches), texts)
         for candidate in round_candidates:
             chain = first_parent_chain(graph, candidate.tip, lines.line_of)
+            if candidate.priority != 0:
+                chain = _own_part(graph, candidate.name, chain, merged_by, live_tips, texts)
             if not chain:
                 continue
             chain.reverse()
-            stats = _line_stats(graph, chain, lines.line_of, tagged)
+            stats = _line_stats(graph, chain, lines, tagged, texts)
             record: LongLivedBranch | None
             if fed is not None and candidate.live and candidate.name == fed.line:
                 record = _fast_forwarded_line(graph, candidate, chain, stats, trunk_merged, fed)
@@ -452,6 +472,47 @@ def find_lines(graph: CommitGraph, trunk: Ref, branches: dict[str, Ref], options
         merged_into_trunk=0, tags=sum(1 for c in trunk_chain if c in tagged), reasons=("the trunk",),
     )
     return lines, [trunk_record, *accepted]
+
+
+def _merged_by(graph: CommitGraph) -> dict[int, int]:
+    """commit -> a two-parent merge that took it as its merged parent (the first one met)."""
+    merged: dict[int, int] = {}
+    for commit, parents in enumerate(graph.parents):
+        if len(parents) == 2:
+            merged.setdefault(parents[1], commit)
+    return merged
+
+
+def _own_part(graph: CommitGraph, name: str, chain: list[int], merged_by: dict[int, int],
+              live_tips: dict[int, set[str]], texts: Texts) -> list[int]:
+    """The newest part of a first-parent chain (tip first) that history does not name as another branch's.
+
+    A work branch cut from a long-lived line shares that line's first-parent chain down to the fork:
+    netbox's 23010-async-custom-field-bulk-changes is `feature` plus one commit, and claiming
+    first (it is newer) it took feature's history, its merges and its beta tag. A commit belongs
+    to another branch when a merge on the chain says it was merged into that branch ("Merge
+    branch 'main' into feature") or a merge elsewhere took it as that branch ("Merge pull request
+    #21079 from netbox-community/feature", git's "Merge branch 'maint'"); the chain stops there,
+    or at that branch's own tip when it lies higher on the chain. Names only ever shorten a chain.
+    """
+    seen_tips: dict[str, int] = {}
+    for position, commit in enumerate(chain):
+        for other in live_tips.get(commit, ()):
+            if other != name:
+                seen_tips.setdefault(other, position)
+        owner = None
+        if len(graph.parents[commit]) > 1:
+            info = texts.merge(graph, commit)
+            if info is not None and info.target and info.target != name:
+                owner = info.target
+        merge = merged_by.get(commit)
+        if owner is None and merge is not None:
+            info = texts.merge(graph, merge)
+            if info is not None and info.source and not info.is_tag and info.source != name:
+                owner = info.source
+        if owner is not None:
+            return chain[:seen_tips.get(owner, position)]
+    return chain
 
 
 def _claim(lines: _Lines, name: str, chain: list[int], receives_branches: bool) -> None:
@@ -482,7 +543,7 @@ def _fast_forwarded_line(graph: CommitGraph, candidate: _LineCandidate, chain: l
         name=candidate.name, live=True, tip=graph.shas[candidate.tip],
         first_commit_at=aware(graph.commit_time[first], graph.commit_offset[first]),
         last_commit_at=aware(graph.commit_time[last], graph.commit_offset[last]),
-        mainline_commits=len(chain), merges_received=stats.merges_from_branches + stats.merges_from_trunk,
+        mainline_commits=len(chain), merges_received=stats.merges_from_branches + stats.merges_from_trunk + stats.merges_from_lines,
         merged_into_trunk=sum(trunk_merged.get(commit, 0) for commit in chain), tags=stats.tags,
         reasons=(f"moves by fast-forward to the trunk: last at {fed.met_at[:10]}, with "
                  f"{fed.own_commits} commit{'s' if fed.own_commits != 1 else ''} of its own since, all merged into "
@@ -528,11 +589,51 @@ def _judge_line(graph: CommitGraph, candidate: _LineCandidate, chain: list[int],
         name=candidate.name, live=candidate.live, tip=graph.shas[candidate.tip],
         first_commit_at=aware(graph.commit_time[first], graph.commit_offset[first]),
         last_commit_at=aware(graph.commit_time[last], graph.commit_offset[last]),
-        mainline_commits=len(chain), merges_received=stats.merges_from_branches + stats.merges_from_trunk,
+        mainline_commits=len(chain),
+        merges_received=stats.merges_from_branches + stats.merges_from_trunk + stats.merges_from_lines,
         merged_into_trunk=into_trunk, tags=stats.tags, reasons=tuple(reasons),
     )
 
 
+
+
+def tag_series(tag: str) -> str | None:
+    """The product a version tag names, from the letters before its number: curl-8_4_0 -> "curl",
+    tiny-curl-8_4_0 -> "tiny-curl", v2.45.0 and 2.45.0 -> "" (a bare v is no product). None: no version."""
+    match = _VERSION.match(tag.rsplit("/", 1)[-1])
+    if match is None:
+        return None
+    prefix = (match.group("prefix") or "").lower().rstrip("-_/")
+    if prefix == "v" or prefix.endswith(("-v", "_v", "/v")):
+        prefix = prefix[:-1]
+    return prefix.rstrip("-_/")
+
+
+def release_tags(graph: CommitGraph) -> list[Ref]:
+    """The version tags of the repository's own releases: the series (tag_series) most tags follow, and
+    any other series that was tagged before or after it rather than beside it (a renamed scheme:
+    release-1.0 then v1.1). A smaller series tagged during the main one's span is another product
+    released from the same history (wolfSSL's tiny-curl-8_4_0 beside curl-8_4_0, git-gui's
+    gitgui-0.9.0 beside git's v1.6): its tags are not this repository's releases."""
+    by_series: dict[str, list[Ref]] = defaultdict(list)
+    for ref in graph.refs:
+        if ref.kind is RefKind.TAG:
+            series = tag_series(ref.short)
+            if series is not None and parse_version(ref.short) is not None:
+                by_series[series].append(ref)
+    if len(by_series) < 2:
+        return [ref for refs in by_series.values() for ref in refs]
+
+    def when(ref: Ref) -> int:
+        return ref.tag_time if ref.tag_time is not None else graph.commit_time[ref.target]
+
+    main = max(by_series, key=lambda series: (len(by_series[series]), series == "", series))
+    first, last = min(map(when, by_series[main])), max(map(when, by_series[main]))
+    kept = list(by_series[main])
+    for series, refs in by_series.items():
+        if series != main and not any(first <= when(ref) <= last for ref in refs):
+            kept.extend(refs)
+    return kept
 
 
 @lru_cache(maxsize=65536)
@@ -541,7 +642,7 @@ def parse_version(tag: str) -> tuple[tuple[int, ...], bool] | None:
     match = _VERSION.match(tag.rsplit("/", 1)[-1])
     if match is None:
         return None
-    numbers = tuple(int(part) for part in re.split(r"[._]", match.group(1)))
-    suffix = match.group(2) or ""
+    numbers = tuple(int(part) for part in re.split(r"[._]", match.group(2)))
+    suffix = match.group(3) or ""
     return numbers, bool(suffix and _PRERELEASE.search(suffix))
 

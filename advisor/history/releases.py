@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from advisor import merges
 from advisor.history.labelling import _Labeller
-from advisor.history.lines import _NONE, _flood_until, parse_version
+from advisor.history.lines import _NONE, _flood_until, parse_version, release_tags
 from advisor.model import (
     CherryPick,
     CherryPickDirection,
@@ -89,9 +89,7 @@ def _cherry_picks_and_reverts(lab: _Labeller, shas: _ShaIndex,
 def _version_tags(graph: CommitGraph) -> list[tuple[int, int, Ref, tuple[tuple[int, ...], bool]]]:
     """(time, offset, ref, version) of every tag that names a version, oldest first."""
     tags = []
-    for ref in graph.refs:
-        if ref.kind is not RefKind.TAG:
-            continue
+    for ref in release_tags(graph):
         version = parse_version(ref.short)
         if version is None:
             continue
