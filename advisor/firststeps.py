@@ -37,8 +37,13 @@ def _collapse(verdict: Verdict) -> str:
     if verdict.integration_line:
         return (f"Collapse the integration branch: merge into the trunk directly instead of through "
                 f"{verdict.integration_line}, retarget its open branches, and release from the trunk.")
-    return (f"Release from the trunk: tag releases on it instead of merging into {verdict.production_line}, "
-            f"then retire {verdict.production_line}.")
+    if verdict.production_line:
+        return (f"Release from the trunk: tag releases on it instead of merging into {verdict.production_line}, "
+                f"then retire {verdict.production_line}.")
+    # Only a next-release line beside the trunk (netbox's feature, git's next) failed the check.
+    lines = _lines(verdict, "no-integration-line")
+    return (f"Land the next release's work on the trunk behind feature flags instead of collecting it on {lines}, "
+            f"then retire {'it' if ',' not in lines else 'them'}.")
 
 
 def _lines(verdict: Verdict, check: str) -> str:

@@ -122,6 +122,8 @@ def test_cli_reads_a_next_release_line_as_trunk_work_not_release_branching(repo_
     assert evidence["next-release-lines"].startswith("feature collected the next release beside main")
     check = next(c for c in verdict["conformance"]["checks"] if c["id"] == "no-integration-line")
     assert not check["passed"] and check["value"] == "feature"
+    steps = " ".join(step["text"] for step in document["first_steps"])
+    assert "collecting it on feature, then retire it" in steps and "None" not in steps
 
 
 def git_like(path: Path) -> RepoBuilder:
