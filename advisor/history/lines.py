@@ -543,7 +543,8 @@ def _fast_forwarded_line(graph: CommitGraph, candidate: _LineCandidate, chain: l
         name=candidate.name, live=True, tip=graph.shas[candidate.tip],
         first_commit_at=aware(graph.commit_time[first], graph.commit_offset[first]),
         last_commit_at=aware(graph.commit_time[last], graph.commit_offset[last]),
-        mainline_commits=len(chain), merges_received=stats.merges_from_branches + stats.merges_from_trunk + stats.merges_from_lines,
+        mainline_commits=len(chain),
+        merges_received=stats.merges_from_branches + stats.merges_from_trunk + stats.merges_from_lines,
         merged_into_trunk=sum(trunk_merged.get(commit, 0) for commit in chain), tags=stats.tags,
         reasons=(f"moves by fast-forward to the trunk: last at {fed.met_at[:10]}, with "
                  f"{fed.own_commits} commit{'s' if fed.own_commits != 1 else ''} of its own since, all merged into "
