@@ -7,7 +7,7 @@ import json
 import os
 import shutil
 import subprocess
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -455,3 +455,20 @@ def test_scan_counts_pull_requests_landed_as_commits(tmp_path: Path) -> None:
                               check=True).stdout for term in proof["terms"]]
     assert sum(term["sign"] * int(output.split()[0]) for term, output in zip(proof["terms"], outputs)) == 7
     assert [term["sign"] for term in proof["terms"]] == [1, -1]  # git's 9 less the squash and the bot's
+
+
+def test_the_methods_table_says_how_many_of_its_integrations_were_bots(tmp_path: Path) -> None:
+    """The model's evidence counts people's integrations, the methods table all of them: the table
+    says how many were bots', so the two counts do not read as a contradiction."""
+    b = RepoBuilder(tmp_path / "repo")
+    start = datetime.now(timezone.utc).replace(microsecond=0) - timedelta(days=20)
+    b.commit(at=start)
+    bot = ("dependabot[bot]", "49699333+dependabot[bot]@users.noreply.github.com")
+    for number, who in enumerate([ALICE, ALICE, ALICE, bot]):
+        b.branch(f"topic/{number}")
+        b.commit(branch=f"topic/{number}", author=who, at=start + timedelta(days=2 * number + 1))
+        b.merge(f"topic/{number}", message=f"Merge pull request #{number + 1} from o/topic/{number}",
+                at=start + timedelta(days=2 * number + 1, hours=2), delete=True)
+    code, out, _ = run("scan", str(tmp_path / "repo"))
+    assert code == 0
+    assert "in the window (5 integrations, 1 of them by bots)" in out

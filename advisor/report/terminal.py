@@ -98,8 +98,11 @@ def scan_text(scan: Scan, style: Style = PLAIN, explain: bool = False) -> str:
     add(_table(style, rows, ["branch", "live", "first", "last", "own commits", "merges in", "into trunk", "tags"],
                wrap=(0,), drop=(7, 6, 5, 2)))
     add("")
+    # Bots included here, unlike the model's evidence, which counts people's integrations: say so,
+    # or the two counts read as a contradiction.
+    bots_here = f", {summary.bot_episodes} of them by bots" if summary.bot_episodes else ""
     add(f"How changes reached {term(history.trunk.name)} in the window "
-        f"({counted(summary.episodes_in_window, 'integration')})")
+        f"({counted(summary.episodes_in_window, 'integration')}{bots_here})")
     rows = [[method, count, _share(count, summary.episodes_in_window)] for method, count in summary.methods.items()]
     add(_table(style, rows, ["method", "count", "share"]))
     add("")
