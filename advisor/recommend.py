@@ -433,7 +433,7 @@ def _stage_automate(ev: _Evidence, prior: Prior) -> Stage:
     actions: list[Action] = []
     if ev.ci.provider:
         actions.append(Action(id="automate.ci-on-every-push",
-                              text="Run CI on every push to every branch and on every pull request, not only on "
+                              text="Run CI on every update of every pull request into the trunk, not only on "
                                    "long-lived branches (configuration: {0})", code=(", ".join(ev.ci.files),),
                               criterion=criteria[1].id))
     else:
