@@ -38,7 +38,9 @@ _AUTOMATION = re.compile(r"\[bot\]|\((?:build|bot|ci|release|automation)\)|(?:^|
 _LINE_SHAPES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"^(?P<prefix>release|releases|support|maint|maintenance|stable|lts)/.+$"), "{prefix}/*"),
     (re.compile(r"^v?\d+(?:\.\d+)*\.x$"), "*.x"),
-    (re.compile(r"^(?P<prefix>release|support|stable)-.+$"), "{prefix}-*"),
+    # release-please's pull-request branches (release-please--branches--main) are the bot's work, deleted
+    # when merged: protecting release-* from deletion would refuse that.
+    (re.compile(r"^(?P<prefix>release|support|stable)-(?!please--).+$"), "{prefix}-*"),
     (re.compile(r"^.+-stable$"), "*-stable"),
 )
 

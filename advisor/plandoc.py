@@ -394,15 +394,18 @@ def _flow(scan: Scan, plan: Plan) -> dict[str, Any]:
     current.append(("feature branches", work, "merge"))
     if verdict.integration_line and verdict.integration_line != trunk:
         current.append((verdict.integration_line, trunk, "release merge"))
+    fed = scan.history.trunk.fast_forwarded
+    # A production line only ever fast-forwarded to the trunk takes no merge, and the tags are the trunk's.
+    moved_by_ff = fed is not None and fed.line == verdict.production_line
     if verdict.production_line and verdict.production_line != trunk:
-        current.append((trunk, verdict.production_line, "release merge"))
+        current.append((trunk, verdict.production_line, "fast-forward" if moved_by_ff else "release merge"))
     drawn = {trunk, verdict.integration_line, verdict.production_line}
     for line in scan.history.long_lived:
         if line.live and line.name not in drawn:
             label = ("fixes and backports" if line.name in plan.maintenance_lines
                      else "promotion" if line.name in plan.environment_lines else "long-lived branch")
             current.append((trunk, line.name, label))
-    release_from = verdict.production_line or trunk
+    release_from = trunk if moved_by_ff else verdict.production_line or trunk
     current.append((release_from, "release tags", "tag"))
     target: list[tuple[str, str, str]] = [("short-lived branches", trunk, "merge within a day"),
                                           (trunk, "release tags", "tag")]

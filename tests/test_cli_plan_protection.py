@@ -134,3 +134,16 @@ def test_a_merge_train_asks_for_merge_request_pipelines_only_where_gitlab_ci_has
     item = queue_item(plan(tmp_path / "requests", tmp_path / "plan-requests"))
     assert "add the rule" not in item and "merge\\_group" not in item
     assert f"(`.gitlab-ci.yml` already run for the queue at trunk commit `{builder.tip('main')[:12]}`)" in item
+
+
+def test_release_pleases_pull_request_branch_is_no_maintained_line_to_protect(tmp_path: Path) -> None:
+    """zigbee2mqtt's plan protected release-* from deletion because of release-please's open PR branch,
+    which the bot deletes when its PR merges."""
+    builder = squash_merged_trunk(tmp_path / "repo", per_day=1)
+    bot = ("github-actions[bot]", "41898282+github-actions[bot]@users.noreply.github.com")
+    builder.branch("release-please--branches--main--components--app")
+    builder.commit("chore(main): release 1.2.0", branch="release-please--branches--main--components--app",
+                   author=bot, at=24 * 13 + 5)
+    files = plan(tmp_path / "repo", tmp_path / "plan")
+    assert not [path for path in files if "ruleset-release" in path or "protected-branch-release" in path]
+    assert "release-*" not in "".join(text for path, text in files.items() if path.endswith(".md"))

@@ -78,4 +78,5 @@ def test_names_of_automation_and_maintained_lines() -> None:
     assert line_pattern("support/4.x") == "support/*"
     assert line_pattern("3.2.x") == "*.x"
     assert line_pattern("release-1.0") == "release-*"
+    assert line_pattern("release-please--branches--main--components--app") is None  # the bot's PR branch
     assert line_pattern("feature/x") is None and line_pattern("develop") is None

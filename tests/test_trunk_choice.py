@@ -201,3 +201,7 @@ def test_the_plan_keeps_dev_and_retires_the_fast_forwarded_master(tmp_path: Path
     assert "(trunk `dev` at" in (out / "README.md").read_text()
     assert "`dev` (" not in stages  # never a branch to land or close: it is the trunk
     assert "Tag releases on `dev` instead of fast-forwarding `master` to it" in stages
+    readme = (out / "README.md").read_text()
+    now = readme.split("Now:", 1)[1].split("```", 2)[1]  # the current branch flow's Mermaid block
+    assert '-->|"fast-forward"| n_master' in now and '-->|"release merge"|' not in now
+    assert 'n_dev["dev"] -->|"tag"| n_release_tags' in now  # the tags are dev's, not master's
