@@ -100,8 +100,10 @@ def _version_tags(graph: CommitGraph) -> list[tuple[int, int, Ref, tuple[tuple[i
     return tags
 
 
-def _flood_unmarked(graph: CommitGraph, start: int, mark: list[int], value: int) -> int:
-    """Mark every commit reachable from `start` not yet marked; return how many."""
+def _flood_unmarked(graph: CommitGraph, start: int, mark: list[int], value: int,
+                    marked: list[int] | None = None) -> int:
+    """Mark every commit reachable from `start` not yet marked; return how many. `marked`, when
+    given, is told each commit marked (a resumed reconstruction keeps them)."""
     count = 0
     stack = [start]
     while stack:
@@ -110,6 +112,8 @@ def _flood_unmarked(graph: CommitGraph, start: int, mark: list[int], value: int)
             continue
         mark[commit] = value
         count += 1
+        if marked is not None:
+            marked.append(commit)
         stack.extend(p for p in graph.parents[commit] if mark[p] == _NONE)
     return count
 

@@ -36,6 +36,7 @@ from advisor.history.labelling import (
 from advisor.history.lines import _NONE, DAY, HistoryOptions, Texts, _Lines, branch_refs, choose_trunk, find_lines
 from advisor.history.releases import (
     _cherry_picks_and_reverts,
+    _flood_unmarked,
     _shipping,
     _Shipping,
     _ShaIndex,
@@ -286,20 +287,6 @@ def _extend_arrival(graph: CommitGraph, chain: Sequence[int], start: int, arriva
     return arrived
 
 
-def _flood(graph: CommitGraph, start: int, mark: list[int], value: int, marked: list[int]) -> int:
-    """`releases._flood_unmarked`, noting the commits marked in `marked`."""
-    before = len(marked)
-    stack = [start]
-    while stack:
-        commit = stack.pop()
-        if mark[commit] != _NONE:
-            continue
-        mark[commit] = value
-        marked.append(commit)
-        stack.extend(p for p in graph.parents[commit] if mark[p] == _NONE)
-    return len(marked) - before
-
-
 def _shipping_extended(graph: CommitGraph, saved: Resume, old: _Old, history: History) -> tuple[_Shipping, list[int] | None]:
     """The releases' floods: extended when the old version tags come first, in the same order; else all
     again. With the old commits whose first final release may differ (None: any may)."""
@@ -315,8 +302,8 @@ def _shipping_extended(graph: CommitGraph, saved: Resume, old: _Old, history: Hi
     changed: list[int] = []
     for number in range(kept, len(tags)):
         _, _, ref, (_, prerelease) = tags[number]
-        new_commits.append(_flood(graph, ref.target, any_tag, number, []))
-        shipped.append(0 if prerelease else _flood(graph, ref.target, first_final, number, changed))
+        new_commits.append(_flood_unmarked(graph, ref.target, any_tag, number))
+        shipped.append(0 if prerelease else _flood_unmarked(graph, ref.target, first_final, number, changed))
     return (_Shipping(tags=tags, new_commits=new_commits, shipped=shipped, first_final=first_final, any_tag=any_tag),
             [c for c in changed if c < n])
 
