@@ -689,7 +689,11 @@ def _stage_release(ev: _Evidence, prior: Prior) -> Stage:
             "easier to fix.",
         actions=tuple(actions), criteria=tuple(criteria),
         risks=("Users who cannot take frequent releases: keep publishing a slower channel from the same tags.",),
-        rollback="Releases are tags: a bad one is superseded by the next, or the previous tag is redeployed.",
+        rollback=("Releases are tags: a bad one is superseded by the next, or the previous tag is redeployed."
+                  if ev.environment else  # a library or CLI publishes versions, it does not deploy them
+                  "Releases are tags: a bad one is superseded by a patch release tagged on the trunk, and users "
+                  "stay on the previous version meanwhile (yank or deprecate the bad one where the package "
+                  "index allows it)."),
         status=StageStatus.LATER,
         policy=_policy("release-from-trunk", "Release from the trunk, more often", ev, Wish(pull_requests=True, checks=True, linear=True, release_lines=ev.release_branches, auto_merge=True, lock=tuple(ev.lines_to_retire))),
     )
