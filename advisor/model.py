@@ -306,6 +306,7 @@ class LiveBranch:
     pr: int | None
     long_lived: bool = False  # one of the long-lived lines, not a feature branch
     on_trunk_line: bool = False  # its tip is a commit of the trunk's first-parent chain (moved by fast-forward)
+    tip_tags: tuple[str, ...] = ()  # version tags on its tip, of any series (tiny-curl-8_4_0 on curl's tiny-curl-8_4)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -361,7 +361,8 @@ def _stage_escape(ev: _Evidence, prior: Prior) -> Stage | None:
 def _stage_wip(ev: _Evidence, prior: Prior) -> Stage:
     wip = ev.scan.metrics.wip
     tagged = {r.commit: r.tag for r in sorted(ev.scan.history.releases, key=lambda r: r.at)}
-    shipped = {r.branch.name: tagged[r.branch.tip] for r in ev.stale if r.branch.tip in tagged}
+    shipped = {r.branch.name: tagged[r.branch.tip] if r.branch.tip in tagged else r.branch.tip_tags[0]
+               for r in ev.stale if r.branch.tip in tagged or r.branch.tip_tags}
     c = _Criteria("stop-adding-wip", prior)
     criteria = (
         c.make("stale-branches", "stale branches (no commit in 90 days)", "wip.stale_branches",

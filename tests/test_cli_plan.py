@@ -125,6 +125,27 @@ def test_a_stale_branch_whose_tip_shipped_as_a_tag_is_deleted_not_finished(tmp_p
     assert "Finish or delete `tiny-1.0`" not in stage
 
 
+def test_a_stale_branch_released_under_another_products_tags_is_deleted_not_finished(tmp_path: Path) -> None:
+    """curl's tiny-curl-8_4 ends at wolfSSL's tag tiny-curl-8_4_0: not one of curl's releases (another
+    series, tagged while curl-* went on), yet the branch shipped, and the tag keeps it."""
+    from tests.builders import RepoBuilder
+    repo = tmp_path / "repo"
+    b = RepoBuilder(repo)
+    released = []
+    for number in range(6):
+        released.append(b.commit(at=number * 40))
+        b.tag(f"app-1_{number}_0", annotated=True, at=number * 40 + 1)
+    b.branch("tiny-1.2", released[2])
+    b.commit("tiny: patch set", branch="tiny-1.2", at=90)
+    b.tag("tiny-app-1_2_0", "tiny-1.2", annotated=True, at=91)
+    b.commit("more on main", at=24 * 200)
+    out = tmp_path / "plan"
+    code, stdout, stderr = plan(str(repo), "--out", str(out))
+    assert code == ExitCode.OK, stderr
+    stage = (out / "stages" / "stop-adding-wip.md").read_text(encoding="utf-8")
+    assert "- [ ] Delete `tiny-1.2` (released as tag tiny-app-1\\_2\\_0, which keeps its 1 commit not on the trunk; " in stage
+
+
 def test_a_finished_release_branch_is_deleted_not_protected_and_one_release_reads_as_one(tmp_path: Path) -> None:
     # pi-hole/FTL: release/v6.1 was merged into master (and development) and left behind; the first stage asked
     # to delete it and, in the same stage, protected release/* from deletion. Flask's one release in the window

@@ -5,6 +5,7 @@ reconstruction extends)."""
 from __future__ import annotations
 
 import bisect
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -180,16 +181,23 @@ def _live_branches(lab: _Labeller, branches: dict[str, Ref], trunk: Ref, arrival
     trunk_chain = lab.lines.chains[0]
     last = len(trunk_chain) - 1
     live = []
+    # Version tags of every series: a branch whose tip another product's release tag marks (wolfSSL's
+    # tiny-curl-8_4_0) was released, though the tag is not one of this repository's releases.
+    versions: dict[int, list[str]] = defaultdict(list)
+    for ref in graph.refs:
+        if ref.kind is RefKind.TAG and parse_version(ref.short) is not None:
+            versions[ref.target].append(ref.short)
     for name, ref in sorted(branches.items()):
         if name == trunk.short:
             continue
         tip = ref.target
         pr = lab.pull_number([tip])
+        tip_tags = tuple(sorted(versions.get(tip, ())))
         if arrival[tip] != _NONE:
             live.append(LiveBranch(
                 name=name, ref=ref.name, tip=graph.shas[tip], ahead=0, behind=last - arrival[tip],
                 forked_at=None, last_commit_at=lab.time(tip), authors=(), merged=True, pr=pr,
-                long_lived=name in lab.lines.names, on_trunk_line=lab.lines.line_of[tip] == 0,
+                long_lived=name in lab.lines.names, on_trunk_line=lab.lines.line_of[tip] == 0, tip_tags=tip_tags,
             ))
             continue
         ahead, edge = _flood_until(graph, tip, lambda c: arrival[c] != _NONE)
@@ -202,6 +210,6 @@ def _live_branches(lab: _Labeller, branches: dict[str, Ref], trunk: Ref, arrival
             last_commit_at=lab.time(tip),
             authors=tuple(sorted({graph.people[graph.author[c]][0] for c in ahead})),
             merged=False, pr=pr, long_lived=name in lab.lines.names,
-            base=graph.shas[base] if base is not None else None,
+            base=graph.shas[base] if base is not None else None, tip_tags=tip_tags,
         ))
     return live
