@@ -26,6 +26,7 @@ from advisor.metrics import (
     FREEZE_DIP_RATIO,
     FREEZE_LOOKBACK_DAYS,
     Metrics,
+    episodes_in_window,
     failure_signals,
     final_releases,
     landed_as_commits,
@@ -147,7 +148,7 @@ def integrations_on(history: History, window: Window, name: str, counted: Sequen
                      how=f"{name} no longer exists (rebuilt from merge subjects), so git cannot walk it; "
                          "the episodes are listed in --format json")
     counted_ids = {e.id for e in mine}
-    all_here = [e for e in history.episodes if e.target == name and window.contains(e.merged_at)]
+    all_here = [e for e in episodes_in_window(history, window) if e.target == name]
     merges_apart = [e.id.split(":")[0] for e in all_here if e.method is MergeMethod.MERGE and e.id not in counted_ids]
     octopus = [e.id for e in mine if ":" in e.id and not e.id.endswith(":1")]
     singles_apart: list[str] = []
@@ -210,7 +211,7 @@ def line_merges(history: History, window: Window, kind: LineMergeKind, source: s
 
 
 def repeats(history: History, window: Window, sign: int = 1) -> Term | None:
-    shas = [e.id.split(":")[0] for e in history.episodes if e.repeat_of is not None and window.contains(e.merged_at)]
+    shas = [e.id.split(":")[0] for e in episodes_in_window(history, window) if e.repeat_of is not None]
     return listed(sign, "branches merged into a second line (their commits had reached another line first)", shas)
 
 
@@ -223,7 +224,7 @@ def back_merges(history: History, window: Window) -> Proof:
     extra = repeats(history, window)
     if extra:
         terms.append(extra)
-    value = len(found) + sum(1 for e in history.episodes if e.repeat_of is not None and window.contains(e.merged_at))
+    value = len(found) + sum(1 for e in episodes_in_window(history, window) if e.repeat_of is not None)
     complete = all(ref_of(history, name) for pair in pairs for name in pair)
     return Proof(what="back-merges", value=value, terms=tuple(terms) if complete else (),
                  how=None if complete else "a line no longer exists; the merge commits are in --format json")
@@ -295,14 +296,14 @@ def direct_commits(history: History, window: Window, counted: Sequence[Episode])
     """Direct commits: the lines' single-parent first-parent commits, less those that are a
     squash-merged pull request, a rebase run or a fast-forward, or not counted (bots)."""
     mine = [e for e in counted if e.method is MergeMethod.DIRECT]
-    lines = sorted({e.target for e in episodes_of(history, window)})
+    lines = sorted({e.target for e in episodes_in_window(history, window)})
     refs = [ref_of(history, name) for name in lines]
     what = "direct commits"
     if any(ref is None for ref in refs):
         return Proof(what=what, value=len(mine), terms=(), episodes=tuple(e.id for e in mine),
                      how="a line no longer exists; the direct commits are listed in --format json")
     keep = {e.id for e in mine}
-    apart = [sha for e in episodes_of(history, window) if e.method is not MergeMethod.MERGE
+    apart = [sha for e in episodes_in_window(history, window) if e.method is not MergeMethod.MERGE
              for sha in _first_parent_commits(e) if sha not in keep]
     terms = [Term(sign=1, label=f"first-parent commits of {name} with one parent",
                   command=own_commits(history, window, name, str(ref), "--no-merges"))
@@ -319,7 +320,7 @@ def cited_commits(history: History, window: Window, counted: Sequence[Episode]) 
     their request, and commits not counted (bots)."""
     mine = landed_as_commits(counted)
     what = "pull requests landed as commits"
-    episodes = episodes_of(history, window)
+    episodes = episodes_in_window(history, window)
     lines = sorted({e.target for e in episodes})
     refs = [ref_of(history, name) for name in lines]
     if any(ref is None for ref in refs):
@@ -340,10 +341,6 @@ def cited_commits(history: History, window: Window, counted: Sequence[Episode]) 
     extra = listed(-1, "of them, a run's other commits, squash merges, fast-forwards naming their request, "
                    "and bots' commits", apart)
     return Proof(what=what, value=len(mine), terms=tuple(terms) + ((extra,) if extra else ()), how=None)
-
-
-def episodes_of(history: History, window: Window) -> list[Episode]:
-    return [e for e in history.episodes if window.contains(e.merged_at)]
 
 
 def pointer(history: History, name: str) -> tuple[Proof, ...]:

@@ -11,6 +11,7 @@ from typing import Any
 
 from advisor import escape
 from advisor import progress as _progress
+from advisor.metrics import episodes_in_window
 from advisor.model import STALE_DAYS, Distribution, counted, EpisodeKind, LineMergeKind, MergeMethod, human_days, human_hours
 from advisor.proofs import Proof, trunk_choice
 from advisor.protection import CiChecks
@@ -300,7 +301,7 @@ def _patterns(scan: Scan, add: Any, style: Style) -> None:
     history = scan.history
     in_window = [m for m in history.line_merges if scan.window.contains(m.merged_at)]
     kinds = {kind: sum(1 for m in in_window if m.kind is kind) for kind in LineMergeKind}
-    episodes = [e for e in history.episodes if scan.window.contains(e.merged_at)]
+    episodes = episodes_in_window(history, scan.window)
     hotfixes = scan.summary.hotfix_branches
     releases = scan.summary.release_branches - hotfixes
     repeats = sum(1 for e in episodes if e.repeat_of is not None)
