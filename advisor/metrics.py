@@ -466,17 +466,32 @@ def hotfix_failures(history: History, finals: Sequence[Release], hotfixes: Seque
     return fixed
 
 
+_INTO_TRUNK: list[tuple[History, frozenset[str]]] = []  # the last history's answer (it is asked per window)
+
+
+def _lines_into_trunk(history: History) -> frozenset[str]:
+    """The lines whose work goes on to the trunk: merged into it, or carrying episodes that reached it.
+    The same for every window of one history, and a pass over all its episodes: kept for the last
+    history asked (by identity, holding it, so its id cannot be reused meanwhile)."""
+    if _INTO_TRUNK and _INTO_TRUNK[0][0] is history:
+        return _INTO_TRUNK[0][1]
+    trunk = history.trunk.name
+    lines = frozenset({m.source for m in history.line_merges if m.target == trunk}
+                      | {e.target for e in history.episodes if e.repeat_of is None and not e.bot
+                         and e.target != trunk and e.reached_trunk_at is not None})
+    _INTO_TRUNK[:] = [(history, lines)]
+    return lines
+
+
 def integration_line(history: History, window: Window) -> str | None:
     """Gitflow's develop: the long-lived line beside the trunk that received more work branches
     than the trunk in the window and whose work goes on to the trunk (merged into it, or carried
     by release branches). None when the trunk itself is where work lands — also for a team that
     has moved off develop, once the trunk takes most of the window's work."""
     trunk = history.trunk.name
-    firsts = [e for e in history.episodes if e.repeat_of is None and not e.bot]
     work = Counter(e.target for e in episodes_in_window(history, window)
                    if e.repeat_of is None and not e.bot and e.kind is EpisodeKind.FEATURE)
-    into_trunk = ({m.source for m in history.line_merges if m.target == trunk}
-                  | {e.target for e in firsts if e.target != trunk and e.reached_trunk_at is not None})
+    into_trunk = _lines_into_trunk(history)
     candidates = [line.name for line in history.long_lived
                   if line.name != trunk and line.name in into_trunk and work[line.name] > work[trunk]]
     return max(candidates, key=lambda name: (work[name], name), default=None)
