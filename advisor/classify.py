@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from advisor.metrics import Metrics, changes, episodes_in_window, landed_as_commits, work_branches
+from advisor.metrics import Metrics, changes, episodes_in_window, landed_as_commits, releases_in_window, work_branches
 from advisor.model import CherryPickDirection, EpisodeKind, History, LineMergeKind, MergeMethod, Window, is_stale
 from advisor.model import counted as _counted
 from advisor import proofs
@@ -140,7 +140,7 @@ def active_lines(history: History, window: Window, names: Iterable[str]) -> tupl
     """The lines among `names` with a commit, a tag, a cherry-pick or a merge received in the window."""
     # Episodes are in merge order: the window's are found by bisection, not by testing all of them.
     busy = {e.target for e in episodes_in_window(history, window) if e.repeat_of is None}
-    busy |= {r.line for r in history.releases if r.line and window.contains(r.at)}
+    busy |= {r.line for r in releases_in_window(history, window) if r.line}
     busy |= {p.line for p in history.cherry_picks if p.line and window.contains(p.at)}
     busy |= {m.target for m in history.line_merges if window.contains(m.merged_at)}
     return tuple(name for name in names if name in busy)
@@ -155,7 +155,7 @@ def observe(history: History, window: Window, now: datetime, stale_days: int,
     all_episodes = episodes_in_window(history, window)
     roles = roles or line_roles(history)
     production, maintenance, environment = roles.production, roles.maintenance, roles.environment
-    released_in_window = [r for r in history.releases if window.contains(r.at)]
+    released_in_window = list(releases_in_window(history, window))
     maintained = active_lines(history, window, maintenance)
     # A production line moved by fast-forward releases the trunk's tagged commits: its tags are the trunk's.
     pushed = history.trunk.fast_forwarded.line if history.trunk.fast_forwarded is not None else None

@@ -206,6 +206,13 @@ class Metrics:
 # ---------------------------------------------------------------------------
 
 
+def releases_in_window(history: History, window: Window) -> Sequence[Release]:
+    """Release tags made in the window; history.releases is in time order (vim has 20k tags)."""
+    releases = history.releases
+    start = bisect.bisect_left(releases, window.since, key=lambda r: r.at)
+    return releases[start:bisect.bisect_left(releases, window.until, lo=start, key=lambda r: r.at)]
+
+
 def episodes_in_window(history: History, window: Window) -> list[Episode]:
     """Episodes merged in the window; history.episodes is sorted by merge time, so two bisections."""
     episodes = history.episodes
