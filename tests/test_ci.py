@@ -825,3 +825,22 @@ def test_a_yaml_text_is_parsed_once_and_each_reader_gets_its_own_copy(monkeypatc
     big = "jobs: {}\n" + "# " + "x" * yamlread._REMEMBERED_CHARS + "\n"
     assert yamlread.load_yaml(big) == yamlread.load_yaml(big) == {"jobs": {}}
     assert parsed[2:] == [big, big]  # a very large file is parsed each time: the memory stays bounded
+
+
+def test_libyaml_parses_where_the_wheel_has_it_and_pyyaml_takes_what_libyaml_refuses() -> None:
+    """The same documents either way; a redefined anchor (CircleCI accepts it, libyaml refuses it)
+    is read by PyYAML's own composer with the latest definition."""
+    import yaml
+
+    from advisor.ci import yamlread
+
+    if not getattr(yaml, "__with_libyaml__", False):
+        pytest.skip("this PyYAML has no libyaml")
+    text = ("on:\n  push: {branches: [main]}\njobs:\n  a: &job\n    runs-on: x\n    steps: [{run: 'make # not a comment'}]\n"
+            "  b:\n    <<: *job\n    env: {K: '1'}\n  c: |\n    multi\n    line\n")
+    fast, plain = yamlread._FastLoader(text), yamlread.Loader(text)
+    assert fast.get_single_data() == plain.get_single_data() == yamlread._parse(text)
+    redefined = "a: &x 1\nb: *x\nc: &x 2\nd: *x\n"
+    with pytest.raises(yaml.YAMLError):
+        yamlread._FastLoader(redefined).get_single_data()
+    assert yamlread._parse(redefined) == {"a": 1, "b": 1, "c": 2, "d": 2}

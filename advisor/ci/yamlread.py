@@ -10,25 +10,11 @@ from typing import Any
 import yaml
 
 
-class Loader(yaml.SafeLoader):
-    """PyYAML's safe loader, with two changes.
+class _MergeBudget(yaml.constructor.SafeConstructor):
+    """`<<` merges with a budget: merges of merges of the same mapping could otherwise make work
+    (and, in some PyYAML versions, lists) that grow exponentially with the number of lines."""
 
-    An anchor may be defined again, an alias naming the latest definition: YAML 1.2 allows it and
-    CircleCI accepts it (large configurations do it), where PyYAML refuses the whole file. And
-    `<<` merges have a budget: merges of merges of the same mapping could otherwise make work (and,
-    in some PyYAML versions, lists) that grow exponentially with the number of lines.
-    """
-
-    def __init__(self, text: str) -> None:
-        super().__init__(text)
-        self.budget = 20 * len(text) + 10_000  # mapping entries the merges may handle in all
-
-    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
-        if not self.check_event(yaml.AliasEvent):
-            anchor = self.peek_event().anchor  # type: ignore[no-untyped-call]
-            if anchor is not None:
-                self.anchors.pop(anchor, None)
-        return super().compose_node(parent, index)
+    budget: int  # mapping entries the merges may handle in all
 
     def flatten_mapping(self, node: yaml.MappingNode) -> None:
         super().flatten_mapping(node)
@@ -45,6 +31,36 @@ class Loader(yaml.SafeLoader):
         self.budget -= len(kept)
         if self.budget < 0:
             raise yaml.YAMLError("too much merging")
+
+
+class Loader(yaml.SafeLoader, _MergeBudget):
+    """PyYAML's safe loader, with two changes: `<<` merges have a budget (`_MergeBudget`), and an
+    anchor may be defined again, an alias naming the latest definition: YAML 1.2 allows it and
+    CircleCI accepts it (large configurations do it), where PyYAML refuses the whole file."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.budget = 20 * len(text) + 10_000
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        if not self.check_event(yaml.AliasEvent):
+            anchor = self.peek_event().anchor  # type: ignore[no-untyped-call]
+            if anchor is not None:
+                self.anchors.pop(anchor, None)
+        return super().compose_node(parent, index)
+
+
+# libyaml's parser, where the PyYAML wheel has it: the same documents ~10x faster (a backfill
+# reads a project's workflows at every date; on curl that was 20 of 70 s). It refuses a redefined
+# anchor, as PyYAML's own composer does: such a file, or any it refuses, is parsed again by `Loader`.
+_FAST_LOADERS: tuple[type, ...] = ()
+if getattr(yaml, "__with_libyaml__", False):
+    class _FastLoader(yaml.CSafeLoader, _MergeBudget):
+        def __init__(self, text: str) -> None:
+            super().__init__(text)
+            self.budget = 20 * len(text) + 10_000
+
+    _FAST_LOADERS = (_FastLoader,)
 
 
 def load_yaml(text: str) -> Any:
@@ -71,15 +87,17 @@ def _parsed(text: str) -> Any:
 
 
 def _parse(text: str) -> Any:
-    try:
-        loader = Loader(text)
+    for loader_class in (*_FAST_LOADERS, Loader):
         try:
-            document = loader.get_single_data()
-        finally:
-            loader.dispose()
-    except (yaml.YAMLError, ValueError, TypeError, RecursionError):
-        return None
-    return document if isinstance(document, dict) else None
+            loader = loader_class(text)
+            try:
+                document = loader.get_single_data()
+            finally:
+                loader.dispose()
+        except (yaml.YAMLError, ValueError, TypeError, RecursionError):
+            continue
+        return document if isinstance(document, dict) else None
+    return None
 
 
 def strings(value: Any) -> Iterator[str]:
