@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from advisor.memo import last_argument
 from advisor.metrics import Metrics, changes, episodes_in_window, landed_as_commits, releases_in_window, work_branches
 from advisor.model import CherryPickDirection, EpisodeKind, History, LineMergeKind, MergeMethod, Window, is_stale
 from advisor.model import counted as _counted
@@ -129,6 +130,7 @@ class Verdict:
 # Evidence
 
 
+@last_argument  # asked by the verdict, the evidence and the plan of one scan
 def line_roles(history: History) -> Roles:
     """Each long-lived line's role over the whole history (`advisor.roles`)."""
     fed = history.trunk.fast_forwarded

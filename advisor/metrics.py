@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
+from advisor.memo import last_argument
 from advisor.model import counted as counted_noun
 from advisor.model import (
     Distribution,
@@ -473,21 +474,13 @@ def hotfix_failures(history: History, finals: Sequence[Release], hotfixes: Seque
     return fixed
 
 
-_INTO_TRUNK: list[tuple[History, frozenset[str]]] = []  # the last history's answer (it is asked per window)
-
-
+@last_argument  # asked once per window, the same for all
 def _lines_into_trunk(history: History) -> frozenset[str]:
-    """The lines whose work goes on to the trunk: merged into it, or carrying episodes that reached it.
-    The same for every window of one history, and a pass over all its episodes: kept for the last
-    history asked (by identity, holding it, so its id cannot be reused meanwhile)."""
-    if _INTO_TRUNK and _INTO_TRUNK[0][0] is history:
-        return _INTO_TRUNK[0][1]
+    """The lines whose work goes on to the trunk: merged into it, or carrying episodes that reached it."""
     trunk = history.trunk.name
-    lines = frozenset({m.source for m in history.line_merges if m.target == trunk}
-                      | {e.target for e in history.episodes if e.repeat_of is None and not e.bot
-                         and e.target != trunk and e.reached_trunk_at is not None})
-    _INTO_TRUNK[:] = [(history, lines)]
-    return lines
+    return frozenset({m.source for m in history.line_merges if m.target == trunk}
+                     | {e.target for e in history.episodes if e.repeat_of is None and not e.bot
+                        and e.target != trunk and e.reached_trunk_at is not None})
 
 
 def integration_line(history: History, window: Window) -> str | None:

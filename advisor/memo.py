@@ -1,0 +1,30 @@
+"""A one-entry memo keyed by the identity of a function's only argument.
+
+Some facts of a reconstructed history are asked for once per window (the quarters, the halves,
+the flow table) or once per report, and each is a pass over every episode. A `History` holds
+tuples of a hundred thousand records: hashing it would cost more than the pass, so the last
+history asked is kept by identity, and held, so its id cannot be reused meanwhile.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import TypeVar
+
+Arg = TypeVar("Arg")
+Result = TypeVar("Result")
+
+
+def last_argument(function: Callable[[Arg], Result]) -> Callable[[Arg], Result]:
+    kept: list[tuple[Arg, Result]] = []
+
+    @functools.wraps(function)
+    def remembered(argument: Arg) -> Result:
+        if kept and kept[0][0] is argument:
+            return kept[0][1]
+        result = function(argument)
+        kept[:] = [(argument, result)]
+        return result
+
+    return remembered

@@ -1,0 +1,19 @@
+"""The one-entry memo: the same argument object answers from memory, any other is computed."""
+
+from advisor.memo import last_argument
+
+
+def test_the_last_argument_is_remembered_by_identity_not_equality() -> None:
+    calls: list[list[int]] = []
+
+    @last_argument
+    def total(values: list[int]) -> int:
+        calls.append(values)
+        return sum(values)
+
+    first, equal = [1, 2], [1, 2]
+    assert total(first) == total(first) == 3 and calls == [first]
+    assert total(equal) == 3 and len(calls) == 2  # equal, not the same: computed again
+    first.append(3)  # a list can change; a History cannot (frozen records of tuples)
+    assert total(equal) == 3 and len(calls) == 2
+    assert total(first) == 6 and len(calls) == 3
