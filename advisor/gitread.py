@@ -288,10 +288,10 @@ def load(path: Path, *, allow_shallow: bool = False, progress: Progress | None =
     location, repo, head_target = _opened(path, allow_shallow)
     graph = CommitGraph(shallow=bool(repo.is_shallow))
     # The two logs start first; the refs are read while they run.
-    raw_refs, head_ref, remote_head = _stream_commits(location, repo, graph, progress)
+    (raw_refs, head_ref, remote_head), index = _stream_commits(location, repo, graph, progress)
     if repo.head_is_unborn and not raw_refs:
         raise UnbornHead(f"{path} has no commits on any branch (HEAD is unborn).")
-    return _with_refs(graph, raw_refs, head_ref, head_target, remote_head)
+    return _with_refs(graph, raw_refs, head_ref, head_target, remote_head, index)
 
 
 def extend(path: Path, previous: CommitGraph, *, allow_shallow: bool = False,
@@ -313,10 +313,11 @@ def extend(path: Path, previous: CommitGraph, *, allow_shallow: bool = False,
     if any(sha not in repo for sha in seen):
         return "commits the last scan saw are gone from the repository (history was rewritten)"
     try:
-        raw_refs, head_ref, remote_head = _stream_commits(location, repo, previous, progress, stop_at=sorted(seen))
+        (raw_refs, head_ref, remote_head), index = _stream_commits(location, repo, previous, progress,
+                                                                   stop_at=sorted(seen))
     except GitFailed:
         return "git could not list the new commits"
-    graph = _with_refs(previous, raw_refs, head_ref, head_target, remote_head)
+    graph = _with_refs(previous, raw_refs, head_ref, head_target, remote_head, index)
     starts = [ref.target for ref in graph.refs]
     if graph.head_target is not None:
         starts.append(graph.head_target)
@@ -341,15 +342,36 @@ def _reachable(graph: CommitGraph, starts: Iterable[int]) -> int:
     return count
 
 
+class _ShaIndex:
+    """sha -> commit index, as `{sha: i for i, sha in enumerate(graph.shas)}` gives it. When the graph was
+    extended, only the new commits and the old refs' targets are indexed at first (what a week's new commits
+    and refs point at): the whole graph is indexed on the first sha they do not hold (0.07 s at 100k commits)."""
+
+    def __init__(self, graph: CommitGraph, start: int, known: Iterable[int]) -> None:
+        self.graph = graph
+        shas = graph.shas
+        self.complete = start == 0
+        self.map = {shas[i]: i for i in known} if start else {}
+        self.map.update(zip(shas[start:], range(start, len(shas))))
+
+    def get(self, sha: str) -> int | None:
+        found = self.map.get(sha)
+        if found is None and not self.complete:
+            self.map = dict(zip(self.graph.shas, range(len(self.graph.shas))))
+            self.complete = True
+            found = self.map.get(sha)
+        return found
+
+
 def _with_refs(graph: CommitGraph, raw_refs: list[RawRef], head_ref: str | None, head_target: str | None,
-               remote_head: str | None) -> CommitGraph:
-    index = {sha: i for i, sha in enumerate(graph.shas)}
+               remote_head: str | None, index: _ShaIndex) -> CommitGraph:
     refs = []
     for name, sha, remote, tag_time, tag_offset in raw_refs:
-        if sha not in index:
+        target = index.get(sha)
+        if target is None:
             continue
         kind, short, pr = classify_ref(name, remote)
-        refs.append(Ref(name=name, kind=kind, short=short, target=index[sha], remote=remote,
+        refs.append(Ref(name=name, kind=kind, short=short, target=target, remote=remote,
                         tag_time=tag_time, tag_offset=tag_offset, pr=pr))
     graph.refs = tuple(sorted(refs, key=lambda r: r.name))
     graph.head_ref = head_ref
@@ -406,10 +428,12 @@ _WIDTH = len(_FIELDS)
 
 
 def _stream_commits(location: RepoLocation, repo: pygit2.Repository, graph: CommitGraph,
-                    progress: Progress | None, stop_at: Sequence[str] = ()) -> tuple[list[RawRef], str | None, str | None]:
+                    progress: Progress | None,
+                    stop_at: Sequence[str] = ()) -> tuple[tuple[list[RawRef], str | None, str | None], _ShaIndex]:
     """Parse `git log` while it runs, so git and Python each get a core; the refs
     are listed while git starts. Bodies are only kept in the lines later stages read.
-    The commits are appended to `graph` (with `stop_at`, those not reachable from it).
+    The commits are appended to `graph` (with `stop_at`, those not reachable from it); with the refs, an
+    index of the shas that resolves the refs' targets.
 
     Each megabyte of output is split into fields in one C call and the fields are
     taken column by column (every 8th), so the per-commit Python work is small.
@@ -443,25 +467,29 @@ def _stream_commits(location: RepoLocation, repo: pygit2.Repository, graph: Comm
             progress(len(graph.shas))
     _finish(proc, location.git_dir)
     graph.people = [(name, email) for name, _, email in (key.partition("\x1e") for key in people)]
-    index = {sha: i for i, sha in enumerate(graph.shas)}
+    # Extended: the old commits a new one names as parent are nearly always the old refs' targets.
+    start = len(graph.parents)
+    heads = [graph.head_target] if graph.head_target is not None else []
+    index = _ShaIndex(graph, start, [r.target for r in graph.refs] + heads if start else ())
     missing = 0
     parents_of = graph.parents
+    lookup = index.get
     for text in parent_text:
         if not text:
             parents_of.append(())
-        elif " " not in text and text in index:
-            parents_of.append((index[text],))
+        elif " " not in text and (found := lookup(text)) is not None:
+            parents_of.append((found,))
         else:
             ids = []
             for parent in text.split():
-                found = index.get(parent)
+                found = lookup(parent)
                 if found is None:
                     missing += 1
                 else:
                     ids.append(found)
             parents_of.append(tuple(ids))
     graph.missing_parents += missing
-    return raw_refs
+    return raw_refs, index
 
 
 def _fields_record_by_record(text: str) -> list[str]:

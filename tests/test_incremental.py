@@ -290,3 +290,24 @@ def test_the_cli_says_in_one_line_that_a_rewritten_history_is_read_again(repo_pa
     b.delete_branch("spike-2")
     quiet = run("scan", str(repo_path), "--format", "json", "--no-history", "--quiet", cache=cache)
     assert quiet[0] == 0 and quiet[2] == ""  # --quiet: not even this line
+
+
+def test_new_commits_and_refs_on_old_commits_no_ref_pointed_at(repo_path: Path, tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """A new commit's parent, or a new ref's target, deep in the cached graph (not the last scan's tip of any ref):
+    the extension resolves it as a whole read would (gitread indexes the old commits only for such a sha)."""
+    b = RepoBuilder(repo_path)
+    old = [b.commit(at=day) for day in range(6)]
+    cache = tmp_path / "cache"
+    warm(repo_path, cache)
+    b.branch("fix", old[2])
+    b.commit(branch="fix", at=7)
+    b.merge("fix", at=8)
+    b.tag("v0.1", old[1])
+    b.set_ref("refs/heads/pointer", old[3])
+    expected = cold(repo_path)
+    with monkeypatch.context() as patched:
+        forbid_full_reads(patched)
+        got, said = warm(repo_path, cache)
+    assert graph_notices(said) == []
+    assert got == expected and got[0].commits == 8
