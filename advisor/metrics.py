@@ -522,8 +522,14 @@ def failures(history: History, window: Window) -> Failures:
     beside = integration_line(history, window)
     hotfixes = [e for e in episodes_in_window(history, window) if is_hotfix(e, history, beside)]
     # A release of the window is judged by the hotfixes merged after it and before the window's end.
-    fixed_by_hotfix = hotfix_failures(history, finals, [e for e in history.episodes if e.merged_at < window.until
-                                                        and is_hotfix(e, history, beside)])
+    # Only a hotfix/* branch, or beside an integration line a branch merged into the trunk, can be one:
+    # the rest of the episodes merged before the window's end (all of history's, at the last window) are skipped.
+    trunk, episodes = history.trunk.name, history.episodes
+    before_end = episodes[:bisect.bisect_left(episodes, window.until, key=lambda e: e.merged_at)]
+    fixed_by_hotfix = hotfix_failures(history, finals, [
+        e for e in before_end
+        if (e.kind is EpisodeKind.HOTFIX or beside is not None and e.kind is EpisodeKind.FEATURE and e.target == trunk)
+        and is_hotfix(e, history, beside)])
     quick = 0
     restore: list[float] = []
     failed = 0
