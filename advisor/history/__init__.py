@@ -47,7 +47,6 @@ from advisor.history.resume import Resume, final_tags
 from advisor.history.releases import (
     _cherry_picks_and_reverts,
     _shipping,
-    _ShaIndex,
     _trunk_arrival,
 )
 from advisor.model import CommitGraph, History
@@ -93,7 +92,7 @@ def reconstruct_resumable(graph: CommitGraph, options: HistoryOptions, now: date
     events = integration_events(lab)
     _label_integrations(lab, events)
     _label_single_parent_commits(lab)
-    picks, reverts = _cherry_picks_and_reverts(lab, _ShaIndex(graph))
+    picks, reverts = _cherry_picks_and_reverts(lab)
     order = sorted(range(len(lab.episodes)), key=lambda i: (lab.episodes[i].merged_at, lab.episodes[i].id))
     counts = resume.AnomalyCounts.of(graph, now)
     reconstructed = finish(lab, trunk_ref, rule, branches, long_lived, shipping, picks, reverts,

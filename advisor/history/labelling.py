@@ -74,6 +74,14 @@ class _Labeller:
     arrived: dict[int, tuple[list[int], list[int]]] = field(default_factory=dict)  # line id -> arrived_with
     line_merged: set[int] = field(default_factory=set)  # line commits another line merged (release PR heads)
     asked: dict[int, int] = field(default_factory=dict)  # PR number a squash merge named -> its head (_NONE: none)
+    singles: dict[str, tuple[str, ...]] = field(default_factory=dict)  # author -> (author,): see `alone`
+
+    def alone(self, name: str) -> tuple[str, ...]:
+        """`(name,)`, one tuple per person however many episodes they authored alone."""
+        single = self.singles.get(name)
+        if single is None:
+            single = self.singles[name] = (name,)
+        return single
 
     def time(self, commit: int) -> datetime:
         return aware(self.graph.commit_time[commit], self.graph.commit_offset[commit])
@@ -154,9 +162,10 @@ class _Labeller:
             return [], [start]
         return _flood_until(self.graph, start, lambda c: line_of[c] != _NONE or episode_of[c] != _NONE)
 
-    def flow(self, anchor: int, anchor_time: datetime | None = None) -> dict[str, Any]:
+    def flow(self, anchor: int, anchor_time: datetime | None = None,
+             merged_at: datetime | None = None) -> dict[str, Any]:
         """When the commit that integrated an episode reached the trunk, and its first final release.
-        `anchor_time`, when given, is `time(anchor)`, made already."""
+        `anchor_time`, when given, is `time(anchor)`, made already; `merged_at` is the episode's."""
         position = self.arrival[anchor]
         release = self.first_final[anchor]
         shipped = self.final_tags[release] if release != _NONE else None
@@ -164,6 +173,9 @@ class _Labeller:
         if position != _NONE:
             on_trunk = self.lines.chains[0][position]
             reached = anchor_time if on_trunk == anchor and anchor_time is not None else self.time(on_trunk)
+            if (merged_at is not None and reached is not merged_at and reached == merged_at
+                    and reached.utcoffset() == merged_at.utcoffset()):
+                reached = merged_at  # the same instant in the same zone: one datetime, not two
         return {
             "reached_trunk_at": reached,
             "released_at": shipped[1] if shipped else None,
@@ -194,7 +206,7 @@ class _Labeller:
             behind=shape.behind, deleted=deleted and source not in self.branch_names, bot=shape.bot,
             clock_skew=shape.first_commit_at > merged_at + _SKEW,
             exact_lifetime=exact, lifetime_unknown=lifetime_unknown, merged_by=self.merger(anchor),
-            cites_pr=cites(anchor), also_citing=also, **self.flow(anchor),
+            cites_pr=cites(anchor), also_citing=also, **self.flow(anchor, merged_at=merged_at),
         ), members, anchor)
 
     def merger(self, commit: int) -> str | None:
@@ -222,7 +234,7 @@ class _Labeller:
             only = commits[0]
             parents = graph.parents[only]
             return _Shape(
-                commits=(graph.shas[only],), sync_merges=0, authors=(graph.people[graph.author[only]][0],),
+                commits=(graph.shas[only],), sync_merges=0, authors=self.alone(graph.people[graph.author[only]][0]),
                 author=graph.people[graph.author[only]][0],
                 fork_point=graph.shas[parents[0]] if parents else None,
                 forked_from=self.line_name(parents[0]) if parents else None, first_commit_at=self.author_time(only),
@@ -241,6 +253,8 @@ class _Labeller:
             if len(graph.parents[c]) > 1 and any(lines.line_of[p] != _NONE for p in graph.parents[c][1:])
         )
         authors = tuple(sorted({graph.people[graph.author[c]][0] for c in commits}))
+        if len(authors) == 1:
+            authors = self.alone(authors[0])
         earliest = min(commits, key=lambda c: (graph.author_time[c], c))
         ordered = sorted(commits, key=graph.commit_time.__getitem__)
         return _Shape(
@@ -542,16 +556,22 @@ def _label_direct(lab: _Labeller, line_id: int, singles: Sequence[int]) -> None:
     graph, episode_of = lab.graph, lab.episode_of
     shas, parents, people, author = graph.shas, graph.parents, graph.people, graph.author
     target = lab.lines.names[line_id]
+    author_time, author_offset = graph.author_time, graph.author_offset
+    commit_time, commit_offset = graph.commit_time, graph.commit_offset
     for commit in singles:
         if episode_of[commit] != _NONE:
             continue
         first_parents = parents[commit]
         name = people[author[commit]][0]
-        first_commit_at, merged_at = lab.author_time(commit), lab.time(commit)
+        merged_at = lab.time(commit)
+        # Equal instants share one datetime, and each author one 1-tuple: a 1M-commit trunk has
+        # ~400k of these records, and a datetime or a tuple apiece is ~50 bytes each.
+        same = author_time[commit] == commit_time[commit] and author_offset[commit] == commit_offset[commit]
+        first_commit_at = merged_at if same else lab.author_time(commit)
         lab.add(Episode(
             id=shas[commit], target=target, source=None, name_origin=NameOrigin.UNKNOWN, pr=None, host=_GIT_HOST,
             method=MergeMethod.DIRECT, kind=EpisodeKind.DIRECT, commits=(shas[commit],), sync_merges=0,
-            authors=(name,), author=name, fork_point=shas[first_parents[0]] if first_parents else None,
+            authors=lab.alone(name), author=name, fork_point=shas[first_parents[0]] if first_parents else None,
             forked_from=lab.line_name(first_parents[0]) if first_parents else None,
             first_commit_at=first_commit_at, last_commit_at=merged_at, merged_at=merged_at, behind=None,
             deleted=False, bot=lab.bot_people[author[commit]], clock_skew=first_commit_at > merged_at + _SKEW,

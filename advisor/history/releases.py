@@ -4,9 +4,8 @@ reconstruction extends)."""
 
 from __future__ import annotations
 
-import bisect
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from advisor import merges
@@ -26,19 +25,25 @@ from advisor.model import (
 
 
 class _ShaIndex:
-    """Full or abbreviated sha -> commit index (abbreviations resolved only when unique). Built on
-    the first look-up: most histories cite no commit, and the index is one entry per commit."""
+    """Full or abbreviated sha -> commit index (abbreviations resolved only when unique), for the
+    shas `wanted` only: an index of every commit was one dict entry per commit (~70 MB at the
+    reconstruction's peak on a 1M-commit history, where a few thousand are cited)."""
 
-    def __init__(self, graph: CommitGraph) -> None:
-        self._index: dict[str, int] | None = None
-        self._sorted: list[str] | None = None
-        self._graph = graph
-
-    @property
-    def _exact(self) -> dict[str, int]:
-        if self._index is None:
-            self._index = {sha: i for i, sha in enumerate(self._graph.shas)}
-        return self._index
+    def __init__(self, graph: CommitGraph, wanted: Iterable[str]) -> None:
+        queries = {sha.lower() for sha in wanted}
+        shas = graph.shas
+        self._exact = {sha: i for i, sha in enumerate(shas) if sha in queries} if queries else {}
+        # Each abbreviation -> its one commit, or None when two commits start with it.
+        self._prefix: dict[str, int | None] = {}
+        by_length: dict[int, set[str]] = defaultdict(set)
+        for sha in queries:
+            if sha not in self._exact and len(sha) >= 7:
+                by_length[len(sha)].add(sha)
+        for length, group in by_length.items():
+            for i, sha in enumerate(shas):
+                if sha[:length] in group:
+                    start = sha[:length]
+                    self._prefix[start] = i if start not in self._prefix else None
 
     def find(self, sha: str) -> int | None:
         sha = sha.lower()
@@ -46,24 +51,17 @@ class _ShaIndex:
             return self._exact[sha]
         if len(sha) < 7:
             return None
-        if self._sorted is None:
-            self._sorted = sorted(self._exact)
-        at = bisect.bisect_left(self._sorted, sha)
-        hits: list[str] = []
-        while at < len(self._sorted) and self._sorted[at].startswith(sha) and len(hits) < 2:
-            hits.append(self._sorted[at])
-            at += 1
-        return self._exact[hits[0]] if len(hits) == 1 else None
+        return self._prefix.get(sha)
 
 
-def _cherry_picks_and_reverts(lab: _Labeller, shas: _ShaIndex,
-                              start: int = 0) -> tuple[list[CherryPick], list[Revert]]:
+def _cherry_picks_and_reverts(lab: _Labeller, start: int = 0) -> tuple[list[CherryPick], list[Revert]]:
     """Those the commits from `start` on make (resuming: the earlier ones' are known)."""
     graph, trunk = lab.graph, lab.lines.names[0]
     picks: list[CherryPick] = []
     reverts: list[Revert] = []
-    for commit in sorted(c for c in lab.graph.trailers if c >= start):
-        trailers = lab.texts.trailers(graph, commit)
+    read = [(commit, lab.texts.trailers(graph, commit)) for commit in sorted(c for c in graph.trailers if c >= start)]
+    shas = _ShaIndex(graph, (sha for _, trailers in read for sha in (*trailers.cherry_picked_from, *trailers.reverts)))
+    for commit, trailers in read:
         line = lab.line_name(commit)
         for source in trailers.cherry_picked_from:
             found = shas.find(source)

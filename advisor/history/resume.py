@@ -39,7 +39,6 @@ from advisor.history.releases import (
     _flood_unmarked,
     _shipping,
     _Shipping,
-    _ShaIndex,
     _version_tags,
 )
 from advisor.model import (CLOCK_SKEW_SECONDS, Anomalies, CherryPick, CommitGraph, History, LineMergeKind, Ref, Revert,
@@ -444,8 +443,8 @@ def _picks_and_reverts(lab: _Labeller, history: History, old: _Old, n: int) -> t
     cited = {p.picked_from[:7].lower() for p in history.cherry_picks} | {
         r.reverted[:7].lower() for r in history.reverts}
     if lab.episode_of[:n] != old.episode_of or any(sha[:7] in cited for sha in graph.shas[n:]):
-        return _cherry_picks_and_reverts(lab, _ShaIndex(graph))
-    picks, reverts = _cherry_picks_and_reverts(lab, _ShaIndex(graph), start=n)
+        return _cherry_picks_and_reverts(lab)
+    picks, reverts = _cherry_picks_and_reverts(lab, start=n)
     return [*history.cherry_picks, *picks], [*history.reverts, *reverts]
 
 
