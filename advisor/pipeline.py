@@ -186,8 +186,10 @@ def load_history(request: ScanRequest, status: Status = _quiet,
         if request.as_of is not None:
             graph = _as_of(graph, request, request.as_of)
         status(f"reconstructing {len(graph)} commits")
-        reconstructed, resumable, why = history.reconstruct_resumable(graph, request.options, request.moment,
-                                                                      previous=previous, settled=settled)
+        # The state a later scan resumes from is built only when it will be cached.
+        reconstructed, resumable, why = history.reconstruct_resumable(
+            graph, request.options, request.moment, previous=previous, settled=settled,
+            keep_state=cache is not None and request.as_of is None)
         if why:
             notice(f"the last scan's reconstruction cannot be extended ({why}); reconstructing the whole history.")
     facts = _facts(request, graph, bare=location.work_tree is None, left_out=left_out)
@@ -327,7 +329,7 @@ def backfill(request: ScanRequest, dates: Sequence[datetime], status: Status = _
             past = _as_of(graph, request, date)
             reconstructed, resumable, _ = history.reconstruct_resumable(past, request.options, date, texts,
                                                                         previous=previous, settled=0)
-            previous = reconstructed, resumable
+            previous = (reconstructed, resumable) if resumable is not None else None
         facts = _facts(request, past, bare, left_out=left_out)
         del past
         window, _ = _window(request, reconstructed, date, past=True)

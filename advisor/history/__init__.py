@@ -60,17 +60,18 @@ __all__ = ["CONVENTIONAL_TRUNKS", "DEFAULT_BOT_PATTERNS", "HistoryOptions", "Tex
 def reconstruct(graph: CommitGraph, options: HistoryOptions, now: datetime, texts: Texts | None = None) -> History:
     """The whole branching history of `graph`; `now` only dates anomalies. `texts` may carry the
     messages already parsed by an earlier reconstruction of the same repository."""
-    return reconstruct_resumable(graph, options, now, texts)[0]
+    return reconstruct_resumable(graph, options, now, texts, keep_state=False)[0]
 
 
 def reconstruct_resumable(graph: CommitGraph, options: HistoryOptions, now: datetime, texts: Texts | None = None,
                           previous: tuple[History, Resume] | None = None,
-                          settled: int | None = None) -> tuple[History, Resume, str | None]:
+                          settled: int | None = None, keep_state: bool = True) -> tuple[History, Resume | None, str | None]:
     """`reconstruct`, and what a later reconstruction of the same graph grown needs to resume from this one.
     With `previous` (the last reconstruction of this graph, as it was, and its state), only what was added is
     labelled when that gives what a cold reconstruction gives (`resume.resume`); else the whole graph is, and
     the third value says why (None: resumed, or nothing to resume from). `settled`: how many first commits
-    every reading numbers alike (those of a cached graph; None: all)."""
+    every reading numbers alike (those of a cached graph; None: all). Without `keep_state` (nothing will
+    store it) the state is not built: None (its columns were the reconstruction's peak, +80 MB at 1M commits)."""
     texts = texts if texts is not None else Texts()
     why = None
     if previous is not None:
@@ -93,9 +94,14 @@ def reconstruct_resumable(graph: CommitGraph, options: HistoryOptions, now: date
     _label_integrations(lab, events)
     _label_single_parent_commits(lab)
     picks, reverts = _cherry_picks_and_reverts(lab)
-    order = sorted(range(len(lab.episodes)), key=lambda i: (lab.episodes[i].merged_at, lab.episodes[i].id))
+    # By (merged_at, id): two stable sorts, so no key tuple is made per episode (~25 MB at 1M commits).
+    episodes = lab.episodes
+    order = sorted(range(len(episodes)), key=lambda i: episodes[i].id)
+    order.sort(key=lambda i: episodes[i].merged_at)
     counts = resume.AnomalyCounts.of(graph, now)
     reconstructed = finish(lab, trunk_ref, rule, branches, long_lived, shipping, picks, reverts,
                            [lab.episodes[i] for i in order], counts.anomalies(graph), fed)
+    if not keep_state:
+        return reconstructed, None, why
     last = event_key(lab, events[-1]) if events else None
     return reconstructed, resume.state(lab, options, trunk_ref, branches, shipping, order, last, counts, settled), why
