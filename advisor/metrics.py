@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import bisect
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
+from typing import TypeVar
 
 from advisor.memo import last_argument
 from advisor.model import counted as counted_noun
@@ -207,19 +208,29 @@ class Metrics:
 # ---------------------------------------------------------------------------
 
 
+Timed = TypeVar("Timed")
+
+
+def _between(records: Sequence[Timed], at: Callable[[Timed], datetime], since: datetime | None,
+             until: datetime) -> Sequence[Timed]:
+    """The records of a time-ordered sequence with `since <= at(record) < until` (no `since`: all
+    before `until`), by two bisections rather than a test of every record."""
+    start = bisect.bisect_left(records, since, key=at) if since is not None else 0
+    return records[start:bisect.bisect_left(records, until, lo=start, key=at)]
+
+
+def _merged_at(episode: Episode) -> datetime:
+    return episode.merged_at
+
+
 def releases_in_window(history: History, window: Window) -> Sequence[Release]:
     """Release tags made in the window; history.releases is in time order (vim has 20k tags)."""
-    releases = history.releases
-    start = bisect.bisect_left(releases, window.since, key=lambda r: r.at)
-    return releases[start:bisect.bisect_left(releases, window.until, lo=start, key=lambda r: r.at)]
+    return _between(history.releases, lambda r: r.at, window.since, window.until)
 
 
 def episodes_in_window(history: History, window: Window) -> list[Episode]:
-    """Episodes merged in the window; history.episodes is sorted by merge time, so two bisections."""
-    episodes = history.episodes
-    start = bisect.bisect_left(episodes, window.since, key=lambda e: e.merged_at)
-    end = bisect.bisect_left(episodes, window.until, lo=start, key=lambda e: e.merged_at)
-    return list(episodes[start:end])
+    """Episodes merged in the window; history.episodes is sorted by merge time."""
+    return list(_between(history.episodes, _merged_at, window.since, window.until))
 
 
 def _hours(later: datetime, earlier: datetime) -> float:
@@ -497,12 +508,18 @@ def integration_line(history: History, window: Window) -> str | None:
     return max(candidates, key=lambda name: (work[name], name), default=None)
 
 
+def _judged_beside(episode: Episode, trunk: str, beside: str | None) -> bool:
+    """A work branch merged straight into the trunk beside an integration line: `episode_role` makes it
+    a release or a hotfix. Every other episode's role is its kind."""
+    return episode.kind is EpisodeKind.FEATURE and beside is not None and episode.target == trunk
+
+
 def episode_role(episode: Episode, history: History, beside: str | None) -> EpisodeKind:
     """What an episode is for. Named release/* and hotfix/* branches are what they say; beside
     an integration line `beside` (Gitflow's develop), a branch merged straight into the trunk,
     the production line, is a release when it was cut from the integration line (a release
     batch) and a hotfix otherwise. Every other branch is work (FEATURE); direct commits are DIRECT."""
-    if episode.kind is not EpisodeKind.FEATURE or beside is None or episode.target != history.trunk.name:
+    if not _judged_beside(episode, history.trunk.name, beside):
         return episode.kind
     return EpisodeKind.RELEASE if episode.forked_from == beside else EpisodeKind.HOTFIX
 
@@ -522,14 +539,12 @@ def failures(history: History, window: Window) -> Failures:
     beside = integration_line(history, window)
     hotfixes = [e for e in episodes_in_window(history, window) if is_hotfix(e, history, beside)]
     # A release of the window is judged by the hotfixes merged after it and before the window's end.
-    # Only a hotfix/* branch, or beside an integration line a branch merged into the trunk, can be one:
-    # the rest of the episodes merged before the window's end (all of history's, at the last window) are skipped.
-    trunk, episodes = history.trunk.name, history.episodes
-    before_end = episodes[:bisect.bisect_left(episodes, window.until, key=lambda e: e.merged_at)]
+    # Only a hotfix/* branch, or one `episode_role` judges beside the integration line, can be one: the
+    # other episodes merged before the window's end (all of history's, at the last window) are skipped.
+    trunk = history.trunk.name
     fixed_by_hotfix = hotfix_failures(history, finals, [
-        e for e in before_end
-        if (e.kind is EpisodeKind.HOTFIX or beside is not None and e.kind is EpisodeKind.FEATURE and e.target == trunk)
-        and is_hotfix(e, history, beside)])
+        e for e in _between(history.episodes, _merged_at, None, window.until)
+        if (e.kind is EpisodeKind.HOTFIX or _judged_beside(e, trunk, beside)) and is_hotfix(e, history, beside)])
     quick = 0
     restore: list[float] = []
     failed = 0
