@@ -127,10 +127,12 @@ def _consistent(graph: CommitGraph) -> bool:
             and graph.missing_parents >= 0)
 
 
-def _sorted_by_merge(reconstructed: History) -> bool:
-    """Episodes in (merged_at, id) order, which the window's bisections rely on."""
+def _in_time_order(reconstructed: History) -> bool:
+    """Episodes in (merged_at, id) order and release tags in time order, which the window's
+    bisections rely on (a cached history that is not is a miss)."""
     keys = [(e.merged_at, e.id) for e in reconstructed.episodes]
-    return all(a <= b for a, b in zip(keys, keys[1:]))
+    moments = [r.at for r in reconstructed.releases]
+    return all(a <= b for a, b in zip(keys, keys[1:])) and all(a <= b for a, b in zip(moments, moments[1:]))
 
 
 def _as_of(graph: CommitGraph, request: ScanRequest, as_of: datetime) -> CommitGraph:
@@ -171,7 +173,7 @@ def load_history(request: ScanRequest, status: Status = _quiet,
         when = request.as_of.isoformat() if request.as_of is not None else None
         key = Cache.key(fingerprint, request.options, request.moment.date().isoformat(), str(request.path), when)
         cached = cache.get(_history_slot(request), key, _CACHED_HISTORY)
-        if cached is not None and _sorted_by_merge(cached[1]):
+        if cached is not None and _in_time_order(cached[1]):
             facts, reconstructed, _ = cached
             return facts, reconstructed, cache
     previous = None

@@ -311,3 +311,27 @@ def test_new_commits_and_refs_on_old_commits_no_ref_pointed_at(repo_path: Path, 
         got, said = warm(repo_path, cache)
     assert graph_notices(said) == []
     assert got == expected and got[0].commits == 8
+
+
+def test_a_cached_history_out_of_time_order_is_a_miss(repo_path: Path, tmp_path: Path) -> None:
+    """The window's episodes and release tags are found by bisection: a cached history whose release
+    tags are out of time order (planted, or written by a bug) is reconstructed again, never trusted."""
+    from advisor import store
+
+    b = RepoBuilder(repo_path)
+    for day in range(3):
+        b.commit(at=day)
+        b.tag(f"v1.{day}.0", annotated=True, at=day)
+    cache = tmp_path / "cache"
+    (facts, first), _ = warm(repo_path, cache)
+    assert [r.tag for r in first.releases] == ["v1.0.0", "v1.1.0", "v1.2.0"]
+    scanning = request(repo_path, cache)
+    key = pipeline.Cache.key(gitread.fingerprint(repo_path), scanning.options, scanning.moment.date().isoformat(),
+                             str(repo_path), None)
+    entries = store.Cache(cache, gitread.locate(repo_path).git_dir)
+    cached = entries.get("history", key, pipeline._CACHED_HISTORY)
+    assert cached is not None and cached[1] == first  # the key is the scan's own
+    shuffled = dataclasses.replace(first, releases=tuple(reversed(first.releases)))
+    entries.put("history", key, (cached[0], shuffled, cached[2]), pipeline._CACHED_HISTORY)
+    got, _ = warm(repo_path, cache)
+    assert got == cold(repo_path) and got[1].releases == first.releases
