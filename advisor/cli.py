@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 import typer
 
 from advisor import __version__, dates, escape, gitread, interrupts, pipeline, scan, store
+from advisor.console import Bar, Status
 from advisor.report import jsonout
 from advisor.errors import AdvisorError, BadOption, CannotWrite, ExitCode, UnreadablePath
 from advisor.report import layout
@@ -137,65 +138,12 @@ def _quiet_notice(_: str) -> None:
     pass
 
 
-def _notice(status: _Status) -> Callable[[str], None]:
+def _notice(status: Status) -> Callable[[str], None]:
     """A line on stderr that stays (the progress line, if shown, is cleared first)."""
     def say(sentence: str) -> None:
         status.clear()
         _error(sentence)
     return say
-
-
-class _Status:
-    """A one-line progress display on stderr, only when a person is watching."""
-
-    def __init__(self, enabled: bool) -> None:
-        self.enabled = enabled
-        self.shown = False
-
-    def __call__(self, message: str) -> None:
-        if self.enabled:
-            sys.stderr.write(f"\r\x1b[K{escape.terminal(message)}…")
-            sys.stderr.flush()
-            self.shown = True
-
-    def clear(self) -> None:
-        if self.shown:
-            sys.stderr.write("\r\x1b[K")
-            sys.stderr.flush()
-
-
-class _Bar:
-    """A progress bar on stderr with a time estimate, only when a person is watching; gone when done.
-
-    Also a status callback: a message replaces the bar's description until the next step."""
-
-    def __init__(self, enabled: bool, total: int, label: str) -> None:
-        from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-        self.enabled, self.label = enabled, label
-        self.progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                                 TextColumn("eta"), TimeRemainingColumn(), transient=True,
-                                 console=Console(stderr=True), disable=not enabled)
-        self.task = self.progress.add_task(label, total=total)
-
-    def __enter__(self) -> _Bar:
-        self.progress.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.progress.stop()
-
-    def __call__(self, message: str) -> None:
-        from advisor.report import terminal
-
-        self.progress.update(self.task, description=f"{self.label}: {terminal.term(message)}"[:60])
-
-    def advance(self, message: str = "") -> None:
-        from advisor.report import terminal
-
-        self.progress.update(self.task, advance=1, description=f"{self.label}{': ' if message else ''}"
-                                                               f"{terminal.term(message)}"[:60])
 
 
 def _show_version(value: bool) -> None:
@@ -310,7 +258,7 @@ def scan_command(
     request = scan_request(path, trunk=trunk, since=since, until=until, allow_shallow=allow_shallow, bot=bot,
                            cache_dir=cache_dir, no_cache=no_cache, merge_check_seconds=merge_check_seconds,
                            as_of=as_of)
-    status = _Status(enabled=not quiet and sys.stderr.isatty())
+    status = Status(enabled=not quiet and sys.stderr.isatty())
     try:
         result = pipeline.run_scan(request, status, notice=_quiet_notice if quiet else _notice(status))
     finally:
@@ -365,7 +313,7 @@ def report_command(
     request = scan_request(path, trunk=trunk, since=since, until=until, allow_shallow=allow_shallow, bot=bot,
                            cache_dir=cache_dir, no_cache=no_cache, merge_check_seconds=merge_check_seconds,
                            as_of=as_of)
-    status = _Status(enabled=not quiet and sys.stderr.isatty())
+    status = Status(enabled=not quiet and sys.stderr.isatty())
     try:
         result = pipeline.run_scan(request, status)
         status("reading the plan and the history")
@@ -440,7 +388,7 @@ def _fleet(paths: list[Path], output: str, out: str | None, *, cache_dir: str | 
                             merge_check_seconds=merge_check_seconds, allow_shallow=allow_shallow)
     workers = jobs or os.cpu_count() or 1
     started = datetime.now(timezone.utc)
-    with _Bar(not quiet and sys.stderr.isatty(), len(paths), "fleet") as bar:
+    with Bar(not quiet and sys.stderr.isatty(), len(paths), "fleet") as bar:
         def done(row: Any, number: int, total: int) -> None:
             outcome = (f"failed: {row.error}" if row.error else f"{row.model} ({row.confidence})")
             line = f"[{number}/{total}] {row.name}: {outcome}, {row.seconds or 0:.1f} s"
@@ -513,7 +461,7 @@ def plan_command(
                            cache_dir=cache_dir, no_cache=no_cache, merge_check_seconds=merge_check_seconds,
                            as_of=as_of)
     folder = Path(out) if out else store.default_plan_dir(os.environ, gitread.locate(request.path).git_dir)
-    status = _Status(enabled=not quiet and sys.stderr.isatty())
+    status = Status(enabled=not quiet and sys.stderr.isatty())
     try:
         run = pipeline.run_plan(request, folder, status)
     finally:
@@ -825,7 +773,7 @@ def backfill_command(
     folder = _history_folder(path, history_dir)
     stored = 0
     targets = pipeline.plan_targets(_plan_folder(path, plan_dir))  # read once, not per date
-    with _Bar(not quiet and sys.stderr.isatty(), len(dates), "backfill") as bar:
+    with Bar(not quiet and sys.stderr.isatty(), len(dates), "backfill") as bar:
         for result in pipeline.backfill(request, dates, status=bar):
             # The ticks of a past date are not known: no checklist is recorded, and no stage is done. No
             # snapshot records the code owners a plan proposes: they are not looked up (a git log a date).

@@ -1,6 +1,6 @@
-"""Read a repository, never write to it: refs, the commit graph, line stats, trial merges.
+"""Read a repository, never write to it: refs, the commit graph, line stats, CI files.
 
-This is the only module that touches git. Refs, objects and trial merges go
+With `trialmerge` (which merges in memory), the only module that touches git. Refs and objects go
 through pygit2; the bulk commit listing and line statistics are streamed from
 `git log`, which is several times faster than walking commits one by one
 through Python objects and applies `.mailmap` the way git users expect.
@@ -16,7 +16,6 @@ import queue
 import re
 import subprocess
 import threading
-import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -36,7 +35,7 @@ from advisor.errors import (
     UnreadablePath,
 )
 from advisor.merges import trailer_lines
-from advisor.model import CommitGraph, MergeCheck, Ref, RefKind
+from advisor.model import CommitGraph, Ref, RefKind
 
 Progress = Callable[[int], None]
 
@@ -70,7 +69,7 @@ def locate(path: Path) -> RepoLocation:
         raise NotARepository(f"{path} is not inside a git repository ({error}).") from None
     if found is None:
         raise NotARepository(f"{path} is not inside a git repository.")
-    repo = _open(Path(found))
+    repo = open_repository(Path(found))
     work_tree = None if _is_bare(repo) or repo.workdir is None else Path(repo.workdir)
     return RepoLocation(git_dir=Path(repo.path), work_tree=work_tree)
 
@@ -94,7 +93,7 @@ def _is_bare(repo: pygit2.Repository) -> bool:
     return True
 
 
-def _open(git_dir: Path) -> pygit2.Repository:
+def open_repository(git_dir: Path) -> pygit2.Repository:
     if not os.access(git_dir, os.R_OK | os.X_OK):
         raise UnreadablePath(f"{git_dir} cannot be read: permission denied.")
     try:
@@ -266,7 +265,7 @@ def _stamps(authored: list[str], committed: list[str],
 def _opened(path: Path, allow_shallow: bool) -> tuple[RepoLocation, pygit2.Repository, str | None]:
     """The repository, refused when empty or (unless allowed) shallow, and the commit HEAD names."""
     location = locate(path)
-    repo = _open(location.git_dir)
+    repo = open_repository(location.git_dir)
     if repo.is_empty:
         raise EmptyRepository(f"{path} has no commits yet: there is no history to scan.")
     if repo.is_shallow and not allow_shallow:
@@ -601,7 +600,7 @@ def _stats_chunk(git_dir: Path, shas: Sequence[str]) -> dict[str, tuple[int, int
 
 def is_partial_clone(git_dir: Path) -> bool:
     """A partial clone (--filter) fetches missing blobs on demand: diffing it would write to it."""
-    config = _open(git_dir).config
+    config = open_repository(git_dir).config
     if "extensions.partialclone" in config:
         return True
     return any(entry.name.startswith("remote.") and entry.name.endswith(".promisor") and entry.value == "true"
@@ -610,7 +609,7 @@ def is_partial_clone(git_dir: Path) -> bool:
 
 def remote_url(git_dir: Path) -> str | None:
     """The URL of `origin`, else of the only remote; None when there is none."""
-    remotes = _open(git_dir).remotes
+    remotes = open_repository(git_dir).remotes
     names = [remote.name for remote in remotes]
     name = "origin" if "origin" in names else names[0] if len(names) == 1 else None
     return remotes[name].url if name is not None else None
@@ -632,123 +631,6 @@ def line_stats(git_dir: Path, shas: Sequence[str], workers: int = 2) -> dict[str
     return result
 
 
-class _ReadThrough(pygit2.OdbBackend):
-    """An object store that reads the repository's objects and keeps every object written in memory.
-
-    libgit2's merge writes each merged file as a blob, and before writing any object it
-    "freshens" the copy it already has (touching the loose file or the whole pack). A
-    repository opened from disk would take both writes. A repository built on this
-    backend alone has nowhere on disk to write: reads go to the source's object
-    database (which only reads), writes stay in `written`, and the backend has no
-    freshen, so libgit2 asks `exists_cb` instead. The callbacks run with the GIL held.
-    """
-
-    def __init__(self, source: pygit2.Odb) -> None:
-        super().__init__()
-        self.source = source
-        self.written: dict[pygit2.Oid, tuple[int, bytes]] = {}
-
-    def read_cb(self, oid: pygit2.Oid) -> tuple[int, bytes]:
-        kept = self.written.get(oid)
-        if kept is not None:
-            return kept
-        kind, data = self.source.read(oid)
-        return int(kind), data
-
-    def read_header_cb(self, oid: pygit2.Oid) -> tuple[int, int]:
-        kept = self.written.get(oid)
-        if kept is not None:
-            return kept[0], len(kept[1])
-        kind, size = self.source.read_header(oid)
-        return int(kind), size
-
-    def read_prefix_cb(self, oid: str) -> tuple[int, bytes, pygit2.Oid]:
-        raise KeyError(oid)  # merges name objects by full id only
-
-    def exists_cb(self, oid: pygit2.Oid) -> bool:
-        return oid in self.written or self.source.exists(oid)
-
-    def exists_prefix_cb(self, oid: str) -> pygit2.Oid:
-        raise KeyError(oid)
-
-    def write_cb(self, oid: pygit2.Oid, data: bytes, kind: int) -> None:
-        self.written[oid] = (int(kind), bytes(data))
-
-    def refresh_cb(self) -> None:
-        return None
-
-
-def _scratch_repository(source: pygit2.Repository) -> pygit2.Repository:
-    """A repository with no folder, no config and no refs, whose objects are `source`'s, read-only.
-
-    Merging in it can write nothing to `source`: not an object, not a pack's mtime.
-    """
-    odb = pygit2.Odb()
-    odb.add_backend(_ReadThrough(source.odb), 1)
-    scratch = pygit2.Repository()
-    scratch.set_odb(odb)
-    return scratch
-
-
-NO_COMMON_HISTORY = ""  # the base of a trial merge whose branch shares no commit with the trunk
-
-# libgit2 maps packs in windows of 1 GB and keeps up to 8 GB mapped, so every page a trial
-# merge touches stays resident: +130 MB at the peak on a 200k-commit history (a 200 MB pack).
-# Windows of 4 MB, at most 16 MB mapped, hold that to ~40 MB for the same CPU time (32/64 MB
-# windows still left +55 MB at 200k commits).
-_PACK_WINDOW = 4 << 20
-_PACK_WINDOWS_MAPPED = 16 << 20
-
-
-def trial_merges(git_dir: Path, trunk: str, branches: Sequence[tuple[str, str, str | None]],
-                 budget_seconds: float = 10.0) -> tuple[MergeCheck, ...]:
-    """Merge each (name, tip, base) into the trunk in memory; nothing is written to the repository
-    (the merges run in `_scratch_repository`, whose writes stay in memory).
-
-    With the base already known from the reconstruction, the merge is a three-way
-    tree merge and no merge-base walk is needed (that walk dominates on large
-    histories). A base of NO_COMMON_HISTORY says the branch shares no commit with the
-    trunk: it is merged against the empty tree, as git merges unrelated histories; a
-    base of None is looked for by libgit2. Checks stop when the time budget runs out;
-    the rest are reported unchecked.
-    """
-    pygit2.settings.mwindow_size = _PACK_WINDOW
-    pygit2.settings.mwindow_mapped_limit = _PACK_WINDOWS_MAPPED
-    repo = _scratch_repository(_open(git_dir))
-    deadline = time.monotonic() + budget_seconds
-    checks = []
-    ours = repo.get(trunk)
-    for name, tip, base in branches:
-        if time.monotonic() > deadline:
-            checks.append(MergeCheck(branch=name, clean=None, conflicts=()))
-            continue
-        try:
-            theirs = repo.get(tip)
-            if base is not None and isinstance(ours, pygit2.Commit) and isinstance(theirs, pygit2.Commit):
-                if base != NO_COMMON_HISTORY:
-                    ancestor = repo.get(base)
-                    assert isinstance(ancestor, pygit2.Commit)
-                    ancestor_tree = ancestor.tree
-                else:
-                    # The branch shares no commit with the trunk. libgit2 would walk all of
-                    # history to learn that, then merge against nothing: the empty tree.
-                    ancestor_tree = repo[repo.TreeBuilder().write()]
-                index = repo.merge_trees(ancestor_tree, ours.tree, theirs.tree, flags=pygit2.enums.MergeFlag(0))
-            else:
-                index = repo.merge_commits(trunk, tip, flags=pygit2.enums.MergeFlag(0))
-        except (pygit2.GitError, KeyError, ValueError, AssertionError):
-            checks.append(MergeCheck(branch=name, clean=None, conflicts=()))
-            continue
-        conflicts = sorted({
-            entry.path
-            for entries in (index.conflicts or ())
-            for entry in entries
-            if entry is not None
-        })
-        checks.append(MergeCheck(branch=name, clean=not conflicts, conflicts=tuple(conflicts)))
-    return tuple(checks)
-
-
 def fingerprint(path: Path, *, allow_shallow: bool = False) -> str:
     """A digest of everything `load` reads: refs, HEAD, shallowness and .mailmap.
 
@@ -757,7 +639,7 @@ def fingerprint(path: Path, *, allow_shallow: bool = False) -> str:
     import hashlib
 
     location = locate(path)
-    repo = _open(location.git_dir)
+    repo = open_repository(location.git_dir)
     if repo.is_empty:
         raise EmptyRepository(f"{path} has no commits yet: there is no history to scan.")
     raw_refs, head_ref, remote_head = read_refs(repo, _for_each_ref(location))
@@ -776,7 +658,7 @@ def reading_key(path: Path, *, allow_shallow: bool = False) -> str:
     import hashlib
 
     location = locate(path)
-    repo = _open(location.git_dir)
+    repo = open_repository(location.git_dir)
     head = None if repo.is_empty or repo.head_is_unborn else str(repo.head.target)
     return hashlib.sha256(b"%s\0%d\0%s" % (_mailmap(location, repo, head), allow_shallow,
                                             str(location.git_dir.resolve()).encode())).hexdigest()
@@ -806,7 +688,7 @@ def ci_files(git_dir: Path, commit: str) -> dict[str, bytes]:
     from advisor.ci import CI_DIRS, CI_PATHS, is_ci_path
 
     try:
-        repo = _open(git_dir)
+        repo = open_repository(git_dir)
         tree = repo.revparse_single(commit).peel(pygit2.Tree)
     except (AdvisorError, pygit2.GitError, KeyError, ValueError, TypeError):
         return {}
@@ -841,7 +723,7 @@ def read_file_at(path: Path, revision: str, name: str) -> bytes | None:
     Reads objects only: for settings files of a bare repository or a mirror,
     which has no working tree to read them from.
     """
-    repo = _open(locate(path).git_dir)
+    repo = open_repository(locate(path).git_dir)
     try:
         commit = repo.revparse_single(revision).peel(pygit2.Commit)
         entry = commit.tree[name]

@@ -21,7 +21,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from advisor import asof, config, gitread, history, scan
+from advisor import asof, config, gitread, history, scan, trialmerge
 from advisor import snapshot, store
 from advisor.errors import BadOption, UnreadablePath
 from advisor.model import CommitGraph, History, MergeCheck, RefKind, Window, aware
@@ -273,7 +273,7 @@ def _trial_merges(request: ScanRequest, reconstructed: History, cache: Cache | N
     left_out = {b.ref for b in scan.unrelated_branches(reconstructed)}
     candidates = [
         # The reconstruction found every trunk commit: a branch with no base shares none with it.
-        (b.name, b.tip, b.base if b.base is not None else gitread.NO_COMMON_HISTORY)
+        (b.name, b.tip, b.base if b.base is not None else trialmerge.NO_COMMON_HISTORY)
         for b in sorted(reconstructed.live_branches, key=lambda b: b.last_commit_at, reverse=True)
         if not b.merged and b.ref not in left_out
     ]
@@ -285,7 +285,7 @@ def _trial_merges(request: ScanRequest, reconstructed: History, cache: Cache | N
             checks = cached_checks
         else:
             status(f"trying {len(candidates)} branches against the trunk")
-            checks = gitread.trial_merges(git_dir, reconstructed.trunk.tip, candidates,
+            checks = trialmerge.trial_merges(git_dir, reconstructed.trunk.tip, candidates,
                                           request.merge_check_seconds)
             if cache is not None and all(c.clean is not None for c in checks):
                 cache.put("merge-checks", merge_key, checks, _CACHED_CHECKS)

@@ -35,10 +35,10 @@ from advisor.recommend import (
     Prior,
     Stage,
     StageStatus,
-    quantity,
     settle,
 )
 from advisor.scan import Scan
+from advisor.targets import quantity
 
 STATE_FILE = "plan.json"
 STATE_FORMAT = 1

@@ -17,7 +17,7 @@ from pathlib import Path
 import pygit2
 
 from advisor.errors import AdvisorError
-from advisor.gitread import _git_env, _open
+from advisor.gitread import _git_env, open_repository
 
 AUTHORS_TIMEOUT_SECONDS = 30
 
@@ -41,7 +41,7 @@ _CHANGED: dict[str, tuple[str, ...]] = {}  # commit -> the paths it changed (com
 def _read_changed_paths(git_dir: Path, commits: Sequence[str]) -> dict[str, tuple[str, ...]]:
     found: dict[str, tuple[str, ...]] = {}
     try:
-        repo = _open(git_dir)
+        repo = open_repository(git_dir)
     except AdvisorError:
         return {}
     for sha in commits:

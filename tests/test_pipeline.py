@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from advisor import asof, gitread, pipeline, scan
+from advisor import asof, gitread, pipeline, scan, trialmerge
 from advisor.errors import BadOption
 from advisor.history import HistoryOptions
 from advisor.model import CommitGraph, aware
@@ -279,8 +279,8 @@ def test_only_real_branches_are_named(tmp_path: Path, monkeypatch: pytest.Monkey
                              "--since", "2023-06-01", "--format", "json")
     assert [r["ref"] for r in json.loads(out)["left_out"]] == ["refs/remotes/origin/old-topic", "refs/heads/gh-pages"]
     tried: list[str] = []
-    real = gitread.trial_merges
-    monkeypatch.setattr(gitread, "trial_merges", lambda git_dir, tip, candidates, seconds: (
+    real = trialmerge.trial_merges
+    monkeypatch.setattr(trialmerge, "trial_merges", lambda git_dir, tip, candidates, seconds: (
         tried.extend(name for name, *_ in candidates), real(git_dir, tip, candidates, seconds))[1])
     with_merges = pipeline.run_scan(pipeline.ScanRequest(path=path, now=scenarios.at(24 * 200),
                                                          options=HistoryOptions()))

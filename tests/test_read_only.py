@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from advisor import cli, gitread
+from advisor import cli, gitread, trialmerge
 from tests.builders import git_cli
 from tests.untouched import differences, state
 
@@ -72,7 +72,7 @@ def test_trial_merges_write_no_object_and_touch_no_pack(live_repo: Path) -> None
         sha = git_cli(live_repo, "rev-parse", name).strip()
         branches.append((name, sha, git_cli(live_repo, "merge-base", "main", name).strip()))
     branches.append(("topic-no-base", branches[0][1], None))  # the merge-base walk path too
-    checks = {c.branch: (c.clean, c.conflicts) for c in gitread.trial_merges(live_repo / ".git", tip, branches)}
+    checks = {c.branch: (c.clean, c.conflicts) for c in trialmerge.trial_merges(live_repo / ".git", tip, branches)}
     assert checks == {"topic": (True, ()), "clash": (False, ("f.txt",)), "both": (True, ()),
                       "late": (True, ()), "topic-no-base": (True, ())}
     assert differences(before, state(live_repo)) == []

@@ -85,16 +85,7 @@ def test_stale_and_active_branches_are_named_with_their_numbers(repo_path: Path)
     assert wip.status is recommend.StageStatus.CURRENT
 
 
-def test_targets_step_down_rungs_people_say_and_are_kept_once_set() -> None:
-    # p90 lifetime 21 days -> 7 days -> 2 days -> 1 day: each step is the next rung below.
-    assert recommend.step_down(21 * 24, 24, "h") == 7 * 24
-    assert recommend.step_down(7 * 24, 24, "h") == 48 and recommend.step_down(48, 24, "h") == 24
-    assert recommend.step_down(30, 24, "h") == 24 and recommend.step_down(10, 24, "h") == 24
-    assert recommend.step_down(45, 7, "days") == 30 and recommend.step_down(100, 3) == 50
-    assert recommend.step_up(0.1, 1) == 0.6 and recommend.step_up(2, 1) == 1
-    # Whole things get whole targets (curl: 11 active branches read "at most 5.5"), release sizes the next rung.
-    assert recommend.step_down(11, 3) == 5 and recommend.step_down(7, 3) == 3 and recommend.step_down(5, 0) == 2
-    assert recommend.step_down(495, 10, "changes") == 250 and recommend.step_down(40, 10, "changes") == 25
+def test_targets_are_kept_once_set() -> None:
     criteria = recommend._Criteria("s", recommend.Prior(targets={"s.lifetime": 70.0}, baselines={"s.lifetime": 150.0}))
     kept = criteria.make("lifetime", "x", "m", 60.0, 24, less_is_better=True, unit="h", source="")
     assert (kept.target, kept.met, kept.baseline) == (70.0, True, 150.0)
@@ -113,14 +104,6 @@ def test_a_target_set_when_nothing_was_measured_is_stepped_again_once_it_is() ->
     older = recommend._Criteria("s", recommend.Prior(targets={"s.lifetime": 24.0})).make(
         "lifetime", "x", "m", 21 * 24.0, 24, less_is_better=True, unit="h", source="")
     assert older.target == 7 * 24.0
-
-
-def test_quantities_are_said_the_way_people_say_them() -> None:
-    assert recommend.quantity(468.6, "h") == "20 days"
-    assert recommend.quantity(30, "h") == "30 h" and recommend.quantity(24, "h") == "24 h"
-    assert recommend.quantity(1, "changes") == "1 change" and recommend.quantity(2, "changes") == "2 changes"
-    assert recommend.quantity(1, "days") == "1 day" and recommend.quantity(0.25, "per day") == "0.2 per day"
-    assert recommend.quantity(None, "h") == "not measured" and recommend.quantity(12.5, "%") == "12 %"
 
 
 def test_stage_ids_and_action_ids_are_unique_and_stable(repo_path: Path) -> None:
