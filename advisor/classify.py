@@ -15,7 +15,8 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from advisor.memo import last_argument
-from advisor.metrics import Metrics, changes, episodes_in_window, landed_as_commits, releases_in_window, work_branches
+from advisor.metrics import (Metrics, changes, episodes_in_window, landed_as_commits, picks_in_window, releases_in_window,
+                             work_branches)
 from advisor.model import CherryPickDirection, EpisodeKind, History, LineMergeKind, MergeMethod, Window, is_stale
 from advisor.model import counted as _counted
 from advisor import proofs
@@ -143,7 +144,7 @@ def active_lines(history: History, window: Window, names: Iterable[str]) -> tupl
     # Episodes are in merge order: the window's are found by bisection, not by testing all of them.
     busy = {e.target for e in episodes_in_window(history, window) if e.repeat_of is None}
     busy |= {r.line for r in releases_in_window(history, window) if r.line}
-    busy |= {p.line for p in history.cherry_picks if p.line and window.contains(p.at)}
+    busy |= {p.line for p in picks_in_window(history, window) if p.line}
     busy |= {m.target for m in history.line_merges if window.contains(m.merged_at)}
     return tuple(name for name in names if name in busy)
 
@@ -185,6 +186,7 @@ def observe(history: History, window: Window, now: datetime, stale_days: int,
     # A branch named like a line of its own that rests on the trunk's own first-parent chain.
     pointer = next((b.name for b in history.live_branches if b.on_trunk_line
                     and b.name in ("master", "main", "production", "develop", "stable")), None)
+    picked = Counter(p.direction for p in picks_in_window(history, window))
     back = sum(1 for m in in_window if m.kind is LineMergeKind.BACK_MERGE)
     back += sum(1 for e in all_episodes if e.repeat_of is not None)
     return Observation(
@@ -203,10 +205,8 @@ def observe(history: History, window: Window, now: datetime, stale_days: int,
         maintenance_lines=maintained,
         maintenance_active=len(maintained),
         stale_lines=tuple(name for name in maintenance if name not in maintained),
-        picks_to_branches=sum(1 for p in history.cherry_picks if window.contains(p.at)
-                              and p.direction is CherryPickDirection.TRUNK_TO_BRANCH),
-        picks_to_trunk=sum(1 for p in history.cherry_picks if window.contains(p.at)
-                           and p.direction is CherryPickDirection.BRANCH_TO_TRUNK),
+        picks_to_branches=picked[CherryPickDirection.TRUNK_TO_BRANCH],
+        picks_to_trunk=picked[CherryPickDirection.BRANCH_TO_TRUNK],
         forward_merges=sum(1 for m in in_window if m.kind is LineMergeKind.FORWARD),
         environment_lines=environment,
         next_release_lines=upcoming,

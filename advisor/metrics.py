@@ -17,6 +17,7 @@ from typing import TypeVar
 from advisor.memo import last_argument
 from advisor.model import counted as counted_noun
 from advisor.model import (
+    CherryPick,
     Distribution,
     Episode,
     EpisodeKind,
@@ -231,6 +232,21 @@ def releases_in_window(history: History, window: Window) -> Sequence[Release]:
 def episodes_in_window(history: History, window: Window) -> list[Episode]:
     """Episodes merged in the window; history.episodes is sorted by merge time."""
     return list(_between(history.episodes, _merged_at, window.since, window.until))
+
+
+def _picked_at(pick: CherryPick) -> datetime:
+    return pick.at
+
+
+@last_argument  # asked by each window's observation of one history
+def _picks_by_time(history: History) -> tuple[CherryPick, ...]:
+    return tuple(sorted(history.cherry_picks, key=_picked_at))
+
+
+def picks_in_window(history: History, window: Window) -> Sequence[CherryPick]:
+    """Cherry-picks made in the window, in time order: by bisection over them sorted once per history
+    (a history of 200k commits had 43k, and each window's observation asked four times)."""
+    return _between(_picks_by_time(history), _picked_at, window.since, window.until)
 
 
 def _hours(later: datetime, earlier: datetime) -> float:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import gc
+import operator
 from contextlib import contextmanager
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -130,9 +131,13 @@ def _consistent(graph: CommitGraph) -> bool:
 def _in_time_order(reconstructed: History) -> bool:
     """Episodes in (merged_at, id) order and release tags in time order, which the window's
     bisections rely on (a cached history that is not is a miss)."""
-    keys = [(e.merged_at, e.id) for e in reconstructed.episodes]
+    keys = list(map(_MERGE_ORDER, reconstructed.episodes))
     moments = [r.at for r in reconstructed.releases]
-    return all(a <= b for a, b in zip(keys, keys[1:])) and all(a <= b for a, b in zip(moments, moments[1:]))
+    # map(operator.le) compares in C: a Python loop over 100k episodes cost a re-scan 0.2 s.
+    return all(map(operator.le, keys, keys[1:])) and all(map(operator.le, moments, moments[1:]))
+
+
+_MERGE_ORDER = operator.attrgetter("merged_at", "id")
 
 
 def _as_of(graph: CommitGraph, request: ScanRequest, as_of: datetime) -> CommitGraph:
