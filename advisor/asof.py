@@ -35,13 +35,14 @@ for the refs, one flood for reachability, one comprehension per column.
 
 from __future__ import annotations
 
+from array import array
 from datetime import datetime, timedelta
 from operator import itemgetter
 from typing import Any, Literal
 
 from advisor import history
 from advisor.errors import TrunkNotFound
-from advisor.model import CommitGraph, Ref, RefKind
+from advisor.model import CommitGraph, Numbers, Ref, RefKind
 
 Every = Literal["week", "month"]
 _GONE = -1
@@ -208,10 +209,11 @@ def _compact(graph: CommitGraph, roots: list[int], refs: list[Ref], head_target:
         # itemgetter copies in C; it returns a bare value, not a tuple, for one index.
         return list(many(values)) if many is not None else [values[c] for c in order]
 
-    column = pick
+    def column(values: Numbers) -> Numbers:
+        return array(values.typecode, many(values) if many is not None else [values[c] for c in order])
 
     return CommitGraph(
-        shas=column(graph.shas),
+        shas=pick(graph.shas),
         parents=[(renumber(ps[0]),) if len(ps) == 1 else tuple(map(renumber, ps)) for ps in pick(parents)],
         author_time=column(graph.author_time),
         author_offset=column(graph.author_offset),
@@ -220,7 +222,7 @@ def _compact(graph: CommitGraph, roots: list[int], refs: list[Ref], head_target:
         author=column(graph.author),
         committer=column(graph.committer),
         people=graph.people,
-        subject=column(graph.subject),
+        subject=pick(graph.subject),
         trailers={new[c]: lines for c, lines in graph.trailers.items() if new[c] != _GONE},
         refs=tuple(_retarget(ref, new[ref.target]) for ref in refs),
         head_ref=graph.head_ref,

@@ -4,7 +4,7 @@ Nothing read can run code. The file never names a type: the caller says what it
 expects (`loads(data, tuple[RepoFacts, History])`), and decoding builds only
 that, from JSON values whose every type is checked against the records'
 annotations (str, int, bool, float, None, enums by value, aware datetimes,
-tuples, lists, dicts, slotted dataclasses). Anything else raises `Invalid`.
+integer arrays, tuples, lists, dicts, slotted dataclasses). Anything else raises `Invalid`.
 
 Columnar, for speed and size: a sequence of N records is stored as one list
 per field (a datetime column as lists of epoch seconds and zone minutes, a
@@ -23,6 +23,7 @@ import json
 import operator
 import types
 import typing
+from array import array
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
@@ -215,6 +216,38 @@ def _sequence_codec(inner: tuple[Encode, Decode], as_list: bool = False) -> tupl
     return encode, decode
 
 
+_TYPECODES = {"q", "i"}  # the machine integers of `model.Numbers`
+
+
+def _numbers_codec() -> tuple[Encode, Decode]:
+    """A column of integer arrays: their typecodes, lengths and the numbers flattened; a number the
+    array's type cannot hold is `Invalid`."""
+    strings, numbers = _of_type(str), _of_type(int)
+
+    def encode(values: Sequence[Any]) -> Any:
+        if any(type(v) is not array or v.typecode not in _TYPECODES for v in values):
+            raise Invalid("expected integer arrays")
+        return {"type": [v.typecode for v in values], "len": [len(v) for v in values],
+                "items": [item for v in values for item in v.tolist()]}
+
+    def decode(data: Any, n: int) -> list[Any]:
+        if type(data) is not dict or data.keys() != {"type", "len", "items"}:
+            raise Invalid("expected an array column")
+        typecodes, lengths = strings(data["type"], n), _lengths(data["len"], n)
+        if not set(typecodes) <= _TYPECODES:
+            raise Invalid("not an integer array")
+        items = numbers(data["items"], sum(lengths))
+        out, at = [], 0
+        try:
+            for typecode, length in zip(typecodes, lengths):
+                out.append(array(typecode, items[at:at + length]))
+                at += length
+        except OverflowError:
+            raise Invalid("a number out of its array's range") from None
+        return out
+    return encode, decode
+
+
 def _fixed_tuple_codec(parts: tuple[tuple[Encode, Decode], ...]) -> tuple[Encode, Decode]:
     def encode(values: Sequence[Any]) -> Any:
         if any(len(v) != len(parts) for v in values):
@@ -282,6 +315,8 @@ def _codec(shape: Any) -> tuple[Encode, Decode]:
         return len, _decode_none
     if shape is datetime:
         return _datetime_codec()
+    if shape is array:
+        return _numbers_codec()
     if isinstance(shape, type) and issubclass(shape, enum.Enum):
         return _enum_codec(shape)
     if isinstance(shape, type) and dataclasses.is_dataclass(shape):

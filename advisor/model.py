@@ -1,19 +1,37 @@
 """Plain records shared by every stage of the pipeline.
 
-The commit graph is the one structure kept compact (parallel lists indexed by
-an integer commit id) because large repositories have hundreds of thousands of
+The commit graph is the one structure kept compact (parallel lists and arrays indexed
+by an integer commit id) because large repositories have hundreds of thousands of
 commits; every later record is a frozen dataclass.
 """
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from enum import StrEnum
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 SCHEMA_VERSION = 1
+
+# A column of machine integers (8 bytes a value, where a list holds a pointer and a 28-byte int object).
+# array is not subscriptable before Python 3.12, so the parameter exists only for the type checker.
+if TYPE_CHECKING:
+    Numbers = array[int]
+else:
+    Numbers = array
+TIMES, SMALL = "q", "i"  # typecodes: epoch seconds; zone minutes and indexes into `people`
+
+
+def times() -> Numbers:
+    return array(TIMES)
+
+
+def small_numbers() -> Numbers:
+    return array(SMALL)
 
 
 @lru_cache(maxsize=512)
@@ -87,12 +105,13 @@ class CommitGraph:
 
     shas: list[str] = field(default_factory=list)
     parents: list[tuple[int, ...]] = field(default_factory=list)
-    author_time: list[int] = field(default_factory=list)
-    author_offset: list[int] = field(default_factory=list)
-    commit_time: list[int] = field(default_factory=list)
-    commit_offset: list[int] = field(default_factory=list)
-    author: list[int] = field(default_factory=list)  # index into people
-    committer: list[int] = field(default_factory=list)
+    # The per-commit numbers are arrays: on a 1M-commit history, lists of them held 76 MB more.
+    author_time: Numbers = field(default_factory=times)
+    author_offset: Numbers = field(default_factory=small_numbers)
+    commit_time: Numbers = field(default_factory=times)
+    commit_offset: Numbers = field(default_factory=small_numbers)
+    author: Numbers = field(default_factory=small_numbers)  # index into people
+    committer: Numbers = field(default_factory=small_numbers)
     people: list[tuple[str, str]] = field(default_factory=list)  # (name, email), .mailmap applied
     subject: list[str] = field(default_factory=list)
     trailers: dict[int, tuple[str, ...]] = field(default_factory=dict)

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from array import array
 import pickle
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
-from advisor import codec, history, pipeline, scan
-from advisor.model import Episode, EpisodeKind, History, MergeCheck, MergeMethod, NameOrigin, Release
+from advisor import codec, gitread, history, pipeline, scan
+from advisor.model import CommitGraph, Numbers, Episode, EpisodeKind, History, MergeCheck, MergeMethod, NameOrigin, Release
 from tests import scenarios
 
 ZONE = timezone(timedelta(hours=5, minutes=30))
@@ -44,6 +45,26 @@ def test_mappings_fixed_tuples_optionals_and_empty_sequences() -> None:
     shape = tuple[dict[str, tuple[int, int]], tuple[int, ...] | None, tuple[Release, ...], bool, float]
     value = ({"a" * 40: (1, 2), "b" * 40: (0, 0)}, None, (), True, 0.5)
     assert codec.loads(codec.dumps(value, shape), shape) == value
+
+
+def test_a_real_graph_round_trips_with_its_number_columns_as_arrays(tmp_path: Path) -> None:
+    scenarios.gitflow(tmp_path / "repo")
+    graph = gitread.load(tmp_path / "repo")
+    back = codec.loads(codec.dumps(graph, CommitGraph), CommitGraph)
+    assert back == graph and len(back.author_time) == len(graph) > 10
+    assert [(type(c), c.typecode) for c in (back.author_time, back.commit_offset, back.author)] == [
+        (array, "q"), (array, "i"), (array, "i")]
+
+
+@pytest.mark.parametrize("typecode, items, why", [
+    ("i", [2 ** 40], "a number out of its array's range"), ("d", [1], "not an integer array"),
+    ("q", [1.5], "expected int values"), ("q", [1, 2], "expected a list of 1 values"),
+])
+def test_an_array_column_with_another_type_or_out_of_range_is_invalid(typecode: str, items: list[object],
+                                                                       why: str) -> None:
+    assert json.loads(codec.dumps(array("q", [7]), Numbers)) == {"type": ["q"], "len": [1], "items": [7]}
+    with pytest.raises(codec.Invalid, match=why):
+        codec.loads(json.dumps({"type": [typecode], "len": [1], "items": items}), Numbers)
 
 
 def test_a_real_history_round_trips(tmp_path: Path) -> None:

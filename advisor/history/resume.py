@@ -41,8 +41,8 @@ from advisor.history.releases import (
     _Shipping,
     _version_tags,
 )
-from advisor.model import (CLOCK_SKEW_SECONDS, Anomalies, CherryPick, CommitGraph, History, LineMergeKind, Ref, Revert,
-                           aware)
+from advisor.model import (CLOCK_SKEW_SECONDS, SMALL, Anomalies, CherryPick, CommitGraph, History, LineMergeKind,
+                           Numbers, Ref, Revert, aware)
 
 _EPOCH_FLOOR = 315_532_800  # 1980-01-01, as releases._anomalies counts
 
@@ -423,9 +423,10 @@ def align(graph: CommitGraph, saved: Resume) -> CommitGraph | None:
     return replace(
         graph,
         shas=[graph.shas[i] for i in order], parents=[tuple(map(at, parents[i])) for i in order],
-        author_time=[graph.author_time[i] for i in order], author_offset=[graph.author_offset[i] for i in order],
-        commit_time=[graph.commit_time[i] for i in order], commit_offset=[graph.commit_offset[i] for i in order],
-        author=[person_map[graph.author[i]] for i in order], committer=[person_map[graph.committer[i]] for i in order],
+        author_time=column(graph.author_time, order), author_offset=column(graph.author_offset, order),
+        commit_time=column(graph.commit_time, order), commit_offset=column(graph.commit_offset, order),
+        author=column(array(SMALL, map(person_map.__getitem__, graph.author)), order),
+        committer=column(array(SMALL, map(person_map.__getitem__, graph.committer)), order),
         people=[graph.people[i] for i in people_order], subject=[graph.subject[i] for i in order],
         trailers={remap[c]: lines for c, lines in graph.trailers.items()},
         # Built field by field: dataclasses.replace costs 12 us a ref, and curl has 11k refs.
@@ -433,6 +434,11 @@ def align(graph: CommitGraph, saved: Resume) -> CommitGraph | None:
                        tag_time=r.tag_time, tag_offset=r.tag_offset, pr=r.pr) for r in graph.refs),
         head_target=remap[graph.head_target] if graph.head_target is not None else None,
     )
+
+
+def column(values: Numbers, order: Sequence[int]) -> Numbers:
+    """The numbers at `order`'s positions, in that order, of the same machine type."""
+    return array(values.typecode, map(values.__getitem__, order))
 
 
 def _picks_and_reverts(lab: _Labeller, history: History, old: _Old, n: int) -> tuple[list[CherryPick], list[Revert]]:
