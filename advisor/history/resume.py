@@ -21,9 +21,11 @@ import base64
 import hashlib
 import sys
 from array import array
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from operator import itemgetter
+from typing import Any
 
 from advisor.history.assemble import environment, finish
 from advisor.history.labelling import (
@@ -419,15 +421,15 @@ def align(graph: CommitGraph, saved: Resume) -> CommitGraph | None:
     person_map = [0] * len(graph.people)
     for new_index, old_index in enumerate(people_order):
         person_map[old_index] = new_index
-    parents, at = graph.parents, remap.__getitem__
+    at, pick = remap.__getitem__, _picker(order)
     return replace(
         graph,
-        shas=[graph.shas[i] for i in order], parents=[tuple(map(at, parents[i])) for i in order],
-        author_time=column(graph.author_time, order), author_offset=column(graph.author_offset, order),
-        commit_time=column(graph.commit_time, order), commit_offset=column(graph.commit_offset, order),
-        author=column(array(SMALL, map(person_map.__getitem__, graph.author)), order),
-        committer=column(array(SMALL, map(person_map.__getitem__, graph.committer)), order),
-        people=[graph.people[i] for i in people_order], subject=[graph.subject[i] for i in order],
+        shas=list(pick(graph.shas)), parents=[tuple(map(at, ps)) for ps in pick(graph.parents)],
+        author_time=column(graph.author_time, pick), author_offset=column(graph.author_offset, pick),
+        commit_time=column(graph.commit_time, pick), commit_offset=column(graph.commit_offset, pick),
+        author=column(array(SMALL, map(person_map.__getitem__, graph.author)), pick),
+        committer=column(array(SMALL, map(person_map.__getitem__, graph.committer)), pick),
+        people=[graph.people[i] for i in people_order], subject=list(pick(graph.subject)),
         trailers={remap[c]: lines for c, lines in graph.trailers.items()},
         # Built field by field: dataclasses.replace costs 12 us a ref, and curl has 11k refs.
         refs=tuple(Ref(name=r.name, kind=r.kind, short=r.short, target=remap[r.target], remote=r.remote,
@@ -436,9 +438,17 @@ def align(graph: CommitGraph, saved: Resume) -> CommitGraph | None:
     )
 
 
-def column(values: Numbers, order: Sequence[int]) -> Numbers:
-    """The numbers at `order`'s positions, in that order, of the same machine type."""
-    return array(values.typecode, map(values.__getitem__, order))
+def _picker(order: Sequence[int]) -> Callable[[Sequence[Any]], Sequence[Any]]:
+    """The values at `order`'s positions, in that order: one C call per column (itemgetter returns a bare
+    value, not a tuple, for one position)."""
+    if len(order) == 1:
+        return lambda values: (values[order[0]],)
+    return itemgetter(*order) if order else (lambda values: ())
+
+
+def column(values: Numbers, pick: Callable[[Sequence[Any]], Sequence[Any]]) -> Numbers:
+    """The numbers `pick` takes, in its order, of the same machine type."""
+    return array(values.typecode, pick(values))
 
 
 def _picks_and_reverts(lab: _Labeller, history: History, old: _Old, n: int) -> tuple[list[CherryPick], list[Revert]]:

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Iterator, Mapping, Sequence
+import operator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime
 from enum import Enum
+from itertools import repeat
 from typing import Any, Final, Literal
 
 from typing_extensions import TypedDict  # pydantic reads the schema of this one on Python 3.11
@@ -26,13 +28,20 @@ from advisor.snapshot import MEASURES as _MEASURES
 PROGRESS_FORMAT = 1  # `version` of the progress JSON document
 CHECK_FORMAT: Final = 1  # `version` of the check JSON document
 
-_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+_FIELDS: dict[type, tuple[tuple[str, ...], Callable[[Any], tuple[Any, ...]]]] = {}
 
 
-def _names(kind: type) -> tuple[str, ...]:
-    if kind not in _FIELD_NAMES:
-        _FIELD_NAMES[kind] = tuple(f.name for f in dataclasses.fields(kind))
-    return _FIELD_NAMES[kind]
+def _fields(kind: type) -> tuple[tuple[str, ...], Callable[[Any], tuple[Any, ...]]]:
+    """A record type's field names, and one C call that reads them all off a record."""
+    known = _FIELDS.get(kind)
+    if known is None:
+        names = tuple(f.name for f in dataclasses.fields(kind))
+        if len(names) > 1:
+            known = (names, operator.attrgetter(*names))
+        else:  # attrgetter of one name returns the value, not a tuple; of none, it cannot be made
+            known = (names, lambda value: tuple(getattr(value, name) for name in names))
+        _FIELDS[kind] = known
+    return known
 
 
 _PLAIN = frozenset((str, int, float, bool, type(None)))
@@ -65,11 +74,8 @@ def jsonable(value: Any) -> Any:
 def _record(value: Any, kind: type) -> dict[str, Any]:
     # Most fields are plain values: taken as they are, without a call per field (a scan has
     # a hundred thousand records).
-    fields = {}
-    for name in _names(kind):
-        field = getattr(value, name)
-        fields[name] = field if type(field) in _PLAIN else jsonable(field)
-    return fields
+    names, read = _fields(kind)
+    return {name: field if type(field) in _PLAIN else jsonable(field) for name, field in zip(names, read(value))}
 
 
 def scan_document(scan: Scan) -> dict[str, Any]:
@@ -116,22 +122,26 @@ def encode_chunks(value: Any, level: int = 0) -> Iterator[str]:
         yield escape.json_text("".join(pieces))
 
 
+# Made once: json.dumps with an option builds a new encoder at every call.
+_scalar = json.JSONEncoder(ensure_ascii=False).encode
+_record_line = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(", ", ": ")).encode
+
+
 def _pieces(value: Any, level: int) -> Iterator[str]:
     pad = "  " * level
     if isinstance(value, dict) and value:
         separator = "{\n"
         for key in sorted(value):
-            yield f"{separator}{pad}  {json.dumps(key, ensure_ascii=False)}: "
+            yield f"{separator}{pad}  {_scalar(key)}: "
             yield from _pieces(value[key], level + 1)
             separator = ",\n"
         yield "\n" + pad + "}"
     elif isinstance(value, list) and value:
-        if all(isinstance(item, dict) for item in value):
-            dumps = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(", ", ": ")).encode
+        if all(map(isinstance, value, repeat(dict))):
             yield "[\n"
             for index, item in enumerate(value):
                 yield f",\n{pad}  " if index else f"{pad}  "
-                yield dumps(item)
+                yield _record_line(item)
         else:
             separator = "[\n"
             for item in value:
@@ -140,7 +150,7 @@ def _pieces(value: Any, level: int) -> Iterator[str]:
                 separator = ",\n"
         yield "\n" + pad + "]"
     else:
-        yield json.dumps(value, ensure_ascii=False)
+        yield _scalar(value)
 
 
 def scan_json(scan: Scan) -> str:
