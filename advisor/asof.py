@@ -27,6 +27,9 @@ repositories by the tests' `truncated_copy` helper:
 5. The result holds only the commits reachable from what is left (as `load` lists
    only reachable commits), re-indexed compactly in the input's order (the order of
    `git log`), with every per-commit column, the trailers and the refs remapped.
+   `cut` may be asked to number some commits first (an earlier date's, as that date's
+   graph numbered them): any numbering gives the same History, and a reconstruction
+   resumed from that date's then finds its commits where it left them.
 
 Everything is linear in the number of commits: one pass for the kept set (a second
 only when clock skew listed a parent before its child), memoised first-parent walks
@@ -36,6 +39,7 @@ for the refs, one flood for reachability, one comprehension per column.
 from __future__ import annotations
 
 from array import array
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from operator import itemgetter
 from typing import Any, Literal
@@ -118,6 +122,16 @@ def truncate(graph: CommitGraph, as_of: datetime, *, trunk: str | None = None) -
     branches were created later. The result may share unchanged lists with `graph`;
     neither is modified.
     """
+    return cut(graph, as_of, trunk=trunk)[0]
+
+
+def cut(graph: CommitGraph, as_of: datetime, *, trunk: str | None = None,
+        first: Sequence[int] = ()) -> tuple[CommitGraph, list[int]]:
+    """`truncate`, numbering the commits of `first` (indices into `graph`) that it keeps first, in that order,
+    then the others in `graph`'s order; and the index in `graph` of each commit of the result.
+
+    A backfill passes each date's second value as the next date's `first`: the earlier graph's commits
+    keep their numbers, so resuming its reconstruction need not renumber the later graph."""
     keep = kept_commits(graph, as_of)
     limit = _limit(as_of)
     memo: dict[int, int] = {}
@@ -141,7 +155,7 @@ def truncate(graph: CommitGraph, as_of: datetime, *, trunk: str | None = None) -
         landing = _rewind(graph.head_target, graph, keep, memo)
         head_target = None if landing == _GONE else landing
     roots = [r.target for r in refs] + ([head_target] if head_target is not None else [])
-    return _compact(graph, roots, refs, head_target)
+    return _compact(graph, roots, refs, head_target, first)
 
 
 def _drop_created_later(graph: CommitGraph, candidates: list[tuple[Ref, bool]],
@@ -173,8 +187,9 @@ def _drop_created_later(graph: CommitGraph, candidates: list[tuple[Ref, bool]],
     return kept
 
 
-def _compact(graph: CommitGraph, roots: list[int], refs: list[Ref], head_target: int | None) -> CommitGraph:
-    """Only what `roots` reach, re-indexed in the input's order."""
+def _compact(graph: CommitGraph, roots: list[int], refs: list[Ref], head_target: int | None,
+             first: Sequence[int]) -> tuple[CommitGraph, list[int]]:
+    """Only what `roots` reach, re-indexed: those of `first` first, in its order, then in the input's order."""
     size = len(graph)
     parents = graph.parents
     reached = bytearray(size)
@@ -190,15 +205,24 @@ def _compact(graph: CommitGraph, roots: list[int], refs: list[Ref], head_target:
                         reached[parent] = 1
                         if parent < commit:
                             again = True
-    if reached.count(1) == size:  # nothing left out: the columns are shared as they are
+    if first:
+        placed = bytearray(size)
+        order = []
+        for commit in first:
+            if reached[commit] and not placed[commit]:
+                placed[commit] = 1
+                order.append(commit)
+        order += [commit for commit in range(size) if reached[commit] and not placed[commit]]
+    else:
+        order = [commit for commit in range(size) if reached[commit]]
+    if len(order) == size and order == list(range(size)):  # all kept, in order: the columns are shared as they are
         return CommitGraph(
             shas=graph.shas, parents=graph.parents, author_time=graph.author_time,
             author_offset=graph.author_offset, commit_time=graph.commit_time, commit_offset=graph.commit_offset,
             author=graph.author, committer=graph.committer, people=graph.people, subject=graph.subject,
             trailers=graph.trailers, refs=tuple(refs), head_ref=graph.head_ref, head_target=head_target,
             remote_head=graph.remote_head, shallow=graph.shallow, missing_parents=graph.missing_parents,
-        )
-    order = [commit for commit in range(size) if reached[commit]]
+        ), order
     new = [_GONE] * size
     for position, commit in enumerate(order):
         new[commit] = position
@@ -231,7 +255,7 @@ def _compact(graph: CommitGraph, roots: list[int], refs: list[Ref], head_target:
         shallow=graph.shallow,
         # Which commits lost a parent is not recorded: the count stays an upper bound.
         missing_parents=graph.missing_parents,
-    )
+    ), order
 
 
 def first_commit_time(graph: CommitGraph) -> int | None:

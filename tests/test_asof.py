@@ -270,6 +270,44 @@ def test_truncate_equals_the_git_truncated_copy(seed: int, pick: float, exact: b
         assert head == (expected.shas[expected.head_target] if expected.head_target is not None else None)
 
 
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 2**32 - 1), picks=st.lists(st.floats(0, 1), min_size=2, max_size=4))
+def test_a_cut_numbering_an_earlier_dates_commits_first_is_the_same_graph(seed: int, picks: list[float]) -> None:
+    """A backfill's chain of cuts: each date numbers the previous date's commits as it did, the rest after
+    in git log's order, and is otherwise the graph `truncate` gives (which the git copy checks above)."""
+    with tempfile.TemporaryDirectory() as folder:
+        moments = random_history(Path(folder) / "repo", seed)
+        full = graph_of(Path(folder) / "repo")
+        earlier: CommitGraph | None = None
+        numbered: list[int] = []
+        for pick in sorted(picks):
+            date = moments[0] + (moments[-1] - moments[0] + timedelta(hours=1)) * pick
+            past, order = asof.cut(full, date, first=numbered)
+            plain = asof.truncate(full, date)
+            assert by_sha(past) == by_sha(plain) and past.head_ref == plain.head_ref
+            assert (past.shas[past.head_target] if past.head_target is not None else None) == (
+                plain.shas[plain.head_target] if plain.head_target is not None else None)
+            assert [full.shas[i] for i in order] == past.shas
+            if earlier is not None:
+                still = [sha for sha in earlier.shas if sha in set(past.shas)]
+                assert past.shas[:len(still)] == still  # the earlier date's commits first, in its order
+                rest = past.shas[len(still):]
+                assert rest == [sha for sha in plain.shas if sha in set(rest)]  # then in git log's order
+            earlier, numbered = past, order
+
+
+def test_a_cut_with_every_commit_in_order_shares_the_columns(repo_path: Path) -> None:
+    b = RepoBuilder(repo_path)
+    for hour in range(4):
+        b.commit(at=hour)
+    full = graph_of(repo_path)
+    same, order = asof.cut(full, hours(10), first=range(len(full)))
+    assert same.shas is full.shas and order == list(range(len(full)))
+    turned, order = asof.cut(full, hours(10), first=[len(full) - 1])
+    assert turned.shas == [full.shas[-1], *full.shas[:-1]] and order == [len(full) - 1, *range(len(full) - 1)]
+    assert by_sha(turned) == by_sha(full)
+
+
 # ---------------------------------------------------------------------------
 # dates_between
 
