@@ -38,15 +38,17 @@ for the refs, one flood for reachability, one comprehension per column.
 
 from __future__ import annotations
 
+import dataclasses
 from array import array
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from operator import itemgetter
 from typing import Any, Literal
 
 from advisor import history
 from advisor.errors import TrunkNotFound
-from advisor.model import CommitGraph, Numbers, Ref, RefKind
+from advisor.model import CommitGraph, Numbers, Ref, RefKind, picker
 
 Every = Literal["week", "month"]
 _GONE = -1
@@ -122,16 +124,30 @@ def truncate(graph: CommitGraph, as_of: datetime, *, trunk: str | None = None) -
     branches were created later. The result may share unchanged lists with `graph`;
     neither is modified.
     """
-    return cut(graph, as_of, trunk=trunk)[0]
+    return cut(graph, as_of, trunk=trunk).graph
 
 
-def cut(graph: CommitGraph, as_of: datetime, *, trunk: str | None = None,
-        first: Sequence[int] = ()) -> tuple[CommitGraph, list[int]]:
-    """`truncate`, numbering the commits of `first` (indices into `graph`) that it keeps first, in that order,
-    then the others in `graph`'s order; and the index in `graph` of each commit of the result.
+@dataclass(frozen=True, slots=True, eq=False)
+class Cut:
+    """A graph as it was on a date, and where it sits in the graph it was cut from: what the next
+    date's cut builds on (`cut(..., after=...)`)."""
 
-    A backfill passes each date's second value as the next date's `first`: the earlier graph's commits
-    keep their numbers, so resuming its reconstruction need not renumber the later graph."""
+    graph: CommitGraph  # as it was on the date
+    source: CommitGraph  # what it was cut from
+    limit: int  # the date, in whole epoch seconds
+    order: list[int]  # each commit of `graph`: its index in `source`
+    position: list[int]  # each commit of `source`: its index in `graph`, _GONE when left out
+    reached: bytearray  # each commit of `source`: 1 when in `graph`
+
+
+def cut(graph: CommitGraph, as_of: datetime, *, trunk: str | None = None, after: Cut | None = None) -> Cut:
+    """`truncate`, numbering first the commits of `after` (an earlier date's cut of the same `graph`) that it
+    keeps, in `after`'s order, then the others in `graph`'s order.
+
+    A backfill passes each date's cut as the next date's `after`: the earlier graph's commits keep their
+    numbers, so resuming its reconstruction need not renumber the later graph; and when the later date keeps
+    all of them (every earlier ref is still there: each then points at or past where it did), the earlier
+    graph's columns are extended with the new commits instead of being copied again."""
     keep = kept_commits(graph, as_of)
     limit = _limit(as_of)
     memo: dict[int, int] = {}
@@ -155,7 +171,22 @@ def cut(graph: CommitGraph, as_of: datetime, *, trunk: str | None = None,
         landing = _rewind(graph.head_target, graph, keep, memo)
         head_target = None if landing == _GONE else landing
     roots = [r.target for r in refs] + ([head_target] if head_target is not None else [])
-    return _compact(graph, roots, refs, head_target, first)
+    if after is not None and after.source is not graph:
+        after = None
+    if after is not None and _keeps_all_of(after, limit, refs, head_target):
+        return _extend(after, limit, roots, refs, head_target)
+    return _compact(graph, limit, roots, refs, head_target, after.order if after is not None else ())
+
+
+def _keeps_all_of(after: Cut, limit: int, refs: list[Ref], head_target: int | None) -> bool:
+    """Whether every commit of the earlier cut `after` is reached on this later date: a kept commit stays kept
+    as the date grows, so each ref still there points at its earlier target or at a first-parent descendant of it
+    (the newest kept commit of the same chain), and so does a detached HEAD still there."""
+    if limit < after.limit:
+        return False
+    names = {ref.name for ref in refs}
+    return (all(ref.name in names for ref in after.graph.refs)
+            and (after.graph.head_target is None or head_target is not None))
 
 
 def _drop_created_later(graph: CommitGraph, candidates: list[tuple[Ref, bool]],
@@ -187,8 +218,8 @@ def _drop_created_later(graph: CommitGraph, candidates: list[tuple[Ref, bool]],
     return kept
 
 
-def _compact(graph: CommitGraph, roots: list[int], refs: list[Ref], head_target: int | None,
-             first: Sequence[int]) -> tuple[CommitGraph, list[int]]:
+def _compact(graph: CommitGraph, limit: int, roots: list[int], refs: list[Ref], head_target: int | None,
+             first: Sequence[int]) -> Cut:
     """Only what `roots` reach, re-indexed: those of `first` first, in its order, then in the input's order."""
     size = len(graph)
     parents = graph.parents
@@ -216,28 +247,24 @@ def _compact(graph: CommitGraph, roots: list[int], refs: list[Ref], head_target:
     else:
         order = [commit for commit in range(size) if reached[commit]]
     if len(order) == size and order == list(range(size)):  # all kept, in order: the columns are shared as they are
-        return CommitGraph(
+        return Cut(graph=CommitGraph(
             shas=graph.shas, parents=graph.parents, author_time=graph.author_time,
             author_offset=graph.author_offset, commit_time=graph.commit_time, commit_offset=graph.commit_offset,
             author=graph.author, committer=graph.committer, people=graph.people, subject=graph.subject,
             trailers=graph.trailers, refs=tuple(refs), head_ref=graph.head_ref, head_target=head_target,
             remote_head=graph.remote_head, shallow=graph.shallow, missing_parents=graph.missing_parents,
-        ), order
+        ), source=graph, limit=limit, order=order, position=order.copy(), reached=reached)
     new = [_GONE] * size
     for position, commit in enumerate(order):
         new[commit] = position
     renumber = new.__getitem__
-    many = itemgetter(*order) if len(order) > 1 else None
-
-    def pick(values: list[Any]) -> list[Any]:
-        # itemgetter copies in C; it returns a bare value, not a tuple, for one index.
-        return list(many(values)) if many is not None else [values[c] for c in order]
+    pick = picker(order)
 
     def column(values: Numbers) -> Numbers:
-        return array(values.typecode, many(values) if many is not None else [values[c] for c in order])
+        return array(values.typecode, pick(values))
 
-    return CommitGraph(
-        shas=pick(graph.shas),
+    return Cut(graph=CommitGraph(
+        shas=list(pick(graph.shas)),
         parents=[(renumber(ps[0]),) if len(ps) == 1 else tuple(map(renumber, ps)) for ps in pick(parents)],
         author_time=column(graph.author_time),
         author_offset=column(graph.author_offset),
@@ -246,7 +273,7 @@ def _compact(graph: CommitGraph, roots: list[int], refs: list[Ref], head_target:
         author=column(graph.author),
         committer=column(graph.committer),
         people=graph.people,
-        subject=pick(graph.subject),
+        subject=list(pick(graph.subject)),
         trailers={new[c]: lines for c, lines in graph.trailers.items() if new[c] != _GONE},
         refs=tuple(_retarget(ref, new[ref.target]) for ref in refs),
         head_ref=graph.head_ref,
@@ -255,7 +282,68 @@ def _compact(graph: CommitGraph, roots: list[int], refs: list[Ref], head_target:
         shallow=graph.shallow,
         # Which commits lost a parent is not recorded: the count stays an upper bound.
         missing_parents=graph.missing_parents,
-    ), order
+    ), source=graph, limit=limit, order=order, position=new, reached=reached)
+
+
+def _extend(after: Cut, limit: int, roots: list[int], refs: list[Ref], head_target: int | None) -> Cut:
+    """`_compact` when every commit of `after` is reached: its graph, the commits reached since appended (in the
+    input's order), found by a walk that stops at the earlier commits; refs that still point where they did
+    are the earlier graph's own."""
+    graph, earlier = after.source, after.graph
+    parents = graph.parents
+    reached = bytearray(after.reached)
+    fresh = []
+    stack = []
+    for root in roots:
+        if not reached[root]:
+            reached[root] = 1
+            stack.append(root)
+    while stack:
+        commit = stack.pop()
+        fresh.append(commit)
+        for parent in parents[commit]:
+            if not reached[parent]:
+                reached[parent] = 1
+                stack.append(parent)
+    fresh.sort()
+    position = after.position.copy()
+    for number, commit in enumerate(fresh, start=len(after.order)):
+        position[commit] = number
+    renumber = position.__getitem__
+    before = {ref.name: ref for ref in earlier.refs}
+    order = after.order + fresh
+
+    def moved(ref: Ref) -> Ref:
+        same = before.get(ref.name)
+        if same is not None and after.order[same.target] == ref.target:
+            return same
+        return _retarget(ref, position[ref.target])
+
+    if not fresh:
+        columns = earlier
+    else:
+        pick = picker(fresh)
+
+        def column(values: Numbers, old: Numbers) -> Numbers:
+            return old + array(values.typecode, pick(values))
+
+        columns = dataclasses.replace(
+            earlier,
+            shas=earlier.shas + list(pick(graph.shas)),
+            parents=earlier.parents + [tuple(map(renumber, ps)) for ps in pick(parents)],
+            author_time=column(graph.author_time, earlier.author_time),
+            author_offset=column(graph.author_offset, earlier.author_offset),
+            commit_time=column(graph.commit_time, earlier.commit_time),
+            commit_offset=column(graph.commit_offset, earlier.commit_offset),
+            author=column(graph.author, earlier.author),
+            committer=column(graph.committer, earlier.committer),
+            subject=earlier.subject + list(pick(graph.subject)),
+            trailers=earlier.trailers | {position[c]: graph.trailers[c] for c in fresh if c in graph.trailers},
+        )
+    return Cut(graph=dataclasses.replace(
+        columns, refs=tuple(map(moved, refs)),
+        head_target=position[head_target] if head_target is not None else None,
+    ), source=graph, limit=limit, order=order, position=position, reached=reached)
 
 
 def first_commit_time(graph: CommitGraph) -> int | None:

@@ -8,12 +8,13 @@ commits; every later record is a frozen dataclass.
 from __future__ import annotations
 
 from array import array
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from enum import StrEnum
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from operator import itemgetter
+from typing import TYPE_CHECKING, Any
 
 SCHEMA_VERSION = 1
 
@@ -32,6 +33,15 @@ def times() -> Numbers:
 
 def small_numbers() -> Numbers:
     return array(SMALL)
+
+
+def picker(order: Sequence[int]) -> Callable[[Sequence[Any]], Sequence[Any]]:
+    """What takes a column's values at `order`'s positions, in that order, in one C call (to renumber a
+    graph's columns; itemgetter returns a bare value, not a tuple, for one position)."""
+    if len(order) == 1:
+        only = order[0]
+        return lambda values: (values[only],)
+    return itemgetter(*order) if order else (lambda values: ())
 
 
 @lru_cache(maxsize=512)

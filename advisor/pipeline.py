@@ -141,16 +141,15 @@ def _in_time_order(reconstructed: History) -> bool:
 _MERGE_ORDER = operator.attrgetter("merged_at", "id")
 
 
-def _as_of(graph: CommitGraph, request: ScanRequest, as_of: datetime,
-           first: Sequence[int] = ()) -> tuple[CommitGraph, list[int]]:
-    """The graph on `as_of`, numbering `first` first (`asof.cut`); a date before the first commit is the
-    user's mistake."""
-    past, order = asof.cut(graph, as_of, trunk=request.options.trunk, first=first)
-    if not len(past):
+def _as_of(graph: CommitGraph, request: ScanRequest, as_of: datetime, after: asof.Cut | None = None) -> asof.Cut:
+    """The graph on `as_of`, built on an earlier date's cut `after` (`asof.cut`); a date before the first
+    commit is the user's mistake."""
+    past = asof.cut(graph, as_of, trunk=request.options.trunk, after=after)
+    if not len(past.graph):
         first_time = asof.first_commit_time(graph)
         since = f"; its first commit is dated {aware(first_time, 0):%Y-%m-%d %H:%M} UTC" if first_time is not None else ""
         raise BadOption(f"The repository had no commits yet on {as_of.isoformat()}{since}.")
-    return past, order
+    return past
 
 
 def _host_refs(graph: CommitGraph, *, bare: bool) -> tuple[CommitGraph, tuple[scan.LeftOut, ...]]:
@@ -194,7 +193,7 @@ def load_history(request: ScanRequest, status: Status = _quiet,
         graph, left_out = _host_refs(read, bare=location.work_tree is None)
         del read
         if request.as_of is not None:
-            graph = _as_of(graph, request, request.as_of)[0]
+            graph = _as_of(graph, request, request.as_of).graph
         status(f"reconstructing {len(graph)} commits")
         # The state a later scan resumes from is built only when it will be cached.
         reconstructed, resumable, why = history.reconstruct_resumable(
@@ -344,14 +343,16 @@ def backfill(request: ScanRequest, dates: Sequence[datetime], status: Status = _
         graph, left_out = _host_refs(_read_graph(request, status, cache)[0], bare=bare)
     texts = history.Texts(shared=True)  # each commit's message parsed once for every date
     # Each date's history is the previous one's grown by a week: resumed from it when that gives what a cold
-    # reconstruction gives (history.resume). Each truncation numbers the previous date's commits as that one did
-    # (`asof.cut`), so the resumption finds them in place; settled=0: that is not an order a cache relies on.
+    # reconstruction gives (history.resume). Each date's cut is built on the previous date's and numbers its commits
+    # as that one did (`asof.cut`), so the resumption finds them in place; settled=0: that is not an order a cache
+    # relies on.
     previous: tuple[History, history.Resume] | None = None
-    numbered: list[int] = []  # the previous date's commits, as indices into `graph`, in that date's order
+    earlier: asof.Cut | None = None
     for number, date in enumerate(dates, start=1):
         status(f"{date:%Y-%m-%d} ({number}/{len(dates)}): reconstructing")
         with _cyclic_gc_paused():
-            past, numbered = _as_of(graph, request, date, first=numbered)
+            earlier = _as_of(graph, request, date, after=earlier)
+            past = earlier.graph
             reconstructed, resumable, _ = history.reconstruct_resumable(past, request.options, date, texts,
                                                                         previous=previous, settled=0)
             previous = (reconstructed, resumable) if resumable is not None else None

@@ -270,30 +270,56 @@ def test_truncate_equals_the_git_truncated_copy(seed: int, pick: float, exact: b
         assert head == (expected.shas[expected.head_target] if expected.head_target is not None else None)
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(seed=st.integers(0, 2**32 - 1), picks=st.lists(st.floats(0, 1), min_size=2, max_size=4))
-def test_a_cut_numbering_an_earlier_dates_commits_first_is_the_same_graph(seed: int, picks: list[float]) -> None:
-    """A backfill's chain of cuts: each date numbers the previous date's commits as it did, the rest after
-    in git log's order, and is otherwise the graph `truncate` gives (which the git copy checks above)."""
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 2**32 - 1), picks=st.lists(st.floats(0, 1), min_size=2, max_size=5))
+def test_a_chain_of_cuts_numbers_each_earlier_dates_commits_first_and_is_the_same_graph(
+        seed: int, picks: list[float]) -> None:
+    """A backfill's chain of cuts, each built on the last (dates in any order): each numbers the earlier cut's
+    commits as it did, the rest after in git log's order, and is otherwise the graph `truncate` gives (which
+    the git copy checks above), whether it extended the earlier graph or cut the whole one again."""
     with tempfile.TemporaryDirectory() as folder:
         moments = random_history(Path(folder) / "repo", seed)
         full = graph_of(Path(folder) / "repo")
-        earlier: CommitGraph | None = None
-        numbered: list[int] = []
-        for pick in sorted(picks):
+        earlier: asof.Cut | None = None
+        for pick in picks:
             date = moments[0] + (moments[-1] - moments[0] + timedelta(hours=1)) * pick
-            past, order = asof.cut(full, date, first=numbered)
+            past = asof.cut(full, date, after=earlier)
             plain = asof.truncate(full, date)
-            assert by_sha(past) == by_sha(plain) and past.head_ref == plain.head_ref
-            assert (past.shas[past.head_target] if past.head_target is not None else None) == (
-                plain.shas[plain.head_target] if plain.head_target is not None else None)
-            assert [full.shas[i] for i in order] == past.shas
+            assert by_sha(past.graph) == by_sha(plain) and past.graph.head_ref == plain.head_ref
+            assert head_sha(past.graph) == head_sha(plain)
+            assert [full.shas[i] for i in past.order] == past.graph.shas
+            assert all(past.position[i] == n for n, i in enumerate(past.order))
+            assert past.reached.count(1) == len(past.order)
             if earlier is not None:
-                still = [sha for sha in earlier.shas if sha in set(past.shas)]
-                assert past.shas[:len(still)] == still  # the earlier date's commits first, in its order
-                rest = past.shas[len(still):]
+                kept = set(past.graph.shas)
+                still = [sha for sha in earlier.graph.shas if sha in kept]
+                assert past.graph.shas[:len(still)] == still  # the earlier date's commits first, in its order
+                rest = past.graph.shas[len(still):]
                 assert rest == [sha for sha in plain.shas if sha in set(rest)]  # then in git log's order
-            earlier, numbered = past, order
+            earlier = past
+
+
+def head_sha(graph: CommitGraph) -> str | None:
+    return graph.shas[graph.head_target] if graph.head_target is not None else None
+
+
+def test_a_later_cut_extends_the_earlier_graph_and_keeps_its_unmoved_refs(repo_path: Path) -> None:
+    b = RepoBuilder(repo_path)
+    for hour in range(4):
+        b.commit(at=hour)
+    b.branch("topic", "main")
+    b.commit(branch="topic", at=5)
+    b.tag("v1", "main", annotated=True, at=6)
+    b.commit(at=7)
+    full = graph_of(repo_path)
+    earlier = asof.cut(full, hours(6))
+    later = asof.cut(full, hours(8), after=earlier)
+    assert later.graph.shas[:len(earlier.graph)] == earlier.graph.shas and len(later.graph) == len(earlier.graph) + 1
+    assert by_sha(later.graph) == by_sha(asof.truncate(full, hours(8)))
+    unmoved = {r.name: r for r in earlier.graph.refs}
+    assert {r.name for r in later.graph.refs if r is unmoved.get(r.name)} == {"refs/heads/topic", "refs/tags/v1"}
+    same = asof.cut(full, hours(9), after=later)
+    assert same.graph.shas is later.graph.shas  # nothing new: the earlier columns as they are
 
 
 def test_a_cut_with_every_commit_in_order_shares_the_columns(repo_path: Path) -> None:
@@ -301,11 +327,8 @@ def test_a_cut_with_every_commit_in_order_shares_the_columns(repo_path: Path) ->
     for hour in range(4):
         b.commit(at=hour)
     full = graph_of(repo_path)
-    same, order = asof.cut(full, hours(10), first=range(len(full)))
-    assert same.shas is full.shas and order == list(range(len(full)))
-    turned, order = asof.cut(full, hours(10), first=[len(full) - 1])
-    assert turned.shas == [full.shas[-1], *full.shas[:-1]] and order == [len(full) - 1, *range(len(full) - 1)]
-    assert by_sha(turned) == by_sha(full)
+    same = asof.cut(full, hours(10))
+    assert same.graph.shas is full.shas and same.order == list(range(len(full)))
 
 
 # ---------------------------------------------------------------------------

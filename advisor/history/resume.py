@@ -24,7 +24,6 @@ from array import array
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from operator import itemgetter
 from typing import Any
 
 from advisor.history.assemble import environment, finish
@@ -43,7 +42,7 @@ from advisor.history.releases import (
     _Shipping,
     _version_tags,
 )
-from advisor.model import (CLOCK_SKEW_SECONDS, SMALL, Anomalies, CherryPick, CommitGraph, History, LineMergeKind,
+from advisor.model import (CLOCK_SKEW_SECONDS, SMALL, picker, Anomalies, CherryPick, CommitGraph, History, LineMergeKind,
                            Numbers, Ref, Revert, aware)
 
 _EPOCH_FLOOR = 315_532_800  # 1980-01-01, as releases._anomalies counts
@@ -421,7 +420,7 @@ def align(graph: CommitGraph, saved: Resume) -> CommitGraph | None:
     person_map = [0] * len(graph.people)
     for new_index, old_index in enumerate(people_order):
         person_map[old_index] = new_index
-    at, pick = remap.__getitem__, _picker(order)
+    at, pick = remap.__getitem__, picker(order)
     return replace(
         graph,
         shas=list(pick(graph.shas)), parents=[tuple(map(at, ps)) for ps in pick(graph.parents)],
@@ -436,14 +435,6 @@ def align(graph: CommitGraph, saved: Resume) -> CommitGraph | None:
                        tag_time=r.tag_time, tag_offset=r.tag_offset, pr=r.pr) for r in graph.refs),
         head_target=remap[graph.head_target] if graph.head_target is not None else None,
     )
-
-
-def _picker(order: Sequence[int]) -> Callable[[Sequence[Any]], Sequence[Any]]:
-    """The values at `order`'s positions, in that order: one C call per column (itemgetter returns a bare
-    value, not a tuple, for one position)."""
-    if len(order) == 1:
-        return lambda values: (values[order[0]],)
-    return itemgetter(*order) if order else (lambda values: ())
 
 
 def column(values: Numbers, pick: Callable[[Sequence[Any]], Sequence[Any]]) -> Numbers:
