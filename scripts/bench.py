@@ -26,7 +26,8 @@ of the process and every child it waited for, from wait4):
 * re-scan = the same scan run twice with a fresh --cache-dir: the second, with nothing new,
   CLI start-up included; target <= 0.2 x cold;
 * per unit = cold CPU time per unit of the row's dimension (commit, tag, ref, line,
-  branch, octopus merge, line changed): flat across a dimension's three sizes means linear.
+  branch, octopus merge, line changed), and per episode rebuilt: flat across a dimension's
+  three sizes means linear.
 
 Incremental rows (--incremental, default on for synthetic 100k/200k and git/git): a copy of the
 repository (`git clone --mirror`, under /tmp/bench), scanned once with a cache, then given k = 1 %
@@ -368,11 +369,19 @@ def unit_rows(rows: list[Row]) -> list[list[str]]:
         group.sort(key=lambda r: r.result["size"])
         costs = [r.result["per_unit_us"] for r in group]
         spread = costs[-1] / costs[0] if len(costs) > 1 and costs[0] else float("nan")
-        for row in group:
+        per_episode = [per_episode_us(r) for r in group]
+        episode_spread = per_episode[-1] / per_episode[0] if len(group) > 1 and per_episode[0] else float("nan")
+        for row, episode_cost in zip(group, per_episode):
+            last = row is group[-1] and len(group) > 1
             table.append([dimension, f"{row.result['size']:,}", f"{row.result['commits']:,}",
-                          f"{row.result['per_unit_us']:.1f} µs/{row.unit}",
-                          f"{spread:.2f}" if row is group[-1] and len(group) > 1 else ""])
+                          f"{row.result['per_unit_us']:.1f} µs/{row.unit}", f"{spread:.2f}" if last else "",
+                          f"{row.result['episodes']:,}", f"{episode_cost:.1f} µs", f"{episode_spread:.2f}" if last else ""])
     return table
+
+
+def per_episode_us(row: Row) -> float:
+    """Cold scan CPU per episode the reconstruction rebuilt (every episode of the history, not only the window's)."""
+    return row.result["cold"]["cpu"] / row.result["episodes"] * 1e6 if row.result["episodes"] else float("nan")
 
 
 def markdown(header: list[str], rows: list[list[str]]) -> str:
@@ -403,10 +412,11 @@ def report(rows: list[Row], incremental: dict[str, Any], backfill: dict[str, Any
         parts += [markdown(["repository", "commits", "A", "B", "cold scan", "cold / (A+B)", "≤ 1.5",
                             "graph", "graph / A", "≤ 1.5", "re-scan / cold", "≤ 0.2", "peak RSS MB"],
                            main_rows(rows)), "",
-                  "Cost per unit of each dimension (cold scan CPU time / size); the last column is the "
-                  "largest size's cost over the smallest's (1.0 = linear):", "",
-                  markdown(["dimension", "size", "commits", "cold CPU per unit", "largest / smallest"],
-                           unit_rows(rows)), ""]
+                  "Cost per unit of each dimension (cold scan CPU time / size) and per episode (cold scan CPU "
+                  "time / episodes rebuilt); each \"largest / smallest\" is the largest size's cost over the "
+                  "smallest's (1.0 = linear):", "",
+                  markdown(["dimension", "size", "commits", "cold CPU per unit", "largest / smallest", "episodes",
+                            "cold CPU per episode", "largest / smallest"], unit_rows(rows)), ""]
     if incremental:
         parts += [markdown(["repository", "commits", "k new", "re-scan", "cold", "ratio", "≤ 0.2", "same output"], [
             [name, f"{r['commits']:,}", f"{r['k']:,}", f"{r['rescan']['wall']:.2f} / {r['rescan']['cpu']:.2f}",

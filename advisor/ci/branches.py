@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 
@@ -10,14 +11,18 @@ from advisor.ci.logic import Tri
 
 def mention_lines(text: str, names: Iterable[str]) -> list[tuple[str, int, str]]:
     """(name, line number, the line stripped) for each line that names one of `names` as a whole word."""
-    wanted = [name for name in names if name]
-    if not wanted:
-        return []
+    wanted = tuple(name for name in names if name)
+    return list(_mention_lines(text, wanted)) if wanted else []
+
+
+@functools.lru_cache(maxsize=256)
+def _mention_lines(text: str, wanted: tuple[str, ...]) -> tuple[tuple[str, int, str], ...]:
+    # Remembered: a backfill reads the same CI files at every date (a regex search per line and name).
     found = []
     for number, line in enumerate(text.splitlines(), start=1):
         for name in textual(line, wanted):
             found.append((name, number, line.strip()[:160]))
-    return found
+    return tuple(found)
 
 
 def textual(text: str, names: Iterable[str]) -> list[str]:
