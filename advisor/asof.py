@@ -43,8 +43,7 @@ from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from operator import itemgetter
-from typing import Any, Literal
+from typing import Literal
 
 from advisor import history
 from advisor.errors import TrunkNotFound

@@ -18,9 +18,8 @@ from enum import StrEnum
 
 from advisor.ci import system_of
 from advisor.ci.model import CiChecks
-from advisor.classify import Verdict, line_roles
-from advisor.metrics import Metrics
-from advisor.model import STALE_DAYS, counted
+from advisor.classify import line_roles
+from advisor.model import counted
 from advisor import policies
 from advisor.evidence import RECENT_DAYS, TeamFacts, team_facts
 from advisor.risk import Risk
