@@ -39,7 +39,6 @@ for the refs, one flood for reachability, one comprehension per column.
 from __future__ import annotations
 
 import dataclasses
-from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -47,7 +46,7 @@ from typing import Literal
 
 from advisor import history
 from advisor.errors import TrunkNotFound
-from advisor.model import CommitGraph, Numbers, Ref, RefKind, picker
+from advisor.model import CommitGraph, Numbers, Ref, RefKind, picked_numbers, picker
 
 Every = Literal["week", "month"]
 _GONE = -1
@@ -136,6 +135,7 @@ class Cut:
     limit: int  # the date, in whole epoch seconds
     order: list[int]  # each commit of `graph`: its index in `source`
     position: list[int]  # each commit of `source`: its index in `graph`, _GONE when left out
+    # Derivable from `position`, but kept: the next date's cut starts from a copy of it, made in C.
     reached: bytearray  # each commit of `source`: 1 when in `graph`
 
 
@@ -260,7 +260,7 @@ def _compact(graph: CommitGraph, limit: int, roots: list[int], refs: list[Ref], 
     pick = picker(order)
 
     def column(values: Numbers) -> Numbers:
-        return array(values.typecode, pick(values))
+        return picked_numbers(values, pick)
 
     return Cut(graph=CommitGraph(
         shas=list(pick(graph.shas)),
@@ -324,7 +324,7 @@ def _extend(after: Cut, limit: int, roots: list[int], refs: list[Ref], head_targ
         pick = picker(fresh)
 
         def column(values: Numbers, old: Numbers) -> Numbers:
-            return old + array(values.typecode, pick(values))
+            return old + picked_numbers(values, pick)
 
         columns = dataclasses.replace(
             earlier,

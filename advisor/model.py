@@ -44,6 +44,11 @@ def picker(order: Sequence[int]) -> Callable[[Sequence[Any]], Sequence[Any]]:
     return itemgetter(*order) if order else (lambda values: ())
 
 
+def picked_numbers(values: Numbers, pick: Callable[[Sequence[Any]], Sequence[Any]]) -> Numbers:
+    """The numbers `pick` (a `picker`) takes from `values`, in its order, of the same machine type."""
+    return array(values.typecode, pick(values))
+
+
 @lru_cache(maxsize=512)
 def _zone(offset_minutes: int) -> timezone:
     return timezone(timedelta(minutes=offset_minutes))

@@ -21,10 +21,9 @@ import base64
 import hashlib
 import sys
 from array import array
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
 
 from advisor.history.assemble import environment, finish
 from advisor.history.labelling import (
@@ -42,8 +41,8 @@ from advisor.history.releases import (
     _Shipping,
     _version_tags,
 )
-from advisor.model import (CLOCK_SKEW_SECONDS, SMALL, picker, Anomalies, CherryPick, CommitGraph, History, LineMergeKind,
-                           Numbers, Ref, Revert, aware)
+from advisor.model import (CLOCK_SKEW_SECONDS, SMALL, Anomalies, CherryPick, CommitGraph, History, LineMergeKind, Ref,
+                           Revert, aware, picked_numbers, picker)
 
 _EPOCH_FLOOR = 315_532_800  # 1980-01-01, as releases._anomalies counts
 
@@ -424,10 +423,10 @@ def align(graph: CommitGraph, saved: Resume) -> CommitGraph | None:
     return replace(
         graph,
         shas=list(pick(graph.shas)), parents=[tuple(map(at, ps)) for ps in pick(graph.parents)],
-        author_time=column(graph.author_time, pick), author_offset=column(graph.author_offset, pick),
-        commit_time=column(graph.commit_time, pick), commit_offset=column(graph.commit_offset, pick),
-        author=column(array(SMALL, map(person_map.__getitem__, graph.author)), pick),
-        committer=column(array(SMALL, map(person_map.__getitem__, graph.committer)), pick),
+        author_time=picked_numbers(graph.author_time, pick), author_offset=picked_numbers(graph.author_offset, pick),
+        commit_time=picked_numbers(graph.commit_time, pick), commit_offset=picked_numbers(graph.commit_offset, pick),
+        author=picked_numbers(array(SMALL, map(person_map.__getitem__, graph.author)), pick),
+        committer=picked_numbers(array(SMALL, map(person_map.__getitem__, graph.committer)), pick),
         people=[graph.people[i] for i in people_order], subject=list(pick(graph.subject)),
         trailers={remap[c]: lines for c, lines in graph.trailers.items()},
         # Built field by field: dataclasses.replace costs 12 us a ref, and curl has 11k refs.
@@ -435,11 +434,6 @@ def align(graph: CommitGraph, saved: Resume) -> CommitGraph | None:
                        tag_time=r.tag_time, tag_offset=r.tag_offset, pr=r.pr) for r in graph.refs),
         head_target=remap[graph.head_target] if graph.head_target is not None else None,
     )
-
-
-def column(values: Numbers, pick: Callable[[Sequence[Any]], Sequence[Any]]) -> Numbers:
-    """The numbers `pick` takes, in its order, of the same machine type."""
-    return array(values.typecode, pick(values))
 
 
 def _picks_and_reverts(lab: _Labeller, history: History, old: _Old, n: int) -> tuple[list[CherryPick], list[Revert]]:
