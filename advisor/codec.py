@@ -10,17 +10,23 @@ Columnar, for speed and size: a sequence of N records is stored as one list
 per field (a datetime column as lists of epoch seconds and zone minutes, a
 column of tuples as their lengths and the items flattened), so a history of a
 hundred thousand episodes is a few dozen JSON lists, checked and rebuilt column
-by column with no per-record dictionary.
+by column with no per-record dictionary. A long column of integers is packed:
+little-endian machine integers of the narrowest width that holds them all, in
+base64 (`{"i4": "..."}`), which JSON reads and writes as one string rather than
+as a million numbers.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import collections
 import dataclasses
 import enum
 import itertools
 import json
 import operator
+import sys
 import types
 import typing
 from array import array
@@ -69,6 +75,7 @@ def _list(data: Any, n: int) -> list[Any]:
 
 
 def _of_type(kind: type) -> Decode:
+    """A column of plain JSON values of one type."""
     def decode(data: Any, n: int) -> list[Any]:
         column = _list(data, n)
         if n and not set(map(type, column)) <= {kind}:
@@ -79,6 +86,53 @@ def _of_type(kind: type) -> Decode:
 
 def _identity(values: Sequence[Any]) -> list[Any]:
     return list(values)
+
+
+_plain_ints = _of_type(int)
+_PACK_FROM = 32  # values: a shorter integer column stays a readable JSON list
+# Packed widths, narrowest first: key, array typecode of that size ("i" is not 4 bytes everywhere), the bound.
+_WIDTHS = tuple((f"i{size}", code, 1 << (8 * size - 1)) for size in (1, 2, 4, 8)
+                for code in [next(c for c in "bhilq" if array(c).itemsize == size)])
+_TYPECODE_OF = {key: code for key, code, _ in _WIDTHS}
+_SWAP = sys.byteorder == "big"  # packed integers are little-endian on every machine
+
+
+def _encode_ints(values: Sequence[Any]) -> Any:
+    """A column of ints, packed when long (see the module's docstring)."""
+    if len(values) < _PACK_FROM:
+        return list(values)
+    if not set(map(type, values)) <= {int}:
+        raise Invalid("expected int values")  # a bool would be packed as a number
+    low, high = min(values), max(values)
+    for key, code, bound in _WIDTHS:
+        if -bound <= low and high < bound:
+            packed = array(code, values)
+            if _SWAP:
+                packed.byteswap()
+            return {key: base64.b64encode(packed.tobytes()).decode("ascii")}
+    return list(values)  # beyond 64 bits: as JSON numbers
+
+
+def _decode_ints(data: Any, n: int) -> list[Any]:
+    if type(data) is not dict:
+        return _plain_ints(data, n)
+    if len(data) != 1:
+        raise Invalid("expected a packed integer column")
+    (key, text), = data.items()
+    code = _TYPECODE_OF.get(key)
+    if code is None or type(text) is not str:
+        raise Invalid("expected a packed integer column")
+    try:
+        raw = base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        raise Invalid("packed integers that are not base64") from None
+    packed = array(code)
+    if len(raw) != n * packed.itemsize:
+        raise Invalid(f"expected {n} packed integers")
+    packed.frombytes(raw)
+    if _SWAP:
+        packed.byteswap()
+    return packed.tolist()
 
 
 def _decode_float(data: Any, n: int) -> list[Any]:
@@ -98,43 +152,50 @@ def _enum_codec(kind: type[enum.Enum]) -> tuple[Encode, Decode]:
     members = {member.value: member for member in kind}
     strings = _of_type(str)
 
+    value_of = operator.attrgetter("_value_")  # `.value` is a Python-level property
+
     def encode(values: Sequence[Any]) -> Any:
-        return [v.value for v in values]
+        if not set(map(type, values)) <= {kind}:
+            raise Invalid(f"expected {kind.__name__} members")
+        return list(map(value_of, values))
 
     def decode(data: Any, n: int) -> list[Any]:
         try:
-            return [members[v] for v in strings(data, n)]
+            return list(map(members.__getitem__, strings(data, n)))
         except KeyError:
             raise Invalid(f"not a {kind.__name__}") from None
     return encode, decode
 
 
 def _datetime_codec() -> tuple[Encode, Decode]:
-    ints = _of_type(int)
+    ints = _decode_ints
+    zone_of, microsecond_of = operator.attrgetter("tzinfo"), operator.attrgetter("microsecond")
 
     def encode(values: Sequence[Any]) -> Any:
-        if any(type(value) is not datetime for value in values):
+        if not set(map(type, values)) <= {datetime}:
             raise Invalid("expected datetimes")
-        zones = [minutes(value.tzinfo, value) for value in values]
-        micros = [value.microsecond for value in values]
-        if any(micros):
-            seconds = [(value - _EPOCH) // _SECOND for value in values]
-        else:  # whole seconds (every git time): the float timestamp is exact
-            seconds = [int(value.timestamp()) for value in values]
-        return {"s": seconds, "z": zones, **({"us": micros} if any(micros) else {})}
+        zones = list(map(zone_of, values))
+        if set(map(type, zones)) <= {timezone}:  # fixed zones (every git time): one offset per zone
+            for zone in set(zones).difference(zone_minutes):
+                zone_minutes[zone] = whole_minutes(zone.utcoffset(None))
+            # A time minus the epoch in its own zone object is plain arithmetic, with no offset looked
+            # up (datetime.timestamp looks up two): half the time on a history's hundred thousand times.
+            epochs = {zone: _EPOCH.astimezone(zone) for zone in set(zones)}
+            since_epoch = map(operator.sub, values, map(epochs.__getitem__, zones))
+            zones = list(map(zone_minutes.__getitem__, zones))
+        else:
+            zones = [whole_minutes(value.utcoffset()) for value in values]
+            since_epoch = map(operator.sub, values, itertools.repeat(_EPOCH))
+        micros = list(map(microsecond_of, values))
+        seconds = list(map(operator.floordiv, since_epoch, itertools.repeat(_SECOND)))
+        return {"s": _encode_ints(seconds), "z": _encode_ints(zones),
+                **({"us": _encode_ints(micros)} if any(micros) else {})}
 
-    zone_minutes: dict[object, int] = {}
+    zone_minutes: dict[timezone, int] = {}  # equal zones are equal offsets: worked out once each
 
-    def minutes(zone: object, value: datetime) -> int:
-        """A fixed zone's offset in minutes, worked out once per zone object."""
-        known = zone_minutes.get(zone) if isinstance(zone, timezone) else None
-        if known is not None:
-            return known
-        offset = value.utcoffset()
+    def whole_minutes(offset: timedelta | None) -> int:
         if offset is None or offset % timedelta(minutes=1):
             raise Invalid("only aware datetimes with whole-minute zones are stored")
-        if isinstance(zone, timezone):
-            zone_minutes[zone] = offset // timedelta(minutes=1)
         return offset // timedelta(minutes=1)
 
     def decode(data: Any, n: int) -> list[Any]:
@@ -172,9 +233,12 @@ def _nullable(kind: type) -> tuple[Encode, Decode]:
 def _optional_codec(inner: tuple[Encode, Decode]) -> tuple[Encode, Decode]:
     encode_inner, decode_inner = inner
 
+    flags = {False: "0", True: "1"}.__getitem__
+    nulls = itertools.repeat(None)
+
     def encode(values: Sequence[Any]) -> Any:
-        return {"set": "".join("0" if v is None else "1" for v in values),
-                "values": encode_inner([v for v in values if v is not None])}
+        present = list(map(operator.is_not, values, nulls))
+        return {"set": "".join(map(flags, present)), "values": encode_inner(list(itertools.compress(values, present)))}
 
     def decode(data: Any, n: int) -> list[Any]:
         if type(data) is not dict or data.keys() != {"set", "values"}:
@@ -182,28 +246,29 @@ def _optional_codec(inner: tuple[Encode, Decode]) -> tuple[Encode, Decode]:
         mask = data["set"]
         if type(mask) is not str or len(mask) != n or not set(mask) <= {"0", "1"}:
             raise Invalid("a malformed presence mask")
-        present = iter(decode_inner(data["values"], mask.count("1")))
-        return [next(present) if flag == "1" else None for flag in mask]
+        source = {"1": iter(decode_inner(data["values"], mask.count("1"))), "0": nulls}
+        return list(map(next, map(source.__getitem__, mask)))  # each flag takes from its own source, in C
     return encode, decode
 
 
 def _lengths(data: Any, n: int) -> list[int]:
-    lengths: list[int] = _of_type(int)(data, n)
-    if any(length < 0 for length in lengths):
+    lengths: list[int] = _decode_ints(data, n)
+    if lengths and min(lengths) < 0:
         raise Invalid("a negative length")
     return lengths
 
 
 def _split(flat: list[Any], lengths: list[int]) -> list[tuple[Any, ...]]:
-    items = iter(flat)
-    return [tuple(itertools.islice(items, length)) for length in lengths]
+    # Every slice is taken off one iterator in turn, in C: no Python step per tuple.
+    return list(map(tuple, map(itertools.islice, itertools.repeat(iter(flat)), lengths)))
 
 
 def _sequence_codec(inner: tuple[Encode, Decode], as_list: bool = False) -> tuple[Encode, Decode]:
     encode_inner, decode_inner = inner
 
     def encode(values: Sequence[Any]) -> Any:
-        return {"len": [len(v) for v in values], "items": encode_inner([item for v in values for item in v])}
+        return {"len": _encode_ints(list(map(len, values))),
+                "items": encode_inner(list(itertools.chain.from_iterable(values)))}
 
     def decode(data: Any, n: int) -> list[Any]:
         if type(data) is not dict or data.keys() != {"len", "items"}:
@@ -216,27 +281,34 @@ def _sequence_codec(inner: tuple[Encode, Decode], as_list: bool = False) -> tupl
     return encode, decode
 
 
-_TYPECODES = {"q", "i"}  # the machine integers of `model.Numbers`
+# The machine integers of `model.Numbers`, and their sizes in a file (a machine where they differ reads none).
+_TYPECODES = {code: size for code, size in (("q", 8), ("i", 4)) if array(code).itemsize == size}
 
 
 def _numbers_codec() -> tuple[Encode, Decode]:
-    """A column of integer arrays: their typecodes, lengths and the numbers flattened; a number the
-    array's type cannot hold is `Invalid`."""
-    strings, numbers = _of_type(str), _of_type(int)
+    """A column of integer arrays: their typecodes, lengths and the numbers. Few numbers are a JSON
+    list, and one the array's type cannot hold is `Invalid`; more are each array's own machine
+    integers, little-endian, in base64 (`"bytes"`), which need no conversion either way."""
+    strings = _of_type(str)
 
     def encode(values: Sequence[Any]) -> Any:
         if any(type(v) is not array or v.typecode not in _TYPECODES for v in values):
             raise Invalid("expected integer arrays")
-        return {"type": [v.typecode for v in values], "len": [len(v) for v in values],
-                "items": [item for v in values for item in v.tolist()]}
+        head = {"type": [v.typecode for v in values], "len": _encode_ints(list(map(len, values)))}
+        if sum(map(len, values)) < _PACK_FROM:
+            return {**head, "items": list(itertools.chain.from_iterable(map(array.tolist, values)))}
+        raw = b"".join(map(_little_endian, values))
+        return {**head, "bytes": base64.b64encode(raw).decode("ascii")}
 
     def decode(data: Any, n: int) -> list[Any]:
-        if type(data) is not dict or data.keys() != {"type", "len", "items"}:
+        if type(data) is not dict or data.keys() not in ({"type", "len", "items"}, {"type", "len", "bytes"}):
             raise Invalid("expected an array column")
         typecodes, lengths = strings(data["type"], n), _lengths(data["len"], n)
-        if not set(typecodes) <= _TYPECODES:
+        if not set(typecodes) <= _TYPECODES.keys():
             raise Invalid("not an integer array")
-        items = numbers(data["items"], sum(lengths))
+        if "bytes" in data:
+            return _arrays_of_bytes(data["bytes"], typecodes, lengths)
+        items = _plain_ints(data["items"], sum(lengths))
         out, at = [], 0
         try:
             for typecode, length in zip(typecodes, lengths):
@@ -246,6 +318,34 @@ def _numbers_codec() -> tuple[Encode, Decode]:
             raise Invalid("a number out of its array's range") from None
         return out
     return encode, decode
+
+
+def _little_endian(numbers: array[int]) -> bytes:
+    if _SWAP:
+        numbers = array(numbers.typecode, numbers)
+        numbers.byteswap()
+    return numbers.tobytes()
+
+
+def _arrays_of_bytes(text: Any, typecodes: list[str], lengths: list[int]) -> list[Any]:
+    if type(text) is not str:
+        raise Invalid("expected base64 text")
+    try:
+        raw = base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        raise Invalid("packed integers that are not base64") from None
+    sizes = [_TYPECODES[code] * length for code, length in zip(typecodes, lengths)]
+    if len(raw) != sum(sizes):
+        raise Invalid("packed integers of the wrong length")
+    out, at = [], 0
+    for typecode, size in zip(typecodes, sizes):
+        numbers = array(typecode)
+        numbers.frombytes(raw[at:at + size])
+        if _SWAP:
+            numbers.byteswap()
+        out.append(numbers)
+        at += size
+    return out
 
 
 def _fixed_tuple_codec(parts: tuple[tuple[Encode, Decode], ...]) -> tuple[Encode, Decode]:
@@ -262,7 +362,7 @@ def _fixed_tuple_codec(parts: tuple[tuple[Encode, Decode], ...]) -> tuple[Encode
 
 def _dict_codec(key: tuple[Encode, Decode], value: tuple[Encode, Decode]) -> tuple[Encode, Decode]:
     def encode(values: Sequence[Any]) -> Any:
-        return {"len": [len(v) for v in values], "keys": key[0]([k for v in values for k in v]),
+        return {"len": _encode_ints(list(map(len, values))), "keys": key[0](list(itertools.chain.from_iterable(values))),
                 "values": value[0]([x for v in values for x in v.values()])}
 
     def decode(data: Any, n: int) -> list[Any]:
@@ -307,7 +407,9 @@ def _dataclass_codec(kind: type) -> tuple[Encode, Decode]:
 
 @lru_cache(maxsize=None)
 def _codec(shape: Any) -> tuple[Encode, Decode]:
-    if shape in (str, int, bool):
+    if shape is int:
+        return _encode_ints, _decode_ints
+    if shape in (str, bool):
         return _identity, _of_type(shape)
     if shape is float:
         return _identity, _decode_float

@@ -134,3 +134,54 @@ def test_a_value_of_another_type_is_not_encoded() -> None:
         codec.dumps(("not an episode",), tuple[Episode, ...])
     with pytest.raises(codec.Invalid):
         codec.dumps((episode(merged_at=datetime(2024, 1, 1)),), tuple[Episode, ...])  # naive
+
+
+@pytest.mark.parametrize("values, key", [
+    ([0, 1, -128, 127] * 10, "i1"), ([300, -300] * 20, "i2"), ([2 ** 31 - 1, -2 ** 31] * 20, "i4"),
+    ([1_700_000_000_123, -1] * 20, "i8"),
+])
+def test_a_long_int_column_is_packed_at_its_narrowest_width_and_round_trips(values: list[int], key: str) -> None:
+    data = codec.dumps(tuple(values), tuple[int, ...])
+    assert set(json.loads(data)["items"]) == {key}
+    assert codec.loads(data, tuple[int, ...]) == tuple(values)
+
+
+def test_ints_beyond_64_bits_and_short_columns_stay_json_numbers() -> None:
+    huge = tuple([2 ** 70] * 40)
+    assert json.loads(codec.dumps(huge, tuple[int, ...]))["items"] == list(huge)
+    assert codec.loads(codec.dumps(huge, tuple[int, ...]), tuple[int, ...]) == huge
+    assert json.loads(codec.dumps((1, 2), tuple[int, ...]))["items"] == [1, 2]
+
+
+def test_a_bool_in_a_long_int_column_is_not_packed_as_a_number() -> None:
+    with pytest.raises(codec.Invalid):
+        codec.dumps(tuple([1] * 40 + [True]), tuple[int, ...])
+
+
+@pytest.mark.parametrize("items", [
+    {"i4": "not base64!"}, {"i4": "AAAA"}, {"i3": "AAAAAAAA"}, {"i4": 7}, {"i4": "AAAAAA==", "i8": ""},
+])
+def test_packed_ints_that_are_not_base64_of_the_right_length_are_invalid(items: object) -> None:
+    with pytest.raises(codec.Invalid):  # "AAAA" is 3 bytes: not two 4-byte integers
+        codec.loads(json.dumps({"len": [2], "items": items}), tuple[int, ...])
+
+
+def test_long_arrays_are_stored_as_their_bytes_and_round_trip_exactly() -> None:
+    values = [array("q", [2 ** 62, -2 ** 62, 0] * 20), array("i", [-(2 ** 31), 2 ** 31 - 1] * 30), array("i")]
+    data = codec.dumps(values, list[Numbers])
+    assert "bytes" in json.loads(data)["items"]
+    back = codec.loads(data, list[Numbers])
+    assert back == values and [a.typecode for a in back] == ["q", "i", "i"]
+    document = json.loads(data)
+    document["items"]["bytes"] = document["items"]["bytes"][:-8]
+    with pytest.raises(codec.Invalid, match="wrong length|base64"):
+        codec.loads(json.dumps(document), list[Numbers])
+
+
+def test_times_in_many_zones_and_with_microseconds_round_trip_in_a_long_column() -> None:
+    zones = [timezone(timedelta(minutes=m)) for m in (-720, -330, 0, 345, 840)]
+    values = tuple(datetime(2001, 1, 1, tzinfo=zones[i % 5]) + timedelta(days=i, microseconds=i % 3)
+                   for i in range(100))
+    back = codec.loads(codec.dumps(values, tuple[datetime, ...]), tuple[datetime, ...])
+    assert back == values and [v.utcoffset() for v in back] == [v.utcoffset() for v in values]
+    assert [v.microsecond for v in back] == [v.microsecond for v in values]
