@@ -306,9 +306,11 @@ def extend(path: Path, previous: CommitGraph, *, allow_shallow: bool = False,
     location, repo, head_target = _opened(path, allow_shallow)
     if repo.is_shallow or previous.shallow:
         return "the repository is shallow, so its history cannot be extended"
-    seen = {previous.shas[ref.target] for ref in previous.refs}
+    old_tips = {ref.target for ref in previous.refs}
     if previous.head_target is not None:
-        seen.add(previous.shas[previous.head_target])
+        old_tips.add(previous.head_target)
+    known = len(previous)
+    seen = {previous.shas[tip] for tip in old_tips}
     if any(sha not in repo for sha in seen):
         return "commits the last scan saw are gone from the repository (history was rewritten)"
     try:
@@ -320,25 +322,42 @@ def extend(path: Path, previous: CommitGraph, *, allow_shallow: bool = False,
     starts = [ref.target for ref in graph.refs]
     if graph.head_target is not None:
         starts.append(graph.head_target)
-    if _reachable(graph, starts) != len(graph):
+    if not _all_reached(graph, starts, known, old_tips):
         return "history was rewritten since the last scan (a branch or tag was force-pushed, reset or deleted)"
     return graph
 
 
-def _reachable(graph: CommitGraph, starts: Iterable[int]) -> int:
-    """How many commits can be reached from `starts`."""
+def _all_reached(graph: CommitGraph, starts: Iterable[int], known: int, old_tips: set[int]) -> bool:
+    """Whether every commit can still be reached from `starts`, when the first `known` commits are
+    a graph read earlier, reachable then from `old_tips`, and the rest were listed from `starts` since.
+
+    The first `known` are all reachable when every old tip is. The new commits lead to the old
+    commits they were made on; the old tips are looked for from there, most often found at once
+    (the refs that did not move, the parents of the week's first commits), with no walk of the
+    whole history as counting every reachable commit took (0.3 s on git/git).
+    """
+    parents = graph.parents
     seen = bytearray(len(graph))
     stack = list(starts)
-    parents = graph.parents
-    count = 0
+    frontier = []  # old commits the new ones (or the refs) lead to
     while stack:
         commit = stack.pop()
         if seen[commit]:
             continue
         seen[commit] = 1
-        count += 1
-        stack.extend(parents[commit])
-    return count
+        if commit < known:
+            frontier.append(commit)
+        else:
+            stack.extend(parents[commit])
+    missing = old_tips.difference(frontier)
+    stack = frontier
+    while missing and stack:  # the rest, in the old history: stopped once all are found
+        for parent in parents[stack.pop()]:
+            if not seen[parent]:
+                seen[parent] = 1
+                missing.discard(parent)
+                stack.append(parent)
+    return not missing
 
 
 class _ShaIndex:

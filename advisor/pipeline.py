@@ -14,6 +14,7 @@ import ctypes
 import dataclasses
 import functools
 import gc
+import itertools
 import operator
 from contextlib import contextmanager
 from collections.abc import Callable, Iterator, Sequence
@@ -120,7 +121,7 @@ def _consistent(graph: CommitGraph) -> bool:
                graph.author, graph.committer, graph.subject)
     if any(len(column) != n for column in columns) or n == 0 or len(set(graph.shas)) != n:
         return False
-    parents = [p for ids in graph.parents for p in ids]
+    parents = list(itertools.chain.from_iterable(graph.parents))
     people = len(graph.people)
     targets = [r.target for r in graph.refs] + ([graph.head_target] if graph.head_target is not None else [])
     return (all(0 <= min(ids) and max(ids) < n for ids in (parents, targets, list(graph.trailers)) if ids)
