@@ -59,7 +59,10 @@ def jsonable(value: Any) -> Any:
     if kind in (list, tuple):
         return [v if type(v) in _PLAIN else jsonable(v) for v in value]
     if kind is Episode:
-        fields = _record(value, kind)
+        # Taken as they are: the values JSON cannot hold (times, records) are turned by the encoder's
+        # `default` as it meets them, with no call per field here (a scan has a hundred thousand).
+        names, read = _fields(kind)
+        fields = dict(zip(names, read(value)))
         del fields["commits"]
         fields["commit_count"] = len(value.commits)
         fields["lifetime_seconds"] = value.lifetime_seconds
@@ -122,9 +125,16 @@ def encode_chunks(value: Any, level: int = 0) -> Iterator[str]:
         yield escape.json_text("".join(pieces))
 
 
+def _late(value: Any) -> Any:
+    """What an episode's record holds that JSON cannot (`jsonable` left it as it was)."""
+    if type(value) is datetime or isinstance(value, Enum) or dataclasses.is_dataclass(value):
+        return jsonable(value)
+    raise TypeError(f"{type(value).__name__} is not JSON")
+
+
 # Made once: json.dumps with an option builds a new encoder at every call.
 _scalar = json.JSONEncoder(ensure_ascii=False).encode
-_record_line = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(", ", ": ")).encode
+_record_line = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(", ", ": "), default=_late).encode
 
 
 def _pieces(value: Any, level: int) -> Iterator[str]:
