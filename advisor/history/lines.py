@@ -7,6 +7,8 @@ chain once, so the later steps see every commit's line in one array.
 
 from __future__ import annotations
 
+import itertools
+import operator
 import re
 from collections import defaultdict
 from collections.abc import Callable, Sequence
@@ -476,11 +478,11 @@ def find_lines(graph: CommitGraph, trunk: Ref, branches: dict[str, Ref], options
 
 def _merged_by(graph: CommitGraph) -> dict[int, int]:
     """commit -> a two-parent merge that took it as its merged parent (the first one met)."""
-    merged: dict[int, int] = {}
-    for commit, parents in enumerate(graph.parents):
-        if len(parents) == 2:
-            merged.setdefault(parents[1], commit)
-    return merged
+    parents = graph.parents
+    merges = list(itertools.compress(range(len(parents)), map(operator.eq, map(len, parents), itertools.repeat(2))))
+    merged_parents = map(operator.itemgetter(1), map(parents.__getitem__, reversed(merges)))
+    # Built newest first, so the first merge met is the one that stays; every step runs in C.
+    return dict(zip(merged_parents, reversed(merges)))
 
 
 def _own_part(graph: CommitGraph, name: str, chain: list[int], merged_by: dict[int, int],
