@@ -61,3 +61,19 @@ def test_a_scan_storing_its_snapshot_still_records_the_plan(tmp_path: Path) -> N
     assert done.returncode == 0, done.stderr
     [stored] = (tmp_path / "h").glob("*.json")
     assert json.loads(stored.read_text())["plan"]["target_model"] == "trunk-based"
+
+
+def test_the_process_ends_with_its_output_whole_its_exit_functions_run_and_its_code_kept(tmp_path: Path) -> None:
+    """The launcher skips the heap's teardown (`launch._end_at_once`), never what a user would see."""
+    repo = tmp_path / "repo"
+    scenarios.gitflow(repo)
+    marker = tmp_path / "ran-at-exit"
+    entry = (f"import atexit, pathlib, sys; atexit.register(pathlib.Path({str(marker)!r}).touch); "
+             "from advisor.launch import main; sys.argv[0] = 'advisor'; main()")
+    done = subprocess.run([sys.executable, "-c", entry, "scan", str(repo), "--format", "json", "--quiet", "--no-cache",
+                           "--no-history"], capture_output=True, text=True, check=False)
+    assert done.returncode == 0 and done.stdout.endswith("}\n"), done.stderr
+    assert json.loads(done.stdout)["history"]["episodes_total"] > 0 and marker.exists()
+    bad = subprocess.run([sys.executable, "-c", entry, "scan", str(repo), "--since", "yesterday-ish"],
+                         capture_output=True, text=True, check=False)
+    assert bad.returncode == 1 and bad.stderr.startswith("advisor: ") and len(bad.stderr.splitlines()) == 1
