@@ -74,3 +74,25 @@ def test_one_of_anything_is_said_in_the_singular(tmp_path: Path) -> None:
         for noun in SINGULAR_NOUNS:
             plural = "repositories" if noun == "repository" else noun + ("es" if noun.endswith(("ch", "x")) else "s")
             assert not re.search(rf"(?<![\d.]){re.escape('1 ' + plural)}\b", shown), f"'1 {plural}' in output"
+
+
+def test_records_left_to_the_encoder_give_the_json_of_records_turned_first() -> None:
+    """`jsonout` hands lists of records to json's C encoder with their times, enums and nested records as
+    they are; the text is what encoding the fully converted values gives, escapes included."""
+    from advisor.model import Episode, EpisodeKind, MergeMethod, NameOrigin, Release
+    from advisor.report import jsonout
+
+    when = datetime(2024, 2, 29, 23, 59, 59, tzinfo=timezone(timedelta(hours=-3, minutes=-30)))
+    episode = Episode(
+        id="x", target="main", source="topic\u202e\x85", name_origin=NameOrigin.LIVE_REF, pr=7, host="github",
+        method=MergeMethod.SQUASH, kind=EpisodeKind.FEATURE, commits=("a" * 40,), sync_merges=1, authors=("Ann é",),
+        author="Ann é", fork_point=None, forked_from="main", first_commit_at=when, last_commit_at=when,
+        merged_at=when + timedelta(hours=2), behind=None, deleted=True, bot=False, clock_skew=False, exact_lifetime=True)
+    releases = [Release(tag=f"v1.{i}", commit="b" * 40, at=when, line="main", branch=None, version=(1, i),
+                        prerelease=i == 1, annotated=True, new_commits=i, shipped=i) for i in range(3)]
+    document = {"episodes": jsonout.jsonable((episode, episode)), "releases": jsonout.jsonable(releases),
+                "ratio": 0.1 + 0.2, "none": None}
+    turned = json.loads(json.dumps(document, default=jsonout._late))
+    assert jsonout.encode(document, 0) == jsonout.encode(turned, 0)
+    assert turned["episodes"][0]["merged_at"] == "2024-03-01T01:59:59-03:30" and turned["episodes"][0]["commit_count"] == 1
+    assert "\u202e" not in jsonout.encode(document, 0) and "\\u202e" in jsonout.encode(document, 0)

@@ -57,21 +57,30 @@ def jsonable(value: Any) -> Any:
     if kind is datetime:
         return value.isoformat()
     if kind in (list, tuple):
+        kinds = set(map(type, value))
+        if kinds and all(map(dataclasses.is_dataclass, kinds)):
+            return list(map(_shallow, value))  # a list of records: one record per line, encoded in C
         return [v if type(v) in _PLAIN else jsonable(v) for v in value]
     if kind is Episode:
-        # Taken as they are: the values JSON cannot hold (times, records) are turned by the encoder's
-        # `default` as it meets them, with no call per field here (a scan has a hundred thousand).
-        names, read = _fields(kind)
-        fields = dict(zip(names, read(value)))
-        del fields["commits"]
-        fields["commit_count"] = len(value.commits)
-        fields["lifetime_seconds"] = value.lifetime_seconds
-        return fields
+        return _shallow(value)
     if dataclasses.is_dataclass(value):
         return _record(value, kind)
     if isinstance(value, Mapping):
         return {str(k): jsonable(v) for k, v in value.items()}
     return value
+
+
+def _shallow(value: Any) -> dict[str, Any]:
+    """A record as a dict of its fields as they are: what JSON cannot hold (times, records, enums that
+    are not strings) is turned by the encoder's `default` as it meets it, with no call per field here
+    (a scan has a hundred thousand records). An episode's commits are their count."""
+    names, read = _fields(type(value))
+    fields = dict(zip(names, read(value)))
+    if type(value) is Episode:
+        del fields["commits"]
+        fields["commit_count"] = len(value.commits)
+        fields["lifetime_seconds"] = value.lifetime_seconds
+    return fields
 
 
 def _record(value: Any, kind: type) -> dict[str, Any]:
@@ -126,15 +135,30 @@ def encode_chunks(value: Any, level: int = 0) -> Iterator[str]:
 
 
 def _late(value: Any) -> Any:
-    """What an episode's record holds that JSON cannot (`jsonable` left it as it was)."""
-    if type(value) is datetime or isinstance(value, Enum) or dataclasses.is_dataclass(value):
+    """What a record holds that JSON cannot (`_shallow` left it as it was)."""
+    if type(value) is datetime or isinstance(value, (Enum, Mapping)) or dataclasses.is_dataclass(value):
         return jsonable(value)
     raise TypeError(f"{type(value).__name__} is not JSON")
 
 
-# Made once: json.dumps with an option builds a new encoder at every call.
-_scalar = json.JSONEncoder(ensure_ascii=False).encode
-_record_line = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(", ", ": "), default=_late).encode
+def _made_once(encoder: json.JSONEncoder) -> Callable[[Any], str]:
+    """`encoder.encode`, with json's C encoder made once: `encode` makes a new one at every call (10 µs,
+    more than a record takes to encode). Python's own encoder where the C one is missing or differs."""
+    make = getattr(json.encoder, "c_make_encoder", None)
+    try:
+        # The arguments JSONEncoder.iterencode passes; no circular check (a scan's records are a tree).
+        encode = make(None, encoder.default, json.encoder.encode_basestring, None, encoder.key_separator,  # type: ignore[misc]
+                      encoder.item_separator, encoder.sort_keys, encoder.skipkeys, encoder.allow_nan)
+        if "".join(encode({"b": [1.5, None], "a": "\u2028é"}, 0)) != encoder.encode({"b": [1.5, None], "a": "\u2028é"}):
+            raise TypeError("another C encoder")
+    except TypeError:
+        return encoder.encode
+    return lambda value: "".join(encode(value, 0))
+
+
+_scalar = _made_once(json.JSONEncoder(ensure_ascii=False, default=_late))
+_record_line = _made_once(json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(", ", ": "), default=_late))
+_RECORDS_AT_ONCE = 1000  # records joined into one piece: few pieces, each well under a chunk
 
 
 def _pieces(value: Any, level: int) -> Iterator[str]:
@@ -149,9 +173,10 @@ def _pieces(value: Any, level: int) -> Iterator[str]:
     elif isinstance(value, list) and value:
         if all(map(isinstance, value, repeat(dict))):
             yield "[\n"
-            for index, item in enumerate(value):
-                yield f",\n{pad}  " if index else f"{pad}  "
-                yield _record_line(item)
+            between = f",\n{pad}  "
+            for start in range(0, len(value), _RECORDS_AT_ONCE):
+                yield (between if start else f"{pad}  ") + between.join(
+                    map(_record_line, value[start:start + _RECORDS_AT_ONCE]))
         else:
             separator = "[\n"
             for item in value:
