@@ -38,12 +38,12 @@ def environment(graph: CommitGraph, branches: dict[str, Ref], lines: _Lines, opt
     pull_heads: dict[int, int] = {}
     pull_hosts: dict[int, str] = {}
     pull = RefKind.PULL
+    gitlab, github = merges.Host.GITLAB.value, merges.Host.GITHUB.value  # an enum's value is a Python property
     for ref in graph.refs:
         if ref.kind is pull and ref.pr is not None:
             pull_tips[ref.target].append(ref.pr)
             pull_heads[ref.pr] = ref.target
-            pull_hosts[ref.pr] = (merges.Host.GITLAB if ref.name.startswith("refs/merge-requests/")
-                                  else merges.Host.GITHUB).value
+            pull_hosts[ref.pr] = gitlab if ref.name.startswith("refs/merge-requests/") else github
     return Environment(
         live_tips=dict(live_tips), pull_tips=dict(pull_tips), pull_heads=pull_heads, pull_hosts=pull_hosts,
         bot_people=[bool(bots.search(name) or bots.search(email)) for name, email in graph.people],
