@@ -28,6 +28,7 @@ from advisor.model import (
     Release,
     Window,
     human_hours,
+    instant,
     is_stale,
 )
 
@@ -240,7 +241,7 @@ def _picked_at(pick: CherryPick) -> datetime:
 
 @last_argument  # asked by each window's observation of one history
 def _picks_by_time(history: History) -> tuple[CherryPick, ...]:
-    return tuple(sorted(history.cherry_picks, key=_picked_at))
+    return tuple(sorted(history.cherry_picks, key=lambda pick: instant(pick.at)))
 
 
 def picks_in_window(history: History, window: Window) -> Sequence[CherryPick]:
@@ -285,7 +286,7 @@ def lived(history: History, window: Window) -> Window:
 
 def release_metrics(history: History, window: Window, lines: Mapping[str, EpisodeLines]) -> ReleaseMetrics:
     source, moments, finals = _release_events(history)
-    in_window = sorted(m for m in moments if window.contains(m))
+    in_window = sorted((m for m in moments if window.contains(m)), key=instant)
     # Intervals between release days (Four Keys counts deployment days): several lines
     # tagged on one day are one day of releasing, not an interval of zero.
     days = sorted({m.date() for m in in_window})
@@ -592,7 +593,7 @@ def failures(history: History, window: Window) -> Failures:
 
 def freeze(history: History, window: Window) -> Freeze:
     """Trunk integrations in the week before each release against the window's weekly rate."""
-    arrivals = sorted(e.reached_trunk_at for e in changes(history, window) if e.reached_trunk_at)
+    arrivals = sorted((e.reached_trunk_at for e in changes(history, window) if e.reached_trunk_at), key=instant)
     weeks = max((window.until - window.since).days / 7, 1.0)
     weekly = len(arrivals) / weeks
     checked: list[str] = []

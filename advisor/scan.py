@@ -30,6 +30,7 @@ from advisor.model import (
     RefKind,
     Release,
     Window,
+    instant,
     is_stale,
 )
 from advisor.firststeps import Step, first_steps
@@ -94,7 +95,7 @@ def longest_wait_days(history: History, newest: datetime) -> int | None:
     """The longest wait between consecutive integrations (and from the last one to `newest`) in the
     year before `newest`, in whole days rounded up; None when that year holds too few for a rhythm."""
     year = Window(since=newest - timedelta(days=DEFAULT_WINDOW_DAYS), until=newest + timedelta(seconds=1))
-    moments = sorted(e.merged_at for e in changes(history, year))
+    moments = sorted((e.merged_at for e in changes(history, year)), key=instant)
     if len(moments) < BEHIND_MIN_INTEGRATIONS:
         return None
     gaps = [later - earlier for earlier, later in zip(moments, moments[1:] + [newest])]

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from advisor.model import Episode, EpisodeKind, MergeMethod, NameOrigin, aware
+from hypothesis import given
+from hypothesis import strategies as st
+
+from advisor.model import Episode, EpisodeKind, MergeMethod, NameOrigin, aware, instant
 
 
 def test_aware_keeps_the_committers_zone() -> None:
@@ -27,3 +30,14 @@ def test_lifetime_in_seconds_or_none_under_skew() -> None:
     start = datetime(2024, 1, 1, tzinfo=timezone.utc)
     assert make(start, start + timedelta(hours=3), False).lifetime_seconds == 3 * 3600
     assert make(start + timedelta(hours=3), start, True).lifetime_seconds is None
+
+
+@given(st.lists(st.tuples(st.integers(-2_000_000_000, 4_000_000_000), st.integers(-1439, 1439),
+                          st.integers(0, 999_999), st.integers(0, 9)), max_size=60))
+def test_instant_orders_aware_times_as_comparing_them_does(stamps: list[tuple[int, int, int, int]]) -> None:
+    """A sort by `instant` keeps equal instants in their order, as a sort of the datetimes does."""
+    times = [(aware(epoch, zone).replace(microsecond=micro), tag) for epoch, zone, micro, tag in stamps]
+    def shown(pairs: list[tuple[datetime, int]]) -> list[tuple[str, int]]:
+        return [(moment.isoformat(), tag) for moment, tag in pairs]  # the zone too: equal instants differ
+
+    assert shown(sorted(times, key=lambda pair: instant(pair[0]))) == shown(sorted(times, key=lambda pair: pair[0]))

@@ -49,7 +49,7 @@ from advisor.history.releases import (
     _shipping,
     _trunk_arrival,
 )
-from advisor.model import CommitGraph, History
+from advisor.model import CommitGraph, History, instant
 
 __all__ = ["CONVENTIONAL_TRUNKS", "DEFAULT_BOT_PATTERNS", "HistoryOptions", "Texts", "branch_refs", "choose_trunk",
            "find_lines", "first_parent_chain", "parse_version", "reconstruct", "reconstruct_resumable", "Resume", "_trunk_arrival"]
@@ -97,7 +97,7 @@ def reconstruct_resumable(graph: CommitGraph, options: HistoryOptions, now: date
     # By (merged_at, id): two stable sorts, so no key tuple is made per episode (~25 MB at 1M commits).
     episodes = lab.episodes
     order = sorted(range(len(episodes)), key=lambda i: episodes[i].id)
-    order.sort(key=lambda i: episodes[i].merged_at)
+    order.sort(key=lambda i: instant(episodes[i].merged_at))
     counts = resume.AnomalyCounts.of(graph, now)
     reconstructed = finish(lab, trunk_ref, rule, branches, long_lived, shipping, picks, reverts,
                            [lab.episodes[i] for i in order], counts.anomalies(graph), fed)

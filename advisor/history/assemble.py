@@ -13,7 +13,7 @@ from advisor.history.labelling import FORGE_COMMITTER, _Labeller
 from advisor.history.lines import _NONE, HistoryOptions, _Lines
 from advisor.history.releases import _live_branches, _releases, _Shipping
 from advisor.model import (Anomalies, CherryPick, CommitGraph, Episode, FastForwarded, History, LongLivedBranch, Ref, RefKind, Revert,
-                           Trunk, TrunkRule)
+                           Trunk, TrunkRule, instant)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -92,8 +92,8 @@ def finish(lab: _Labeller, trunk_ref: Ref, rule: TrunkRule, branches: dict[str, 
         episodes=tuple(episodes),
         line_merges=tuple(sorted(roles.name_merges(trunk_ref.short, lab.line_merges, line_roles, tagged_lines),
                                  key=lambda m: (m.merged_at, m.commit))),
-        cherry_picks=tuple(sorted(picks, key=lambda p: (p.at, p.commit))),
-        reverts=tuple(sorted(reverts, key=lambda r: (r.at, r.commit))),
+        cherry_picks=tuple(sorted(picks, key=lambda p: (instant(p.at), p.commit))),
+        reverts=tuple(sorted(reverts, key=lambda r: (instant(r.at), r.commit))),
         releases=tuple(releases),
         live_branches=tuple(_live_branches(lab, branches, trunk_ref, arrival)),
         anomalies=anomalies,

@@ -42,7 +42,7 @@ from advisor.history.releases import (
     _version_tags,
 )
 from advisor.model import (CLOCK_SKEW_SECONDS, SMALL, Anomalies, CherryPick, CommitGraph, History, LineMergeKind, Ref,
-                           Revert, aware, picked_numbers, picker)
+                           Revert, aware, instant, picked_numbers, picker)
 
 _EPOCH_FLOOR = 315_532_800  # 1980-01-01, as releases._anomalies counts
 
@@ -375,10 +375,10 @@ def resume(graph: CommitGraph, options: HistoryOptions, now: datetime, texts: Te
     picks, reverts = _picks_and_reverts(lab, history, old, n)
     total = len(lab.episodes)
     order = list(old.order)
-    fresh = sorted(range(len(history.episodes), total), key=lambda i: (lab.episodes[i].merged_at, lab.episodes[i].id))
+    fresh = sorted(range(len(history.episodes), total), key=lambda i: (instant(lab.episodes[i].merged_at), lab.episodes[i].id))
     if order and fresh and (lab.episodes[order[-1]].merged_at, lab.episodes[order[-1]].id) > (
             lab.episodes[fresh[0]].merged_at, lab.episodes[fresh[0]].id):
-        order = sorted(range(total), key=lambda i: (lab.episodes[i].merged_at, lab.episodes[i].id))
+        order = sorted(range(total), key=lambda i: (instant(lab.episodes[i].merged_at), lab.episodes[i].id))
     else:
         order.extend(fresh)
     base = saved.anomalies
