@@ -196,7 +196,7 @@ class _Labeller:
 
         run = set(shape.commits) if method in (MergeMethod.REBASE, MergeMethod.FAST_FORWARD) else set()
         also = tuple(graph.shas[m] for m in members
-                     if m != anchor and graph.shas[m] in run and cites(m) is not None)
+                     if m != anchor and graph.shas[m] in run and cites(m) is not None) if run else ()
         return self.add(Episode(
             id=id, target=target, source=source, name_origin=origin, pr=pr, host=host, method=method,
             kind=kind or _kind_of(source), commits=shape.commits, sync_merges=shape.sync_merges,
