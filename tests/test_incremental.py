@@ -114,6 +114,30 @@ def test_rewritten_history_is_read_again_and_said_so(repo_path: Path, tmp_path: 
     assert len(said) == 1 and said[0].startswith("history was rewritten") and said[0].endswith("again.")
 
 
+def test_a_commit_only_a_tag_of_a_tag_reaches_is_not_kept_by_an_extension(repo_path: Path) -> None:
+    """git log lists what a tag of a tag reaches, the graph keeps no ref for it: the extension cannot
+    show that commit is still reachable, so it reads the history again, as counting every commit did."""
+    import subprocess
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", "-c", "user.name=A", "-c", "user.email=a@example.com", "-c", "advice.nestedTag=false",
+                        "-C", str(repo_path), *args], check=True, capture_output=True)
+
+    b = RepoBuilder(repo_path)
+    b.commit(at=0)
+    previous = gitread.load(repo_path)
+    b.branch("side")
+    b.commit(branch="side", at=1)
+    git("tag", "-a", "-m", "t1", "t1", "side")
+    git("tag", "-a", "-m", "t2", "t2", "t1")
+    git("tag", "-d", "t1")
+    b.delete_branch("side")
+    b.commit(at=2)
+    extended = gitread.extend(repo_path, previous)
+    assert isinstance(extended, str) and extended.startswith("history was rewritten")
+    assert len(gitread.load(repo_path)) == 3  # the fresh read: the commit the nested tag reaches included
+
+
 def test_a_rewrite_the_repository_forgot_is_read_again(repo_path: Path, tmp_path: Path) -> None:
     """The commits the last scan saw are gone from the object store (a force-push, then gc)."""
     b = RepoBuilder(repo_path)
