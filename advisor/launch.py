@@ -39,8 +39,9 @@ def _end_at_once(code: object) -> None:
         return
     try:
         run_exit_functions()
-        sys.stdout.flush()
-        sys.stderr.flush()
-    except (OSError, ValueError):
+        for stream in (sys.stdout, sys.stderr):
+            if stream is not None:  # None: the process was started with that descriptor closed
+                stream.flush()
+    except (OSError, ValueError, AttributeError):
         return
     os._exit(code or 0)

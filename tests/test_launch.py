@@ -77,3 +77,12 @@ def test_the_process_ends_with_its_output_whole_its_exit_functions_run_and_its_c
     bad = subprocess.run([sys.executable, "-c", entry, "scan", str(repo), "--since", "yesterday-ish"],
                          capture_output=True, text=True, check=False)
     assert bad.returncode == 1 and bad.stderr.startswith("advisor: ") and len(bad.stderr.splitlines()) == 1
+
+
+def test_a_scan_started_with_its_error_stream_closed_still_ends_well(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    scenarios.trunk_direct(repo)
+    done = subprocess.run([*ENTRY, "scan", str(repo), "--format", "json", "--quiet", "--no-cache", "--no-history"],
+                          stdout=subprocess.PIPE, stderr=None, close_fds=True, check=False,
+                          preexec_fn=lambda: __import__("os").close(2))
+    assert done.returncode == 0 and json.loads(done.stdout)["history"]["trunk"]["name"] == "main"
