@@ -10,6 +10,8 @@ from __future__ import annotations
 import dataclasses
 import json
 import operator
+import types
+import typing
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime
 from enum import Enum
@@ -28,20 +30,37 @@ from advisor.snapshot import MEASURES as _MEASURES
 PROGRESS_FORMAT = 1  # `version` of the progress JSON document
 CHECK_FORMAT: Final = 1  # `version` of the check JSON document
 
-_FIELDS: dict[type, tuple[tuple[str, ...], Callable[[Any], tuple[Any, ...]]]] = {}
+_FIELDS: dict[type, tuple[tuple[str, ...], Callable[[Any], tuple[Any, ...]], tuple[str, ...]]] = {}
 
 
-def _fields(kind: type) -> tuple[tuple[str, ...], Callable[[Any], tuple[Any, ...]]]:
-    """A record type's field names, and one C call that reads them all off a record."""
+def _fields(kind: type) -> tuple[tuple[str, ...], Callable[[Any], tuple[Any, ...]], tuple[str, ...]]:
+    """A record type's field names, one C call that reads them all off a record, and the fields
+    whose declared type can hold a dict (`_may_hold_a_dict`)."""
     known = _FIELDS.get(kind)
     if known is None:
         names = tuple(f.name for f in dataclasses.fields(kind))
+        hints = typing.get_type_hints(kind)
+        mappings = tuple(name for name in names if _may_hold_a_dict(hints.get(name, Any)))
         if len(names) > 1:
-            known = (names, operator.attrgetter(*names))
+            known = (names, operator.attrgetter(*names), mappings)
         else:  # attrgetter of one name returns the value, not a tuple; of none, it cannot be made
-            known = (names, lambda value: tuple(getattr(value, name) for name in names))
+            known = (names, lambda value: tuple(getattr(value, name) for name in names), mappings)
         _FIELDS[kind] = known
     return known
+
+
+def _may_hold_a_dict(declared: Any) -> bool:
+    """Whether a field so declared can hold a dict where json's encoder would meet it (inside tuples,
+    lists and unions): the encoder writes a dict's keys as it finds them, where `jsonable` turns them
+    to strings and the sort puts them in order. A record inside is not such a place: the encoder
+    hands it to `default`, which turns it whole."""
+    if declared in _PLAIN or declared is datetime or dataclasses.is_dataclass(declared):
+        return False
+    if isinstance(declared, type) and issubclass(declared, Enum):
+        return False
+    if typing.get_origin(declared) in (tuple, list, typing.Union, types.UnionType):
+        return any(_may_hold_a_dict(part) for part in typing.get_args(declared) if part is not Ellipsis)
+    return True  # a mapping, Any, or a type this does not know: turned by `jsonable` first
 
 
 _PLAIN = frozenset((str, int, float, bool, type(None)))
@@ -61,8 +80,6 @@ def jsonable(value: Any) -> Any:
         if kinds and all(map(dataclasses.is_dataclass, kinds)):
             return list(map(_shallow, value))  # a list of records: one record per line, encoded in C
         return [v if type(v) in _PLAIN else jsonable(v) for v in value]
-    if kind is Episode:
-        return _shallow(value)
     if dataclasses.is_dataclass(value):
         return _record(value, kind)
     if isinstance(value, Mapping):
@@ -71,11 +88,19 @@ def jsonable(value: Any) -> Any:
 
 
 def _shallow(value: Any) -> dict[str, Any]:
-    """A record as a dict of its fields as they are: what JSON cannot hold (times, records, enums that
-    are not strings) is turned by the encoder's `default` as it meets it, with no call per field here
-    (a scan has a hundred thousand records). An episode's commits are their count."""
-    names, read = _fields(type(value))
+    """A record of a list of records as a dict of its fields as they are, for json's encoder to write
+    on one line: what JSON cannot hold (times, records, enums that are not strings) is turned by the
+    encoder's `default` as it meets it, with no call per field here (a scan has a hundred thousand
+    records). Only the fields that can hold a dict are turned first."""
+    names, read, mappings = _fields(type(value))
     fields = dict(zip(names, read(value)))
+    for name in mappings:
+        fields[name] = jsonable(fields[name])
+    return _as_episode(value, fields)
+
+
+def _as_episode(value: Any, fields: dict[str, Any]) -> dict[str, Any]:
+    """An episode's fields with its commits as their count, and its lifetime."""
     if type(value) is Episode:
         del fields["commits"]
         fields["commit_count"] = len(value.commits)
@@ -84,10 +109,10 @@ def _shallow(value: Any) -> dict[str, Any]:
 
 
 def _record(value: Any, kind: type) -> dict[str, Any]:
-    # Most fields are plain values: taken as they are, without a call per field (a scan has
-    # a hundred thousand records).
-    names, read = _fields(kind)
-    return {name: field if type(field) in _PLAIN else jsonable(field) for name, field in zip(names, read(value))}
+    """A record as a dict of JSON values, to be laid out field by field."""
+    names, read, _ = _fields(kind)
+    return _as_episode(value, {name: field if type(field) in _PLAIN else jsonable(field)
+                               for name, field in zip(names, read(value))})
 
 
 def scan_document(scan: Scan) -> dict[str, Any]:
