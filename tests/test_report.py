@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from datetime import datetime, timedelta, timezone
@@ -96,3 +97,18 @@ def test_records_left_to_the_encoder_give_the_json_of_records_turned_first() -> 
     assert jsonout.encode(document, 0) == jsonout.encode(turned, 0)
     assert turned["episodes"][0]["merged_at"] == "2024-03-01T01:59:59-03:30" and turned["episodes"][0]["commit_count"] == 1
     assert "\u202e" not in jsonout.encode(document, 0) and "\\u202e" in jsonout.encode(document, 0)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Counts:
+    name: str
+    by_key: dict[int, int]
+    nested: tuple[dict[bool, str], ...]
+
+
+def test_a_dict_inside_a_list_of_records_has_its_keys_turned_and_sorted_as_before() -> None:
+    from advisor.report import jsonout
+
+    records = [_Counts(name="a", by_key={10: 1, 9: 2}, nested=({True: "y", False: "n"},))] * 2
+    text = jsonout.encode({"records": jsonout.jsonable(records)}, 0)
+    assert '"by_key": {"10": 1, "9": 2}' in text and '"nested": [{"False": "n", "True": "y"}]' in text
