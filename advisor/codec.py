@@ -35,7 +35,7 @@ from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 from typing import Any
 
-from advisor.model import aware
+from advisor.model import aware, instant
 
 
 class Invalid(ValueError):
@@ -45,7 +45,6 @@ class Invalid(ValueError):
 Encode = Callable[[Sequence[Any]], Any]
 Decode = Callable[[Any, int], list[Any]]
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _SECOND = timedelta(seconds=1)
 
 
@@ -180,12 +179,12 @@ def _datetime_codec() -> tuple[Encode, Decode]:
                 zone_minutes[zone] = whole_minutes(zone.utcoffset(None))
             # A time minus the epoch in its own zone object is plain arithmetic, with no offset looked
             # up (datetime.timestamp looks up two): half the time on a history's hundred thousand times.
-            epochs = {zone: _EPOCH.astimezone(zone) for zone in set(zones)}
+            epochs = {zone: datetime.fromtimestamp(0, zone) for zone in set(zones)}
             since_epoch = map(operator.sub, values, map(epochs.__getitem__, zones))
             zones = list(map(zone_minutes.__getitem__, zones))
         else:
             zones = [whole_minutes(value.utcoffset()) for value in values]
-            since_epoch = map(operator.sub, values, itertools.repeat(_EPOCH))
+            since_epoch = map(instant, values)
         micros = list(map(microsecond_of, values))
         seconds = list(map(operator.floordiv, since_epoch, itertools.repeat(_SECOND)))
         return {"s": _encode_ints(seconds), "z": _encode_ints(zones),
