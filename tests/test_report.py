@@ -112,3 +112,51 @@ def test_a_dict_inside_a_list_of_records_has_its_keys_turned_and_sorted_as_befor
     records = [_Counts(name="a", by_key={10: 1, 9: 2}, nested=({True: "y", False: "n"},))] * 2
     text = jsonout.encode({"records": jsonout.jsonable(records)}, 0)
     assert '"by_key": {"10": 1, "9": 2}' in text and '"nested": [{"False": "n", "True": "y"}]' in text
+
+
+str_or_dict = dict  # a module may give a plain name another meaning; the text alone must not be trusted then
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Declared:
+    bare: tuple  # type: ignore[type-arg]  # a bare tuple may hold a dict
+    shadowed: str_or_dict  # type: ignore[type-arg]
+    items: tuple[str, ...]
+    when: datetime | None
+
+
+def test_the_text_of_an_annotation_settles_a_field_only_when_it_cannot_hold_a_dict(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib
+    import pkgutil
+    import sys
+    import types
+    import typing
+
+    import advisor
+
+    fields = {f.name: f.type for f in dataclasses.fields(_Declared)}
+    assert not jsonout._plainly_declared(_Declared, fields["bare"])
+    assert not jsonout._plainly_declared(_Declared, fields["shadowed"])
+    assert jsonout._plainly_declared(_Declared, fields["items"]) and jsonout._plainly_declared(_Declared, fields["when"])
+    assert jsonout._fields(_Declared)[2] == ("bare", "shadowed")
+    shadowing = types.ModuleType("shadowing")
+    shadowing.str = dict  # type: ignore[attr-defined]  # a module where "str" names dict
+    monkeypatch.setitem(sys.modules, "shadowing", shadowing)
+    monkeypatch.setattr(_Declared, "__module__", "shadowing")
+    assert not jsonout._plainly_declared(_Declared, "str") and jsonout._plainly_declared(_Declared, "int")
+    monkeypatch.undo()
+    # Every record advisor has: what the text settles, the evaluated hints agree with.
+    modules = [importlib.import_module(m.name) for m in pkgutil.walk_packages(advisor.__path__, "advisor.")
+               if m.name != "advisor.__main__"]
+    settled = 0
+    for kind in {v for m in modules for v in vars(m).values() if isinstance(v, type) and dataclasses.is_dataclass(v)}:
+        try:
+            hints = typing.get_type_hints(kind)
+        except NameError:  # names imported only for type checking
+            continue
+        for field in dataclasses.fields(kind):
+            if jsonout._plainly_declared(kind, field.type):
+                settled += 1
+                assert not jsonout._may_hold_a_dict(hints[field.name]), (kind, field.name)
+    assert settled > 500
