@@ -10,8 +10,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import operator
-import re
-import sys
 import types
 import typing
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -40,13 +38,9 @@ def _fields(kind: type) -> tuple[tuple[str, ...], Callable[[Any], tuple[Any, ...
     whose declared type can hold a dict (`_may_hold_a_dict`)."""
     known = _FIELDS.get(kind)
     if known is None:
-        fields = dataclasses.fields(kind)
-        names = tuple(f.name for f in fields)
-        if all(_plainly_declared(kind, f.type) for f in fields):
-            mappings: tuple[str, ...] = ()
-        else:
-            hints = typing.get_type_hints(kind)  # ~0.5 ms a type: only for those the text cannot settle
-            mappings = tuple(name for name in names if _may_hold_a_dict(hints.get(name, Any)))
+        names = tuple(f.name for f in dataclasses.fields(kind))
+        hints = typing.get_type_hints(kind)
+        mappings = tuple(name for name in names if _may_hold_a_dict(hints.get(name, Any)))
         if len(names) > 1:
             known = (names, operator.attrgetter(*names), mappings)
         else:  # attrgetter of one name returns the value, not a tuple; of none, it cannot be made
@@ -70,34 +64,6 @@ def _may_hold_a_dict(declared: Any) -> bool:
 
 
 _PLAIN = frozenset((str, int, float, bool, type(None)))
-_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*")
-_CONTAINERS = ("tuple", "list")  # plain only with their items named: a bare `tuple` may hold anything
-_PLAIN_NAMES = {"str": str, "int": int, "float": float, "bool": bool, "tuple": tuple, "list": list}
-
-
-def _plainly_declared(kind: type, annotation: object) -> bool:
-    """Whether an annotation's text (`from __future__ import annotations`) shows that no dict can sit
-    where the encoder meets it, without evaluating it: every name in it is a plain type, None,
-    datetime, a record or an enum, and each tuple or list names its items. False means "not
-    known", and `_may_hold_a_dict` decides from the evaluated hints (typing.get_type_hints of
-    every record type was ~30 ms of each JSON document)."""
-    if not isinstance(annotation, str):
-        return False
-    space = vars(sys.modules[kind.__module__]) if kind.__module__ in sys.modules else {}
-    for match in _NAME.finditer(annotation):
-        name = match.group()
-        if name == "None":
-            continue
-        if name in _CONTAINERS and annotation[match.end():match.end() + 1] != "[":
-            return False
-        head, *rest = name.split(".")
-        value = space.get(head, _PLAIN_NAMES.get(head))  # the module's own meaning first ("str = dict")
-        for part in rest:
-            value = getattr(value, part, None)
-        if not isinstance(value, type) or not (value in _PLAIN or value in (tuple, list, datetime)
-                                                or dataclasses.is_dataclass(value) or issubclass(value, Enum)):
-            return False
-    return True
 
 
 def jsonable(value: Any) -> Any:
