@@ -8,13 +8,14 @@ merges, rebase runs, fast-forwards or direct commits.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from datetime import datetime, timedelta
 from typing import Any
 
 from advisor import merges
+from advisor.history.arrival import LineArrival, TrunkOrder, tally
 from advisor.history.lines import _LONG_LIVED_NAME, _NONE, HistoryOptions, Texts, _flood_until, _Lines
 from advisor.model import (
     CLOCK_SKEW_SECONDS,
@@ -70,7 +71,8 @@ class _Labeller:
     episodes: list[Episode] = field(default_factory=list)
     anchors: list[int] = field(default_factory=list)  # episode index -> commit that integrated it
     line_merges: list[LineMerge] = field(default_factory=list)
-    arrivals: dict[int, _Arrival | list[int]] = field(default_factory=dict)  # line id -> commit -> position it arrived at
+    arrivals: dict[int, LineArrival | list[int]] = field(default_factory=dict)  # line id -> commit -> position it arrived at
+    trunk_order: TrunkOrder | None = None  # made once a line's arrival has ranges of the trunk (`arrived_with`)
     arrived: dict[int, tuple[list[int], list[int]]] = field(default_factory=dict)  # line id -> arrived_with
     line_merged: set[int] = field(default_factory=set)  # line commits another line merged (release PR heads)
     asked: dict[int, int] = field(default_factory=dict)  # PR number a squash merge named -> its head (_NONE: none)
@@ -97,7 +99,7 @@ class _Labeller:
         # What the fork commit reached was on the line before its first commit: a line whose
         # first commit is a merge brought only what its fork did not have (git/git's jk/colors
         # starts with a merge of 3 commits, not of the 37k the fork reaches).
-        arrival = line_arrival.after_fork if isinstance(line_arrival, _Arrival) else line_arrival.__getitem__
+        arrival = line_arrival.after_fork if isinstance(line_arrival, LineArrival) else line_arrival.__getitem__
         position = self.lines.pos[merge]
         if arrival(parent) != position:
             return 0, None
@@ -129,18 +131,16 @@ class _Labeller:
         chain = self.lines.chains[line_id]
         arrival = self.line_arrival(line_id)
         author_time = self.graph.author_time
-        counts, firsts = [0] * len(chain), [_NONE] * len(chain)
-        for commit, position in (arrival.own() if isinstance(arrival, _Arrival) else enumerate(arrival)):
-            if position <= 0 or chain[position] == commit:
-                continue
-            counts[position] += 1
-            first = firsts[position]
-            if first == _NONE or (author_time[commit], commit) < (author_time[first], first):
-                firsts[position] = commit
-        self.arrived[line_id] = counts, firsts
-        return counts, firsts
+        if isinstance(arrival, LineArrival):
+            if arrival.has_ranges and self.trunk_order is None:
+                self.trunk_order = TrunkOrder(self.graph, self.arrival, len(self.lines.chains[0]))
+            known = arrival.arrived_with(chain, author_time, self.trunk_order)
+        else:
+            known = tally(enumerate(arrival), chain, author_time)
+        self.arrived[line_id] = known
+        return known
 
-    def line_arrival(self, line_id: int) -> _Arrival | list[int]:
+    def line_arrival(self, line_id: int) -> LineArrival | list[int]:
         """For every commit a line contains, the position on its chain at which it arrived (the trunk's is
         `arrival`), computed once, only for lines that need it."""
         arrival = self.arrivals.get(line_id)
@@ -151,7 +151,8 @@ class _Labeller:
                 chain = self.lines.chains[line_id]
                 fork = self.graph.parents[chain[0]][0] if self.graph.parents[chain[0]] else _NONE
                 base = self.line_arrival(self.lines.line_of[fork]) if fork != _NONE else None
-                arrival = _Arrival(self.graph, chain, base, self.lines.pos[fork] if fork != _NONE else _NONE)
+                arrival = LineArrival(self.graph, chain, base, self.lines.pos[fork] if fork != _NONE else _NONE,
+                                      self.arrival, self.lines.line_of)
             self.arrivals[line_id] = arrival
         return arrival
 
@@ -579,61 +580,3 @@ def _label_direct(lab: _Labeller, line_id: int, singles: Sequence[int]) -> None:
             cites_pr=None if len(first_parents) > 1 else lab.texts.cited(graph, commit), also_citing=(),
             **lab.flow(commit, merged_at),
         ), (commit,), commit)
-
-
-
-
-class _Arrival:
-    """A line's arrival positions (`releases._trunk_arrival` for the trunk), flooded over the line's own part of history only. The line's chain
-    is a first-parent chain, so what its fork commit reaches (all of which arrived at 0) is what
-    arrived on the fork commit's line at or before the fork commit's position there: read from
-    that line's arrival instead of flooded again (on git/git, 20 lines each re-flooded most of
-    the 200k commits)."""
-
-    __slots__ = ("_own", "_base", "_forked_at")
-
-    def __init__(self, graph: CommitGraph, chain: Sequence[int], base: _Arrival | list[int] | None,
-                 forked_at: int) -> None:
-        self._base, self._forked_at = base, forked_at
-        # Only the commits that arrived after the fork: a list over the whole graph per line made
-        # every line cost the whole history (git/git reads ~70 lines).
-        own: dict[int, int] = {}
-        self._own = own
-        parents = graph.parents
-        # The chain's own commits are never reached by the fork commit (they descend from it), so
-        # only the parents pushed are checked against it.
-        for position, commit in enumerate(chain):
-            stack = [commit]
-            while stack:
-                current = stack.pop()
-                if current in own:
-                    continue
-                own[current] = position
-                for parent in parents[current]:
-                    if parent not in own:
-                        at = base[parent] if base is not None else _NONE
-                        if at == _NONE or at > forked_at:
-                            stack.append(parent)
-
-    def _forked(self, commit: int) -> bool:
-        """Reached by the fork commit: the line had it when it forked."""
-        if self._base is None:
-            return False
-        at = self._base[commit]
-        return at != _NONE and at <= self._forked_at
-
-    def __getitem__(self, commit: int) -> int:
-        position = self._own.get(commit, _NONE)
-        if position != _NONE:
-            return position
-        return 0 if self._forked(commit) else _NONE
-
-    def after_fork(self, commit: int) -> int:
-        """The position where `commit` arrived after the fork, or `_NONE` (the fork had it, or never)."""
-        return self._own.get(commit, _NONE)
-
-    def own(self) -> Iterator[tuple[int, int]]:
-        """(commit, position) of the commits that arrived after the fork."""
-        return iter(self._own.items())
-
-
