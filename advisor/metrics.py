@@ -396,7 +396,9 @@ def _max_overlap(intervals: Iterable[tuple[datetime, datetime]]) -> int:
 def work_in_progress(history: History, window: Window, now: datetime, stale_days: int) -> WorkInProgress:
     open_branches = [b for b in history.live_branches if not b.merged and not b.long_lived]
     stale = [b for b in open_branches if is_stale(b.last_commit_at, now, stale_days)]
-    active = [b for b in open_branches if b not in stale]
+    # Told apart by the same test, not by `b not in stale`: a search of the list, whose records
+    # compare field by field, made 3,000 stale branches cost 4.5 million comparisons.
+    active = [b for b in open_branches if not is_stale(b.last_commit_at, now, stale_days)]
     per_author: dict[str, list[tuple[datetime, datetime]]] = defaultdict(list)
     for episode in changes(history, window):
         if episode.kind is not EpisodeKind.DIRECT and episode.authors:

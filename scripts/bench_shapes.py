@@ -12,6 +12,7 @@ END, fixed contents), written with one `git fast-import`, then packed:
 * lines N: N long-lived lines (stable-i) over 40 rounds: two commits on each line,
   a merge of the line into main, a back-merge of main into the line;
 * branches N: N live branches of two recent commits each, forked from a 5k-commit trunk;
+* stale N: the same a year earlier, every branch stale, then 100 days of trunk commits;
 * octopus N: N octopus merges of 3 to 8 one-commit topic branches each;
 * monorepo N: 2k small commits and 10 commits that each add a file of N lines.
 """
@@ -119,9 +120,9 @@ def lines(f: FastImport, n: int) -> None:
                                files={})
 
 
-def branches(f: FastImport, n: int) -> None:
+def branches(f: FastImport, n: int, end: int = END) -> int:
     base = 5000
-    start = END - (base + 2 * n) * 600
+    start = end - (base + 2 * n) * 600
     marks = []
     mark = 0
     for i in range(base):
@@ -134,6 +135,14 @@ def branches(f: FastImport, n: int) -> None:
         first = f.commit(f"refs/heads/work-{b}", at, f"Start work {b}", [fork], files={f"w/{b}.txt": b"a\n"})
         at += 300
         f.commit(f"refs/heads/work-{b}", at, f"More work {b}", [first], files={f"w/{b}.txt": b"a\nb\n"})
+    return marks[-1]
+
+
+def stale(f: FastImport, n: int) -> None:
+    """`branches`, a year older: every branch stale (no commit for 90 days), then 100 days of trunk commits."""
+    trunk = branches(f, n, end=END - 365 * 24 * HOUR)
+    for day in range(100):
+        trunk = f.commit("refs/heads/main", END - (99 - day) * 24 * HOUR, f"Later change {day}", [trunk])
 
 
 def octopus(f: FastImport, n: int) -> None:
@@ -168,7 +177,7 @@ def monorepo(f: FastImport, n: int) -> None:
 
 
 SHAPES: dict[str, Callable[[FastImport, int], None]] = {
-    "tags": tags, "pulls": pulls, "lines": lines, "branches": branches, "octopus": octopus, "monorepo": monorepo,
+    "tags": tags, "pulls": pulls, "lines": lines, "branches": branches, "stale": stale, "octopus": octopus, "monorepo": monorepo,
 }
 
 
