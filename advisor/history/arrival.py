@@ -70,25 +70,23 @@ class LineArrival:
 
     The line's chain is flooded position by position, over what the line did not have yet. The flood
     stops at a commit of the trunk's chain: that merge brought every commit that arrived on the trunk
-    up to there, kept as one range (`_ranges`); a commit in an earlier range or in what the fork
+    up to there, kept as one range (`_at`, `_upto`); a commit in an earlier range or in what the fork
     reached is not flooded again. `_own` holds what arrived otherwise. A line forked from a line that
     is not the trunk floods everything after its fork, as it always did (release lines cut from develop
     are short)."""
 
-    __slots__ = ("_own", "_base", "_forked_at", "_trunk", "_trunk_arrival", "_at", "_upto")
+    __slots__ = ("_own", "_base", "_forked_at", "_trunk_arrival", "_at", "_upto")
 
     def __init__(self, graph: CommitGraph, chain: Sequence[int], base: LineArrival | list[int] | None,
                  forked_at: int, trunk_arrival: list[int], trunk_line: Sequence[int]) -> None:
         self._base, self._forked_at = base, forked_at
-        # Ranges of the trunk only where the trunk's arrival is what the fork is read from (or there is no fork).
-        self._trunk = base is None or base is trunk_arrival
         self._trunk_arrival = trunk_arrival
         self._at: list[int] = []  # chain position of each range
         self._upto: list[int] = []  # the trunk position each range reaches, increasing
         own: dict[int, int] = {}
         self._own = own
         parents = graph.parents
-        if not self._trunk:
+        if not (base is None or base is trunk_arrival):  # ranges of the trunk only where the fork is read from it
             # The chain's own commits are never reached by the fork commit (they descend from it), so
             # only the parents pushed are checked against it.
             for position, commit in enumerate(chain):
