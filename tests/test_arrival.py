@@ -25,10 +25,11 @@ NOW = datetime(2025, 6, 1, tzinfo=timezone.utc)
 PEOPLE = (("Alice", "alice@example.com"), BOB, ("Ann", "ann@example.com"))
 
 
-def grow(path: Path, seed: int, steps: int) -> None:
+def grow(path: Path, seed: int, steps: int, cut_from_topic: bool = False) -> None:
     """Random work over long-lived lines: develop forked from main, staging from develop, stable
-    from main later; commits on any line, topics forked from any line merged into any other, lines
-    merged into each other in every direction (back-merges of main included)."""
+    from main later (and, `cut_from_topic`, integration cut from a topic main then merged); commits on
+    any line, topics forked from any line merged into any other, lines merged into each other in every
+    direction (back-merges of main included)."""
     rng = random.Random(seed)
     b = RepoBuilder(path)
     hour = 0.0
@@ -43,6 +44,14 @@ def grow(path: Path, seed: int, steps: int) -> None:
         b.branch(opening, rng.choice(lines[:-1]))
         hour += 1
         b.commit(branch=opening, at=hour)
+    if cut_from_topic:  # its oldest commits are the topic's: its fork is on no line (lines._own_part)
+        b.branch("topic-0", rng.choice(lines))
+        for _ in range(2):
+            hour += 1
+            b.commit(branch="topic-0", at=hour)
+        b.branch("integration", "topic-0")
+        b.merge("topic-0", "main", at=hour + 1, delete=True)
+        lines.append("integration")
     for _ in range(steps):
         hour += rng.choice((0.5, 1, 3, 12))
         roll = rng.random()
@@ -73,7 +82,7 @@ def grow(path: Path, seed: int, steps: int) -> None:
                 b.merge(source, target, at=hour)
     hour += 24 * 15  # every line's own commits span a fortnight and it took two merges: long-lived
     for line in lines:
-        for _ in range(2):
+        for _ in range(2 if line != "integration" else 5):  # a name that does not look like a line's needs five
             name = f"topic-{next(numbers)}"
             b.branch(name, line)
             b.commit(branch=name, at=hour)
@@ -96,11 +105,11 @@ def reconstruct(path: Path) -> History:
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(seed=st.integers(0, 10**6), steps=st.integers(10, 70))
-def test_every_line_merge_counts_what_git_counts(seed: int, steps: int) -> None:
+@given(seed=st.integers(0, 10**6), steps=st.integers(10, 70), cut_from_topic=st.booleans())
+def test_every_line_merge_counts_what_git_counts(seed: int, steps: int, cut_from_topic: bool) -> None:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "repo"
-        grow(path, seed, steps)
+        grow(path, seed, steps, cut_from_topic)
         result = reconstruct(path)
         assert {"main", "develop"} <= {line.name for line in result.long_lived}
         for line_merge in result.line_merges:
@@ -137,3 +146,34 @@ def test_a_line_that_takes_the_trunk_back_after_each_merge_counts_each_round(rep
     counts = {m.commit: m.commits for m in result.line_merges}
     assert [counts[sha] for sha in backs] == [brought(repo_path, sha, 2)[0] for sha in backs]
     assert [counts[sha] for sha in backs] == [1, 4, 4, 5, 5, 5, 5, 5]
+
+
+def test_a_line_cut_from_a_merged_topic_counts_from_where_the_topic_left_the_trunk(repo_path: Path) -> None:
+    """`integration` is cut from a topic that main then merged: its oldest commits are the topic's, not its
+    own, so its fork commit is on no line. What its merges brought is still what git counts (the topic's
+    commits were on it from the start), and the scan does not fail (it once recursed without end)."""
+    b = RepoBuilder(repo_path)
+    b.commit(at=0)
+    b.commit(at=1)
+    b.branch("topic")
+    b.commit(branch="topic", at=2)
+    b.commit(branch="topic", at=3)
+    b.branch("integration", "topic")
+    b.merge("topic", "main", at=4, delete=True)
+    hour = 5.0
+    merges = []
+    for number in range(6):
+        b.branch(f"feature-{number}", "integration")
+        b.commit(branch=f"feature-{number}", at=hour)
+        b.merge(f"feature-{number}", "integration", at=hour + 1, delete=True)
+        b.commit(at=hour + 2)
+        if number % 2:
+            merges.append(b.merge("main", "integration", at=hour + 3))
+        hour += 24 * 4
+    merges.append(b.merge("integration", "main", at=hour))
+    result = reconstruct(repo_path)
+    assert [line.name for line in result.long_lived] == ["main", "integration"]
+    counts = {m.commit: m.commits for m in result.line_merges}
+    assert [counts[sha] for sha in merges] == [brought(repo_path, sha, 2)[0] for sha in merges]
+    # The first back-merge brings main's merge of the topic and main's two commits since, not the topic again.
+    assert [counts[sha] for sha in merges] == [3, 2, 2, 15]

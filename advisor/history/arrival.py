@@ -5,15 +5,18 @@ The trunk's arrival is a list over every commit (`releases._trunk_arrival`). Ano
 
 * what the line's fork commit reached is read from the fork line's arrival (on git/git, 20 lines
   each re-flooded most of the 200k commits);
-* what a merge of the trunk (or of a branch cut from it) brought is a range of trunk positions,
-  not a set of commits: everything that arrived on the trunk up to the trunk commit it reached.
-  A line that takes the trunk back after every merge would otherwise hold the whole trunk once
-  more for each line (100 such lines of 160 commits each: 1.6M entries; 300 lines: 14M, 8 s and
-  800 MB where a range per merge is a few thousand entries).
+* on a line forked from the trunk (or from no line), what a merge of the trunk (or of a branch cut
+  from it) brought is a range of trunk positions, not a set of commits: everything that arrived on
+  the trunk up to the trunk commit it reached. A line that takes the trunk back after every merge
+  would otherwise hold the whole trunk once more for each line (100 such lines of 160 commits each:
+  1.6M entries; 300 lines: 14M, 8 s and 800 MB where a range per merge is a few thousand entries).
+  Counting what each range brought still reads the range's trunk commits, one slice each, at the
+  speed of C; a line forked from another line holds its trunk commits one by one, as before.
 """
 
 from __future__ import annotations
 
+import itertools
 from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 
@@ -75,18 +78,20 @@ class LineArrival:
     is not the trunk floods everything after its fork, as it always did (release lines cut from develop
     are short)."""
 
-    __slots__ = ("_own", "_base", "_forked_at", "_trunk_arrival", "_at", "_upto")
+    __slots__ = ("_own", "_base", "_forked_at", "_beyond", "_trunk_arrival", "_at", "_upto")
 
     def __init__(self, graph: CommitGraph, chain: Sequence[int], base: LineArrival | list[int] | None,
-                 forked_at: int, trunk_arrival: list[int], trunk_line: Sequence[int]) -> None:
-        self._base, self._forked_at = base, forked_at
+                 forked_at: int, trunk_arrival: list[int], trunk_line: Sequence[int],
+                 beyond: frozenset[int] = frozenset()) -> None:
+        # What the fork commit reached: what `base` had at `forked_at`, and `beyond` (`_Labeller._fork_base`).
+        self._base, self._forked_at, self._beyond = base, forked_at, beyond
         self._trunk_arrival = trunk_arrival
         self._at: list[int] = []  # chain position of each range
         self._upto: list[int] = []  # the trunk position each range reaches, increasing
         own: dict[int, int] = {}
         self._own = own
         parents = graph.parents
-        if not (base is None or base is trunk_arrival):  # ranges of the trunk only where the fork is read from it
+        if not (base is None or base is trunk_arrival):  # ranges only where the fork is on the trunk (or there is none)
             # The chain's own commits are never reached by the fork commit (they descend from it), so
             # only the parents pushed are checked against it.
             for position, commit in enumerate(chain):
@@ -97,7 +102,7 @@ class LineArrival:
                         continue
                     own[current] = position
                     for parent in parents[current]:
-                        if parent not in own:
+                        if parent not in own and parent not in beyond:
                             at = base[parent] if base is not None else _NONE
                             if at == _NONE or at > forked_at:
                                 stack.append(parent)
@@ -109,7 +114,7 @@ class LineArrival:
             stack = [commit]
             while stack:
                 current = stack.pop()
-                if current in own:
+                if current in own or current in beyond:
                     continue
                 at = trunk_arrival[current]
                 if at != _NONE and at <= had:
@@ -131,6 +136,8 @@ class LineArrival:
 
     def _forked(self, commit: int) -> bool:
         """Reached by the fork commit: the line had it when it forked."""
+        if commit in self._beyond:
+            return True
         if self._base is None:
             return False
         at = self._base[commit]
@@ -148,7 +155,7 @@ class LineArrival:
         if position != _NONE or not self._upto:
             return position
         at = self._trunk_arrival[commit]
-        if at == _NONE or (self._base is not None and at <= self._forked_at):
+        if at == _NONE or (self._base is not None and at <= self._forked_at) or commit in self._beyond:
             return _NONE
         index = bisect_left(self._upto, at)
         return self._at[index] if index < len(self._at) else _NONE
@@ -162,10 +169,11 @@ class LineArrival:
         if not self._at:
             return counts, firsts
         assert order is not None
-        # What arrived earlier on the line by its own way is in a later range too: not counted twice.
+        # What arrived earlier on the line by its own way, or with its fork, is in a later range too: not
+        # counted twice.
         earlier: list[set[int]] = [set() for _ in self._at]
         lowest = self._forked_at if self._base is not None else _NONE
-        for commit in self._own:
+        for commit in itertools.chain(self._own, self._beyond):
             at = self._trunk_arrival[commit]
             if at != _NONE and at > lowest:
                 index = bisect_left(self._upto, at)
@@ -180,8 +188,8 @@ class LineArrival:
                 continue
             left_out = earlier[index]
             counts[position] += end - start - len(left_out)
-            if end - start == len(left_out):
-                continue
+            # Never empty once those are left out: the range holds the trunk's own commit at `upto`, which no
+            # flood takes (it stops there) and the fork did not reach (it is past `forked_at`).
             span = keys[start:end]
             key = min(span)
             if key % scale in left_out:

@@ -150,11 +150,35 @@ class _Labeller:
             else:
                 chain = self.lines.chains[line_id]
                 fork = self.graph.parents[chain[0]][0] if self.graph.parents[chain[0]] else _NONE
-                base = self.line_arrival(self.lines.line_of[fork]) if fork != _NONE else None
-                arrival = LineArrival(self.graph, chain, base, self.lines.pos[fork] if fork != _NONE else _NONE,
-                                      self.arrival, self.lines.line_of)
+                base, forked_at, beyond = self._fork_base(fork)
+                arrival = LineArrival(self.graph, chain, base, forked_at, self.arrival, self.lines.line_of, beyond)
             self.arrivals[line_id] = arrival
         return arrival
+
+    def _fork_base(self, fork: int) -> tuple[LineArrival | list[int] | None, int, frozenset[int]]:
+        """What a line's fork commit reached, for `LineArrival`: the arrival of the line it forked from and the
+        position there, and the commits it reached beyond that line's. The fork is on no line when the line's
+        oldest commits were another branch's and are not its own (`lines._own_part`: a branch cut from a topic
+        that was merged): then the line it came from is the first one down its first parents, and the
+        topic's commits are what it reached beyond."""
+        graph, line_of = self.graph, self.lines.line_of
+        anchor = fork
+        while anchor != _NONE and line_of[anchor] == _NONE:
+            anchor = graph.parents[anchor][0] if graph.parents[anchor] else _NONE
+        base = self.line_arrival(line_of[anchor]) if anchor != _NONE else None
+        forked_at = self.lines.pos[anchor] if anchor != _NONE else _NONE
+        if anchor == fork:
+            return base, forked_at, frozenset()
+        beyond = {fork}
+        stack = [fork]
+        while stack:
+            for parent in graph.parents[stack.pop()]:
+                if parent not in beyond:
+                    at = base[parent] if base is not None else _NONE
+                    if at == _NONE or at > forked_at:
+                        beyond.add(parent)
+                        stack.append(parent)
+        return base, forked_at, frozenset(beyond)
 
     def flood(self, start: int) -> tuple[list[int], list[int]]:
         """Unclaimed commits reachable from `start`, and the claimed commits at its edge."""
