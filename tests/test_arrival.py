@@ -177,3 +177,19 @@ def test_a_line_cut_from_a_merged_topic_counts_from_where_the_topic_left_the_tru
     assert [counts[sha] for sha in merges] == [brought(repo_path, sha, 2)[0] for sha in merges]
     # The first back-merge brings main's merge of the topic and main's two commits since, not the topic again.
     assert [counts[sha] for sha in merges] == [3, 2, 2, 15]
+
+
+def test_the_trunk_order_holds_author_times_too_large_for_a_machine_integer() -> None:
+    """Keys are author time x (commits + 1) + commit, kept as machine integers; a history dated absurdly far
+    ahead (git stores what it is given) keeps them as Python integers, in the same order."""
+    from types import SimpleNamespace
+
+    from advisor.history.arrival import TrunkOrder
+
+    arrival = [0, 0, 1, 2, 1, -1]
+    for times in ([30, 10, 20, 5, 40, 0], [30, 10, 2**62, 5, 40, 0]):
+        order = TrunkOrder(SimpleNamespace(author_time=times), arrival, 3)  # type: ignore[arg-type]
+        assert list(order.start) == [0, 2, 4, 5]
+        by_position = [[k % order.scale for k in order.keys[order.start[p]:order.start[p + 1]]] for p in range(3)]
+        assert by_position == [[0, 1], [2, 4], [3]]
+        assert min(order.keys[0:2]) % order.scale == 1 and min(order.keys[2:4]) % order.scale == (2 if times[2] < 40 else 4)
