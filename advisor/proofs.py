@@ -17,10 +17,12 @@ out; the test suite runs them on simulated repositories.
 from __future__ import annotations
 
 import shlex
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
+from advisor.memo import last_argument, last_arguments
 from advisor.merges import CITES_PR_GREP
 from advisor.metrics import (
     FREEZE_DIP_RATIO,
@@ -38,6 +40,7 @@ from advisor.model import (
     Episode,
     EpisodeKind,
     History,
+    LineMerge,
     LineMergeKind,
     LiveBranch,
     MergeMethod,
@@ -79,7 +82,48 @@ def ref_of(history: History, name: str) -> str | None:
     """The full ref of a long-lived line, or None when the line was rebuilt from merge subjects."""
     if name == history.trunk.name:
         return history.trunk.ref
-    return next((b.ref for b in history.live_branches if b.name == name), None)
+    return _live_refs(history).get(name)
+
+
+# Each line's proofs name every other line and count what is its own: asked line by line, these
+# were passes over every live branch, episode and line merge for each line (300 lines back-merging
+# the trunk: 590k searches of the live branches, 7M line merges read; 3.5 s of a 7 s scan).
+@last_argument
+def _live_refs(history: History) -> dict[str, str]:
+    refs: dict[str, str] = {}
+    for branch in history.live_branches:
+        refs.setdefault(branch.name, branch.ref)
+    return refs
+
+
+@dataclass(frozen=True, slots=True)
+class _InWindow:
+    episodes_on: dict[str, list[Episode]]  # line -> the window's episodes on it, in order
+    line_merges: dict[tuple[LineMergeKind, str, str], list[LineMerge]]  # (kind, source, target) -> in the window
+    line_merges_into: Counter[str]  # line -> line merges into it in the window
+
+
+@last_arguments
+def _in_window(history: History, window: Window) -> _InWindow:
+    episodes_on: dict[str, list[Episode]] = defaultdict(list)
+    for episode in episodes_in_window(history, window):
+        episodes_on[episode.target].append(episode)
+    merges: dict[tuple[LineMergeKind, str, str], list[LineMerge]] = defaultdict(list)
+    into: Counter[str] = Counter()
+    for merge in history.line_merges:
+        if window.contains(merge.merged_at):
+            merges[merge.kind, merge.source, merge.target].append(merge)
+            into[merge.target] += 1
+    return _InWindow(dict(episodes_on), dict(merges), into)
+
+
+@last_argument
+def _counted_on(counted: Sequence[Episode]) -> dict[str, list[Episode]]:
+    """The counted episodes by the line they landed on, in order."""
+    on: dict[str, list[Episode]] = defaultdict(list)
+    for episode in counted:
+        on[episode.target].append(episode)
+    return dict(on)
 
 
 def listed(sign: int, label: str, shas: Sequence[str]) -> Term | None:
@@ -140,7 +184,7 @@ def integrations_on(history: History, window: Window, name: str, counted: Sequen
     """The integrations advisor counted on one line: its first-parent commits in the window,
     less the merges of other long-lived lines, of branches already merged elsewhere, of bots,
     and the commits of a rebase run or fast-forward beyond its first."""
-    mine = [e for e in counted if e.target == name]
+    mine = _counted_on(counted).get(name, [])
     what = f"integrations on {name}"
     ref = ref_of(history, name)
     if ref is None:
@@ -148,7 +192,8 @@ def integrations_on(history: History, window: Window, name: str, counted: Sequen
                      how=f"{name} no longer exists (rebuilt from merge subjects), so git cannot walk it; "
                          "the episodes are listed in --format json")
     counted_ids = {e.id for e in mine}
-    all_here = [e for e in episodes_in_window(history, window) if e.target == name]
+    in_window = _in_window(history, window)
+    all_here = in_window.episodes_on.get(name, [])
     merges_apart = [e.id.split(":")[0] for e in all_here if e.method is MergeMethod.MERGE and e.id not in counted_ids]
     octopus = [e.id for e in mine if ":" in e.id and not e.id.endswith(":1")]
     singles_apart: list[str] = []
@@ -159,7 +204,7 @@ def integrations_on(history: History, window: Window, name: str, counted: Sequen
             singles_apart.extend(_first_parent_commits(episode))
         elif episode.method in (MergeMethod.REBASE, MergeMethod.FAST_FORWARD):
             singles_apart.extend(c for c in episode.commits if c != episode.id)
-    line_merges = sum(1 for m in history.line_merges if m.target == name and window.contains(m.merged_at))
+    line_merges = in_window.line_merges_into[name]
     chains = _other_chains(history, name)
     merges_term = Term(sign=1, label=f"first-parent merges of {name}",
                        command=own_commits(history, window, name, ref, "--merges"))
@@ -194,8 +239,7 @@ def integrations_total(history: History, window: Window, counted: Sequence[Episo
 
 def line_merges(history: History, window: Window, kind: LineMergeKind, source: str, target: str) -> Proof:
     """Merges of one long-lived line into another in the window (releases, back-merges, promotions)."""
-    found = [m for m in history.line_merges if m.kind is kind and m.source == source and m.target == target
-             and window.contains(m.merged_at)]
+    found = _in_window(history, window).line_merges.get((kind, source, target), [])
     what = f"merges of {source} into {target}"
     source_ref, target_ref = ref_of(history, source), ref_of(history, target)
     if source_ref is None or target_ref is None:
