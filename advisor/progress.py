@@ -11,6 +11,7 @@ Pure: snapshots (oldest first) in, records out.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -345,14 +346,23 @@ def format_change(delta: Delta) -> str:
     sign = "+" if delta.change > 0 else "-"
     size = abs(delta.change)
     if delta.unit in ("share", "score"):
-        return f"{sign}{size * 100:.0f} pp"
-    if delta.unit == "h":
-        return sign + human_hours(size)
-    if delta.unit == "d":
-        return sign + human_days(size)
+        return f"{sign}{_shown(size * 100, 0)} pp"
+    if delta.unit in ("h", "d"):
+        hours = size if delta.unit == "h" else size * 24
+        return sign + (human_hours(hours) if hours >= 0.05 else f"{_shown(hours, 1)} h")
     if delta.unit == "rate":
-        return f"{sign}{size:.2f}"
+        return f"{sign}{_shown(size, 2)}"
     return f"{sign}{size:g}"
+
+
+def _shown(size: float, decimals: int) -> str:
+    """`size` (positive) to `decimals` places, or to its first significant digit where that reads 0: the
+    direction says it moved ("3.93 -> 3.93, -0.00, worse" read as a mistake; it is -0.003)."""
+    text = f"{size:.{decimals}f}"
+    if float(text) == 0 and size > 0:
+        first = float(f"{size:.1g}")  # rounded to that digit first: 0.00999... is 0.01, not 0.010
+        text = f"{first:.{max(decimals, -math.floor(math.log10(first)))}f}"
+    return text
 
 
 # The trend table's columns: (measure, short column heading).

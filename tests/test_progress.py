@@ -7,6 +7,7 @@ tests/golden/; after a deliberate change `python scripts/update_golden.py` rewri
 from __future__ import annotations
 
 import dataclasses
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -254,3 +255,27 @@ def test_criterion_values_are_rounded_for_people() -> None:
     assert progress.criterion_value(0.55, "per day") == "0.55 per day"
     assert progress.criterion_value(87.5, "%") == "87.5%"
     assert progress.criterion_value(None, "h") == "not measured"
+
+
+def test_a_small_change_shows_the_digit_that_moved_not_zero() -> None:
+    """git/git's integrations per working day went 3.933 -> 3.930 between two monthly snapshots: the
+    table said "-0.00 worse", which reads as a mistake. Each change shows at least its first digit."""
+    base = evolving_free_snapshot()
+    values = {"integrations_per_working_day": (3.933, 3.930), "merged_within_a_day": (0.040, 0.043),
+              "branch_lifetime_p50_hours": (10.0, 10.01), "release_interval_p50_days": (59.0, 71.0),
+              "active_branches": (2, 4)}
+    one = dataclasses.replace(base, measures={name: before for name, (before, _) in values.items()})
+    later = base.until + timedelta(days=30)
+    two = dataclasses.replace(base, scanned_at=later, until=later,
+                              measures={name: after for name, (_, after) in values.items()})
+    shown = {d.measure: (progress.format_change(d), d.direction) for d in progress.compare(one, two).deltas
+             if d.measure in values}
+    assert shown == {
+        "integrations_per_working_day": ("-0.003", Direction.WORSE),
+        "merged_within_a_day": ("+0.3 pp", Direction.BETTER),
+        "branch_lifetime_p50_hours": ("+0.01 h", Direction.WORSE),
+        "release_interval_p50_days": ("+12.0 d", Direction.WORSE),
+        "active_branches": ("+2", Direction.WORSE),
+    }
+    text = terminal.progress_text(progress.report([one, two]), WHERE)
+    assert "-0.00 " not in text and "-0.003" in text and "+0.3 pp" in text
