@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 from advisor import asof, config, gitread, history, scan, trialmerge
 from advisor import snapshot, store
 from advisor.errors import BadOption, UnreadablePath
-from advisor.model import CommitGraph, History, MergeCheck, RefKind, Window, aware
+from advisor.model import CommitGraph, History, MergeCheck, RefKind, Window, aware, instant
 from advisor.store import Cache
 
 # The plan's modules (recommend, the CI and YAML readers, plandoc's templates: 0.1-0.4 s) are imported by
@@ -133,13 +133,16 @@ def _consistent(graph: CommitGraph) -> bool:
 def _in_time_order(reconstructed: History) -> bool:
     """Episodes in (merged_at, id) order and release tags in time order, which the window's
     bisections rely on (a cached history that is not is a miss)."""
-    keys = list(map(_MERGE_ORDER, reconstructed.episodes))
-    moments = [r.at for r in reconstructed.releases]
-    # map(operator.le) compares in C: a Python loop over 100k episodes cost a re-scan 0.2 s.
+    # Compared as instants (`model.instant`) by map(operator.le), in C: aware datetimes look up both
+    # zones' offsets at each comparison (0.13 s of a cache hit at 200k commits; now 0.04 s), and a
+    # Python loop over 100k episodes cost a re-scan 0.2 s.
+    episodes = reconstructed.episodes
+    keys = list(zip(map(instant, map(_MERGED_AT, episodes)), map(_ID, episodes)))
+    moments = list(map(instant, map(_AT, reconstructed.releases)))
     return all(map(operator.le, keys, keys[1:])) and all(map(operator.le, moments, moments[1:]))
 
 
-_MERGE_ORDER = operator.attrgetter("merged_at", "id")
+_MERGED_AT, _ID, _AT = operator.attrgetter("merged_at"), operator.attrgetter("id"), operator.attrgetter("at")
 
 
 def _as_of(graph: CommitGraph, request: ScanRequest, as_of: datetime, after: asof.Cut | None = None) -> asof.Cut:

@@ -328,3 +328,23 @@ def test_the_long_release_trend_warns_of_the_death_spiral(tmp_path: Path) -> Non
     assert code == 0, err
     assert "  final releases per year (all time): 2019 10, 2020 8, 2021 4, 2022 3, 2023 3, 2024 2, 2025 0\n" in out
     assert "  Death-spiral warning: releases per year 10 -> 8 -> 4 -> 3 -> 3 -> 2 (2019-2024, all time)" in out
+
+
+def test_a_cached_history_is_trusted_only_in_time_order_of_instants(repo_path: Path) -> None:
+    """The window's bisections need episodes in (merged_at, id) order: instants, whatever their zones."""
+    import dataclasses
+
+    from advisor import history
+
+    scenarios.gitflow(repo_path)
+    reconstructed = history.reconstruct(gitread.load(repo_path), HistoryOptions(), datetime(2025, 6, 1, tzinfo=timezone.utc))
+    assert pipeline._in_time_order(reconstructed)
+    episodes = reconstructed.episodes
+    assert not pipeline._in_time_order(dataclasses.replace(reconstructed, episodes=episodes[::-1]))
+    # The same instant written in two zones, ids in order: in order. A later id first at that instant: not.
+    first, second = sorted(episodes[:2], key=lambda e: e.id)
+    at = first.merged_at
+    east = at.astimezone(timezone(timedelta(hours=9)))
+    same_instant = (dataclasses.replace(first, merged_at=east), dataclasses.replace(second, merged_at=at))
+    assert pipeline._in_time_order(dataclasses.replace(reconstructed, episodes=same_instant))
+    assert not pipeline._in_time_order(dataclasses.replace(reconstructed, episodes=same_instant[::-1]))
