@@ -177,25 +177,27 @@ _SUMMARY_HEADER = re.compile(r"^\* .*:(?: \([0-9]+ commits\))?$")
 
 def parse_trailers(trailers: tuple[str, ...]) -> Trailers:
     """Cherry-pick and revert references, Gerrit Change-Id, GitLab merge request, closed issues."""
-    picks: list[str] = []
-    reverts: list[str] = []
+    # Dicts as ordered sets, each reference kept once where first met: a list searched for each line
+    # made a squash body of 18,000 such lines (a backport branch squashed) cost a scan 75 s.
+    picks: dict[str, None] = {}
+    reverts: dict[str, None] = {}
     change_id: str | None = None
     merge_request: tuple[str | None, int] | None = None
-    closes: list[int] = []
+    closes: dict[int, None] = {}
     for raw in trailers:
         line = raw.strip()
         if match := _CHERRY_PICK_LINE.match(line):
-            _add(picks, match.group("pick").lower())
+            picks.setdefault(match.group("pick").lower())
         if match := _REVERT_LINE.match(line):
-            _add(reverts, match.group("revert").lower())
+            reverts.setdefault(match.group("revert").lower())
         if match := _CHANGE_ID_LINE.match(line):
             change_id = "I" + match.group("change")[1:].lower()  # the last one wins, as in Gerrit
         if (match := _MERGE_REQUEST_LINE.match(line)) and (number := _number(match.group("mr"))):
             merge_request = (match.group("project") or None, number)
         for match in _CLOSES.finditer(line):
             for digits in _ISSUE_NUMBER.findall(match.group(0)):
-                if (issue := _number(digits)) is not None and issue not in closes:
-                    closes.append(issue)
+                if (issue := _number(digits)) is not None:
+                    closes.setdefault(issue)
     return Trailers(tuple(picks), tuple(reverts), change_id, merge_request, tuple(closes))
 
 
@@ -206,11 +208,6 @@ def squash_body_commit_count(trailers: tuple[str, ...]) -> int:
 
 # ---------------------------------------------------------------------------
 # Small helpers
-
-
-def _add(items: list[str], item: str) -> None:
-    if item not in items:
-        items.append(item)
 
 
 def _number(digits: str) -> int | None:

@@ -10,7 +10,8 @@ Rows (repositories are built once under /tmp/bench and reused; mirrors are read 
 * synthetic N (scripts/make_big_repo.py: gitflow then trunk-based, ~30 authors) at 10k/100k/200k
   commits, and 1M with --million (built once, ~10 minutes);
 * one dimension each (scripts/bench_shapes.py): tags, refs/pull/*, long-lived lines with
-  back-merges, live branches, stale branches, octopus merges, a monorepo whose commits add up to 1M lines;
+  back-merges, live branches, stale branches, trailer lines in one body, octopus merges, a monorepo whose
+  commits add up to 1M lines;
 * public mirrors given with --mirror (default: git/git, vim/vim, curl/curl under /work/.mirror).
 
 For each row, in one run, git and advisor taking turns (the machine is shared, so
@@ -67,6 +68,7 @@ SHAPES = {  # shape -> (dimension, unit, sizes)
     "lines": ("long-lived lines", "line", (10, 100, 300)),  # 300: a line cost the whole trunk once (f37bfc2: 8 s, 836 MB)
     "branches": ("live branches", "branch", (500, 2_000, 5_000)),
     "stale": ("stale branches", "branch", (500, 2_000, 5_000)),  # 5,000: `b not in stale` was 12M comparisons
+    "trailers": ("trailer lines per commit", "line", (2_000, 6_000, 18_000)),  # 18,000: 75 s before 2026-12-04
     "octopus": ("octopus merges", "merge", (500, 2_000, 5_000)),
     "monorepo": ("lines per big commit", "line", (10_000, 100_000, 1_000_000)),
 }

@@ -13,6 +13,7 @@ END, fixed contents), written with one `git fast-import`, then packed:
   a merge of the line into main, a back-merge of main into the line;
 * branches N: N live branches of two recent commits each, forked from a 5k-commit trunk;
 * stale N: the same a year earlier, every branch stale, then 100 days of trunk commits;
+* trailers N: 20 squash commits, each body N "fixes #j" lines and N/2 cherry-pick trailers;
 * octopus N: N octopus merges of 3 to 8 one-commit topic branches each;
 * monorepo N: 2k small commits and 10 commits that each add a file of N lines.
 """
@@ -145,6 +146,18 @@ def stale(f: FastImport, n: int) -> None:
         trunk = f.commit("refs/heads/main", END - (99 - day) * 24 * HOUR, f"Later change {day}", [trunk])
 
 
+def trailers(f: FastImport, n: int) -> None:
+    """20 squash commits whose bodies hold n squashed-commit lines closing an issue each and n/2
+    cherry-pick trailers (a backport branch squashed): a list searched for each line once made 18k cost 75 s."""
+    at = END - 100 * HOUR
+    trunk = f.commit("refs/heads/main", at, "Initial", [])
+    for k in range(20):
+        at += HOUR
+        body = "\n".join(f"* commit {j} fixes #{j + 1}" for j in range(n))
+        body += "\n" + "\n".join(f"(cherry picked from commit {k * n + j:040x})" for j in range(n // 2))
+        trunk = f.commit("refs/heads/main", at, f"Squash {k} (#{k + 1})\n\n{body}", [trunk])
+
+
 def octopus(f: FastImport, n: int) -> None:
     start = END - n * 10 * HOUR
     at = start
@@ -177,7 +190,7 @@ def monorepo(f: FastImport, n: int) -> None:
 
 
 SHAPES: dict[str, Callable[[FastImport, int], None]] = {
-    "tags": tags, "pulls": pulls, "lines": lines, "branches": branches, "stale": stale, "octopus": octopus, "monorepo": monorepo,
+    "tags": tags, "pulls": pulls, "lines": lines, "branches": branches, "stale": stale, "trailers": trailers, "octopus": octopus, "monorepo": monorepo,
 }
 
 
