@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import functools
+import glob
 import math
 import os
 import re
@@ -326,15 +327,32 @@ def report_command(
     _say(f"advisor report: wrote {terminal.term(out)}")
 
 
+def _merged_files(given: list[str]) -> list[Path]:
+    """The files --merge names: each as given, or the files a glob in it matches when no file has that
+    name (a quoted glob, or a shell that did not expand it), in order; a glob that matches none is an error."""
+    files: list[Path] = []
+    for name in given:
+        if not Path(name).exists() and any(mark in name for mark in "*?["):
+            matches = sorted(glob.glob(name))
+            if not matches:
+                raise BadOption(f"--merge {name!r} matches no file.")
+            files.extend(Path(match) for match in matches)
+        else:
+            files.append(Path(name))
+    return files
+
+
 @app.command("fleet")
 @boundary
 def fleet_command(
-    folder: Annotated[str | None, typer.Argument(metavar="DIR", show_default=False,
-                                                 help="Scan every repository under this folder.")] = None,
+    folder: Annotated[list[str] | None, typer.Argument(metavar="DIR", show_default=False,
+                                                       help="Scan every repository under this folder (with "
+                                                            "--merge: more JSON files).")] = None,
     merge: Annotated[list[str] | None, typer.Option(metavar="FILE", help="Build the portfolio from these "
                                                     "JSON files (advisor scan --format json, or portfolios of "
-                                                    "advisor fleet --format json), scanning nothing (repeatable; "
-                                                    "a shell glob works).")] = None,
+                                                    "advisor fleet --format json), scanning nothing: --merge "
+                                                    "scans/*.json, or a quoted glob advisor expands itself "
+                                                    "(--merge 'scans/*.json'); repeatable.")] = None,
     output: Annotated[OutputFormat, typer.Option("--format", "-f", help="text, json, csv or html.")] = (
         OutputFormat.text),
     out: Annotated[str | None, typer.Option("--out", "-o", metavar="FILE", help="Write the portfolio to this file "
@@ -364,16 +382,21 @@ def fleet_command(
     """
     from advisor import fleet
 
-    if (folder is None) == (not merge):
-        raise BadOption("advisor fleet takes a folder to scan, or --merge with JSON files, and not both.")
+    paths = folder or []
     if merge:
-        rows = list(fleet.merge([Path(m) for m in merge]))
+        # `--merge scans/*.json`: the shell hands the first file to --merge and the others on as arguments.
+        if any(Path(p).is_dir() for p in paths):
+            raise BadOption("advisor fleet takes a folder to scan, or --merge with JSON files, and not both.")
+        rows = list(fleet.merge(_merged_files([*merge, *paths])))
         _show_portfolio(rows, output.value, out, no_color)
         return
-    assert folder is not None
-    found = fleet.find(Path(folder))
+    if len(paths) != 1:
+        raise BadOption("advisor fleet takes a folder to scan, or --merge with JSON files, and not both."
+                        if not paths else "advisor fleet scans one folder; to scan several repositories, give "
+                        "their paths to advisor scan (advisor scan A B C) or list them with --repos.")
+    found = fleet.find(Path(paths[0]))
     if not found:
-        raise BadOption(f"{folder} holds no git repository.")
+        raise BadOption(f"{paths[0]} holds no git repository.")
     _fleet(found, output.value, out, cache_dir=cache_dir, no_cache=no_cache, allow_shallow=allow_shallow,
            merge_check_seconds=merge_check_seconds, jobs=jobs, quiet=quiet, no_color=no_color)
 

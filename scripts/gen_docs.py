@@ -244,8 +244,8 @@ def demo_fleet(work: Path) -> str:
         (work / "scans" / f"{name}.json").write_text(
             advisor(work, "scan", name, "--format", "json", "--no-history", "--no-cache", "--quiet", "--as-of",
                     "2024-03-01"), encoding="utf-8")
-    merged = advisor(work, "fleet", "--merge", "scans/gitflow.json", "--merge", "scans/site.json", "--merge",
-                     "scans/trunk.json")
+    # What a shell makes of `--merge scans/*.json`: the files in order, the first after --merge.
+    merged = advisor(work, "fleet", "--merge", *sorted(f"scans/{p.name}" for p in (work / "scans").glob("*.json")))
     return "$ advisor fleet --merge scans/*.json\n" + merged
 
 

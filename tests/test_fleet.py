@@ -168,3 +168,29 @@ def test_merge_of_a_bad_fleet_file_is_one_sentence_in_its_row_and_a_non_zero_exi
 def test_merge_of_a_missing_file_says_so() -> None:
     code, out, _ = run("fleet", "--merge", "/nowhere/scan.json")
     assert code == ExitCode.USER_ERROR and "scan: /nowhere/scan.json cannot be read (No such file or directory)." in out
+
+
+def test_merge_takes_a_glob_as_the_shell_expands_it_or_quoted(estate: Path, tmp_path: Path) -> None:
+    """The documented CI recipe, `advisor fleet --merge scans/*.json`, run by a shell: the shell hands the
+    first file to --merge and the rest on as arguments. Quoted, advisor expands the glob itself."""
+    import subprocess
+    import sys
+
+    scans = tmp_path / "scans"
+    scans.mkdir()
+    for name in ("gitflow", "trunk"):
+        code, out, err = run("scan", str(estate / "team-a" / name), "--no-cache", "--no-history", "--format", "json")
+        assert code == 0, err
+        (scans / f"{name}.json").write_text(out)
+    advisor = f"{sys.executable} -m advisor"
+    for command in (f"{advisor} fleet --merge scans/*.json --format json",
+                    f"{advisor} fleet --merge 'scans/*.json' --format json"):
+        done = subprocess.run(["bash", "-c", command], cwd=tmp_path, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        assert sorted(row["name"] for row in json.loads(done.stdout)["rows"]) == ["gitflow", "trunk"]
+    code, out, err = run("fleet", "--merge", str(tmp_path / "none" / "*.json"))
+    assert code == ExitCode.USER_ERROR and err.strip().endswith("matches no file.") and "Traceback" not in err
+    code, _, err = run("fleet", "--merge", str(scans / "gitflow.json"), str(estate))
+    assert code == ExitCode.USER_ERROR and "and not both" in err
+    code, _, err = run("fleet", str(estate), str(tmp_path))
+    assert code == ExitCode.USER_ERROR and "scans one folder" in err
