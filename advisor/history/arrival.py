@@ -163,7 +163,7 @@ class LineArrival:
         if position != _NONE or not self._upto:
             return position
         at = self._trunk_arrival[commit]
-        if at == _NONE or (self._base is not None and at <= self._forked_at) or commit in self._beyond:
+        if at == _NONE or self._forked(commit):  # with ranges, the base is the trunk's arrival or none
             return _NONE
         index = bisect_left(self._upto, at)
         return self._at[index] if index < len(self._at) else _NONE

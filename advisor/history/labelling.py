@@ -169,16 +169,12 @@ class _Labeller:
         forked_at = self.lines.pos[anchor] if anchor != _NONE else _NONE
         if anchor == fork:
             return base, forked_at, frozenset()
-        beyond = {fork}
-        stack = [fork]
-        while stack:
-            for parent in graph.parents[stack.pop()]:
-                if parent not in beyond:
-                    at = base[parent] if base is not None else _NONE
-                    if at == _NONE or at > forked_at:
-                        beyond.add(parent)
-                        stack.append(parent)
-        return base, forked_at, frozenset(beyond)
+
+        def had(commit: int) -> bool:  # the line it came from had it at the fork's position
+            at = base[commit] if base is not None else _NONE
+            return at != _NONE and at <= forked_at
+
+        return base, forked_at, frozenset(_flood_until(graph, fork, had)[0])
 
     def flood(self, start: int) -> tuple[list[int], list[int]]:
         """Unclaimed commits reachable from `start`, and the claimed commits at its edge."""
