@@ -35,7 +35,7 @@ from advisor.errors import (
     UnbornHead,
     UnreadablePath,
 )
-from advisor.merges import trailer_lines
+from advisor.merges import request_number, trailer_lines
 from advisor.model import CommitGraph, Ref, RefKind
 
 Progress = Callable[[int], None]
@@ -189,8 +189,9 @@ def classify_ref(name: str, remote: str | None) -> tuple[RefKind, str, int | Non
     if name.startswith("refs/tags/"):
         return RefKind.TAG, name[len("refs/tags/"):], None
     pull = _PULL_REF.match(name)
-    if pull:
-        return RefKind.PULL, name, int(pull.group(1))
+    # A number no host hands out (zero, or more digits than int() reads) names no pull request.
+    if pull and (number := request_number(pull.group(1))) is not None:
+        return RefKind.PULL, name, number
     return RefKind.OTHER, name, None
 
 

@@ -192,11 +192,11 @@ def parse_trailers(trailers: tuple[str, ...]) -> Trailers:
             reverts.setdefault(match.group("revert").lower())
         if match := _CHANGE_ID_LINE.match(line):
             change_id = "I" + match.group("change")[1:].lower()  # the last one wins, as in Gerrit
-        if (match := _MERGE_REQUEST_LINE.match(line)) and (number := _number(match.group("mr"))):
+        if (match := _MERGE_REQUEST_LINE.match(line)) and (number := request_number(match.group("mr"))):
             merge_request = (match.group("project") or None, number)
         for match in _CLOSES.finditer(line):
             for digits in _ISSUE_NUMBER.findall(match.group(0)):
-                if (issue := _number(digits)) is not None:
+                if (issue := request_number(digits)) is not None:
                     closes.setdefault(issue)
     return Trailers(tuple(picks), tuple(reverts), change_id, merge_request, tuple(closes))
 
@@ -210,7 +210,7 @@ def squash_body_commit_count(trailers: tuple[str, ...]) -> int:
 # Small helpers
 
 
-def _number(digits: str) -> int | None:
+def request_number(digits: str) -> int | None:
     """A request number: positive, and short enough to be one (int() refuses huge digit strings)."""
     if not digits or len(digits) > 12:
         return None
@@ -284,7 +284,7 @@ _GITHUB_PULL = re.compile(r"Merge(d?) pull request #([0-9]+) from (\S+?)(?: into
 
 def _github_pull_request(subject: str) -> MergeInfo | None:
     match = _GITHUB_PULL.match(subject)
-    if match is None or (pr := _number(match.group(2))) is None:
+    if match is None or (pr := request_number(match.group(2))) is None:
         return None
     head = match.group(3).removesuffix(".") if match.group(1) else match.group(3)  # 2011's full stop
     owner, slash, branch = head.partition("/")
@@ -300,7 +300,7 @@ _BITBUCKET_SERVER_PULL = re.compile(r"Merge pull request #([0-9]+) in (\S+) from
 
 def _bitbucket_server_pull_request(subject: str) -> MergeInfo | None:
     match = _BITBUCKET_SERVER_PULL.match(subject)
-    if match is None or (pr := _number(match.group(1))) is None:
+    if match is None or (pr := request_number(match.group(1))) is None:
         return None
     owner, branch = _fork(match.group(3))
     return _info(Host.BITBUCKET, _short_branch(branch), _target(match.group(4)), pr, fork_owner=owner)
@@ -312,7 +312,7 @@ _AZURE_PULL = re.compile(r"Merge pull request ([0-9]+) from (\S+) into (\S+)(?=\
 
 def _azure_pull_request(subject: str) -> MergeInfo | None:
     match = _AZURE_PULL.match(subject)
-    if match is None or (pr := _number(match.group(1))) is None:
+    if match is None or (pr := request_number(match.group(1))) is None:
         return None
     return _info(Host.AZURE, _short_branch(match.group(2)), _target(match.group(3)), pr)
 
@@ -323,7 +323,7 @@ _GITEA_PULL = re.compile(r"Merge pull request '.*' \(#([0-9]+)\) from (\S+) into
 
 def _gitea_pull_request(subject: str) -> MergeInfo | None:
     match = _GITEA_PULL.match(subject)
-    if match is None or (pr := _number(match.group(1))) is None:
+    if match is None or (pr := request_number(match.group(1))) is None:
         return None
     owner, branch = _fork(match.group(2))
     return _info(Host.UNKNOWN, branch, _target(match.group(3)), pr, fork_owner=owner)  # no Gitea host yet
@@ -335,7 +335,7 @@ _BITBUCKET_CLOUD_PULL = re.compile(_BITBUCKET_MERGED_IN)
 
 def _bitbucket_cloud_pull_request(subject: str) -> MergeInfo | None:
     match = _BITBUCKET_CLOUD_PULL.match(subject)
-    if match is None or (pr := _number(match.group("bb_pr"))) is None:
+    if match is None or (pr := request_number(match.group("bb_pr"))) is None:
         return None
     return _info(Host.BITBUCKET, match.group("bb_source"), None, pr)
 
@@ -346,7 +346,7 @@ _BITBUCKET_SERVER_TITLE = re.compile(r"Pull request #([0-9]+)(?::|$)")
 
 def _bitbucket_server_pull_request_title(subject: str) -> MergeInfo | None:
     match = _BITBUCKET_SERVER_TITLE.match(subject)
-    if match is None or (pr := _number(match.group(1))) is None:
+    if match is None or (pr := request_number(match.group(1))) is None:
         return None
     return _info(Host.BITBUCKET, None, None, pr)
 
@@ -359,7 +359,7 @@ _AZURE_TITLE = re.compile(r"Merge (?:branch )?(['\"]?)([^\s'\"]\S*?)\1 (?:to|int
 
 def _azure_merged_pr(subject: str) -> MergeInfo | None:
     match = _AZURE_MERGED.match(subject)
-    if match is None or (pr := _number(match.group(1))) is None:
+    if match is None or (pr := request_number(match.group(1))) is None:
         return None
     title = _AZURE_TITLE.match(match.group(2) or "")
     if title is None:
@@ -489,7 +489,7 @@ def _resolve(ref: _GitRef) -> MergeInfo:
     if ref.kind == "commit":
         if pull := _PULL_REF.fullmatch(name):  # "Merge commit 'refs/pull/81/head' of github.com:o/r"
             host = Host.GITHUB if pull.group(1) == "pull" else Host.GITLAB
-            return _info(host, None, None, _number(pull.group(2)), remote=ref.url)
+            return _info(host, None, None, request_number(pull.group(2)), remote=ref.url)
         if _HEX_SHA.fullmatch(name):
             return _info(Host.GIT, None, remote=ref.url)
         if name.startswith("refs/remotes/"):
@@ -562,7 +562,7 @@ _TITLE_NUMBER = re.compile(r"\((#|!)([0-9]+)\)$")
 
 def _title_with_number(subject: str) -> MergeInfo | None:
     match = _TITLE_NUMBER.search(subject)
-    if match is None or (pr := _number(match.group(2))) is None:
+    if match is None or (pr := request_number(match.group(2))) is None:
         return None
     host = Host.GITHUB if match.group(1) == "#" else Host.GITLAB
     inner = _parse(subject[:match.start()].rstrip(), inner=True)
@@ -677,7 +677,7 @@ def _with_request(info: MergeInfo | None, trailers: tuple[str, ...]) -> MergeInf
     if info is not None and info.pr is not None:
         return info
     for line in trailers:
-        if (match := _BITBUCKET_MERGED_IN_LINE.match(line.strip())) and (pr := _number(match.group("bb_pr"))):
+        if (match := _BITBUCKET_MERGED_IN_LINE.match(line.strip())) and (pr := request_number(match.group("bb_pr"))):
             return _info(Host.BITBUCKET, match.group("bb_source"), None, pr)
     if found.change_id is not None:
         return replace(info, host=Host.GERRIT) if info else _info(Host.GERRIT)
@@ -698,7 +698,7 @@ def cited_pull_request(subject: str, trailers: tuple[str, ...] = ()) -> int | No
     from its subject or its kept body lines; None when it cites none."""
     for line in (subject, *trailers):
         for pattern in _CITES_PR:
-            if (match := pattern.match(line)) and (number := _number(match.group("n"))) is not None:
+            if (match := pattern.match(line)) and (number := request_number(match.group("n"))) is not None:
                 return number
     return None
 

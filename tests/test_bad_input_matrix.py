@@ -100,6 +100,20 @@ class Lab:
         git(path, "checkout", "-q", "main")
         git(path, "tag", "v1.0")
 
+    @staticmethod
+    def _build_huge_numbers(path: Path) -> None:
+        """Request numbers past 2**31 in subjects and pull refs, and pull refs whose number has more digits
+        than any host hands out (30, and 5,000: more than int() reads)."""
+        git(path.parent, "init", "-q", "-b", "main", str(path))
+        commit(path, "a.txt", "a\n", "Start", days_ago=20)
+        commit(path, "b.txt", "b\n", "Add b (#999999999999)", days_ago=10)
+        tip = git(path, "rev-parse", "HEAD").strip()
+        git(path, "update-ref", "refs/pull/999999999999/head", tip)
+        git(path, "update-ref", "refs/pull/" + "9" * 30 + "/head", tip)
+        git(path, "pack-refs", "--all")
+        with (path / ".git" / "packed-refs").open("a") as refs:  # too long a name for a loose ref's file
+            refs.write(f"{tip} refs/pull/{'8' * 5000}/head\n")
+
     def _build_live(self, path: Path) -> None:
         build_live_branches(path)
 
@@ -378,6 +392,9 @@ ROWS = [
     Row("until-9999-12-31", _on("good", "--until", "9999-12-31"), 1, "out of range"),
     Row("since-before-1970", _on("good", "--since", "1969-12-31"), 1, "out of range"),
     # -- odd shapes
+    Row("request-numbers-past-2-31-cached", lambda lab, tmp: (["scan", str(lab.huge_numbers), "--cache-dir",
+                                                              str(tmp / "cache")], lab.huge_numbers), 0, "Trunk: main"),
+    Row("request-numbers-past-2-31-json", _on("huge_numbers", "--format", "json"), 0, '"schema_version"'),
     Row("octopus-of-ten-parents", _on("octopus"), 0, "Trunk: main"),
     Row("empty-merges", _on("empty_merges"), 0, "Trunk: main"),
     Row("replace-refs-and-grafts", _on("replaced"), 0, "Trunk: main"),

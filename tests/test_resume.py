@@ -142,6 +142,23 @@ def test_histories_grown_many_times_resume_to_what_a_cold_scan_gives(tmp_path: P
     assert outcomes["resumed"] >= 18, outcomes
 
 
+def test_request_numbers_past_2_31_are_kept_and_resumed_from(repo_path: Path, tmp_path: Path,
+                                                            outcomes: collections.Counter[str]) -> None:
+    """A squash merge naming pull request 999,999,999,999 and a pull ref of that number: the state holds
+    them (an int32 column crashed the cached scan), and the next scan resumes from it."""
+    b = RepoBuilder(repo_path)
+    b.commit(at=0)
+    b.commit(at=1, message="Add the parser (#999999999999)")
+    head = b.commit(branch="reader", at=1, message="Read it")
+    b.repo.references.create("refs/pull/999999999997/head", pygit2.Oid(hex=head))
+    cache = tmp_path / "cache"
+    warm(repo_path, cache)
+    b.commit(at=2, message="Add the writer (#999999999998)")
+    got, said = warm(repo_path, cache)
+    assert got == cold(repo_path) and said == []
+    assert outcomes == {"resumed": 1}
+
+
 def test_a_new_trunk_starts_over_and_says_so(repo_path: Path, tmp_path: Path, outcomes: collections.Counter[str]) -> None:
     b = RepoBuilder(repo_path)
     b.commit(at=0)
@@ -205,7 +222,7 @@ def test_a_branch_moved_off_a_labelled_commit_starts_over(repo_path: Path, tmp_p
                     "reconstructing the whole history."]
 
 
-@pytest.mark.parametrize("damage", ["episode out of range", "short column", "not base64"])
+@pytest.mark.parametrize("damage", ["episode out of range", "short column", "commit out of range"])
 def test_a_damaged_state_is_a_miss(repo_path: Path, tmp_path: Path, damage: str,
                                    outcomes: collections.Counter[str]) -> None:
     """Well-typed but inconsistent (planted, or written by a bug): reconstructed whole, never a crash."""
@@ -219,12 +236,10 @@ def test_a_damaged_state_is_a_miss(repo_path: Path, tmp_path: Path, damage: str,
     entries = store.Cache(cache, gitread.locate(repo_path).git_dir)
     facts, history, saved = entries.latest("history", pipeline._CACHED_HISTORY)
     assert saved is not None
-    column = resume._pack([5] * saved.commits)  # more episodes than there are
-    if damage == "short column":
-        column = resume._pack([-1])
-    elif damage == "not base64":
-        column = "%%%"
-    planted = codec.dumps((facts, history, _with(saved, episode_of=column)), pipeline._CACHED_HISTORY)
+    damaged = {"episode out of range": {"episode_of": resume._column([5] * saved.commits)},  # more than there are
+               "short column": {"episode_of": resume._column([-1])},
+               "commit out of range": {"anchors": resume._column([saved.commits] * len(saved.anchors))}}[damage]
+    planted = codec.dumps((facts, history, _with(saved, **damaged)), pipeline._CACHED_HISTORY)
     path = next((cache / "repos").rglob("history.v2.json"))
     header = json.loads(path.read_bytes().split(b"\n", 1)[0])
     entries._write("history", header["key"], codec.loads(planted, pipeline._CACHED_HISTORY), pipeline._CACHED_HISTORY)

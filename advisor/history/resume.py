@@ -12,14 +12,13 @@ branches, roles and the lines' records are computed again (cheap), anomalies cou
 commits only. Any precondition failing, `resume` says why and the caller reconstructs whole.
 
 The state is stored with the cached history as JSON (no pickle: the cache folder may be shared);
-per-commit columns are packed little-endian int32 arrays in base64, checked when read.
+per-commit columns are int32 arrays, which the cache packs (`codec`), checked when resumed from. They stay
+arrays in memory: a backfill hands each date's state to the next without any encoding.
 """
 
 from __future__ import annotations
 
-import base64
 import hashlib
-import sys
 from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -41,10 +40,11 @@ from advisor.history.releases import (
     _Shipping,
     _version_tags,
 )
-from advisor.model import (CLOCK_SKEW_SECONDS, SMALL, Anomalies, CherryPick, CommitGraph, History, LineMergeKind, Ref,
-                           Revert, aware, instant, picked_numbers, picker)
+from advisor.model import (CLOCK_SKEW_SECONDS, SMALL, Anomalies, CherryPick, CommitGraph, History, LineMergeKind,
+                           Numbers, Ref, Revert, aware, instant, picked_numbers, picker)
 
 _EPOCH_FLOOR = 315_532_800  # 1980-01-01, as releases._anomalies counts
+NUMBERS = "q"  # request numbers: up to 12 digits
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -92,7 +92,7 @@ class AnomalyCounts:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Resume:
-    """What resuming needs besides the History; `packed` columns are int32 arrays (`_pack`)."""
+    """What resuming needs besides the History; its Numbers are int32 columns (`_column`)."""
 
     commits: int
     settled: int  # how many first commits come in the same order in every reading (the cached graph's)
@@ -103,51 +103,43 @@ class Resume:
     trunk: str  # full ref name
     names: tuple[str, ...]  # the lines, in claiming order
     chain_lengths: tuple[int, ...]
-    chains: str  # packed, the lines' chains one after another
-    episode_of: str  # packed: commit -> episode (creation order)
-    order: str  # packed: the History's episodes in turn -> their creation index
-    anchors: str  # packed: episode (creation order) -> the commit that integrated it
-    line_merged: str  # packed
-    arrival: str  # packed: commit -> trunk position it arrived at
-    any_tag: str  # packed: commit -> first version tag containing it
-    first_final: str  # packed: commit -> first final release containing it
+    chains: Numbers  # the lines' chains one after another
+    episode_of: Numbers  # commit -> episode (creation order)
+    order: Numbers  # the History's episodes in turn -> their creation index
+    anchors: Numbers  # episode (creation order) -> the commit that integrated it
+    line_merged: Numbers
+    arrival: Numbers  # commit -> trunk position it arrived at
+    any_tag: Numbers  # commit -> first version tag containing it
+    first_final: Numbers  # commit -> first final release containing it
     tags: tuple[str, ...]  # version tags, in shipping order
-    tag_targets: str  # packed
+    tag_targets: Numbers
     last_event: tuple[int, int, int] | None
-    source_commits: str  # packed: line merges whose message the ghost-line search reads...
+    source_commits: Numbers  # line merges whose message the ghost-line search reads...
     sources: tuple[str, ...]  # ...and the branch each names ("": none)
-    tip_commits: str  # packed: labelled commits a live branch rests on...
+    tip_commits: Numbers  # labelled commits a live branch rests on...
     tip_names: tuple[str, ...]  # ...and its name
-    pull_commits: str  # packed: labelled commits a pull request's head rests on...
-    pull_numbers: str  # packed
+    pull_commits: Numbers  # labelled commits a pull request's head rests on...
+    pull_numbers: Numbers  # NUMBERS: a request number may pass 2**31 (`merges._number`)
     pull_hosts: tuple[str, ...]
-    asked_numbers: str  # packed: PR numbers squash merges named...
-    asked_heads: str  # packed: ...and the head each had (-1: none)
+    asked_numbers: Numbers  # (NUMBERS) PR numbers squash merges named...
+    asked_heads: Numbers  # ...and the head each had (-1: none)
     branch_names: tuple[str, ...]
     anomalies: AnomalyCounts
 
 
-def _pack(values: Sequence[int]) -> str:
-    packed = array("i", values)
-    if sys.byteorder == "big":
-        packed.byteswap()
-    return base64.b64encode(packed.tobytes()).decode("ascii")
+def _column(values: Sequence[int], typecode: str = SMALL) -> Numbers:
+    return array(typecode, values)
 
 
-def _unpack(text: str, n: int | None, low: int, high: int) -> list[int]:
-    """A packed column of `n` values (any number: None) each in [low, high); ValueError otherwise."""
-    data = base64.b64decode(text, validate=True)
-    if len(data) % 4:
-        raise ValueError("not a packed column")
-    column = array("i")
-    column.frombytes(data)
-    if sys.byteorder == "big":
-        column.byteswap()
+def _values(column: Numbers, n: int | None, low: int, high: int) -> list[int]:
+    """A column's `n` values (any number: None), each in [low, high); ValueError otherwise."""
+    if type(column) is not array or column.typecode not in "bhilq":
+        raise ValueError("not an integer column")
     values = column.tolist()
     if n is not None and len(values) != n:
-        raise ValueError("a packed column of another length")
+        raise ValueError("a column of another length")
     if values and (min(values) < low or max(values) >= high):
-        raise ValueError("a packed column pointing outside")
+        raise ValueError("a column pointing outside")
     return values
 
 
@@ -202,15 +194,15 @@ def state(lab: _Labeller, options: HistoryOptions, trunk: Ref, branches: dict[st
         people=tuple(graph.people),
         options=repr(options), trunk=trunk.name, names=tuple(lines.names),
         chain_lengths=tuple(len(chain) for chain in lines.chains),
-        chains=_pack([c for chain in lines.chains for c in chain]), episode_of=_pack(lab.episode_of),
-        order=_pack(order), anchors=_pack(lab.anchors), line_merged=_pack(sorted(lab.line_merged)),
-        arrival=_pack(lab.arrival), any_tag=_pack(shipping.any_tag), first_final=_pack(shipping.first_final),
-        tags=tuple(t[2].name for t in shipping.tags), tag_targets=_pack([t[2].target for t in shipping.tags]),
-        last_event=last_event, source_commits=_pack(sources[0]), sources=tuple(sources[1]),
-        tip_commits=_pack([c for c, _ in tips]), tip_names=tuple(name for _, name in tips),
-        pull_commits=_pack([c for c, _, _ in pulls]), pull_numbers=_pack([pr for _, pr, _ in pulls]),
+        chains=_column([c for chain in lines.chains for c in chain]), episode_of=_column(lab.episode_of),
+        order=_column(order), anchors=_column(lab.anchors), line_merged=_column(sorted(lab.line_merged)),
+        arrival=_column(lab.arrival), any_tag=_column(shipping.any_tag), first_final=_column(shipping.first_final),
+        tags=tuple(t[2].name for t in shipping.tags), tag_targets=_column([t[2].target for t in shipping.tags]),
+        last_event=last_event, source_commits=_column(sources[0]), sources=tuple(sources[1]),
+        tip_commits=_column([c for c, _ in tips]), tip_names=tuple(name for _, name in tips),
+        pull_commits=_column([c for c, _, _ in pulls]), pull_numbers=_column([pr for _, pr, _ in pulls], NUMBERS),
         pull_hosts=tuple(host for _, _, host in pulls),
-        asked_numbers=_pack([pr for pr, _ in asked]), asked_heads=_pack([head for _, head in asked]),
+        asked_numbers=_column([pr for pr, _ in asked], NUMBERS), asked_heads=_column([head for _, head in asked]),
         branch_names=tuple(sorted(branches)), anomalies=counts,
     )
 
@@ -238,27 +230,27 @@ class _Old:
     @classmethod
     def of(cls, saved: Resume, history: History) -> _Old:
         n, episodes, tags = saved.commits, len(history.episodes), len(saved.tags)
-        flat = _unpack(saved.chains, sum(saved.chain_lengths), 0, n)
+        flat = _values(saved.chains, sum(saved.chain_lengths), 0, n)
         chains, at = [], 0
         for length in saved.chain_lengths:
             if length <= 0:
                 raise ValueError("an empty line")
             chains.append(flat[at:at + length])
             at += length
-        big = 2 ** 31
+        big = 2 ** 63
         old = cls(
-            chains=chains, episode_of=_unpack(saved.episode_of, n, _NONE, episodes),
-            order=_unpack(saved.order, episodes, 0, episodes), anchors=_unpack(saved.anchors, episodes, 0, n),
-            line_merged=_unpack(saved.line_merged, None, 0, n),
-            arrival=_unpack(saved.arrival, n, _NONE, saved.chain_lengths[0] if chains else 0),
-            any_tag=_unpack(saved.any_tag, n, _NONE, tags), first_final=_unpack(saved.first_final, n, _NONE, tags),
-            tag_targets=_unpack(saved.tag_targets, tags, 0, n),
-            source_commits=_unpack(saved.source_commits, len(saved.sources), 0, n),
-            tip_commits=_unpack(saved.tip_commits, len(saved.tip_names), 0, n),
-            pull_commits=_unpack(saved.pull_commits, len(saved.pull_hosts), 0, n),
-            pull_numbers=_unpack(saved.pull_numbers, len(saved.pull_hosts), -big, big),
-            asked_numbers=_unpack(saved.asked_numbers, None, -big, big),
-            asked_heads=_unpack(saved.asked_heads, None, _NONE, n),
+            chains=chains, episode_of=_values(saved.episode_of, n, _NONE, episodes),
+            order=_values(saved.order, episodes, 0, episodes), anchors=_values(saved.anchors, episodes, 0, n),
+            line_merged=_values(saved.line_merged, None, 0, n),
+            arrival=_values(saved.arrival, n, _NONE, saved.chain_lengths[0] if chains else 0),
+            any_tag=_values(saved.any_tag, n, _NONE, tags), first_final=_values(saved.first_final, n, _NONE, tags),
+            tag_targets=_values(saved.tag_targets, tags, 0, n),
+            source_commits=_values(saved.source_commits, len(saved.sources), 0, n),
+            tip_commits=_values(saved.tip_commits, len(saved.tip_names), 0, n),
+            pull_commits=_values(saved.pull_commits, len(saved.pull_hosts), 0, n),
+            pull_numbers=_values(saved.pull_numbers, len(saved.pull_hosts), -big, big),
+            asked_numbers=_values(saved.asked_numbers, None, -big, big),
+            asked_heads=_values(saved.asked_heads, None, _NONE, n),
         )
         if (len(set(old.order)) != episodes or len(old.asked_numbers) != len(old.asked_heads)
                 or len(saved.names) != len(chains) or not chains or len(history.releases) != tags):
