@@ -32,8 +32,10 @@ of the process and every child it waited for, from wait4):
 
 Incremental rows (--incremental, default on for synthetic 100k/200k and git/git): a copy of the
 repository (`git clone --mirror`, under /tmp/bench), scanned once with a cache, then given k = 1 %
-new commits (direct commits and merged branches); the re-scan against a cold scan of the same
-state (target <= 0.2 x cold + O(k)), and their outputs compared.
+new commits (direct commits and merged branches) dated over the week after its newest commit (a
+week's work on top of it); the re-scan against a cold scan of the same state, and their outputs
+compared. Target <= 0.2 x cold + O(k), the O(k) being what a cold scan may spend on the new commits
+themselves: 1.5 x git's own work over them (A and B run over the k new commits only, A_k + B_k).
 
 Backfill row (curl/curl): `advisor backfill --since <a year before the last commit> --every week --no-cache`
 (52 snapshots) against one cold scan; target <= 3 x.
@@ -242,12 +244,14 @@ def measure(row: Row) -> None:
 
 
 def add_commits(repo: Path, k: int) -> None:
-    """k new commits on the trunk: direct commits and two-commit branches merged, dated now."""
+    """k new commits on the trunk, direct commits and two-commit branches merged, dated over the week after
+    the newest commit (dated now, they made the history dormant for years before them: the cold scan's
+    window then held little besides them, and cost a fraction of a real one)."""
     head = subprocess.run(["git", "-C", str(repo), "symbolic-ref", "HEAD"], capture_output=True, text=True,
                           check=True).stdout.strip()
     tip = subprocess.run(["git", "-C", str(repo), "rev-parse", head], capture_output=True, text=True,
                          check=True).stdout.strip()
-    now = int(time.time()) - k * 60
+    start, step = int(last_commit_date(repo).timestamp()), max(1, 7 * 86_400 // (k + 1))
     out, mark, made = [], 0, 0
     trunk = tip
 
@@ -265,11 +269,11 @@ def add_commits(repo: Path, k: int) -> None:
     while made < k:
         made += 1
         if made % 4:
-            trunk = commit(head, [trunk], f"New work {made}", now + made * 60)
+            trunk = commit(head, [trunk], f"New work {made}", start + made * step)
         else:
-            first = commit(f"refs/heads/new-{made}", [trunk], f"Branch work {made}", now + made * 60)
-            second = commit(f"refs/heads/new-{made}", [first], f"More branch work {made}", now + made * 60 + 10)
-            trunk = commit(head, [trunk, second], f"Merge branch 'new-{made}'", now + made * 60 + 20)
+            first = commit(f"refs/heads/new-{made}", [trunk], f"Branch work {made}", start + made * step)
+            second = commit(f"refs/heads/new-{made}", [first], f"More branch work {made}", start + (made + 1) * step)
+            trunk = commit(head, [trunk, second], f"Merge branch 'new-{made}'", start + (made + 2) * step)
             made += 2
     subprocess.run(["git", "-C", str(repo), "fast-import", "--quiet"], input=b"".join(out), check=True)
 
@@ -297,15 +301,25 @@ def measure_incremental(name: str, source: Path) -> dict[str, Any]:
     try:
         cli_scan(copy, cache)
         k = max(10, commits // 100)
+        old_tips = subprocess.run(["git", "-C", str(copy), "for-each-ref", "--format=^%(objectname)"],
+                                  capture_output=True, check=True).stdout
         add_commits(copy, k)
         again = cli_scan(copy, cache, keep=True)
         cold = cli_scan(copy, None, keep=True)
+        say(f"{name}: git's own work over the {k} new commits (A_k, B_k)")
+        a_k = run(["git", "-C", str(copy), "log", "--all", "--no-color", LOG_A, "--stdin"], stdin=old_tips)
+        new = subprocess.run(["git", "-C", str(copy), "rev-list", "--all", "--no-merges", "--stdin"], input=old_tips,
+                             capture_output=True, check=True).stdout
+        b_k = run(["git", "-C", str(copy), "log", "--no-walk=unsorted", "--stdin", "--no-color", "--no-renames",
+                   "--shortstat", "--format=%H"], stdin=new)
     finally:
         shutil.rmtree(cache, ignore_errors=True)
         shutil.rmtree(copy, ignore_errors=True)
+    bound = TARGET["incremental"] * cold.cpu + TARGET["cold"] * (a_k.cpu + b_k.cpu)
     return {"commits": commits, "k": k, "rescan": {"wall": again.wall, "cpu": again.cpu, "rss_mb": again.rss_mb},
             "cold": {"wall": cold.wall, "cpu": cold.cpu, "rss_mb": cold.rss_mb},
-            "ratio_wall": again.wall / cold.wall, "ratio_cpu": again.cpu / cold.cpu,
+            "A_k": {"wall": a_k.wall, "cpu": a_k.cpu}, "B_k": {"wall": b_k.wall, "cpu": b_k.cpu}, "bound_cpu": bound,
+            "ratio_wall": again.wall / cold.wall, "ratio_cpu": again.cpu / cold.cpu, "ratio_bound": again.cpu / bound,
             "same_output": stable(again.out) == stable(cold.out)}
 
 
@@ -421,10 +435,12 @@ def report(rows: list[Row], incremental: dict[str, Any], backfill: dict[str, Any
                   markdown(["dimension", "size", "commits", "cold CPU per unit", "largest / smallest", "episodes",
                             "cold CPU per episode", "largest / smallest"], unit_rows(rows)), ""]
     if incremental:
-        parts += [markdown(["repository", "commits", "k new", "re-scan", "cold", "ratio", "≤ 0.2", "same output"], [
+        parts += [markdown(["repository", "commits", "k new", "re-scan", "cold", "re-scan / cold", "A_k + B_k",
+                            "0.2 × cold + 1.5 × (A_k + B_k)", "re-scan / that", "≤ 1", "same output"], [
             [name, f"{r['commits']:,}", f"{r['k']:,}", f"{r['rescan']['wall']:.2f} / {r['rescan']['cpu']:.2f}",
              f"{r['cold']['wall']:.2f} / {r['cold']['cpu']:.2f}", f"{r['ratio_wall']:.2f} / {r['ratio_cpu']:.2f}",
-             verdict(r["ratio_cpu"], TARGET["incremental"]), "yes" if r["same_output"] else "NO"]
+             f"{r['A_k']['cpu'] + r['B_k']['cpu']:.2f}", f"{r['bound_cpu']:.2f}", f"{r['ratio_bound']:.2f}",
+             verdict(r["ratio_bound"], 1.0), "yes" if r["same_output"] else "NO"]
             for name, r in incremental.items()]), ""]
     if backfill:
         parts += [markdown(["repository", "snapshots", "backfill", "one cold scan", "ratio", "≤ 3"], [
