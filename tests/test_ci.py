@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from advisor.ci import DRONE_CONTEXT, JENKINS_CONTEXT, TRAVIS_CONTEXT, find_checks, is_ci_path
-from advisor.ci.branches import glob_match
+from advisor.ci.branches import glob_match, mention_lines, textual
 
 # Shaped like a common Python library's test workflow: a matrix job named by an expression.
 NAMED_MATRIX = b"""---
@@ -844,3 +844,17 @@ def test_libyaml_parses_where_the_wheel_has_it_and_pyyaml_takes_what_libyaml_ref
     with pytest.raises(yaml.YAMLError):
         yamlread._FastLoader(redefined).get_single_data()
     assert yamlread._parse(redefined) == {"a": 1, "b": 1, "c": 2, "d": 2}
+
+
+_NAME_CHARS = st.sampled_from(list("ab-./+@x_"))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(_NAME_CHARS, min_size=1, max_size=4), max_size=4),
+       st.lists(st.text(st.sampled_from(list("ab-./+@x_ :\t#'\"")), max_size=12), max_size=6))
+def test_mention_lines_finds_what_a_search_per_line_and_name_finds(names: list[str], lines: list[str]) -> None:
+    """The lines are first screened for any of the names at all: the answer is the exact search's."""
+    text = "\n".join(lines)
+    expected = [(name, number, line.strip()[:160]) for number, line in enumerate(text.splitlines(), start=1)
+                for name in textual(line, [n for n in names if n])]
+    assert mention_lines(text, names) == expected

@@ -18,10 +18,13 @@ def mention_lines(text: str, names: Iterable[str]) -> list[tuple[str, int, str]]
 @functools.lru_cache(maxsize=256)
 def _mention_lines(text: str, wanted: tuple[str, ...]) -> tuple[tuple[str, int, str], ...]:
     # Remembered: a backfill reads the same CI files at every date (a regex search per line and name).
+    # Only a line holding one of the names at all can name it as a word: one search per line finds those.
+    anywhere = re.compile("|".join(map(re.escape, wanted)))
     found = []
     for number, line in enumerate(text.splitlines(), start=1):
-        for name in textual(line, wanted):
-            found.append((name, number, line.strip()[:160]))
+        if anywhere.search(line):
+            for name in textual(line, wanted):
+                found.append((name, number, line.strip()[:160]))
     return tuple(found)
 
 
