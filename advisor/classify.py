@@ -183,8 +183,10 @@ def observe(history: History, window: Window, now: datetime, stale_days: int,
     work = work_branches(history, window, counted)
     lifetimes = sorted(e.lifetime_seconds for e in work if e.lifetime_seconds is not None)
     live_open = [b for b in history.live_branches if not b.merged and not b.long_lived]
-    # A branch named like a line of its own that rests on the trunk's own first-parent chain.
-    pointer = next((b.name for b in history.live_branches if b.on_trunk_line
+    # A branch named like a line of its own that rests on the trunk's own first-parent chain; not one whose
+    # past as a line history shows (gitflow-avh's master, fast-forwarded onto develop after years of releases).
+    line_names = {line.name for line in history.long_lived}
+    pointer = next((b.name for b in history.live_branches if b.on_trunk_line and b.name not in line_names
                     and b.name in ("master", "main", "production", "develop", "stable")), None)
     picked = Counter(p.direction for p in picks_in_window(history, window))
     back = sum(1 for m in in_window if m.kind is LineMergeKind.BACK_MERGE)

@@ -282,7 +282,7 @@ class LineMerge:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class LongLivedBranch:
     name: str
-    live: bool  # a ref exists; False for lines rebuilt from merge subjects only
+    live: bool  # a ref holds the line; False for lines rebuilt from merge subjects or merged tags only
     tip: str
     first_commit_at: datetime
     last_commit_at: datetime

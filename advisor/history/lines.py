@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 import operator
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -283,6 +283,7 @@ class _LineCandidate:
     tip: int
     live: bool
     priority: int
+    rebuilt: str = "rebuilt from merge subjects: the branch no longer exists"  # why a line that is not live is
 
 
 @dataclass(slots=True)
@@ -395,17 +396,26 @@ class Texts:
         return self._trailers[sha]
 
 
-def _ghost_lines(graph: CommitGraph, lines: _Lines, live_names: set[str], texts: Texts) -> list[_LineCandidate]:
+def _ghost_lines(graph: CommitGraph, lines: _Lines, live_names: set[str], texts: Texts,
+                 tagged: set[int]) -> list[_LineCandidate]:
     """Deleted long-lived branches: a name merged into a line again and again
-    whose successive merged tips lie on one first-parent chain."""
+    whose successive merged tips lie on one first-parent chain; and the line that release tags merged into
+    a line were made on (`_tagged_ghost`): this repository's own version tags (`tagged`: their commits), not
+    tags pulled from another repository ("Merge tag 'for-linus' of git://...")."""
     tips_by_name: dict[str, list[int]] = defaultdict(list)
+    tag_tips: list[int] = []
     for line_id, chain in enumerate(lines.chains):
         for commit in chain:
             parents = graph.parents[commit]
             if len(parents) != 2 or lines.line_of[parents[1]] != _NONE:
                 continue
             source = texts.merge_source(graph, commit)
-            if not source or source in live_names or source in lines.names:
+            if not source:
+                info = texts.merge(graph, commit)
+                if info is not None and info.is_tag and info.remote is None and parents[1] in tagged:
+                    tag_tips.append(parents[1])
+                continue
+            if source in live_names or source in lines.names:
                 continue
             tips_by_name[source].append(parents[1])
     ghosts = []
@@ -416,7 +426,59 @@ def _ghost_lines(graph: CommitGraph, lines: _Lines, live_names: set[str], texts:
         on_chain = set(first_parent_chain(graph, latest, lines.line_of))
         if sum(1 for tip in tips if tip in on_chain) >= 3:
             ghosts.append(_LineCandidate(name=name, tip=latest, live=False, priority=2))
-    return ghosts
+    from_tags = _tagged_ghost(graph, lines, tag_tips, texts, {g.name for g in ghosts}, live_names)
+    return ghosts + ([from_tags] if from_tags is not None else [])
+
+
+def _tagged_ghost(graph: CommitGraph, lines: _Lines, tips: list[int], texts: Texts, taken: set[str],
+                  live_names: set[str]) -> _LineCandidate | None:
+    """The line whose tags were merged into a line ("Merge tag '1.11.0' into develop", git-flow's release
+    finish) when no ref holds it any more: its merged tips lie on one first-parent chain that no line
+    claims. Gitflow's master, fast-forwarded onto develop since (gitflow-avh did at 1.12.0) or deleted.
+    Named as history names it (`_chain_name`); a chain history gives no name is left alone."""
+    if len(tips) < 3:
+        return None
+    latest = max(tips, key=lambda c: graph.commit_time[c])
+    chain = first_parent_chain(graph, latest, lines.line_of)
+    on_chain = set(chain)
+    if sum(1 for tip in tips if tip in on_chain) < 3:
+        return None
+    name = _chain_name(graph, chain, texts)
+    if name is None or name in lines.names or name in taken:
+        return None
+    into = sorted({lines.names[lines.line_of[merge]] for merge in _merges_of(graph, tips, lines)})
+    since = (f"the branch {name} has moved off this chain since" if name in live_names
+             else "the branch no longer exists")
+    return _LineCandidate(name=name, tip=latest, live=False, priority=2,
+                          rebuilt=f"rebuilt from the tags merged into {', '.join(into)}: {since}")
+
+
+def _merges_of(graph: CommitGraph, tips: list[int], lines: _Lines) -> list[int]:
+    """The line merges that took `tips` as their merged parent."""
+    wanted = set(tips)
+    return [commit for chain in lines.chains for commit in chain
+            if len(graph.parents[commit]) == 2 and graph.parents[commit][1] in wanted]
+
+
+def _chain_name(graph: CommitGraph, chain: Sequence[int], texts: Texts) -> str | None:
+    """The branch the merges on a first-parent chain say they were made on: the target their messages
+    name ("Merge branch 'hotfix/1.2' into master"), or, when they name none, git's own default: a
+    message without "into" is git's merge into master (`git merge` leaves the target out for it)."""
+    named: Counter[str] = Counter()
+    unnamed = 0
+    for commit in chain:
+        if len(graph.parents[commit]) < 2:
+            continue
+        info = texts.merge(graph, commit)
+        if info is None or info.is_tag or info.host is not merges.Host.GIT:
+            continue
+        if info.target:
+            named[info.target] += 1
+        else:
+            unnamed += 1
+    if named:
+        return named.most_common(1)[0][0]
+    return "master" if unnamed >= 3 else None
 
 
 def find_lines(graph: CommitGraph, trunk: Ref, branches: dict[str, Ref], options: HistoryOptions,
@@ -447,7 +509,7 @@ def find_lines(graph: CommitGraph, trunk: Ref, branches: dict[str, Ref], options
         live_tips[candidate.tip].add(candidate.name)
     for round_candidates in (candidates, None):
         if round_candidates is None:
-            round_candidates = _ghost_lines(graph, lines, set(branches), texts)
+            round_candidates = _ghost_lines(graph, lines, set(branches), texts, tagged)
         for candidate in round_candidates:
             chain = first_parent_chain(graph, candidate.tip, lines.line_of)
             if candidate.priority != 0:
@@ -587,7 +649,7 @@ def _judge_line(graph: CommitGraph, candidate: _LineCandidate, chain: list[int],
         return None
     reasons.insert(0, f"lived {span_days:.0f} days with {len(chain)} commits of its own")
     if not candidate.live:
-        reasons.append("rebuilt from merge subjects: the branch no longer exists")
+        reasons.append(candidate.rebuilt)
     return LongLivedBranch(
         name=candidate.name, live=candidate.live, tip=graph.shas[candidate.tip],
         first_commit_at=aware(graph.commit_time[first], graph.commit_offset[first]),

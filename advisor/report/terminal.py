@@ -91,8 +91,11 @@ def scan_text(scan: Scan, style: Style = PLAIN, explain: bool = False) -> str:
                 _proof_lines(proof, add, "      ", seen)
     add("")
     add("Long-lived branches (all time: own commits, merges in, into trunk and tags count the whole history)")
+    live_names = {branch.name for branch in history.live_branches}
     rows: list[list[Any]] = [
-        [term(b.name), "yes" if b.live else "deleted", f"{b.first_commit_at:%Y-%m-%d}", f"{b.last_commit_at:%Y-%m-%d}",
+        # A line rebuilt from history whose name a branch still has: that branch has left the line (moved).
+        [term(b.name), "yes" if b.live else "moved" if b.name in live_names else "deleted",
+         f"{b.first_commit_at:%Y-%m-%d}", f"{b.last_commit_at:%Y-%m-%d}",
          b.mainline_commits, b.merges_received, b.merged_into_trunk, b.tags]
         for b in history.long_lived
     ]
