@@ -8,6 +8,7 @@ git (reverts, hotfix branches, quick patch releases), never incident data.
 from __future__ import annotations
 
 import bisect
+import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -267,14 +268,25 @@ def final_releases(history: History) -> list[Release]:
 
 
 def _release_events(history: History) -> tuple[str, list[datetime], list[Release]]:
-    """Tags when the project tags versions; otherwise merges of an integration line into the trunk."""
+    """Tags when the project tags versions; otherwise merges of an integration line into the trunk, or the trunk's
+    promotions into an environment line (deploys: PowerShell-Docs' main into live, daily), whichever history has
+    more of (a line deleted years ago does not make its five merges the releases of today)."""
     finals = final_releases(history)
     if finals:
         return "tags", [r.at for r in finals], finals
     merges = [m.merged_at for m in history.line_merges if m.kind is LineMergeKind.RELEASE]
-    if merges:
+    promotions = [m for m in history.line_merges if m.kind is LineMergeKind.PROMOTION]
+    if merges and len(merges) >= len(promotions):
         return f"merges into {history.trunk.name}", merges, []
+    if promotions:
+        # Several environments (staging, production): production's deploys, else the fewest (the last stage's).
+        into = Counter(m.target for m in promotions)
+        line = min(into, key=lambda name: (_PRODUCTION_NAME.match(name) is None, into[name], name))
+        return f"promotions into {line}", [m.merged_at for m in promotions if m.target == line], []
     return "none", [], []
+
+
+_PRODUCTION_NAME = re.compile(r"^(production|prod|live)$", re.IGNORECASE)
 
 
 def lived(history: History, window: Window) -> Window:

@@ -47,6 +47,9 @@ DAY = 86_400
 ENVIRONMENT_MIN_PROMOTIONS = 3  # merges from the trunk an environment line needs
 ENVIRONMENT_MIN_DAYS = 60  # over at least this span between its first and last promotion ("over months")
 BACK_FLOW_RATIO = 4  # a line fed by the trunk less than a quarter as often as it feeds it is fed by fixes
+# An environment line may take a fix of its own now and then, merged back into the trunk (PowerShell-Docs' live:
+# 1,376 promotions from main, 10 merges back): at most one flow back for this many promotions.
+ENVIRONMENT_PROMOTIONS_PER_BACK_FLOW = 10
 NEXT_RELEASE_MIN_SYNCS = 2  # merges of the trunk into a line that takes work: it collects the next release
 
 
@@ -133,7 +136,7 @@ def line_roles(trunk: str, lines: Sequence[LongLivedBranch], episodes: Sequence[
             maintenance.append(name)
         elif name not in finals and syncs[name] >= NEXT_RELEASE_MIN_SYNCS and received[name] >= syncs[name]:
             next_release.append(name)
-        elif up == 0 and _promoted_over_months(from_trunk.get(name, [])) \
+        elif up * ENVIRONMENT_PROMOTIONS_PER_BACK_FLOW <= down and _promoted_over_months(from_trunk.get(name, [])) \
                 and line.mainline_commits - line.merges_received <= max(2, len(from_trunk.get(name, [])) // 4):
             environment.append(name)
     production = pushed or max(production_candidates, key=lambda name: (by_name[name].tags, name), default=None)
@@ -157,8 +160,8 @@ def name_merges(trunk: str, merges: Iterable[LineMerge], roles: Roles, tagged: s
         if merge.target == trunk:
             if source == "integration":
                 kind = LineMergeKind.RELEASE  # develop's work released into the trunk master
-            elif source == "production":
-                kind = LineMergeKind.BACK_MERGE  # master merged back into the trunk develop
+            elif source in ("production", "environment"):
+                kind = LineMergeKind.BACK_MERGE  # master merged back into the trunk develop; a fix made on production
             elif source == "maintenance" or merge.source in tagged:
                 kind = LineMergeKind.FORWARD
             else:

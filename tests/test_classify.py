@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import re
 from collections.abc import Callable
@@ -448,6 +449,40 @@ def test_an_environment_line_is_promoted_to_over_months_not_weeks(repo_path: Pat
         b.merge("main", "production", message="Merge branch 'main' into production", at=192.0 * number + 20)
     result = scan(repo_path)
     assert [m.kind.value for m in result.history.line_merges] == ["sync"] * 6
+    assert result.verdict.model != "gitlab-flow"
+
+
+def _promoted_daily(b: RepoBuilder, promotions: int, fixes_on_live: int) -> None:
+    """PowerShell-Docs' shape: pull requests squashed into main, main merged into live by a pull request every
+    other day, and now and then a fix made on live and merged back into main."""
+    b.commit(at=0)
+    b.branch("live")
+    for number in range(promotions):
+        start = 48.0 * number + 1
+        b.commit(at=start, message=f"Fix a page (#{2 * number + 10})")
+        b.merge("main", "live", message=f"Merge pull request #{2 * number + 11} from o/main", at=start + 2)
+        if number < fixes_on_live:
+            b.commit(branch="live", at=start + 3, message=f"Fix live ({number})")
+            b.merge("live", "main", message="Merge branch 'live' into main", at=start + 4)
+
+
+def test_an_environment_line_that_takes_a_fix_now_and_then_is_still_one(repo_path: Path) -> None:
+    """One merge back into main for 30 promotions into live: a fix made on production, brought back."""
+    _promoted_daily(RepoBuilder(repo_path), promotions=60, fixes_on_live=2)
+    result = scan(repo_path)
+    assert result.verdict.model == "gitlab-flow", result.verdict.evidence
+    kinds = collections.Counter(m.kind.value for m in result.history.line_merges)
+    assert kinds == {"promotion": 60, "back-merge": 2}
+    # No version tags: the deploys are the promotions into live, one every other day.
+    releases = result.metrics.releases
+    assert (releases.source, releases.count) == ("promotions into live", 60)
+    assert releases.interval_days.p50 == 2.0
+
+
+def test_trap_a_line_merged_back_as_often_as_it_is_promoted_to_is_no_environment(repo_path: Path) -> None:
+    _promoted_daily(RepoBuilder(repo_path), promotions=30, fixes_on_live=30)
+    result = scan(repo_path)
+    assert "live" not in classify.line_roles(result.history).environment
     assert result.verdict.model != "gitlab-flow"
 
 
