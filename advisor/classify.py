@@ -14,15 +14,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from advisor.memo import last_argument
 from advisor.metrics import (Metrics, changes, episodes_in_window, landed_as_commits, picks_in_window, releases_in_window,
                              work_branches)
 from advisor.model import CherryPickDirection, EpisodeKind, History, LineMergeKind, MergeMethod, Window, is_stale
 from advisor.model import counted as _counted
-from advisor import proofs
+from advisor import proofs, roles
 from advisor.proofs import Proof
 from advisor.roles import Roles as Roles
-from advisor.roles import line_roles as roles_of
 
 MIN_INTEGRATIONS = 5  # fewer than this in a window and no model is named
 DAY = 86_400
@@ -131,12 +129,10 @@ class Verdict:
 # Evidence
 
 
-@last_argument  # asked by the verdict, the evidence and the plan of one scan
 def line_roles(history: History) -> Roles:
-    """Each long-lived line's role over the whole history (`advisor.roles`)."""
-    fed = history.trunk.fast_forwarded
-    return roles_of(history.trunk.name, history.long_lived, history.episodes, history.line_merges,
-                    history.cherry_picks, fed.line if fed is not None else None)
+    """Each long-lived line's role over the whole history (`advisor.roles`), asked by the verdict, the evidence
+    and the plan of one scan: worked out once, by the reconstruction itself when it built `history`."""
+    return roles.of_history(history)
 
 
 def active_lines(history: History, window: Window, names: Iterable[str]) -> tuple[str, ...]:

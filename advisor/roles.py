@@ -37,6 +37,7 @@ from advisor.model import (
     CherryPick,
     CherryPickDirection,
     Episode,
+    History,
     LineMerge,
     LineMergeKind,
     LongLivedBranch,
@@ -146,6 +147,27 @@ def line_roles(trunk: str, lines: Sequence[LongLivedBranch], episodes: Sequence[
     return Roles(tagged=tagged, integration=integration, production=production, maintenance=tuple(sorted(maintenance)),
                  environment=tuple(sorted(environment)), feeds_trunk=feeds_trunk, flows=dict(flow),
                  next_release=tuple(sorted(next_release)))
+
+
+_KNOWN: list[tuple[History, Roles]] = []  # the last history whose roles were worked out, held (its id stays its own)
+
+
+def remember(history: History, roles: Roles) -> None:
+    """The roles the reconstruction worked out for `history` (`assemble.finish`), given for `of_history` to
+    answer: they are what `of_history` computes again (a pass over every episode), since a line merge's kind,
+    which the reconstruction names from them, changes no role."""
+    _KNOWN[:] = [(history, roles)]
+
+
+def of_history(history: History) -> Roles:
+    """Each long-lived line's role in `history` (`line_roles`), worked out once per history."""
+    if _KNOWN and _KNOWN[0][0] is history:
+        return _KNOWN[0][1]
+    fed = history.trunk.fast_forwarded
+    found = line_roles(history.trunk.name, history.long_lived, history.episodes, history.line_merges,
+                       history.cherry_picks, fed.line if fed is not None else None)
+    _KNOWN[:] = [(history, found)]
+    return found
 
 
 def _promoted_over_months(times: Sequence[int]) -> bool:

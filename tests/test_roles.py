@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from typing import Any
 from pathlib import Path
+
+import pytest
 
 from advisor import roles
 from advisor.history import HistoryOptions, reconstruct
@@ -92,3 +95,18 @@ def test_name_merges_reads_the_roles_of_both_ends() -> None:
                                           ("develop", "prod"), ("develop", "topic"), ("1.x", "master")])]
     named = roles.name_merges("develop", merges, found, {"master", "1.x"})
     assert [m.kind.value for m in named] == ["release", "back-merge", "forward", "promotion", "sync", "sync"]
+
+
+@pytest.mark.parametrize("simulate", [scenarios.gitflow, scenarios.gitflow_develop_default, scenarios.release_branching,
+                                      scenarios.environment_branches, scenarios.squash_with_sync_merges,
+                                      scenarios.dormant_release_line, scenarios.gitflow_late_hotfixes])
+def test_the_roles_the_reconstruction_gives_are_those_worked_out_again(simulate: Any, repo_path: Path) -> None:
+    """The reconstruction names the line merges from the roles and hands them on (`roles.remember`): a scan
+    then asks them of the history without a second pass over it, and gets what that pass gives."""
+    simulate(repo_path)
+    history = reconstruct(load(repo_path), HistoryOptions(), NOW)
+    fed = history.trunk.fast_forwarded
+    again = roles.line_roles(history.trunk.name, history.long_lived, history.episodes, history.line_merges,
+                             history.cherry_picks, fed.line if fed is not None else None)
+    given = roles.of_history(history)
+    assert given is not again and given == again

@@ -85,7 +85,7 @@ def finish(lab: _Labeller, trunk_ref: Ref, rule: TrunkRule, branches: dict[str, 
     line_roles = roles.line_roles(trunk_ref.short, long_lived, episodes, lab.line_merges, picks,
                                   fed.line if fed is not None else None)
     first_final = shipping.first_final
-    return History(
+    history = History(
         trunk=Trunk(name=trunk_ref.short, ref=trunk_ref.name, rule=rule, tip=graph.shas[trunk_ref.target],
                     fast_forwarded=fed),
         long_lived=tuple(long_lived),
@@ -102,3 +102,5 @@ def finish(lab: _Labeller, trunk_ref: Ref, rule: TrunkRule, branches: dict[str, 
         unreleased_trunk_commits=sum(1 for c in range(len(graph)) if arrival[c] != _NONE
                                      and first_final[c] == _NONE) if releases else None,
     )
+    roles.remember(history, line_roles)
+    return history
