@@ -204,44 +204,48 @@ def test_trap_master_as_a_fast_forward_pointer_of_develop(repo_path: Path) -> No
     assert any(e.id == "ff-pointer" for e in verdict.evidence)
 
 
-def _gitflow_avh(b: RepoBuilder, releases: int = 5) -> None:
-    """git-flow avh's release finish, `releases` times: release/1.N merged into master ("Merge branch
+def _gitflow_avh(b: RepoBuilder, releases: int = 5, production: str = "master") -> None:
+    """git-flow avh's release finish, `releases` times: release/1.N merged into `production` ("Merge branch
     'release/1.N'", git's message for a merge into master), tagged 1.N, and the tag merged into develop."""
     b.commit(at=0)
-    b.branch("master", "develop")
+    b.branch(production, "develop")
     for number in range(releases):
         start = 24.0 * 7 * number + 1
         feature(b, f"feature/a{number}", start, 20, into="develop", who=ALICE)
         feature(b, f"feature/b{number}", start + 30, 20, into="develop", who=BOB)
         b.branch(f"release/1.{number}", "develop")
         b.commit(branch=f"release/1.{number}", at=start + 60, message=f"Version bump 1.{number}")
-        b.merge(f"release/1.{number}", "master", at=start + 61, message=f"Merge branch 'release/1.{number}'",
+        b.merge(f"release/1.{number}", production, at=start + 61, message=f"Merge branch 'release/1.{number}'",
                 delete=True)
-        b.tag(f"1.{number}", "master", annotated=True, at=start + 61)
-        b.merge(b.tip("master"), "develop", at=start + 62, message=f"Merge tag '1.{number}' into develop")
+        b.tag(f"1.{number}", production, annotated=True, at=start + 61)
+        b.merge(b.tip(production), "develop", at=start + 62, message=f"Merge tag '1.{number}' into develop")
 
 
-@pytest.mark.parametrize("master", ["fast-forwarded onto develop", "deleted"])
-def test_gitflow_whose_master_no_ref_holds_now_is_still_gitflow(repo_path: Path, master: str) -> None:
+@pytest.mark.parametrize("production, afterwards", [("master", "fast-forwarded onto develop"), ("master", "deleted"),
+                                                    ("main", "fast-forwarded onto develop")])
+def test_gitflow_whose_master_no_ref_holds_now_is_still_gitflow(repo_path: Path, production: str,
+                                                                afterwards: str) -> None:
     """gitflow-avh's own history: years of releases merged into master and their tags merged into develop,
-    then master fast-forwarded onto develop (or deleted). The release merges' chain is master's past."""
+    then master fast-forwarded onto develop (or deleted). The release merges' chain is master's past; named
+    main when the branch that is left is main (git configured to leave " into main" out)."""
     b = RepoBuilder(repo_path, trunk="develop")
-    _gitflow_avh(b)
-    if master == "deleted":
-        b.delete_branch("master")
+    _gitflow_avh(b, production=production)
+    if afterwards == "deleted":
+        b.delete_branch(production)
     else:
-        b.branch("master", "develop")
+        b.branch(production, "develop")
     result = scan(repo_path)
     assert result.verdict.model == "gitflow", result.verdict.evidence
-    line = next(line for line in result.history.long_lived if line.name == "master")
+    line = next(line for line in result.history.long_lived if line.name == production)
     assert not line.live and line.tags == 5
     assert line.reasons[-1] == ("rebuilt from the tags merged into develop: " + (
-        "the branch master has moved off this chain since" if master != "deleted" else "the branch no longer exists"))
+        f"the branch {production} has moved off this chain since" if afterwards != "deleted"
+        else "the branch no longer exists"))
     assert not any(e.id == "ff-pointer" for e in result.verdict.evidence)
     from tests.test_cli import run
     code, out, _ = run("scan", str(repo_path), "--no-history")
-    row = next(row for row in out.splitlines() if row.strip().startswith("master "))
-    assert code == 0 and row.split()[1] == ("moved" if master != "deleted" else "deleted")
+    row = next(row for row in out.splitlines() if row.strip().startswith(f"{production} "))
+    assert code == 0 and row.split()[1] == ("moved" if afterwards != "deleted" else "deleted")
 
 
 def test_trap_tags_merged_from_a_chain_that_names_no_branch_make_no_line(repo_path: Path) -> None:

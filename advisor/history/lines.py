@@ -443,7 +443,7 @@ def _tagged_ghost(graph: CommitGraph, lines: _Lines, tips: list[int], texts: Tex
     on_chain = set(chain)
     if sum(1 for tip in tips if tip in on_chain) < 3:
         return None
-    name = _chain_name(graph, chain, texts)
+    name = _chain_name(graph, chain, texts, {n for n in live_names if n not in lines.names})
     if name is None or name in lines.names or name in taken:
         return None
     into = sorted({lines.names[lines.line_of[merge]] for merge in _merges_of(graph, tips, lines)})
@@ -460,10 +460,12 @@ def _merges_of(graph: CommitGraph, tips: list[int], lines: _Lines) -> list[int]:
             if len(graph.parents[commit]) == 2 and graph.parents[commit][1] in wanted]
 
 
-def _chain_name(graph: CommitGraph, chain: Sequence[int], texts: Texts) -> str | None:
+def _chain_name(graph: CommitGraph, chain: Sequence[int], texts: Texts, free: set[str]) -> str | None:
     """The branch the merges on a first-parent chain say they were made on: the target their messages
     name ("Merge branch 'hotfix/1.2' into master"), or, when they name none, git's own default: a
-    message without "into" is git's merge into master (`git merge` leaves the target out for it)."""
+    message without "into" is git's merge into master (`git merge` leaves the target out for it; git
+    configured so may leave out main instead): master, or main when only a branch `main` that is no line
+    (`free`) is there to have been it."""
     named: Counter[str] = Counter()
     unnamed = 0
     for commit in chain:
@@ -478,7 +480,9 @@ def _chain_name(graph: CommitGraph, chain: Sequence[int], texts: Texts) -> str |
             unnamed += 1
     if named:
         return named.most_common(1)[0][0]
-    return "master" if unnamed >= 3 else None
+    if unnamed < 3:
+        return None
+    return "main" if "main" in free and "master" not in free else "master"
 
 
 def find_lines(graph: CommitGraph, trunk: Ref, branches: dict[str, Ref], options: HistoryOptions,
