@@ -15,6 +15,7 @@ import itertools
 import os
 import queue
 import re
+import stat
 import subprocess
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -200,6 +201,9 @@ def _git_env() -> dict[str, str]:
     env.update(
         GIT_OPTIONAL_LOCKS="0",
         GIT_NO_REPLACE_OBJECTS="1",
+        # info/grafts rewrites parents as replace refs do, and may close a cycle no commit can (a root grafted
+        # onto its own descendant): git lists each commit once, but every walk of the graph would never end.
+        GIT_GRAFT_FILE=os.devnull,
         GIT_PAGER="cat",
         GIT_TERMINAL_PROMPT="0",
         GIT_CONFIG_NOSYSTEM="1",
@@ -275,6 +279,7 @@ def _opened(path: Path, allow_shallow: bool) -> tuple[RepoLocation, pygit2.Repos
             f"{path} is a shallow clone: its older history is missing. Run "
             "`git fetch --unshallow` for a faithful scan, or pass --allow-shallow to scan what is there."
         )
+    _refuse_endless_mailmap(location, repo)
     head_target: str | None = None
     if not repo.head_is_unborn:
         try:
@@ -282,6 +287,43 @@ def _opened(path: Path, allow_shallow: bool) -> tuple[RepoLocation, pygit2.Repos
         except pygit2.GitError:
             head_target = None
     return location, repo, head_target
+
+
+def _refuse_endless_mailmap(location: RepoLocation, repo: pygit2.Repository) -> None:
+    """git log reads the work tree's `.mailmap` and the file `mailmap.file` names, whatever they are: a FIFO
+    waits for a writer forever, /dev/zero never ends. Such a file is refused in one sentence, before git runs."""
+    candidates = [(location.work_tree / ".mailmap", "the work tree's .mailmap")] if location.work_tree else []
+    try:
+        configured = repo.config["mailmap.file"]
+    except (KeyError, ValueError, pygit2.GitError):  # unset, or not text
+        configured = None
+    if configured:
+        named = Path(configured).expanduser()
+        if not named.is_absolute():
+            named = (location.work_tree or location.git_dir) / named
+        candidates.append((named, f"mailmap.file ({configured})"))
+    for file, what in candidates:
+        try:
+            mode = file.stat().st_mode  # through a symlink: git opens mailmap.file through one
+        except (OSError, ValueError):
+            continue  # absent or unreadable: git warns and reads on without it
+        if file.name == ".mailmap" and file.is_symlink():
+            continue  # git does not follow an in-tree .mailmap that is a symlink
+        if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+            fix = "remove it" if file.name == ".mailmap" and what.startswith("the work tree") else (
+                "unset it (git config --unset mailmap.file) or point it at a file")
+            raise UnreadablePath(f"{what} is {_kind_of(mode)}, not a file: git log would never finish reading "
+                                 f"it; {fix} to scan this repository.")
+
+
+def _kind_of(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a FIFO"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a regular file"
 
 
 def load(path: Path, *, allow_shallow: bool = False, progress: Progress | None = None) -> CommitGraph:
@@ -627,16 +669,30 @@ def is_partial_clone(git_dir: Path) -> bool:
     config = open_repository(git_dir).config
     if "extensions.partialclone" in config:
         return True
-    return any(entry.name.startswith("remote.") and entry.name.endswith(".promisor") and entry.value == "true"
-               for entry in config)
+    try:
+        return any(entry.name.startswith("remote.") and entry.name.endswith(".promisor") and entry.value == "true"
+                   for entry in config)
+    except UnicodeDecodeError:  # a name that is not UTF-8 ([remote "r\xe9"]): pygit2 cannot list the entries
+        return _promisor_by_git(git_dir)
+
+
+def _promisor_by_git(git_dir: Path) -> bool:
+    """Whether any remote is a promisor, as git reads the configuration (its bytes, whatever their encoding)."""
+    done = subprocess.run(_git(git_dir, "config", "--local", "-z", "--get-regexp", r"^remote\..*\.promisor$"),
+                          capture_output=True, env=_git_env(), check=False)
+    entries = done.stdout.split(b"\0")
+    return any(entry.partition(b"\n")[2].strip().lower() in (b"true", b"yes", b"on", b"1") for entry in entries)
 
 
 def remote_url(git_dir: Path) -> str | None:
     """The URL of `origin`, else of the only remote; None when there is none."""
     remotes = open_repository(git_dir).remotes
-    names = [remote.name for remote in remotes]
+    names = list(remotes.names())  # a name in another encoding comes with its bytes escaped, never raises
     name = "origin" if "origin" in names else names[0] if len(names) == 1 else None
-    return remotes[name].url if name is not None else None
+    try:
+        return remotes[name].url if name is not None else None
+    except (KeyError, ValueError, pygit2.GitError):  # that escaped name, or a URL that is not UTF-8
+        return None
 
 
 def line_stats(git_dir: Path, shas: Sequence[str], workers: int = 2) -> dict[str, tuple[int, int]]:
@@ -691,8 +747,12 @@ def reading_key(path: Path, *, allow_shallow: bool = False) -> str:
 def _mailmap(location: RepoLocation, repo: pygit2.Repository, head: str | None) -> bytes:
     """The `.mailmap` git log applies: the work tree's file, else (bare) HEAD's blob id."""
     mailmap = location.work_tree / ".mailmap" if location.work_tree else None
-    if mailmap is not None and mailmap.is_file():
-        return mailmap.read_bytes()
+    # As git reads it: not through a symlink (git refuses to follow one), and an unreadable file as none.
+    if mailmap is not None and mailmap.is_file() and not mailmap.is_symlink():
+        try:
+            return mailmap.read_bytes()
+        except OSError:
+            return b"unreadable"
     if head is not None:
         try:
             return str(repo.revparse_single("HEAD:.mailmap").id).encode()

@@ -114,6 +114,61 @@ class Lab:
         with (path / ".git" / "packed-refs").open("a") as refs:  # too long a name for a loose ref's file
             refs.write(f"{tip} refs/pull/{'8' * 5000}/head\n")
 
+    @staticmethod
+    def _build_huge_version(path: Path) -> None:
+        """A version tag with a 5,000-digit number: more digits than int() reads."""
+        git(path.parent, "init", "-q", "-b", "main", str(path))
+        commit(path, "a.txt", "a\n", "Start", days_ago=20)
+        commit(path, "b.txt", "b\n", "More", days_ago=10)
+        tip = git(path, "rev-parse", "HEAD").strip()
+        git(path, "pack-refs", "--all")
+        with (path / ".git" / "packed-refs").open("a") as refs:
+            refs.write(f"{tip} refs/tags/v{'9' * 5000}.0.0\n")
+
+    def _build_mailmap_symlink(self, path: Path) -> None:
+        """A .mailmap committed as a symlink to /proc/self/mem: a clone checks it out as one; git does not follow it."""
+        origin = self.root / "mailmap-origin"
+        git(self.root, "init", "-q", "-b", "main", str(origin))
+        (origin / ".mailmap").symlink_to("/proc/self/mem")
+        git(origin, "add", ".mailmap")
+        commit(origin, "a.txt", "a\n", "Start", days_ago=20)
+        git(self.root, "clone", "-q", str(origin), str(path))
+
+    def _build_mailmap_fifo(self, path: Path) -> None:
+        git(self.root, "clone", "-q", str(self.good), str(path))
+        os.mkfifo(path / ".mailmap")
+
+    def _build_mailmap_device(self, path: Path) -> None:
+        git(self.root, "clone", "-q", str(self.good), str(path))
+        git(path, "config", "mailmap.file", "/dev/zero")
+
+    def _build_config_not_utf8(self, path: Path) -> None:
+        """A remote whose name is not UTF-8 in .git/config: git reads it; pygit2 cannot list it as text."""
+        git(self.root, "clone", "-q", str(self.good), str(path))
+        with (path / ".git" / "config").open("ab") as config:
+            config.write(b'[remote "r\xe9"]\n\turl = https://example.com/x.git\n\tpromisor = false\n')
+
+    def _build_graft_cycle(self, path: Path) -> None:
+        """info/grafts makes the root commit a child of the tip: a cycle no commit object can make."""
+        git(self.root, "clone", "-q", str(self.good), str(path))
+        root = git(path, "rev-list", "--max-parents=0", "main").strip()
+        tip = git(path, "rev-parse", "main").strip()
+        (path / ".git" / "info").mkdir(exist_ok=True)
+        (path / ".git" / "info" / "grafts").write_text(f"{root} {tip}\n")
+
+    def _build_ci_huge_hex(self, path: Path) -> None:
+        """A workflow whose conditions hold a hexadecimal number past a double's range."""
+        git(self.root, "clone", "-q", str(self.good), str(path))
+        workflow = path / ".github" / "workflows"
+        workflow.mkdir(parents=True)
+        big = "0x" + "f" * 400
+        (workflow / "ci.yml").write_text(
+            "on: [pull_request]\njobs:\n"
+            f"  test:\n    if: ${{{{ {big} > 1 }}}}\n    runs-on: ubuntu-latest\n    steps:\n      - run: make test\n"
+            f"  lint:\n    if: ${{{{ '{big}' == 1 }}}}\n    runs-on: ubuntu-latest\n    steps:\n      - run: make lint\n")
+        git(path, "add", ".github")
+        git(path, "commit", "-q", "-m", "Add CI")
+
     def _build_live(self, path: Path) -> None:
         build_live_branches(path)
 
@@ -395,6 +450,17 @@ ROWS = [
     Row("request-numbers-past-2-31-cached", lambda lab, tmp: (["scan", str(lab.huge_numbers), "--cache-dir",
                                                               str(tmp / "cache")], lab.huge_numbers), 0, "Trunk: main"),
     Row("request-numbers-past-2-31-json", _on("huge_numbers", "--format", "json"), 0, '"schema_version"'),
+    Row("version-tag-of-5000-digits", _on("huge_version"), 0, "Trunk: main"),
+    Row("mailmap-symlink-to-proc-mem", lambda lab, tmp: (["scan", str(lab.mailmap_symlink), "--cache-dir",
+                                                          str(tmp / "cache")], lab.mailmap_symlink), 0, "Trunk: main"),
+    Row("mailmap-a-fifo", _on("mailmap_fifo"), 1, "the work tree's .mailmap is a FIFO, not a file"),
+    Row("mailmap-file-dev-zero", _on("mailmap_device"), 1, "mailmap.file (/dev/zero) is a device, not a file"),
+    Row("git-config-not-utf8", _on("config_not_utf8"), 0, "Trunk: main"),
+    Row("git-config-not-utf8-plan", lambda lab, tmp: (["plan", str(lab.config_not_utf8), "--out", str(tmp / "p")],
+                                                      lab.config_not_utf8), 0, "Plan"),
+    Row("grafts-closing-a-cycle", _on("graft_cycle"), 0, "Trunk: main"),
+    Row("ci-hex-number-past-a-double", lambda lab, tmp: (["plan", str(lab.ci_huge_hex), "--out", str(tmp / "p")],
+                                                         lab.ci_huge_hex), 0, "Plan"),
     Row("octopus-of-ten-parents", _on("octopus"), 0, "Trunk: main"),
     Row("empty-merges", _on("empty_merges"), 0, "Trunk: main"),
     Row("replace-refs-and-grafts", _on("replaced"), 0, "Trunk: main"),

@@ -169,7 +169,7 @@ class _Parser:
         self.at += 1
         if kind == "number":
             try:
-                return ("literal", float(int(value, 16)) if value.lower().startswith("0x") else float(value))
+                return ("literal", _hex(value) if value.lower().startswith("0x") else float(value))
             except ValueError:
                 raise _BadExpression(value) from None
         if kind == "string":
@@ -260,7 +260,7 @@ def _number(value: Any) -> float:
         if not text:
             return 0.0
         try:
-            return float(int(text, 16)) if text.lower().startswith("0x") else float(text)
+            return _hex(text) if text.lower().startswith("0x") else float(text)
         except ValueError:
             return math.nan
     return math.nan
@@ -387,3 +387,12 @@ def _lookup(names: tuple[str, ...], context: Event) -> Any:
             return False if context.ready_rerun else UNKNOWN
         return {("merged",): False, ("state",): "open", ("base", "ref"): trunk}.get(field, UNKNOWN)
     return UNKNOWN
+
+
+def _hex(text: str) -> float:
+    """A hexadecimal number as the expressions' numbers are (JavaScript's): past a double's range it is
+    Infinity, where float() of so large an int raises."""
+    try:
+        return float(int(text, 16))
+    except OverflowError:
+        return math.inf

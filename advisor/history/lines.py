@@ -705,13 +705,19 @@ def release_tags(graph: CommitGraph) -> list[Ref]:
     return kept
 
 
+_VERSION_DIGITS = 18  # digits in one part of a version number, at most
+
+
 @lru_cache(maxsize=65536)
 def parse_version(tag: str) -> tuple[tuple[int, ...], bool] | None:
     """(version numbers, is pre-release) for tags such as v1.2.3, 1.2-rc1, release-2.0, V_1_2, go1.21rc2."""
     match = _VERSION.match(tag.rsplit("/", 1)[-1])
     if match is None:
         return None
-    numbers = tuple(int(part) for part in re.split(r"[._]", match.group(2)))
+    parts = re.split(r"[._]", match.group(2))
+    if any(len(part) > _VERSION_DIGITS for part in parts):
+        return None  # no version has such a number (and int() refuses one of over 4,300 digits)
+    numbers = tuple(int(part) for part in parts)
     suffix = match.group(3) or ""
     return numbers, bool(suffix and _PRERELEASE.search(suffix))
 
