@@ -91,12 +91,13 @@ def _table(name: str, text: str) -> Mapping[str, Any] | None:
     """The advisor settings of one file: None when it has none."""
     try:
         data = tomllib.loads(text)
-    except (tomllib.TOMLDecodeError, RecursionError) as error:
+    except (ValueError, RecursionError) as error:  # TOMLDecodeError, or int()'s digit limit on a huge number
         if name != DEDICATED and not _MENTIONS_ADVISOR.search(text):
             return None  # a broken pyproject.toml that never mentions advisor is not advisor's to judge
-        reason = "nested too deeply" if isinstance(error, RecursionError) else str(error)
-        raise ConfigError(f"{name} is not valid TOML ({reason}); fix it, or move advisor's settings to "
-                          f"{DEDICATED}.") from None
+        reason = ("nested too deeply" if isinstance(error, RecursionError) else str(error)
+                  if isinstance(error, tomllib.TOMLDecodeError) else "a number with more digits than can be read")
+        fix = "fix it" if name == DEDICATED else f"fix it, or move advisor's settings to {DEDICATED}"
+        raise ConfigError(f"{name} is not valid TOML ({reason}); {fix}.") from None
     if name == DEDICATED:
         return data
     tool = data.get("tool")

@@ -218,6 +218,7 @@ def _git(git_dir: Path, *args: str, work_tree: Path | None = None) -> list[str]:
     return [
         "git", "--git-dir", str(git_dir), *tree,
         "-c", "log.showSignature=false", "-c", "core.quotePath=false", "-c", "log.mailmap=true",
+        "-c", "i18n.logOutputEncoding=UTF-8",  # read as UTF-8; the repository's config may ask for UTF-16
         *args,
     ]
 

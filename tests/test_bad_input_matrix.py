@@ -156,6 +156,11 @@ class Lab:
         (path / ".git" / "info").mkdir(exist_ok=True)
         (path / ".git" / "info" / "grafts").write_text(f"{root} {tip}\n")
 
+    def _build_utf16_log(self, path: Path) -> None:
+        """The repository asks git log to write UTF-16."""
+        git(self.root, "clone", "-q", str(self.good), str(path))
+        git(path, "config", "i18n.logOutputEncoding", "UTF-16")
+
     def _build_ci_huge_hex(self, path: Path) -> None:
         """A workflow whose conditions hold a hexadecimal number past a double's range."""
         git(self.root, "clone", "-q", str(self.good), str(path))
@@ -461,6 +466,7 @@ ROWS = [
     Row("grafts-closing-a-cycle", _on("graft_cycle"), 0, "Trunk: main"),
     Row("ci-hex-number-past-a-double", lambda lab, tmp: (["plan", str(lab.ci_huge_hex), "--out", str(tmp / "p")],
                                                          lab.ci_huge_hex), 0, "Plan"),
+    Row("git-config-log-output-utf16", _on("utf16_log"), 0, "Trunk: main"),
     Row("octopus-of-ten-parents", _on("octopus"), 0, "Trunk: main"),
     Row("empty-merges", _on("empty_merges"), 0, "Trunk: main"),
     Row("replace-refs-and-grafts", _on("replaced"), 0, "Trunk: main"),
@@ -482,6 +488,8 @@ ROWS = [
     Row("config-advisor-table-not-a-table", _config({"pyproject.toml": "[tool]\nadvisor = 3\n"}), 1,
         "must be a table"),
     Row("config-check-reads-it-too", _config({".advisor.toml": "trunc = 1\n"}, command="check"), 1, "Unknown key"),
+    Row("config-a-5000-digit-number", _config({".advisor.toml": "trunk = 'main'\nx = " + "9" * 5000 + "\n"}), 1,
+        ".advisor.toml is not valid TOML (a number with more digits than can be read); fix it."),
     Row("pyproject-nested-500-deep", _config({"pyproject.toml": NESTED}), 0, "Trunk: main"),
     Row("pyproject-invalid-without-advisor", _config({"pyproject.toml": "[project\nname = 'x'\n"}), 0, "Trunk: main"),
     Row("pyproject-invalid-with-advisor", _config({"pyproject.toml": "[tool.advisor\ntrunk = 'main'\n"}), 1,
