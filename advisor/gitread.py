@@ -293,7 +293,9 @@ def _opened(path: Path, allow_shallow: bool) -> tuple[RepoLocation, pygit2.Repos
 def _refuse_endless_mailmap(location: RepoLocation, repo: pygit2.Repository) -> None:
     """git log reads the work tree's `.mailmap` and the file `mailmap.file` names, whatever they are: a FIFO
     waits for a writer forever, /dev/zero never ends. Such a file is refused in one sentence, before git runs."""
-    candidates = [(location.work_tree / ".mailmap", "the work tree's .mailmap")] if location.work_tree else []
+    # (file, what to call it, git's remedy, whether git reads it through a symlink)
+    candidates = [(location.work_tree / ".mailmap", "the work tree's .mailmap", "remove it", False)] \
+        if location.work_tree else []
     try:
         configured = repo.config["mailmap.file"]
     except (KeyError, ValueError, pygit2.GitError):  # unset, or not text
@@ -302,17 +304,16 @@ def _refuse_endless_mailmap(location: RepoLocation, repo: pygit2.Repository) -> 
         named = Path(configured).expanduser()
         if not named.is_absolute():
             named = (location.work_tree or location.git_dir) / named
-        candidates.append((named, f"mailmap.file ({configured})"))
-    for file, what in candidates:
+        candidates.append((named, f"mailmap.file ({configured})",
+                           "unset it (git config --unset mailmap.file) or point it at a file", True))
+    for file, what, fix, followed in candidates:
         try:
-            mode = file.stat().st_mode  # through a symlink: git opens mailmap.file through one
+            if not followed and file.is_symlink():
+                continue  # git does not follow an in-tree .mailmap that is a symlink
+            mode = file.stat().st_mode
         except (OSError, ValueError):
             continue  # absent or unreadable: git warns and reads on without it
-        if file.name == ".mailmap" and file.is_symlink():
-            continue  # git does not follow an in-tree .mailmap that is a symlink
         if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
-            fix = "remove it" if file.name == ".mailmap" and what.startswith("the work tree") else (
-                "unset it (git config --unset mailmap.file) or point it at a file")
             raise UnreadablePath(f"{what} is {_kind_of(mode)}, not a file: git log would never finish reading "
                                  f"it; {fix} to scan this repository.")
 
