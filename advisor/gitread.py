@@ -296,15 +296,9 @@ def _refuse_endless_mailmap(location: RepoLocation, repo: pygit2.Repository) -> 
     # (file, what to call it, git's remedy, whether git reads it through a symlink)
     candidates = [(location.work_tree / ".mailmap", "the work tree's .mailmap", "remove it", False)] \
         if location.work_tree else []
-    try:
-        configured = repo.config["mailmap.file"]
-    except (KeyError, ValueError, pygit2.GitError):  # unset, or not text
-        configured = None
+    configured = _setting(repo, "mailmap.file")
     if configured:
-        named = Path(configured).expanduser()
-        if not named.is_absolute():
-            named = (location.work_tree or location.git_dir) / named
-        candidates.append((named, f"mailmap.file ({configured})",
+        candidates.append((_mailmap_file(location, configured), f"mailmap.file ({configured})",
                            "unset it (git config --unset mailmap.file) or point it at a file", True))
     for file, what, fix, followed in candidates:
         try:
@@ -316,6 +310,19 @@ def _refuse_endless_mailmap(location: RepoLocation, repo: pygit2.Repository) -> 
         if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
             raise UnreadablePath(f"{what} is {_kind_of(mode)}, not a file: git log would never finish reading "
                                  f"it; {fix} to scan this repository.")
+
+
+def _setting(repo: pygit2.Repository, name: str) -> str | None:
+    try:
+        return repo.config[name] or None
+    except (KeyError, ValueError, pygit2.GitError):  # unset, or not text
+        return None
+
+
+def _mailmap_file(location: RepoLocation, configured: str) -> Path:
+    """The file `mailmap.file` names: `~` expanded, a relative path from where git log runs (the work tree)."""
+    named = Path(configured).expanduser()
+    return named if named.is_absolute() else (location.work_tree or location.git_dir) / named
 
 
 def _kind_of(mode: int) -> str:
@@ -747,6 +754,26 @@ def reading_key(path: Path, *, allow_shallow: bool = False) -> str:
 
 
 def _mailmap(location: RepoLocation, repo: pygit2.Repository, head: str | None) -> bytes:
+    """What names the authors git log shows: the work tree's `.mailmap` (else, bare, HEAD's blob id), and the
+    file `mailmap.file` and the blob `mailmap.blob` name, when set."""
+    _refuse_endless_mailmap(location, repo)  # the cache key comes before git runs: /dev/zero is refused here too
+    extra = b""
+    configured = _setting(repo, "mailmap.file")
+    if configured:
+        try:
+            extra += b"\0file\0" + _mailmap_file(location, configured).read_bytes()
+        except OSError:
+            extra += b"\0file\0unreadable"
+    blob = _setting(repo, "mailmap.blob")
+    if blob:
+        try:
+            extra += b"\0blob\0" + str(repo.revparse_single(blob).id).encode()
+        except (KeyError, pygit2.GitError, ValueError):
+            extra += b"\0blob\0missing"
+    return _tree_mailmap(location, repo, head) + extra
+
+
+def _tree_mailmap(location: RepoLocation, repo: pygit2.Repository, head: str | None) -> bytes:
     """The `.mailmap` git log applies: the work tree's file, else (bare) HEAD's blob id."""
     mailmap = location.work_tree / ".mailmap" if location.work_tree else None
     # As git reads it: not through a symlink (git refuses to follow one), and an unreadable file as none.

@@ -166,6 +166,27 @@ def test_a_new_mailmap_starts_the_graph_over(repo_path: Path, tmp_path: Path) ->
     assert "Alice Liddell" in {e.author for e in got[1].episodes}
 
 
+@pytest.mark.parametrize("commits_between", [0, 1])
+def test_an_edited_mailmap_file_setting_starts_the_graph_over(repo_path: Path, tmp_path: Path,
+                                                              commits_between: int) -> None:
+    """`mailmap.file` names a file outside the work tree: editing it renames authors as much as editing
+    `.mailmap` does, with or without a new commit (the cached graph held the old names)."""
+    b = RepoBuilder(repo_path)
+    b.commit(at=0)
+    names = tmp_path / "names.mailmap"
+    names.write_text("Alice Liddell <alice@example.com>\n")
+    b.repo.config["mailmap.file"] = str(names)
+    cache = tmp_path / "cache"
+    first, _ = warm(repo_path, cache)
+    assert "Alice Liddell" in {e.author for e in first[1].episodes}
+    names.write_text("Alice Pleasance <alice@example.com>\n")
+    for step in range(commits_between):
+        b.commit(at=1 + step, author=BOB)
+    got, _ = warm(repo_path, cache)
+    assert got == cold(repo_path)
+    assert "Alice Pleasance" in {e.author for e in got[1].episodes}
+
+
 # ---------------------------------------------------------------------------
 # Random histories, grown in two steps
 
