@@ -283,7 +283,8 @@ class _LineCandidate:
     tip: int
     live: bool
     priority: int
-    rebuilt: str = "rebuilt from merge subjects: the branch no longer exists"  # why a line that is not live is
+    # The reason a rebuilt line (not live) gives for having no ref.
+    rebuilt: str = "rebuilt from merge subjects: the branch no longer exists"
 
 
 @dataclass(slots=True)
@@ -404,6 +405,7 @@ def _ghost_lines(graph: CommitGraph, lines: _Lines, live_names: set[str], texts:
     tags pulled from another repository ("Merge tag 'for-linus' of git://...")."""
     tips_by_name: dict[str, list[int]] = defaultdict(list)
     tag_tips: list[int] = []
+    tags_into: set[str] = set()  # the lines those tags were merged into
     for line_id, chain in enumerate(lines.chains):
         for commit in chain:
             parents = graph.parents[commit]
@@ -414,50 +416,48 @@ def _ghost_lines(graph: CommitGraph, lines: _Lines, live_names: set[str], texts:
                 info = texts.merge(graph, commit)
                 if info is not None and info.is_tag and info.remote is None and parents[1] in tagged:
                     tag_tips.append(parents[1])
+                    tags_into.add(lines.names[line_id])
                 continue
             if source in live_names or source in lines.names:
                 continue
             tips_by_name[source].append(parents[1])
     ghosts = []
     for name, tips in sorted(tips_by_name.items()):
-        if len(tips) < 3:
-            continue
-        latest = max(tips, key=lambda c: graph.commit_time[c])
-        on_chain = set(first_parent_chain(graph, latest, lines.line_of))
-        if sum(1 for tip in tips if tip in on_chain) >= 3:
-            ghosts.append(_LineCandidate(name=name, tip=latest, live=False, priority=2))
-    from_tags = _tagged_ghost(graph, lines, tag_tips, texts, {g.name for g in ghosts}, live_names)
+        found = _chain_of_tips(graph, lines, tips)
+        if found is not None:
+            ghosts.append(_LineCandidate(name=name, tip=found[0], live=False, priority=2))
+    from_tags = _tagged_ghost(graph, lines, tag_tips, sorted(tags_into), texts, {g.name for g in ghosts}, live_names)
     return ghosts + ([from_tags] if from_tags is not None else [])
 
 
-def _tagged_ghost(graph: CommitGraph, lines: _Lines, tips: list[int], texts: Texts, taken: set[str],
-                  live_names: set[str]) -> _LineCandidate | None:
-    """The line whose tags were merged into a line ("Merge tag '1.11.0' into develop", git-flow's release
-    finish) when no ref holds it any more: its merged tips lie on one first-parent chain that no line
-    claims. Gitflow's master, fast-forwarded onto develop since (gitflow-avh did at 1.12.0) or deleted.
-    Named as history names it (`_chain_name`); a chain history gives no name is left alone."""
+def _chain_of_tips(graph: CommitGraph, lines: _Lines, tips: list[int]) -> tuple[int, list[int]] | None:
+    """The newest of `tips` and its first-parent chain down to the lines, when at least 3 of them lie on
+    it: merged again and again from one line that no ref holds. None otherwise."""
     if len(tips) < 3:
         return None
     latest = max(tips, key=lambda c: graph.commit_time[c])
     chain = first_parent_chain(graph, latest, lines.line_of)
     on_chain = set(chain)
-    if sum(1 for tip in tips if tip in on_chain) < 3:
+    return (latest, chain) if sum(1 for tip in tips if tip in on_chain) >= 3 else None
+
+
+def _tagged_ghost(graph: CommitGraph, lines: _Lines, tips: list[int], into: list[str], texts: Texts,
+                  taken: set[str], live_names: set[str]) -> _LineCandidate | None:
+    """The line whose tags were merged into the lines `into` ("Merge tag '1.11.0' into develop", git-flow's
+    release finish) when no ref holds it any more: its merged tips lie on one first-parent chain that no line
+    claims. Gitflow's master, fast-forwarded onto develop since (gitflow-avh did at 1.12.0) or deleted.
+    Named as history names it (`_chain_name`); a chain history gives no name is left alone."""
+    found = _chain_of_tips(graph, lines, tips)
+    if found is None:
         return None
+    latest, chain = found
     name = _chain_name(graph, chain, texts, {n for n in live_names if n not in lines.names})
     if name is None or name in lines.names or name in taken:
         return None
-    into = sorted({lines.names[lines.line_of[merge]] for merge in _merges_of(graph, tips, lines)})
     since = (f"the branch {name} has moved off this chain since" if name in live_names
              else "the branch no longer exists")
     return _LineCandidate(name=name, tip=latest, live=False, priority=2,
                           rebuilt=f"rebuilt from the tags merged into {', '.join(into)}: {since}")
-
-
-def _merges_of(graph: CommitGraph, tips: list[int], lines: _Lines) -> list[int]:
-    """The line merges that took `tips` as their merged parent."""
-    wanted = set(tips)
-    return [commit for chain in lines.chains for commit in chain
-            if len(graph.parents[commit]) == 2 and graph.parents[commit][1] in wanted]
 
 
 def _chain_name(graph: CommitGraph, chain: Sequence[int], texts: Texts, free: set[str]) -> str | None:

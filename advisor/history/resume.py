@@ -12,7 +12,7 @@ branches, roles and the lines' records are computed again (cheap), anomalies cou
 commits only. Any precondition failing, `resume` says why and the caller reconstructs whole.
 
 The state is stored with the cached history as JSON (no pickle: the cache folder may be shared);
-per-commit columns are int32 arrays, which the cache packs (`codec`), checked when resumed from. They stay
+per-commit columns are integer arrays, which the cache packs (`codec`), checked when resumed from. They stay
 arrays in memory: a backfill hands each date's state to the next without any encoding.
 """
 
@@ -92,7 +92,8 @@ class AnomalyCounts:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Resume:
-    """What resuming needs besides the History; its Numbers are int32 columns (`_column`)."""
+    """What resuming needs besides the History; its Numbers are int32 columns (`_column`), the request
+    numbers int64 (`NUMBERS`)."""
 
     commits: int
     settled: int  # how many first commits come in the same order in every reading (the cached graph's)
@@ -119,7 +120,7 @@ class Resume:
     tip_commits: Numbers  # labelled commits a live branch rests on...
     tip_names: tuple[str, ...]  # ...and its name
     pull_commits: Numbers  # labelled commits a pull request's head rests on...
-    pull_numbers: Numbers  # NUMBERS: a request number may pass 2**31 (`merges._number`)
+    pull_numbers: Numbers  # NUMBERS: a request number may pass 2**31 (`merges.request_number`)
     pull_hosts: tuple[str, ...]
     asked_numbers: Numbers  # (NUMBERS) PR numbers squash merges named...
     asked_heads: Numbers  # ...and the head each had (-1: none)
